@@ -1,0 +1,72 @@
+"""Process settings read from the environment (never from the policy file).
+
+`LEDGERLOOP_HOME` holds everything the pipeline writes; `LEDGERLOOP_CONFIG` points at the
+policy. Both have defaults so that a fresh checkout works with no set-up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.config import Policy, load_policy
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline reads and writes."""
+
+    home: Path = field(default_factory=lambda: Path(os.environ.get("LEDGERLOOP_HOME", "var")))
+    """Root of the warehouse, landing, archive, outbox and exports (`LEDGERLOOP_HOME`)."""
+
+    config_path: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("LEDGERLOOP_CONFIG", REPO_ROOT / "ledgerloop.yaml")
+        )
+    )
+    """The collections policy file (`LEDGERLOOP_CONFIG`, default: the repo's `ledgerloop.yaml`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", self.home.resolve())
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    def policy(self) -> Policy:
+        return load_policy(self.config_path)
+
+
+def quiet_environment() -> dict[str, str]:
+    """Variables that stop dbt, Dagster and GX from calling home (we have no internet)."""
+    return {
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+
+
+def apply_quiet_environment() -> None:
+    for key, value in quiet_environment().items():
+        os.environ.setdefault(key, value)

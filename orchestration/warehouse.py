@@ -1,0 +1,60 @@
+"""The DuckDB warehouse: short-lived connections and the SQL files the pipeline runs.
+
+Connections are opened per step and closed before dbt runs (DuckDB allows one writing process).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+_SQL_DIR = Path(__file__).resolve().parent / "ingest" / "sql"
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@cache
+def _statements(name: str) -> tuple[str, ...]:
+    text = (_SQL_DIR / name).read_text(encoding="utf-8")
+    return tuple(s.strip() for s in re.split(r";\s*\n", text) if s.strip() and not _only_comments(s))
+
+
+def _only_comments(statement: str) -> bool:
+    return all(line.strip().startswith("--") or not line.strip() for line in statement.splitlines())
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    """Run each statement of a packaged SQL file, binding the `$name` parameters it uses."""
+    params = params or {}
+    for statement in _statements(name):
+        used = set(_PARAMETER.findall(statement))
+        missing = used - params.keys()
+        if missing:
+            raise KeyError(f"{name}: no value for parameter(s) {sorted(missing)}")
+        con.execute(statement, {k: params[k] for k in used} if used else None)
+
+
+def query_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
+    """Run a packaged single-statement query and return the cursor."""
+    (statement,) = _statements(name)
+    params = params or {}
+    used = set(_PARAMETER.findall(statement))
+    return con.execute(statement, {k: params[k] for k in used} if used else None)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (creating its raw and quarantine tables) and always close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            run_sql_file(con, "schema.sql")
+        run_sql_file(con, "parse_macros.sql")
+        yield con
+    finally:
+        con.close()
