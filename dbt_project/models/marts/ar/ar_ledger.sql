@@ -1,0 +1,68 @@
+-- The living AR ledger: one row per invoice ever seen, with its balance and aging as of the
+-- run's date. matched_paid_amount sums applications from payment files (cash application);
+-- the balance never double counts a payment both Salesforce and the bank know about.
+
+with invoices as (
+    select * from {{ ref('int_invoices_deduplicated') }}
+),
+
+payments_applied as (
+    -- No payment applications exist until cash application lands; the formula is in place.
+    select
+        invoice_key,
+        cast(0 as decimal(18, 2)) as matched_paid_amount
+    from invoices
+),
+
+balanced as (
+    select
+        invoices.*,
+        payments_applied.matched_paid_amount,
+        cast(greatest(
+            least(
+                coalesce(invoices.source_balance, invoices.amount),
+                invoices.amount - payments_applied.matched_paid_amount
+            ),
+            0
+        ) as decimal(18, 2)) as balance
+    from invoices
+    inner join payments_applied using (invoice_key)
+),
+
+aged as (
+    select
+        *,
+        case when balance > 0 then 'open' else 'paid' end as status,
+        case
+            when balance > 0 then {{ dbt.datediff('due_on', as_of_date(), 'day') }}
+        end as days_past_due
+    from balanced
+)
+
+select
+    invoice_key,
+    invoice_number,
+    office,
+    account_id,
+    account_name,
+    project,
+    project_director,
+    director_email,
+    collector,
+    invoice_on as invoice_date,
+    due_on as due_date,
+    currency,
+    amount,
+    source_balance,
+    matched_paid_amount,
+    balance,
+    status,
+    stage,
+    days_past_due,
+    {{ aging_bucket('days_past_due') }} as aging_bucket,
+    notes,
+    financial_source,
+    last_update_at,
+    last_update_source,
+    {{ as_of_date() }} as as_of_date
+from aged
