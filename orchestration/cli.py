@@ -1,0 +1,97 @@
+"""The `ledgerloop` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from orchestration.config import PolicyError
+from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
+
+
+def _settings(home: str | None) -> Settings:
+    if home:
+        os.environ["LEDGERLOOP_HOME"] = str(Path(home).resolve())
+    settings = Settings()
+    os.environ["LEDGERLOOP_HOME"] = str(settings.home)
+    return settings
+
+
+def _policy(settings: Settings):
+    try:
+        return settings.policy()
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="ledgerloop")
+def main() -> None:
+    """ledgerloop: one living accounts-receivable ledger from Salesforce, trackers and payments."""
+    apply_quiet_environment()
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Age invoices at this date (default: today in the policy's time zone).")
+@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+def run(as_of: dt.datetime | None, home: str | None) -> None:
+    """Materialize everything once and print a summary; exit 1 when a blocking check fails."""
+    from orchestration.runner import run_pipeline
+
+    settings = _settings(home)
+    _policy(settings)
+    outcome = run_pipeline(settings, as_of.date() if as_of else None)
+    click.echo(outcome.report())
+    sys.exit(0 if outcome.success else 1)
+
+
+@main.command("generate-demo")
+@click.option("--invoices", default=2_000, show_default=True, help="How many invoices to invent.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date the data set is 'today' for (default: today in the policy's time zone).")
+@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, home: str | None,
+                          quiet: bool) -> None:
+    """Write realistic inbound files into landing/ and the truth they encode into demo/truth/."""
+    from zoneinfo import ZoneInfo
+
+    from orchestration.demo import generate_demo
+
+    settings = _settings(home)
+    policy = _policy(settings)
+    day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
+    summary = generate_demo(settings.home, policy, invoices, seed, day, progress=not quiet)
+    click.echo(summary.report() if hasattr(summary, "report") else summary)
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+def serve(port: int, host: str, home: str | None) -> None:
+    """Serve the Dagster UI (schedules and sensors running) until Ctrl-C."""
+    from orchestration.dagster_home import prepare_dagster_home
+    from orchestration.transform.project import prepare_manifest
+
+    settings = _settings(home)
+    _policy(settings)
+    prepare_dagster_home(settings.dagster_home)
+    prepare_manifest()
+    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
+               str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
+    click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)")
+    process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
+    try:
+        sys.exit(process.wait())
+    except KeyboardInterrupt:
+        os.killpg(process.pid, signal.SIGINT)
+        sys.exit(process.wait())

@@ -1,0 +1,123 @@
+"""great-expectations suites, and validating a pandas frame against one.
+
+GX's SQL datasource does not work against DuckDB (STACK-NOTES), so frames are read from the
+warehouse and validated in memory; row-level rules on millions of rows stay in dbt tests.
+GX is imported lazily: it costs seconds and only the validating step needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from orchestration.config import Policy
+
+
+@dataclass(frozen=True)
+class Outcome:
+    success: bool
+    evaluated: int
+    failed: list[str]
+    rows: int
+
+
+@cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def raw_invoices_valid(policy: Policy) -> list:
+    """What every loaded Salesforce row must satisfy (a failure means ingest is broken)."""
+    import great_expectations.expectations as gxe
+
+    return [
+        *[gxe.ExpectColumnValuesToNotBeNull(column=c)
+          for c in ("invoice_number", "office", "account_name", "due_date", "amount", "balance")],
+        gxe.ExpectColumnValuesToBeInSet(column="office", value_set=[o.code for o in policy.offices]),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="amount", column_B="balance", or_equal=True),
+        gxe.ExpectColumnValuesToBeBetween(column="balance", min_value=0),
+        gxe.ExpectColumnValuesToMatchRegex(column="currency", regex=r"^[A-Z]{3}$"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["_file_sha256", "_row_number"]),
+    ]
+
+
+def raw_invoices_conform(policy: Policy) -> list:
+    """What loaded rows should look like; a failure is worth a look, not a stop."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=list(policy.stages)),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="director_email", regex=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", mostly=0.99
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(column="collector", mostly=0.95),
+        gxe.ExpectColumnValuesToNotBeNull(column="last_modified_at", mostly=0.95),
+    ]
+
+
+def tracker_conform(policy: Policy) -> list:
+    """Legacy tracker rows: known stages and a date for each update."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=list(policy.stages), mostly=0.95),
+        gxe.ExpectColumnValuesToNotBeNull(column="updated_at", mostly=0.9),
+    ]
+
+
+def ledger_consistent(policy: Policy) -> list:
+    """A sample of the ledger: balances within amounts, aging only and always on open invoices."""
+    import great_expectations.expectations as gxe
+
+    labels = [b.label for b in policy.aging.buckets]
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="invoice_key"),
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["open", "paid"]),
+        gxe.ExpectColumnValuesToBeBetween(column="balance", min_value=0),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="amount", column_B="balance", or_equal=True),
+        gxe.ExpectColumnValuesToBeInSet(column="aging_bucket", value_set=labels),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="aging_bucket", row_condition='status=="open"', condition_parser="pandas"
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="aging_bucket", row_condition='status=="paid"', condition_parser="pandas"
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="days_past_due", row_condition='status=="paid"', condition_parser="pandas"
+        ),
+    ]
+
+
+def validate(frame: pd.DataFrame, name: str, expectations: list) -> Outcome:
+    """Validate a frame against a list of expectations; name what failed."""
+    import great_expectations as gx
+
+    context = _context()
+    source = context.data_sources.add_or_update_pandas(name)
+    asset = source.add_dataframe_asset(name=name)
+    batch = asset.add_batch_definition_whole_dataframe(name).get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+    suite = gx.ExpectationSuite(name=name, expectations=expectations)
+    result = batch.validate(suite)
+    failed = [
+        _describe(r.expectation_config, r.result) for r in result.results if not r.success
+    ]
+    return Outcome(result.success, len(result.results), failed, len(frame))
+
+
+def _describe(config, result: dict) -> str:
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set")}
+    unexpected = result.get("unexpected_count")
+    sample = result.get("partial_unexpected_list", [])[:5]
+    detail = f": {unexpected} unexpected, e.g. {sample}" if unexpected else ""
+    return f"{config.type}({kwargs}){detail}"

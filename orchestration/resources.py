@@ -1,0 +1,54 @@
+"""Dagster resources: where the pipeline works and what date it runs for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.config import Policy
+from orchestration.settings import Settings
+from orchestration.transform.project import ledgerloop_dbt_project
+
+
+class LedgerloopResource(dg.ConfigurableResource):
+    """The pipeline's home folder, policy file and as-of date (today when not given)."""
+
+    home: str | None = None
+    """Default: `$LEDGERLOOP_HOME`, else `./var`."""
+    config_path: str | None = None
+    """Default: `$LEDGERLOOP_CONFIG`, else the repo's `ledgerloop.yaml`."""
+    as_of: str | None = None
+    """ISO date the run ages invoices at; default: today in the policy's time zone."""
+
+    @property
+    def settings(self) -> Settings:
+        defaults = Settings()
+        return Settings(
+            home=Path(self.home) if self.home else defaults.home,
+            config_path=Path(self.config_path) if self.config_path else defaults.config_path,
+        )
+
+    def policy(self) -> Policy:
+        return self.settings.policy()
+
+    def as_of_date(self, policy: Policy) -> dt.date:
+        """The run's date: `as_of` if set, else today in the team's time zone."""
+        if self.as_of:
+            return dt.date.fromisoformat(self.as_of)
+        return dt.datetime.now(ZoneInfo(policy.timezone)).date()
+
+
+def build_resources() -> dict:
+    """The resources every part of the code location shares."""
+    return {
+        "ledgerloop": LedgerloopResource(),
+        "dbt": DbtCliResource(
+            project_dir=ledgerloop_dbt_project(),
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),  # the venv's, not PATH's
+        ),
+    }

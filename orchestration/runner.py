@@ -1,0 +1,137 @@
+"""`ledgerloop run`: one in-process materialization of everything, recorded in the Dagster
+instance under `$LEDGERLOOP_HOME` (so it shows in the UI), and a summary a person can read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from orchestration.dagster_home import prepare_dagster_home
+from orchestration.settings import Settings
+from orchestration.warehouse import connect
+
+
+@dataclass
+class CheckLine:
+    name: str
+    passed: bool
+    severity: str
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    seconds: float
+    run_id: str
+    ingest: dict[str, dict] = field(default_factory=dict)
+    checks: list[CheckLine] = field(default_factory=list)
+    buckets: list[tuple] = field(default_factory=list)
+    totals: tuple = ()
+    quarantined_total: int = 0
+    settings: Settings | None = None
+    failure: str | None = None
+
+    @property
+    def blocking_failures(self) -> list[CheckLine]:
+        return [c for c in self.checks if not c.passed and c.severity == "ERROR"]
+
+    def report(self) -> str:
+        lines = [f"ledgerloop run {self.run_id[:8]}: {'succeeded' if self.success else 'FAILED'} "
+                 f"in {self.seconds:.1f} s"]
+        if self.failure:
+            lines.append(f"  error: {self.failure}")
+        lines.append("files")
+        for source, meta in self.ingest.items():
+            lines.append(
+                f"  {source:<11} {meta.get('files_processed', 0)} new file(s), "
+                f"{meta.get('files_skipped_as_duplicates', 0)} already seen, "
+                f"{meta.get('files_rejected', 0)} rejected; rows read {meta.get('rows_read', 0):,}, "
+                f"loaded {meta.get('rows_loaded', 0):,}, quarantined {meta.get('rows_quarantined', 0):,}"
+            )
+        if self.totals:
+            invoices, open_invoices, currencies = self.totals
+            lines.append(f"ledger: {invoices:,} invoices, {open_invoices:,} open ({currencies})")
+        for currency, bucket, count, balance in self.buckets:
+            lines.append(f"  {currency} {bucket:<8} {count:>10,} invoices {balance:>18,.2f}")
+        passed = sum(c.passed for c in self.checks)
+        lines.append(f"checks: {passed} passed, {len(self.checks) - passed} failed")
+        for check in self.checks:
+            if not check.passed:
+                lines.append(f"  FAILED ({check.severity.lower()}): {check.name}")
+        if self.settings:
+            home = self.settings.home
+            lines += [
+                "outputs",
+                f"  warehouse   {self.settings.warehouse_path} (schemas marts, quarantine, raw)",
+                f"  quarantine  {self.quarantined_total:,} rows in quarantine.rejected_rows",
+                f"  archive     {self.settings.archive_dir}",
+                f"  runs        Dagster instance {home / 'dagster'} (ledgerloop serve shows them)",
+            ]
+        return "\n".join(lines)
+
+
+def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
+    """Materialize every asset and check once, in this process."""
+    prepare_dagster_home(settings.dagster_home)
+    from orchestration.transform.project import prepare_manifest
+
+    prepare_manifest()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    started = time.monotonic()
+    config = {"home": str(settings.home), "config_path": str(settings.config_path)}
+    if as_of:
+        config["as_of"] = as_of.isoformat()
+    result = defs.get_job_def("refresh_ledger_job").execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        run_config={
+            "resources": {"ledgerloop": {"config": config}},
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        },
+        raise_on_error=False,
+    )
+    outcome = RunOutcome(success=result.success, seconds=time.monotonic() - started,
+                         run_id=result.run_id, settings=settings)
+    for event in result.all_events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            key = materialization.asset_key.to_user_string()
+            if key in ("salesforce/invoices", "tracker/invoices"):
+                outcome.ingest[key] = {k: v.value for k, v in materialization.metadata.items()}
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            outcome.checks.append(CheckLine(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
+                evaluation.passed, evaluation.severity.value,
+            ))
+        elif event.is_step_failure:
+            outcome.failure = event.step_failure_data.error.message.strip().splitlines()[0]
+    if outcome.blocking_failures:
+        outcome.success = False
+    _ledger_totals(outcome, settings)
+    return outcome
+
+
+def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:
+    if not settings.warehouse_path.exists():
+        return
+    with connect(settings.warehouse_path, read_only=True) as con:
+        has_ledger = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'ar_ledger'"
+        ).fetchone()[0]
+        outcome.quarantined_total = con.execute(
+            "select count(*) from quarantine.rejected_rows"
+        ).fetchone()[0]
+        if not has_ledger:
+            return
+        outcome.totals = con.execute(
+            "select count(*), count(*) filter (where status = 'open'), "
+            "coalesce(string_agg(distinct currency, ', ' order by currency), '') from marts.ar_ledger"
+        ).fetchone()
+        outcome.buckets = con.execute(
+            "select coalesce(currency, '???'), aging_bucket, count(*), sum(balance) "
+            "from marts.ar_ledger where status = 'open' group by all order by 1, min(days_past_due)"
+        ).fetchall()
