@@ -70,7 +70,10 @@ class Locale(_Model):
     timezone: str = "UTC"
     fallback_encoding: str = "cp1252"
 
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        return _check_timezone(name)
 
     @model_validator(mode="after")
     def _separators_differ(self) -> Locale:
@@ -173,7 +176,10 @@ class Policy(_Model):
     sources: Sources
     stages: list[str]
 
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        return _check_timezone(name)
 
     @field_validator("offices")
     @classmethod

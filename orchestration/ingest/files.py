@@ -23,7 +23,7 @@ from orchestration.ingest.landing import (
     pending_files,
     transcode_to_utf8,
 )
-from orchestration.ingest.tabular import ColumnMapping, load_rows
+from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping, load_rows
 from orchestration.warehouse import query_sql_file, run_sql_file
 
 _FOOTER_MARKERS = re.compile(
@@ -80,12 +80,16 @@ def register_lookups(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     """Office and stage spellings as temp tables, keyed the way `ll_spelling_key` keys text."""
     offices = [(re.sub(r"[^a-z0-9]", "", s), code) for s, code in policy.office_spellings]
     stages = [(re.sub(r"[^a-z0-9]", "", s.casefold()), s) for s in policy.stages]
-    for table, rows, value in (("office_spellings", offices, "code"), ("stage_spellings", stages, "stage")):
-        con.execute(
-            f"create or replace temp table {table} as "  # noqa: S608 - fixed identifiers
-            f"select unnest(?::varchar[]) as spelling_key, unnest(?::varchar[]) as {value}",
-            [[k for k, _ in rows], [v for _, v in rows]],
-        )
+    con.execute(
+        "create or replace temp table office_spellings as "
+        "select unnest(?::varchar[]) as spelling_key, unnest(?::varchar[]) as code",
+        [[k for k, _ in offices], [v for _, v in offices]],
+    )
+    con.execute(
+        "create or replace temp table stage_spellings as "
+        "select unnest(?::varchar[]) as spelling_key, unnest(?::varchar[]) as stage",
+        [[k for k, _ in stages], [v for _, v in stages]],
+    )
 
 
 def ingest_folder(con, source: TabularSource, landing_dir: Path, archive_dir: Path,
@@ -100,38 +104,64 @@ def ingest_folder(con, source: TabularSource, landing_dir: Path, archive_dir: Pa
 
 def ingest_file(con, source: TabularSource, file: LandingFile, archive_dir: Path, workdir: Path,
                 now: dt.datetime) -> FileResult:
-    """Load one file in one transaction, then move it to the archive."""
+    """Read one file, store its rows in one transaction, then move it to the archive."""
     seen = con.execute(
         "select 1 from raw.ingested_files where file_sha256 = ?", [file.sha256]
     ).fetchone()
     if seen:
         archive(file, archive_dir / source.name)
         return FileResult(file.name, file.sha256, "duplicate")
-    con.begin()
     try:
-        result = _load(con, source, file, workdir, now)
-        archived = archive_dir / source.name / file.sha256[:2] / f"{file.sha256[:16]}__{file.name}"
-        con.execute(
-            "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file.sha256, source.name, file.name, str(archived), result.status, result.rows_read,
-             result.rows_loaded, result.rows_quarantined, result.footer_lines, result.encoding,
-             result.exported_at, result.error, now],
-        )
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+        read = _read(con, source, file, workdir)  # outside the transaction: a parse error aborts it
+        con.begin()
+        try:
+            result = _store(con, source, file, read, now)
+            archived = archive_dir / source.name / file.sha256[:2] / f"{file.sha256[:16]}__{file.name}"
+            con.execute(
+                "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [file.sha256, source.name, file.name, str(archived), result.status,
+                 result.rows_read, result.rows_loaded, result.rows_quarantined,
+                 result.footer_lines, result.encoding, result.exported_at, result.error, now],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     finally:
-        for table in ("landing_rows", "parsed"):
-            con.execute(f"drop table if exists temp.{table}")  # noqa: S608 - fixed identifiers
+        con.execute("drop table if exists temp.landing_rows")
+        con.execute("drop table if exists temp.parsed")
         for leftover in workdir.glob(f"{file.sha256}.*"):
             leftover.unlink()
     archive(file, archive_dir / source.name)
     return result
 
 
-def _load(con, source: TabularSource, file: LandingFile, workdir: Path, now: dt.datetime) -> FileResult:
+@dataclass(frozen=True)
+class _Read:
+    """What reading a file gave: `landing_rows` (unless `has_rows` is false) or a problem."""
+
+    encoding: str
+    has_rows: bool
+    problem: FileRejected | None = None
+    footer: tuple[str, ...] = ()
+
+
+def _read(con, source: TabularSource, file: LandingFile, workdir: Path) -> _Read:
     encoding = "utf-8"
+    try:
+        readable = file.path
+        if not file.is_utf8 and file.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            encoding = source.locale.fallback_encoding
+            readable = transcode_to_utf8(file, encoding, workdir)
+        if file.size == 0:
+            raise FileRejected(f"{file.name}: the file is empty (0 bytes)")
+        missing_column = load_rows(con, readable, source.mapping, source.sheet, file.name)
+    except FileRejected as exc:
+        return _Read(encoding, has_rows=False, problem=exc)
+    return _Read(encoding, has_rows=True, problem=missing_column, footer=tuple(_strip_footer(con)))
+
+
+def _store(con, source: TabularSource, file: LandingFile, read: _Read, now: dt.datetime) -> FileResult:
     params = {
         **_locale_params(source.locale),
         "labels": dict(source.mapping.columns),
@@ -139,28 +169,16 @@ def _load(con, source: TabularSource, file: LandingFile, workdir: Path, now: dt.
         "file_sha256": file.sha256,
         "loaded_at": now,
     }
-    try:
-        readable = file.path
-        if not file.is_utf8:
-            encoding = source.locale.fallback_encoding
-            readable = transcode_to_utf8(file, encoding, workdir)
-        if file.size == 0:
-            raise FileRejected(f"{file.name}: the file is empty (0 bytes)")
-        missing_column = load_rows(con, readable, source.mapping, source.sheet, file.name)
-    except FileRejected as exc:
-        return _reject_whole_file(con, source, file, exc, encoding, params, rows_loaded=False)
-    footer = _strip_footer(con)
-    if missing_column:
-        return _reject_whole_file(con, source, file, missing_column, encoding, params,
-                                  rows_loaded=True, footer_lines=len(footer))
-    exported_at = _exported_at(con, footer, params) or dt.datetime.fromtimestamp(
+    if read.problem:
+        return _reject_whole_file(con, source, file, read, params)
+    exported_at = _exported_at(con, read.footer, params) or dt.datetime.fromtimestamp(
         file.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     run_sql_file(con, source.sql_file, {**params, "exported_at": exported_at})
-    read, loaded = con.execute(
+    total, loaded = con.execute(
         "select count(*), count(*) filter (where len(problems) = 0) from parsed"
     ).fetchone()
-    return FileResult(file.name, file.sha256, "loaded", read, loaded, read - loaded,
-                      len(footer), encoding, exported_at=exported_at)
+    return FileResult(file.name, file.sha256, "loaded", total, loaded, total - loaded,
+                      len(read.footer), read.encoding, exported_at=exported_at)
 
 
 def _strip_footer(con) -> list[str]:
@@ -184,20 +202,20 @@ def _exported_at(con, footer: list[str], params: dict) -> dt.datetime | None:
     return None
 
 
-def _reject_whole_file(con, source, file, exc: FileRejected, encoding, params, *,
-                       rows_loaded: bool, footer_lines: int = 0) -> FileResult:
+def _reject_whole_file(con, source, file, read: _Read, params) -> FileResult:
     """Quarantine every data row we could read (or the file itself) with the file's reason."""
-    message = str(exc)
-    if rows_loaded:
+    problem = read.problem
+    message = str(problem)
+    if read.has_rows:
         run_sql_file(con, "reject_all_rows.sql", {**params, "source": source.name,
-                                                   "field": exc.field, "reason": message})
+                                                   "field": problem.field, "reason": message})
         count = con.execute("select count(*) from landing_rows").fetchone()[0]
     else:
         count = 0
         con.execute(
             "insert into quarantine.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source.name, file.name, exc.row_number, exc.field, message,
+            [source.name, file.name, problem.row_number, problem.field, message,
              json.dumps({"file": file.name, "bytes": file.size}), params["loaded_at"], file.sha256],
         )
-    return FileResult(file.name, file.sha256, "rejected", count, 0, count, footer_lines, encoding,
-                      message)
+    return FileResult(file.name, file.sha256, "rejected", count, 0, count, len(read.footer),
+                      read.encoding, message)

@@ -74,17 +74,15 @@ def transcode_to_utf8(file: LandingFile, encoding: str, workdir: Path) -> Path:
     target = workdir / f"{file.sha256}.utf8{file.path.suffix}"
     line_number = 0
     try:
-        with file.path.open("r", encoding=encoding, newline="") as src, target.open(
-            "w", encoding="utf-8", newline=""
-        ) as dst:
+        with file.path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
             for line_number, line in enumerate(src, start=1):  # noqa: B007 - used in the error
-                dst.write(line)
+                dst.write(line.decode(encoding))
     except UnicodeDecodeError as exc:
         target.unlink(missing_ok=True)
         raise FileRejected(
-            f"{file.name}: line {line_number + 1} is neither UTF-8 nor {encoding} "
+            f"{file.name}: line {line_number} is neither UTF-8 nor {encoding} "
             f"(byte 0x{exc.object[exc.start]:02x}); re-export the file as UTF-8",
-            row_number=line_number + 1,
+            row_number=line_number,
         ) from None
     return target
 

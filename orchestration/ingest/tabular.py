@@ -85,13 +85,14 @@ def load_rows(con: duckdb.DuckDBPyConnection, path: Path, mapping: ColumnMapping
     else:
         header, relation = _csv_relation(con, path, display_name)
     positions, problem = mapping.locate(header, display_name)
-    _project(relation, header, positions, mapping).create_view("landing_view", replace=True)
+    con.register("landing_view", _project(relation, header, positions, mapping))
     try:
         con.execute("create or replace temp table landing_rows as select * from landing_view")
     except duckdb.Error as exc:
-        raise FileRejected(f"{display_name}: not a readable CSV file: {exc}") from None
+        reason = str(exc).split("Possible fixes")[0].strip().replace("\n", "; ")
+        raise FileRejected(f"{display_name}: not a readable file: {reason}") from None
     finally:
-        con.execute("drop view if exists landing_view")
+        con.unregister("landing_view")
     return problem
 
 
@@ -102,8 +103,8 @@ def _csv_relation(con, path: Path, display_name: str):
         raise FileRejected(f"{display_name}: the file is empty (no header row)", row_number=1)
     names = [f"c{i}" for i in range(len(header))]
     relation = con.read_csv(
-        str(path), header=True, names=names, all_varchar=True, null_padding=True,
-        delimiter=",", quotechar='"', escapechar='"', encoding="utf-8",
+        str(path), header=True, auto_detect=False, columns=dict.fromkeys(names, "VARCHAR"),
+        null_padding=True, delimiter=",", quotechar='"', escapechar='"', encoding="utf-8",
     )
     row_number = SQLExpression("(row_number() over () + 1)::integer").alias("row_number")
     return header, relation.select(row_number, *[ColumnExpression(n) for n in names])
