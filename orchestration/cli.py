@@ -41,14 +41,17 @@ def main() -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Age invoices at this date (default: today in the policy's time zone).")
 @click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
-def run(as_of: dt.datetime | None, home: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def run(as_of: dt.datetime | None, home: str | None, as_json: bool) -> None:
     """Materialize everything once and print a summary; exit 1 when a blocking check fails."""
+    import json
+
     from orchestration.runner import run_pipeline
 
     settings = _settings(home)
     _policy(settings)
     outcome = run_pipeline(settings, as_of.date() if as_of else None)
-    click.echo(outcome.report())
+    click.echo(json.dumps(outcome.as_dict(), default=str) if as_json else outcome.report())
     sys.exit(0 if outcome.success else 1)
 
 

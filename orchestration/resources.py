@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.config import Policy
 from orchestration.settings import Settings
-from orchestration.transform.project import ledgerloop_dbt_project
+from orchestration.transform.project import dbt_resource
 
 
 class LedgerloopResource(dg.ConfigurableResource):
@@ -47,8 +45,5 @@ def build_resources() -> dict:
     """The resources every part of the code location shares."""
     return {
         "ledgerloop": LedgerloopResource(),
-        "dbt": DbtCliResource(
-            project_dir=ledgerloop_dbt_project(),
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),  # the venv's, not PATH's
-        ),
+        "dbt": dbt_resource(),
     }

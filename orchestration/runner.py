@@ -29,12 +29,28 @@ class RunOutcome:
     buckets: list[tuple] = field(default_factory=list)
     totals: tuple = ()
     quarantined_total: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)
     settings: Settings | None = None
     failure: str | None = None
 
     @property
     def blocking_failures(self) -> list[CheckLine]:
         return [c for c in self.checks if not c.passed and c.severity == "ERROR"]
+
+    def as_dict(self) -> dict:
+        """The summary for machines (`ledgerloop run --json`, the benchmark)."""
+        return {
+            "success": self.success, "seconds": round(self.seconds, 2), "run_id": self.run_id,
+            "failure": self.failure, "ingest": self.ingest, "step_seconds": self.step_seconds,
+            "checks": [vars(c) for c in self.checks],
+            "ledger": {"invoices": self.totals[0] if self.totals else 0,
+                       "open": self.totals[1] if self.totals else 0},
+            "open_by_bucket": [
+                {"currency": c, "bucket": b, "invoices": n, "balance": str(v)}
+                for c, b, n, v in self.buckets
+            ],
+            "quarantined_rows": self.quarantined_total,
+        }
 
     def report(self) -> str:
         lines = [f"ledgerloop run {self.run_id[:8]}: {'succeeded' if self.success else 'FAILED'} "
@@ -54,6 +70,8 @@ class RunOutcome:
             lines.append(f"ledger: {invoices:,} invoices, {open_invoices:,} open ({currencies})")
         for currency, bucket, count, balance in self.buckets:
             lines.append(f"  {currency} {bucket:<8} {count:>10,} invoices {balance:>18,.2f}")
+        if self.step_seconds:
+            lines.append("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.step_seconds.items()))
         passed = sum(c.passed for c in self.checks)
         lines.append(f"checks: {passed} passed, {len(self.checks) - passed} failed")
         for check in self.checks:
@@ -85,8 +103,9 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
     config = {"home": str(settings.home), "config_path": str(settings.config_path)}
     if as_of:
         config["as_of"] = as_of.isoformat()
-    result = defs.get_job_def("refresh_ledger_job").execute_in_process(
-        instance=dg.DagsterInstance.get(),
+    instance = dg.DagsterInstance.get()
+    result = defs.resolve_job_def("refresh_ledger_job").execute_in_process(
+        instance=instance,
         run_config={
             "resources": {"ledgerloop": {"config": config}},
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
@@ -95,6 +114,9 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
     )
     outcome = RunOutcome(success=result.success, seconds=time.monotonic() - started,
                          run_id=result.run_id, settings=settings)
+    for stats in instance.get_run_step_stats(result.run_id):
+        if stats.start_time and stats.end_time:
+            outcome.step_seconds[stats.step_key] = stats.end_time - stats.start_time
     for event in result.all_events:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization

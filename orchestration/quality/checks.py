@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.quality import suites
 from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect
+from orchestration.warehouse import connect, query_sql_file
 
 _NEWEST_ROWS = {
     "salesforce_invoices": "select * from raw.salesforce_invoices "
@@ -90,6 +90,37 @@ def no_file_rejected_whole(ledgerloop: LedgerloopResource) -> dg.AssetCheckResul
     )
 
 
+def _unreconciled_files(ledgerloop: LedgerloopResource, source: str) -> dg.AssetCheckResult:
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        files = query_sql_file(con, "reconcile.sql", {"source": source}).fetchall()
+        checked = con.execute(
+            "select count(*) from raw.ingested_files where source = ?", [source]
+        ).fetchone()[0]
+    return dg.AssetCheckResult(
+        passed=not files,
+        metadata={
+            "files_checked": checked,
+            "unreconciled": dg.MetadataValue.md("\n".join(
+                f"- {source}/{name}: read {read}, loaded {loaded} ({in_raw} in raw), "
+                f"quarantined {quarantined} ({in_quarantine} in quarantine)"
+                for source, name, read, loaded, quarantined, in_raw, in_quarantine in files
+            ) or "none"),
+        },
+    )
+
+
+@dg.asset_check(asset=SALESFORCE, blocking=True)
+def salesforce_rows_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
+    """Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows."""
+    return _unreconciled_files(ledgerloop, "salesforce")
+
+
+@dg.asset_check(asset=TRACKER, blocking=True)
+def tracker_rows_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
+    """Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows."""
+    return _unreconciled_files(ledgerloop, "tracker")
+
+
 @dg.asset_check(asset=LEDGER, blocking=True)
 def ledger_consistent(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the ledger: unique keys, balances within amounts, aging exactly on open invoices."""
@@ -101,5 +132,5 @@ def ledger_consistent(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
 
 defs = dg.Definitions(asset_checks=[
     raw_invoices_valid, raw_invoices_conform, tracker_rows_conform, no_file_rejected_whole,
-    ledger_consistent,
+    salesforce_rows_reconcile, tracker_rows_reconcile, ledger_consistent,
 ])

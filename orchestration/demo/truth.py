@@ -1,0 +1,154 @@
+"""The truth the demo files encode (`demo/truth/`), for tests and benchmarks of the pipeline.
+
+`ar_ledger.csv` is what the ledger concludes from the invoice sources alone, by the rules of
+DESIGN §4: the newest Salesforce record gives the financial fields and the number's spelling,
+the newest tracker row gives the stage, tracker-only invoices come from the tracker.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.config import Policy
+from orchestration.demo.formats import DayTable
+from orchestration.demo.model import World
+from orchestration.demo.payments import PaymentsResult
+from orchestration.demo.records import Application, FileCount, NonPayment, Receipt, Rejected
+from orchestration.demo.salesforce_export import SalesforceResult
+from orchestration.demo.tracker import TrackerResult
+
+LEDGER_COLUMNS = (
+    "invoice_key",
+    "office",
+    "invoice_number",
+    "account_id",
+    "account_name",
+    "currency",
+    "amount",
+    "source_balance",
+    "balance",
+    "status",
+    "stage",
+    "due_date",
+    "days_past_due",
+    "aging_bucket",
+)
+CHUNK = 200_000
+
+
+def write_truth(
+    folder: Path,
+    world: World,
+    policy: Policy,
+    sf: SalesforceResult,
+    tracker: TrackerResult,
+    payments: PaymentsResult,
+    seed: int,
+    advance: Callable[[int], object],
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_ledger(folder / "ar_ledger.csv", world, policy, sf, tracker, advance)
+    counts: list[FileCount] = [*sorted(sf.counts, key=lambda c: c.source_file), tracker.count]
+    _write_csv(
+        folder / "files.csv",
+        ("source", "source_file", "rows_read", "rows_loaded", "rows_quarantined"),
+        ((c.source, c.source_file, c.rows_read, c.rows_loaded, c.rows_quarantined) for c in counts),
+    )
+    rejected = sorted(sf.rejected, key=lambda r: (r.source_file, r.row_number))
+    _write_records(folder / "rejected_rows.csv", Rejected, rejected)
+    _write_records(folder / "payments.csv", Receipt, payments.receipts)
+    _write_records(folder / "payment_applications.csv", Application, payments.applications)
+    _write_records(folder / "non_payments.csv", NonPayment, payments.non_payments)
+    meta = {
+        "seed": seed,
+        "invoices": len(world.number) + len(world.legacy_number),
+        "as_of": world.as_of.isoformat(),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_ledger(path, world: World, policy: Policy, sf, tracker, advance) -> None:
+    """One row per invoice key, sorted by office and number; money as plain `1234.56`."""
+    n_sf = len(world.number)
+    offices = np.array(world.offices, dtype=object)
+    office = np.concatenate([world.office, world.legacy_office])
+    number = np.concatenate([world.number, world.legacy_number])
+    amount = np.concatenate([world.amount, world.legacy_amount])
+    balance = np.concatenate([world.balance, world.legacy_amount])
+    due_day = np.concatenate([world.due_day, world.legacy_due_day])
+    stage = np.concatenate(
+        [np.where(tracker.stage >= 0, tracker.stage, world.stage), world.legacy_stage]
+    )
+    blank = np.full(len(world.legacy_number), "", dtype=object)
+    spelled = np.concatenate([sf.newest_spelling, np.array(tracker.legacy_spelling, dtype=object)])
+    account_id = np.concatenate([world.account_id[world.account], blank])
+    account_name = np.concatenate(
+        [world.account_name[world.account], world.account_name[world.legacy_account]]
+    )
+    currency = np.concatenate([np.array(world.currencies, dtype=object)[world.currency], blank])
+    source_balance = np.concatenate([np.ones(n_sf, bool), np.zeros(len(blank), bool)])
+
+    buckets = policy.aging.buckets
+    limits = np.array([b.max_days for b in buckets[:-1]])
+    labels = np.array([b.label for b in buckets], dtype=object)
+    past_due = -due_day
+    is_open = balance > 0
+    table = DayTable(world.as_of, int(due_day.min()), int(due_day.max()), "MDY")
+    order = np.lexsort((number, office))
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LEDGER_COLUMNS)
+        for start in range(0, len(order), CHUNK):
+            rows = order[start : start + CHUNK]
+            amount_text = _money(amount[rows])
+            balance_text = _money(balance[rows])
+            open_rows = is_open[rows]
+            writer.writerows(
+                zip(
+                    (
+                        offices[office[rows]] + ":" + number[rows].astype(str).astype(object)
+                    ).tolist(),
+                    offices[office[rows]].tolist(),
+                    spelled[rows].tolist(),
+                    account_id[rows].tolist(),
+                    account_name[rows].tolist(),
+                    currency[rows].tolist(),
+                    amount_text,
+                    np.where(source_balance[rows], balance_text, "").tolist(),
+                    balance_text.tolist(),
+                    np.where(open_rows, "open", "paid").tolist(),
+                    np.array(world.stages, dtype=object)[stage[rows]].tolist(),
+                    table.iso[due_day[rows] - table.first].tolist(),
+                    np.where(open_rows, past_due[rows].astype(str), "").tolist(),
+                    np.where(
+                        open_rows, labels[np.searchsorted(limits, past_due[rows])], ""
+                    ).tolist(),
+                    strict=True,
+                )
+            )
+            advance(len(rows))
+
+
+def _money(cents: np.ndarray) -> np.ndarray:
+    return np.array([f"{c // 100}.{c % 100:02d}" for c in cents.tolist()], dtype=object)
+
+
+def _write_records(path: Path, record_type: type, records: list) -> None:
+    header = [f.name for f in dataclasses.fields(record_type)]
+    _write_csv(path, header, (dataclasses.astuple(r) for r in records))
+
+
+def _write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
