@@ -77,23 +77,19 @@ def tracker_conform(policy: Policy) -> list:
 def ledger_consistent(policy: Policy) -> list:
     """A sample of the ledger: balances within amounts, aging only and always on open invoices."""
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     labels = [b.label for b in policy.aging.buckets]
+    is_open, is_paid = Column("status") == "open", Column("status") == "paid"
     return [
         gxe.ExpectColumnValuesToBeUnique(column="invoice_key"),
         gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["open", "paid"]),
         gxe.ExpectColumnValuesToBeBetween(column="balance", min_value=0),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="amount", column_B="balance", or_equal=True),
         gxe.ExpectColumnValuesToBeInSet(column="aging_bucket", value_set=labels),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="aging_bucket", row_condition='status=="open"', condition_parser="pandas"
-        ),
-        gxe.ExpectColumnValuesToBeNull(
-            column="aging_bucket", row_condition='status=="paid"', condition_parser="pandas"
-        ),
-        gxe.ExpectColumnValuesToBeNull(
-            column="days_past_due", row_condition='status=="paid"', condition_parser="pandas"
-        ),
+        gxe.ExpectColumnValuesToNotBeNull(column="aging_bucket", row_condition=is_open),
+        gxe.ExpectColumnValuesToBeNull(column="aging_bucket", row_condition=is_paid),
+        gxe.ExpectColumnValuesToBeNull(column="days_past_due", row_condition=is_paid),
     ]
 
 

@@ -1,0 +1,145 @@
+"""The whole graph materialized in process on generated demo data, checked against the
+generator's truth row for row."""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.demo import generate_demo
+from orchestration.runner import run_pipeline
+from orchestration.settings import REPO_ROOT, Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e")
+    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
+    summary = generate_demo(home, settings.policy(), 3_000, 11, AS_OF, progress=False)
+    outcome = run_pipeline(settings, AS_OF)
+    return settings, summary, outcome
+
+
+def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def test_run_succeeds_with_every_check_passing(pipeline):
+    _, _, outcome = pipeline
+    assert outcome.success, outcome.report()
+    assert outcome.checks and all(c.passed for c in outcome.checks), outcome.report()
+    assert {"salesforce/invoices", "tracker/invoices"} <= set(outcome.ingest)
+
+
+def test_ledger_matches_the_truth_row_for_row(pipeline):
+    settings, summary, _ = pipeline
+    with warehouse(settings) as con:
+        con.execute(
+            "create temp table truth as select * from read_csv(?, header=true, all_varchar=true)",
+            [str(summary.truth_dir / "ar_ledger.csv")],
+        )
+        con.execute(
+            "create temp table ledger as select invoice_key, office, invoice_number, account_id, "
+            "account_name, currency, amount::varchar as amount, source_balance::varchar as "
+            "source_balance, balance::varchar as balance, status, stage, due_date::varchar as "
+            "due_date, days_past_due::varchar as days_past_due, aging_bucket from marts.ar_ledger"
+        )
+        truth_count, ledger_count = con.execute(
+            "select (select count(*) from truth), (select count(*) from ledger)"
+        ).fetchone()
+        assert con.execute("select * from truth limit 0").description == con.execute(
+            "select * from ledger limit 0").description
+        differences = con.execute("(from truth except from ledger) limit 10").fetchall()
+    assert ledger_count == truth_count
+    assert differences == []
+
+
+def test_bad_rows_are_in_quarantine_exactly(pipeline):
+    settings, summary, _ = pipeline
+    with warehouse(settings) as con:
+        missing, unexpected = con.execute(
+            """
+            with truth as (
+                select source, source_file, cast(row_number as integer) as row_number, field
+                from read_csv(?, header=true, all_varchar=true)
+            ), got as (
+                select source, source_file, row_number, field from quarantine.rejected_rows
+            )
+            select (select count(*) from (from truth except from got)),
+                   (select count(*) from (from got except from truth))
+            """,
+            [str(summary.truth_dir / "rejected_rows.csv")],
+        ).fetchone()
+        reasons = con.execute("select count(*) from quarantine.rejected_rows where reason = ''").fetchone()
+    assert (missing, unexpected) == (0, 0)
+    assert reasons == (0,)
+
+
+def test_every_file_reconciles_with_the_truth(pipeline):
+    settings, summary, _ = pipeline
+    with warehouse(settings) as con:
+        mismatches = con.execute(
+            """
+            select truth.source_file from read_csv(?, header=true) as truth
+            left join raw.ingested_files as files on files.file_name = truth.source_file
+            where files.rows_read is distinct from truth.rows_read
+               or files.rows_loaded is distinct from truth.rows_loaded
+               or files.rows_quarantined is distinct from truth.rows_quarantined
+            """,
+            [str(summary.truth_dir / "files.csv")],
+        ).fetchall()
+    assert mismatches == []
+
+
+def test_dropping_the_same_files_again_changes_nothing(pipeline):
+    settings, summary, _ = pipeline
+    with warehouse(settings) as con:
+        before = con.execute("select count(*), sum(balance) from marts.ar_ledger").fetchone()
+    for archived in (settings.archive_dir / "salesforce").rglob("*__NYC_*.csv"):
+        shutil.copy(archived, settings.landing_dir / "salesforce" / archived.name.split("__", 1)[1])
+    outcome = run_pipeline(settings, AS_OF)
+    assert outcome.success
+    assert outcome.ingest["salesforce/invoices"]["files_skipped_as_duplicates"] == 3
+    assert outcome.ingest["salesforce/invoices"]["rows_read"] == 0
+    with warehouse(settings) as con:
+        assert con.execute("select count(*), sum(balance) from marts.ar_ledger").fetchone() == before
+
+
+def test_aging_history_builds_up_across_as_of_dates(pipeline):
+    settings, _, _ = pipeline
+    assert run_pipeline(settings, AS_OF + dt.timedelta(days=1)).success
+    with warehouse(settings) as con:
+        dates = con.execute("select distinct as_of_date from marts.ar_aging_daily order by 1").fetchall()
+        moved = con.execute(
+            "select sum(balance) from marts.ar_aging_daily where as_of_date = ? and aging_bucket = 'current'",
+            [AS_OF + dt.timedelta(days=1)],
+        ).fetchone()[0]
+        before = con.execute(
+            "select sum(balance) from marts.ar_aging_daily where as_of_date = ? and aging_bucket = 'current'",
+            [AS_OF],
+        ).fetchone()[0]
+    assert dates == [(AS_OF,), (AS_OF + dt.timedelta(days=1),)]
+    assert moved <= before  # a day later, invoices due today have left `current`
+
+
+def test_a_failing_blocking_check_stops_the_ledger_and_fails_the_command(pipeline):
+    """Corrupt raw (a row no file accounts for): the reconcile check blocks dbt; exit code 1."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings, _, _ = pipeline
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("insert into raw.salesforce_invoices select * from raw.salesforce_invoices limit 1")
+        built_before = con.execute("select max(as_of_date) from marts.ar_ledger").fetchone()[0]
+    command = [str(Path(sys.executable).parent / "ledgerloop"), "run", "--home", str(settings.home),
+               "--as-of", "2026-12-01"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "FAILED (error): salesforce/invoices:salesforce_rows_reconcile" in result.stdout
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select max(as_of_date) from marts.ar_ledger").fetchone()[0] == built_before

@@ -1,0 +1,66 @@
+"""The great-expectations suites pass on good frames and name what fails on bad ones."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from orchestration.config import load_policy
+from orchestration.quality import suites
+from orchestration.settings import REPO_ROOT
+
+POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
+
+
+@pytest.fixture
+def raw_rows():
+    return pd.DataFrame({
+        "invoice_number": ["INV-1", "2"], "office": ["NYC", "LDN"], "account_name": ["A", "B"],
+        "due_date": [dt.date(2026, 10, 1)] * 2, "amount": [Decimal("10.00"), Decimal("20.00")],
+        "balance": [Decimal("5.00"), Decimal("20.00")], "currency": ["USD", "GBP"],
+        "_file_sha256": ["f", "f"], "_row_number": [2, 3],
+    })
+
+
+@pytest.fixture
+def ledger_rows():
+    return pd.DataFrame({
+        "invoice_key": ["NYC:1", "NYC:2"], "status": ["open", "paid"], "amount": [10.0, 10.0],
+        "balance": [5.0, 0.0], "days_past_due": [3, None], "aging_bucket": ["1-30", None],
+    })
+
+
+def test_raw_suite_passes_on_good_rows(raw_rows):
+    outcome = suites.validate(raw_rows, "raw_ok", suites.raw_invoices_valid(POLICY))
+    assert outcome.success and outcome.failed == [] and outcome.rows == 2
+
+
+def test_raw_suite_names_an_unknown_office_a_balance_over_amount_and_a_row_loaded_twice(raw_rows):
+    raw_rows.loc[1, "office"] = "PAR"
+    raw_rows.loc[0, "balance"] = Decimal("11.00")
+    raw_rows.loc[1, "_row_number"] = 2
+    outcome = suites.validate(raw_rows, "raw_bad", suites.raw_invoices_valid(POLICY))
+    assert not outcome.success
+    failed = "\n".join(outcome.failed)
+    assert "expect_column_values_to_be_in_set({'column': 'office'" in failed
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in failed
+    assert "expect_compound_columns_to_be_unique" in failed
+
+
+def test_ledger_suite_rejects_a_bucket_on_a_paid_invoice(ledger_rows):
+    assert suites.validate(ledger_rows, "ledger_ok", suites.ledger_consistent(POLICY)).success
+    ledger_rows.loc[1, "aging_bucket"] = "90+"
+    outcome = suites.validate(ledger_rows, "ledger_bad", suites.ledger_consistent(POLICY))
+    assert not outcome.success
+    assert any("expect_column_values_to_be_null({'column': 'aging_bucket'" in f for f in outcome.failed)
+
+
+def test_conform_suite_flags_an_unknown_stage(raw_rows):
+    raw_rows["stage"] = ["Invoiced", "Lost in mail"]
+    raw_rows["director_email"] = ["a@example.com", "b@example.com"]
+    raw_rows["collector"] = ["C", "C"]
+    raw_rows["last_modified_at"] = [dt.datetime(2026, 11, 1)] * 2
+    outcome = suites.validate(raw_rows, "conform", suites.raw_invoices_conform(POLICY))
+    assert not outcome.success
+    assert outcome.failed[0].startswith("expect_column_values_to_be_in_set({'column': 'stage'")
