@@ -25,6 +25,15 @@ class DemoSummary:
     """Invoices in the ledger truth (Salesforce invoices plus tracker-only legacy ones)."""
     truth_dir: Path
 
+    def report(self) -> str:
+        """What `ledgerloop generate-demo` prints: where each source's files went."""
+        lines = [f"{self.invoices:,} invoices"]
+        for source, paths in self.files.items():
+            names = ", ".join(p.name for p in paths)
+            lines.append(f"{source}: {len(paths)} file(s) in {paths[0].parent} ({names})")
+        lines.append(f"truth: {self.truth_dir}")
+        return "\n".join(lines)
+
 
 def generate_demo(
     home: Path, policy: Policy, invoices: int, seed: int, as_of: dt.date, progress: bool = True

@@ -98,6 +98,7 @@ def tracker_rows(invoices: int) -> int:
 
 
 def build_world(policy: Policy, invoices: int, as_of: dt.date, rng: np.random.Generator) -> World:
+    """`invoices` ledger invoices: Salesforce's plus a few legacy ones only the tracker has."""
     if invoices < MIN_INVOICES:
         raise ValueError(f"the demo needs at least {MIN_INVOICES} invoices, got {invoices}")
     offices = tuple(o.code for o in policy.offices)

@@ -34,6 +34,8 @@ UNKNOWN_PAYERS = (
 )
 BANK_CSV_HEADER = ("Date", "Amount", "Currency", "Payer", "Reference", "Bank Transaction ID")
 STATEMENT_DAYS = 7
+FILE_CURRENCIES = ("USD", "GBP")
+"""The bank CSV is the USD account's export; the camt.053 statement is the GBP account's."""
 CAMT_IBAN = "GB29NWBK60161331926819"
 
 
@@ -60,10 +62,11 @@ class _Draft:
 
 
 def write_payments(world: World, folder: Path, rng: np.random.Generator) -> PaymentsResult:
+    """Both statements, dated the day before `as_of`, and what each receipt must pay."""
     folder.mkdir(parents=True, exist_ok=True)
     statement_day = world.as_of - dt.timedelta(days=1)
     drafts, reversed_credit = _Planner(world, rng).drafts()
-    by_currency = {c: [d for d in drafts if d.currency == c] for c in ("USD", "GBP")}
+    by_currency = {c: [d for d in drafts if d.currency == c] for c in FILE_CURRENCIES}
     csv_path = folder / f"bank_statement_{statement_day.isoformat()}.csv"
     camt_path = folder / f"camt053_{statement_day.isoformat()}.xml"
     result = PaymentsResult([csv_path, camt_path], [], [], [])
@@ -80,8 +83,11 @@ class _Planner:
         self.world, self.rng = world, rng
         shared = np.intersect1d(world.number[world.office == 0], world.number[world.office != 0])
         is_open = world.balance > 0
-        eligible = np.flatnonzero(is_open & ~np.isin(world.number, shared))
-        self.pool = rng.permutation(eligible).tolist()
+        eligible = rng.permutation(np.flatnonzero(is_open & ~np.isin(world.number, shared)))
+        self.pools = {
+            code: eligible[world.currency[eligible] == c].tolist()
+            for c, code in enumerate(world.currencies)
+        }
         self.eligible = set(eligible.tolist())
         self.used: set[int] = set()
         self.open_by_account: dict[int, list[int]] = {}
@@ -91,31 +97,33 @@ class _Planner:
             self.open_by_account.setdefault(account, []).append(inv)
 
     def drafts(self) -> tuple[list[_Draft], _Draft | None]:
-        """The receipts, and one more credit that the bank will reverse (so it pays nothing)."""
-        n = int(np.clip(len(self.world.number) // 100, 30, 10_000))
-        kinds = self.rng.choice(len(SCENARIOS), n, p=SCENARIO_WEIGHTS)
-        kinds[: len(SCENARIOS)] = np.arange(len(SCENARIOS))
-        drafts = [self._draft(SCENARIOS[k]) for k in kinds.tolist()]
-        reversed_credit = self._draft("full", currency="GBP")
+        """Receipts in every scenario for each currency's file, in proportion to its open
+        invoices, and one more GBP credit that the bank will reverse (so it pays nothing)."""
+        reversed_credit = self._draft("full", "GBP")
+        total = int(np.clip(len(self.world.number) // 100, 30, 10_000))
+        drafts = []
+        for currency in FILE_CURRENCIES:
+            share = len(self.pools[currency]) / max(1, len(self.eligible))
+            kinds = self.rng.choice(
+                len(SCENARIOS), max(2 * len(SCENARIOS), round(total * share)), p=SCENARIO_WEIGHTS
+            )
+            kinds[: len(SCENARIOS)] = np.arange(len(SCENARIOS))
+            drafts += [self._draft(SCENARIOS[k], currency) for k in kinds.tolist()]
         return [d for d in drafts if d is not None], reversed_credit
 
-    def _take(self, currency: str | None) -> int | None:
-        w = self.world
-        for at in range(len(self.pool) - 1, -1, -1):
-            inv = self.pool[at]
-            if inv not in self.used and (
-                currency is None or w.currencies[w.currency[inv]] == currency
-            ):
-                del self.pool[at]
+    def _take(self, currency: str) -> int | None:
+        pool = self.pools[currency]
+        while pool:
+            inv = pool.pop()
+            if inv not in self.used:
                 self.used.add(inv)
                 return inv
         return None
 
-    def _draft(self, scenario: str, currency: str | None = None) -> _Draft | None:
+    def _draft(self, scenario: str, currency: str) -> _Draft | None:
         w, rng = self.world, self.rng
         day = -int(rng.integers(1, STATEMENT_DAYS + 1))
         if scenario == "unmatched":
-            currency = w.currencies[rng.integers(len(w.currencies))]
             cents = int(rng.integers(5_000, 500_000))
             payer = UNKNOWN_PAYERS[rng.integers(len(UNKNOWN_PAYERS))]
             return _Draft(scenario, currency, day, cents, payer, "", [])
@@ -148,7 +156,7 @@ class _Planner:
         }.get(scenario, joiner.join(refs))
         return _Draft(
             scenario,
-            w.currencies[w.currency[inv]],
+            currency,
             day,
             sum(c for _, c in paid),
             self._payer(int(w.account[inv])),
@@ -223,24 +231,11 @@ def _write_bank_csv(
 ) -> None:
     """US-style bank export: ISO dates, plain amounts, debits negative, one id per line."""
     fees = [
-        _Draft(
-            "debit",
-            "USD",
-            -int(rng.integers(1, STATEMENT_DAYS + 1)),
-            -int(rng.integers(1_500, 5_000)),
-            "",
-            "WIRE FEE",
-            [],
-        ),
-        _Draft(
-            "debit",
-            "USD",
-            -int(rng.integers(1, STATEMENT_DAYS + 1)),
-            -int(rng.integers(100_000, 900_000)),
-            "",
-            "TRANSFER TO SAVINGS",
-            [],
-        ),
+        _Draft("debit", "USD", -int(rng.integers(1, STATEMENT_DAYS + 1)), -cents, "", label, [])
+        for label, cents in (
+            ("WIRE FEE", int(rng.integers(1_500, 5_000))),
+            ("TRANSFER TO SAVINGS", int(rng.integers(100_000, 900_000))),
+        )
     ]
     lines = sorted(drafts + fees, key=lambda d: d.day)
     with path.open("w", encoding="utf-8", newline="") as handle:

@@ -98,6 +98,7 @@ def write_exports(
     rng: np.random.Generator,
     advance: Callable[[int], object],
 ) -> SalesforceResult:
+    """Every export of every office, with the column labels the policy maps fields to."""
     source = policy.sources.salesforce
     labels = [source.columns.get(f, d) for f, d in zip(FIELDS, DEFAULT_LABELS, strict=True)]
     table = DayTable(

@@ -48,7 +48,7 @@ NUMBER_CELL_SHARE = 0.25
 """Rows where someone typed the bare number and Excel stored it as a number (123456.0)."""
 REPEAT_SHARE = 0.04
 ALL_SUFFIXES = sorted(
-    {*names.US_SUFFIXES, *names.UK_SUFFIXES, *names.DE_SUFFIXES}, key=len, reverse=True
+    {*names.US_SUFFIXES, *names.UK_SUFFIXES, *names.DE_SUFFIXES}, key=lambda s: (-len(s), s)
 )
 
 
@@ -64,6 +64,7 @@ class TrackerResult:
 def write_tracker(
     world: World, policy: Policy, folder: Path, rng: np.random.Generator
 ) -> TrackerResult:
+    """The workbook, and per invoice the stage of its newest row (which the ledger keeps)."""
     n_sf, n_legacy = len(world.number), len(world.legacy_number)
     total = tracker_rows(n_sf + n_legacy)
     n_repeat = max(1, (total - n_legacy) // int(1 / REPEAT_SHARE))

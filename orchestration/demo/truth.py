@@ -53,6 +53,7 @@ def write_truth(
     seed: int,
     advance: Callable[[int], object],
 ) -> None:
+    """All truth files; `meta.json` last, so its presence means the set is complete."""
     folder.mkdir(parents=True, exist_ok=True)
     _write_ledger(folder / "ar_ledger.csv", world, policy, sf, tracker, advance)
     counts: list[FileCount] = [*sorted(sf.counts, key=lambda c: c.source_file), tracker.count]
