@@ -92,7 +92,9 @@ def serve(port: int, host: str, home: str | None) -> None:
     command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
                str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
     click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)")
-    process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
+    venv_bin = str(Path(sys.executable).parent)  # dagster-dbt finds `dbt` on PATH under dev
+    env = {**os.environ, "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "")}
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)
     try:
         sys.exit(process.wait())
     except KeyboardInterrupt:

@@ -2,15 +2,16 @@
 
 import dagster as dg
 
-from orchestration.automation.definitions import defs as automation
-from orchestration.ingest.assets import defs as ingest
-from orchestration.quality.checks import defs as quality
+from orchestration.automation import definitions as automation
+from orchestration.ingest import assets as ingest
+from orchestration.quality import checks as quality
 from orchestration.resources import build_resources
 from orchestration.settings import apply_quiet_environment
-from orchestration.transform.assets import defs as transform
+from orchestration.transform import assets as transform
 
 apply_quiet_environment()
 
 defs = dg.Definitions.merge(
-    ingest, transform, quality, automation, dg.Definitions(resources=build_resources())
+    ingest.defs, transform.defs, quality.defs, automation.defs,
+    dg.Definitions(resources=build_resources()),
 )

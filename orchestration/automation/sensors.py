@@ -7,25 +7,21 @@ import dagster as dg
 
 from orchestration.automation.jobs import refresh_ledger_job
 from orchestration.ingest.landing import pending_files
-from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES
+from orchestration.ingest.sources import invoice_sources
 from orchestration.resources import LedgerloopResource
-
-WATCHED = {"salesforce": (".csv",), "tracker": (".csv", *sorted(SPREADSHEET_SUFFIXES))}
 
 
 def waiting_files(ledgerloop: LedgerloopResource) -> list[str]:
     """Landing files not processed yet (processed files leave landing for the archive)."""
-    policy = ledgerloop.policy()
-    folders = {
-        "salesforce": policy.sources.salesforce.landing,
-        "tracker": policy.sources.tracker.landing,
-    }
     landing = ledgerloop.settings.landing_dir
     found = []
-    for source, suffixes in WATCHED.items():
-        for path in pending_files(landing / folders[source], suffixes):
-            stat = path.stat()
-            found.append(f"{source}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    for source in invoice_sources(ledgerloop.policy()):
+        for path in pending_files(landing / source.folder, source.suffixes):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # archived by a run while we looked
+                continue
+            found.append(f"{source.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return found
 
 

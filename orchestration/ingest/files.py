@@ -113,6 +113,8 @@ def ingest_file(con, source: TabularSource, file: LandingFile, archive_dir: Path
         return FileResult(file.name, file.sha256, "duplicate")
     try:
         read = _read(con, source, file, workdir)  # outside the transaction: a parse error aborts it
+        # Row numbers are fixed once rows are read; storing them need not keep their order.
+        con.execute("set preserve_insertion_order = false")
         con.begin()
         try:
             result = _store(con, source, file, read, now)
@@ -128,8 +130,12 @@ def ingest_file(con, source: TabularSource, file: LandingFile, archive_dir: Path
             con.rollback()
             raise
     finally:
-        con.execute("drop table if exists temp.landing_rows")
-        con.execute("drop table if exists temp.parsed")
+        con.execute("reset preserve_insertion_order")
+        for view in ("landing_fields", "landing_records"):
+            con.unregister(view)
+        con.execute("drop table if exists landing_rows")
+        con.execute("drop table if exists quarantined_rows")
+        con.execute("drop table if exists parsed")
         for leftover in workdir.glob(f"{file.sha256}.*"):
             leftover.unlink()
     archive(file, archive_dir / source.name)

@@ -38,11 +38,15 @@ def pending_files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     if not folder.is_dir():
         return []
     wanted = {s.lower() for s in suffixes}
-    files = [
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in wanted and not p.name.startswith((".", "~$"))
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    files = []
+    for path in folder.iterdir():
+        if path.suffix.lower() not in wanted or path.name.startswith((".", "~$")):
+            continue
+        try:
+            files.append((path.stat().st_mtime_ns, path.name, path))
+        except FileNotFoundError:  # moved away while we looked
+            continue
+    return [path for _, _, path in sorted(files)]
 
 
 def fingerprint(path: Path) -> LandingFile:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orchestration.config import SALESFORCE_REQUIRED, TRACKER_REQUIRED, Policy
 from orchestration.ingest.files import TabularSource
-from orchestration.ingest.tabular import ColumnMapping
+from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping
 
 
 def salesforce_exports(policy: Policy) -> TabularSource:
@@ -21,14 +21,19 @@ def salesforce_exports(policy: Policy) -> TabularSource:
 
 
 def legacy_tracker(policy: Policy) -> TabularSource:
-    """The legacy collections tracker spreadsheet (`.xlsx` or `.csv`)."""
+    """The legacy collections tracker: a spreadsheet (.xlsx, .xls, .ods ...) or a CSV."""
     config = policy.sources.tracker
     return TabularSource(
         name="tracker",
         folder=config.landing,
-        suffixes=(".xlsx", ".xlsm", ".csv"),
+        suffixes=(".csv", *sorted(SPREADSHEET_SUFFIXES)),
         mapping=ColumnMapping(dict(config.columns), TRACKER_REQUIRED),
         locale=config.locale,
         sql_file="tracker_invoices.sql",
         sheet=config.sheet,
     )
+
+
+def invoice_sources(policy: Policy) -> tuple[TabularSource, ...]:
+    """Every tabular invoice source, for whatever watches or loads them all."""
+    return salesforce_exports(policy), legacy_tracker(policy)

@@ -1,9 +1,10 @@
 """Read a delimited or spreadsheet file into DuckDB as text rows under ledger field names.
 
 Every file becomes the same temp table, `landing_rows`: `row_number` (as a person sees it in
-the file: the header is row 1), `raw_record` (the row as JSON, keyed by the file's own column
-labels, for quarantine), `first_cell`/`only_first_cell` (to recognise report footers), and one
-VARCHAR column per ledger field (NULL where the file lacks an optional column).
+the file: the header is row 1), `first_cell`/`only_first_cell` (to recognise report footers)
+and the file's cells `c0..cN`. Two views read it: `landing_fields` names one VARCHAR column per
+ledger field (NULL where the file lacks an optional column), and `landing_records` gives the
+rows listed in `quarantined_rows` as JSON keyed by the file's own labels.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from duckdb import (
 
 from orchestration.ingest.landing import FileRejected
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}  # what calamine reads
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -85,14 +86,25 @@ def load_rows(con: duckdb.DuckDBPyConnection, path: Path, mapping: ColumnMapping
     else:
         header, relation = _csv_relation(con, path, display_name)
     positions, problem = mapping.locate(header, display_name)
-    con.register("landing_view", _project(relation, header, positions, mapping))
+    cells = [ColumnExpression(f"c{i}") for i in range(len(header))]
+    rest = CoalesceOperator(*cells[1:]) if len(cells) > 1 else ConstantExpression(None)
+    con.register("landing_file", relation.select(
+        ColumnExpression("row_number"), cells[0].alias("first_cell"),
+        rest.isnull().alias("only_first_cell"), *cells,
+    ))
     try:
-        con.execute("create or replace temp table landing_rows as select * from landing_view")
+        con.execute("create or replace temp table landing_rows as select * from landing_file")
     except duckdb.Error as exc:
         reason = str(exc).split("Possible fixes")[0].strip().replace("\n", "; ")
         raise FileRejected(f"{display_name}: not a readable file: {reason}") from None
     finally:
-        con.unregister("landing_view")
+        con.unregister("landing_file")
+    rows = con.table("landing_rows")
+    con.register("landing_fields", _fields(rows, positions, mapping))
+    # JSON of a whole row is costly at millions of rows: build it only for quarantined rows.
+    con.execute("create or replace temp table quarantined_rows (row_number integer)")
+    kept = rows.join(con.table("quarantined_rows"), "row_number", how="semi")
+    con.register("landing_records", _records(kept, header))
     return problem
 
 
@@ -173,20 +185,18 @@ def _spreadsheet_relation(con, path: Path, mapping: ColumnMapping, sheet: str | 
     return header, relation
 
 
-def _project(relation, header: list[str], positions: dict[str, int], mapping: ColumnMapping):
-    cells = [ColumnExpression(f"c{i}") for i in range(len(header))]
-    pairs = []
-    for label, cell in zip(header, cells, strict=True):
-        pairs += [ConstantExpression(label or "(blank)"), cell]
-    fields = [
-        (cells[positions[f]] if f in positions else ConstantExpression(None).cast("VARCHAR")).alias(f)
+def _fields(rows, positions: dict[str, int], mapping: ColumnMapping):
+    return rows.select(ColumnExpression("row_number"), *[
+        (ColumnExpression(f"c{positions[f]}") if f in positions
+         else ConstantExpression(None).cast("VARCHAR")).alias(f)
         for f in mapping.columns
-    ]
-    rest = CoalesceOperator(*cells[1:]) if len(cells) > 1 else ConstantExpression(None)
-    return relation.select(
-        ColumnExpression("row_number"),
-        FunctionExpression("json_object", *pairs).alias("raw_record"),
-        cells[0].alias("first_cell"),
-        rest.isnull().alias("only_first_cell"),
-        *fields,
+    ])
+
+
+def _records(rows, header: list[str]):
+    pairs = []
+    for index, label in enumerate(header):
+        pairs += [ConstantExpression(label or f"(column {index + 1})"), ColumnExpression(f"c{index}")]
+    return rows.select(
+        ColumnExpression("row_number"), FunctionExpression("json_object", *pairs).alias("raw_record")
     )

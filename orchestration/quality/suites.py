@@ -46,7 +46,6 @@ def raw_invoices_valid(policy: Policy) -> list:
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="amount", column_B="balance", or_equal=True),
         gxe.ExpectColumnValuesToBeBetween(column="balance", min_value=0),
         gxe.ExpectColumnValuesToMatchRegex(column="currency", regex=r"^[A-Z]{3}$"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["_file_sha256", "_row_number"]),
     ]
 
 

@@ -1,10 +1,9 @@
--- Type and validate one Salesforce export held in `landing_rows`; load good rows into
+-- Type and validate one Salesforce export held in `landing_fields`; load good rows into
 -- raw.salesforce_invoices and the rest into quarantine.rejected_rows with every reason.
 create or replace temp table parsed as
 with cleaned as (
     select
         row_number,
-        raw_record,
         nullif(trim(invoice_number), '') as invoice_number,
         nullif(trim(office), '') as office_text,
         nullif(trim(account_name), '') as account_name,
@@ -19,8 +18,9 @@ with cleaned as (
         nullif(trim(amount), '') as amount_text,
         nullif(trim(balance), '') as balance_text,
         nullif(trim(stage), '') as stage_text,
-        nullif(trim(last_modified_at), '') as last_modified_text
-    from landing_rows
+        nullif(trim(last_modified_at), '') as last_modified_text,
+        ll_money_currency(amount) as amount_currency
+    from landing_fields
 ),
 
 typed as (
@@ -32,8 +32,8 @@ typed as (
         ll_date(due_date_text, $date_format) as due_date,
         ll_money(amount_text, $decimal_separator, $thousands_separator) as amount,
         ll_money(balance_text, $decimal_separator, $thousands_separator) as balance,
-        coalesce(currency_text, ll_money_currency(amount_text)) as currency,
-        ll_money_currency(amount_text) as amount_currency,
+        coalesce(currency_text, amount_currency) as currency,
+        amount_currency,
         ll_timestamp(last_modified_text, $timestamp_formats, $timezone) as last_modified_at
     from cleaned
     left join office_spellings as offices on offices.spelling_key = ll_spelling_key(cleaned.office_text)
@@ -41,7 +41,9 @@ typed as (
 )
 
 select
-    *,
+    row_number, invoice_number, office, account_name, account_id, project, project_director,
+    director_email, collector, invoice_date, due_date, currency, amount, balance, stage,
+    last_modified_at,
     list_filter([
         case
             when invoice_number is null then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' is empty'}
@@ -87,10 +89,14 @@ select
 from parsed
 where len(problems) = 0;
 
+insert into quarantined_rows
+select row_number from parsed where len(problems) > 0;
+
 insert into quarantine.rejected_rows
 select
     'salesforce', $source_file, row_number, problems[1].field,
     array_to_string(list_transform(problems, lambda problem: problem.reason), '; '),
-    raw_record, $loaded_at, $file_sha256
+    records.raw_record, $loaded_at, $file_sha256
 from parsed
+inner join landing_records as records using (row_number)
 where len(problems) > 0;

@@ -1,10 +1,9 @@
--- Type and validate one legacy tracker file held in `landing_rows`; load good rows into
+-- Type and validate one legacy tracker file held in `landing_fields`; load good rows into
 -- raw.tracker_invoices and the rest into quarantine.rejected_rows with every reason.
 create or replace temp table parsed as
 with cleaned as (
     select
         row_number,
-        raw_record,
         nullif(trim(office), '') as office_text,
         nullif(trim(invoice_number), '') as invoice_number,
         nullif(trim(account_name), '') as account_name,
@@ -14,7 +13,7 @@ with cleaned as (
         nullif(trim(notes), '') as notes,
         nullif(trim(updated_at), '') as updated_text,
         nullif(trim(updated_by), '') as updated_by
-    from landing_rows
+    from landing_fields
 ),
 
 typed as (
@@ -31,7 +30,8 @@ typed as (
 )
 
 select
-    *,
+    row_number, office, invoice_number, account_name, amount, due_date, stage, notes, updated_at,
+    updated_by,
     list_filter([
         case
             when invoice_number is null then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' is empty'}
@@ -54,10 +54,14 @@ select
 from parsed
 where len(problems) = 0;
 
+insert into quarantined_rows
+select row_number from parsed where len(problems) > 0;
+
 insert into quarantine.rejected_rows
 select
     'tracker', $source_file, row_number, problems[1].field,
     array_to_string(list_transform(problems, lambda problem: problem.reason), '; '),
-    raw_record, $loaded_at, $file_sha256
+    records.raw_record, $loaded_at, $file_sha256
 from parsed
+inner join landing_records as records using (row_number)
 where len(problems) > 0;

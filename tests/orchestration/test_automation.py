@@ -1,0 +1,134 @@
+"""The schedule and the landing-folder sensor that start `refresh_ledger_job`."""
+
+import os
+
+import dagster as dg
+import pytest
+
+from orchestration.automation.schedules import every_15_minutes_refresh_ledger_schedule
+from orchestration.automation.sensors import new_landing_files_sensor
+from orchestration.ingest.landing import pending_files
+from orchestration.ingest.sources import legacy_tracker
+from orchestration.resources import LedgerloopResource
+
+
+@pytest.fixture
+def ledgerloop(tmp_path, monkeypatch) -> LedgerloopResource:
+    monkeypatch.delenv("LEDGERLOOP_CONFIG", raising=False)  # the repo's ledgerloop.yaml
+    return LedgerloopResource(home=str(tmp_path))
+
+
+def tick(ledgerloop: LedgerloopResource):
+    """One evaluation of the sensor, with the resource bound the way the daemon binds it."""
+    context = dg.build_sensor_context(resources={"ledgerloop": ledgerloop})
+    return new_landing_files_sensor(context)
+
+
+def drop(home: str, relative: str, content: bytes = b"Invoice Number,Amount\nINV-1,10\n",
+         mtime: int = 1_790_000_000) -> None:
+    path = os.path.join(home, "landing", relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content)
+    os.utime(path, (mtime, mtime))
+
+
+def test_schedule_refreshes_the_ledger_every_15_minutes():
+    schedule = every_15_minutes_refresh_ledger_schedule
+    assert schedule.cron_schedule == "*/15 * * * *"
+    assert schedule.job_name == "refresh_ledger_job"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_sensor_starts_refresh_ledger_job_and_runs_by_default():
+    assert new_landing_files_sensor.job_name == "refresh_ledger_job"
+    assert new_landing_files_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_sensor_skips_when_there_is_no_landing_folder(ledgerloop):
+    result = tick(ledgerloop)
+    assert isinstance(result, dg.SkipReason)
+    assert result.skip_message == "no new files in landing/"
+
+
+def test_sensor_skips_when_landing_folders_are_empty(ledgerloop, tmp_path):
+    for folder in ("salesforce", "tracker"):
+        (tmp_path / "landing" / folder).mkdir(parents=True)
+    assert isinstance(tick(ledgerloop), dg.SkipReason)
+
+
+@pytest.mark.parametrize("relative", [
+    "salesforce/nyc_week1.csv",
+    "salesforce/NYC_WEEK1.CSV",
+    "tracker/collections_tracker.xlsx",
+    "tracker/collections_tracker.csv",
+])
+def test_sensor_requests_a_run_when_a_file_waits(ledgerloop, relative):
+    drop(ledgerloop.home, relative)
+    result = tick(ledgerloop)
+    assert isinstance(result, dg.RunRequest)
+    assert result.run_key
+    assert result.tags == {"ledgerloop/trigger": "new files"}
+
+
+def test_sensor_gives_the_same_run_key_while_the_same_files_wait(ledgerloop):
+    drop(ledgerloop.home, "salesforce/nyc_week1.csv")
+    drop(ledgerloop.home, "tracker/collections_tracker.xlsx", b"PK\x03\x04")
+    assert tick(ledgerloop).run_key == tick(ledgerloop).run_key
+
+
+def test_sensor_gives_a_new_run_key_when_another_file_arrives(ledgerloop):
+    drop(ledgerloop.home, "salesforce/nyc_week1.csv")
+    first = tick(ledgerloop).run_key
+    drop(ledgerloop.home, "tracker/collections_tracker.xlsx", b"PK\x03\x04")
+    second = tick(ledgerloop).run_key
+    drop(ledgerloop.home, "salesforce/nyc_week2.csv")
+    third = tick(ledgerloop).run_key
+    assert len({first, second, third}) == 3
+
+
+def test_sensor_gives_a_new_run_key_when_a_waiting_file_is_replaced(ledgerloop):
+    drop(ledgerloop.home, "salesforce/nyc_week1.csv")
+    first = tick(ledgerloop).run_key
+    drop(ledgerloop.home, "salesforce/nyc_week1.csv", b"Invoice Number,Amount\nINV-1,12\n",
+         mtime=1_790_000_060)
+    assert tick(ledgerloop).run_key != first
+
+
+@pytest.mark.parametrize("relative", [
+    "salesforce/.nyc_week1.csv",                 # hidden (macOS ._ files, partial uploads)
+    "salesforce/~$nyc_week1.csv",                # Excel's lock file for an open CSV
+    "tracker/~$collections_tracker.xlsx",        # Excel's lock file for an open workbook
+    "tracker/.~lock.collections_tracker.xlsx#",  # LibreOffice's lock file
+    "salesforce/nyc_week1.txt",
+    "payments/remittance.csv",                   # not watched by this sensor
+])
+def test_sensor_ignores_files_it_must_not_load(ledgerloop, relative):
+    drop(ledgerloop.home, relative)
+    assert isinstance(tick(ledgerloop), dg.SkipReason)
+
+
+def test_sensor_run_key_ignores_a_lock_file_next_to_a_waiting_file(ledgerloop):
+    # Opening the waiting workbook in Excel must not start a second run.
+    drop(ledgerloop.home, "tracker/collections_tracker.xlsx", b"PK\x03\x04")
+    before = tick(ledgerloop).run_key
+    drop(ledgerloop.home, "tracker/~$collections_tracker.xlsx", b"\x00" * 165)
+    assert tick(ledgerloop).run_key == before
+
+
+@pytest.mark.parametrize("name", [
+    "tracker.xlsx", "tracker.xlsm", "tracker.xls", "tracker.ods", "tracker.csv", "tracker.txt",
+])
+def test_sensor_fires_for_a_tracker_file_exactly_when_ingest_would_load_it(ledgerloop, name):
+    # A run for a file that ingest never picks up loads nothing, and the file then waits in
+    # landing/ forever without a word in the run's metadata.
+    drop(ledgerloop.home, f"tracker/{name}", b"PK\x03\x04")
+    source = legacy_tracker(ledgerloop.policy())
+    ingest_loads_it = bool(
+        pending_files(ledgerloop.settings.landing_dir / source.folder, source.suffixes)
+    )
+    requests_a_run = isinstance(tick(ledgerloop), dg.RunRequest)
+    assert requests_a_run == ingest_loads_it, (
+        f"landing/tracker/{name}: the sensor requests a run = {requests_a_run}, "
+        f"ingest loads it = {ingest_loads_it} (tracker suffixes {source.suffixes})"
+    )

@@ -1,0 +1,190 @@
+"""The code location as Dagster loads it: assets, lineage, checks and the job."""
+
+import json
+from collections import deque
+
+import dagster as dg
+import pytest
+
+from orchestration.dagster_home import prepare_dagster_home
+
+SALESFORCE = dg.AssetKey(["salesforce", "invoices"])
+TRACKER = dg.AssetKey(["tracker", "invoices"])
+LEDGER = dg.AssetKey(["marts", "ar_ledger"])
+AGING = dg.AssetKey(["marts", "ar_aging_daily"])
+SNAPSHOT = dg.AssetKey(["snapshots", "snap_ar_ledger__invoices"])
+# Written by the ingest assets as a side effect; declared so dbt's sources resolve to them.
+BOOKKEEPING = {
+    dg.AssetKey(["ingest", "ingested_files"]),
+    dg.AssetKey(["quarantine", "rejected_rows"]),
+}
+
+
+@pytest.fixture(scope="module")
+def definitions_module(tmp_path_factory):
+    """`orchestration.definitions`, imported the way the code server does: manifest first."""
+    home = tmp_path_factory.mktemp("ledgerloop")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        env.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
+        env.setenv("LEDGERLOOP_HOME", str(home))
+        env.setenv("DAGSTER_HOME", str(home / "dagster"))  # restored on exit
+        prepare_dagster_home(home / "dagster")
+        from orchestration.transform.project import prepare_manifest
+
+        prepare_manifest()
+        import orchestration.definitions as module
+
+        yield module
+
+
+@pytest.fixture(scope="module")
+def defs(definitions_module) -> dg.Definitions:
+    return definitions_module.defs
+
+
+@pytest.fixture(scope="module")
+def asset_graph(defs):
+    return defs.resolve_asset_graph()
+
+
+def ancestors(asset_graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    """Every asset upstream of `key`, found by walking parent edges."""
+    seen: set[dg.AssetKey] = set()
+    queue = deque([key])
+    while queue:
+        for parent in asset_graph.get(queue.popleft()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
+    return seen
+
+
+def check_spec(asset_graph, check: str):
+    asset, name = check.split(":")
+    key = dg.AssetCheckKey(dg.AssetKey.from_user_string(asset), name)
+    assert key in asset_graph.asset_check_keys, f"no asset check {check}"
+    return asset_graph.get_check_spec(key)
+
+
+def test_definitions_are_loadable(defs):
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_definitions_module_exposes_a_single_definitions_object(definitions_module):
+    # workspace.yaml names the module, not an attribute: Dagster then looks for the one
+    # Definitions object at module scope and refuses to load the location if it finds several.
+    found = sorted(
+        name for name, value in vars(definitions_module).items()
+        if isinstance(value, dg.Definitions)
+    )
+    assert found == ["defs"], (
+        f"Definitions objects at module scope of orchestration.definitions: {found}; "
+        "`dagster dev` / dagster-webserver fail with 'Cannot have more than one Definitions object'"
+    )
+
+
+@pytest.mark.parametrize("key", [SALESFORCE, TRACKER], ids=lambda k: k.to_user_string())
+def test_asset_graph_has_the_ingest_asset(asset_graph, key):
+    assert asset_graph.has(key)
+    assert asset_graph.get(key).is_materializable
+
+
+@pytest.mark.parametrize("key", [LEDGER, AGING, SNAPSHOT], ids=lambda k: k.to_user_string())
+def test_asset_graph_has_the_dbt_asset(asset_graph, key):
+    assert asset_graph.has(key)
+    assert asset_graph.get(key).is_materializable
+
+
+@pytest.mark.parametrize("source", [SALESFORCE, TRACKER], ids=lambda k: k.to_user_string())
+def test_ledger_lineage_reaches_back_to_the_ingest_asset(asset_graph, source):
+    assert source in ancestors(asset_graph, LEDGER)
+
+
+def test_aging_and_snapshot_are_built_from_the_ledger(asset_graph):
+    assert LEDGER in asset_graph.get(AGING).parent_keys
+    assert LEDGER in asset_graph.get(SNAPSHOT).parent_keys
+
+
+def test_dbt_sources_resolve_to_declared_assets(asset_graph):
+    # A dbt source whose key matched no asset would show up as an extra, unmanaged asset and
+    # silently cut the lineage from ingest to the marts.
+    unmanaged = {key for key in asset_graph.get_all_asset_keys()
+                 if not asset_graph.get(key).is_materializable}
+    assert unmanaged == BOOKKEEPING
+
+
+@pytest.mark.parametrize("check", [
+    "salesforce/invoices:raw_invoices_valid",
+    "marts/ar_ledger:ledger_consistent",
+])
+def test_check_that_protects_downstream_data_is_blocking(asset_graph, check):
+    assert check_spec(asset_graph, check).blocking
+
+
+@pytest.mark.parametrize("check", [
+    "salesforce/invoices:raw_invoices_conform",
+    "tracker/invoices:tracker_rows_conform",
+])
+def test_conformance_check_only_warns(asset_graph, check):
+    assert not check_spec(asset_graph, check).blocking
+
+
+@pytest.mark.parametrize("check", [
+    "marts/ar_ledger:unique_ar_ledger_invoice_key",
+    "marts/ar_ledger:not_null_ar_ledger_invoice_key",
+    "marts/ar_ledger:assert_balance_never_exceeds_amount",
+])
+def test_dbt_test_became_a_blocking_asset_check(asset_graph, check):
+    assert check_spec(asset_graph, check).blocking  # severity error
+
+
+def test_every_dbt_test_on_a_model_or_snapshot_became_an_asset_check(definitions_module,
+                                                                     asset_graph):
+    from orchestration.transform.project import ledgerloop_dbt_project
+
+    manifest = json.loads(ledgerloop_dbt_project().manifest_path.read_text())
+    attached = [
+        node["name"] for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and node.get("attached_node")
+        and manifest["nodes"][node["attached_node"]]["resource_type"] in ("model", "snapshot")
+    ]
+    checks = {key.name for key in asset_graph.asset_check_keys}
+    assert attached
+    assert sorted(set(attached) - checks) == []
+
+
+def test_every_asset_has_a_description(asset_graph):
+    missing = sorted(key.to_user_string() for key in asset_graph.get_all_asset_keys()
+                     if not (asset_graph.get(key).description or "").strip())
+    assert missing == []
+
+
+def test_every_asset_check_has_a_description(asset_graph):
+    missing = sorted(key.to_user_string() for key in asset_graph.asset_check_keys
+                     if not (asset_graph.get_check_spec(key).description or "").strip())
+    assert missing == [], (
+        f"{len(missing)} asset checks show no description in the UI, e.g. {missing[:3]}"
+    )
+
+
+def test_refresh_ledger_job_runs_in_one_process(defs):
+    job = defs.resolve_job_def("refresh_ledger_job")
+    assert job.executor_def is dg.in_process_executor
+
+
+def test_refresh_ledger_job_selects_ingest_and_ledger(defs, asset_graph):
+    from orchestration.automation.jobs import refresh_ledger_job
+
+    selected = refresh_ledger_job.selection.resolve(asset_graph)
+    assert {SALESFORCE, TRACKER, LEDGER, AGING, SNAPSHOT} <= selected
+
+
+def test_schedule_and_sensor_are_registered_with_their_resources(defs):
+    assert defs.resolve_schedule_def("every_15_minutes_refresh_ledger_schedule").job_name == (
+        "refresh_ledger_job"
+    )
+    sensor = defs.resolve_sensor_def("new_landing_files_sensor")
+    assert sensor.job_name == "refresh_ledger_job"
+    assert "ledgerloop" in sensor.required_resource_keys
+    assert "ledgerloop" in defs.resources
