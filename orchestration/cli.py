@@ -73,7 +73,7 @@ def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, h
     policy = _policy(settings)
     day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
     summary = generate_demo(settings.home, policy, invoices, seed, day, progress=not quiet)
-    click.echo(summary.report() if hasattr(summary, "report") else summary)
+    click.echo(summary.report())
 
 
 @main.command()

@@ -26,7 +26,9 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like 'America/New_York')")
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like 'America/New_York')"
+        ) from None
     return name
 
 
@@ -89,7 +91,7 @@ class Locale(_Model):
         try:
             codecs.lookup(name)
         except LookupError:
-            raise ValueError(f"unknown encoding {name!r}")
+            raise ValueError(f"unknown encoding {name!r}") from None
         return name
 
 

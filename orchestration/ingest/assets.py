@@ -47,7 +47,7 @@ def summarize(results: list[FileResult]) -> dict:
 
 @dg.asset(key=["salesforce", "invoices"], group_name="ingest", kinds={"salesforce", "duckdb"})
 def salesforce_invoices(context: dg.AssetExecutionContext, ledgerloop: LedgerloopResource):
-    """Salesforce invoices from report-export CSVs in landing/salesforce/ and, when SALESFORCE_* is set, the live org."""
+    """Salesforce invoices: exports in landing/salesforce/, and the live org if SALESFORCE_* is set."""
     policy = ledgerloop.policy()
     extracts = extract_to_landing(
         policy, ledgerloop.settings.landing_dir / policy.sources.salesforce.landing, os.environ
@@ -66,11 +66,13 @@ def tracker_invoices(ledgerloop: LedgerloopResource):
 bookkeeping = [
     dg.AssetSpec(
         ["ingest", "ingested_files"], group_name="ingest",
-        description="Every inbound file processed (once, by content hash) with rows read, loaded and quarantined; written by the ingest assets.",
+        description="Every inbound file processed (once, by content hash) with rows read, loaded and "
+        "quarantined; written by the ingest assets.",
     ),
     dg.AssetSpec(
         ["quarantine", "rejected_rows"], group_name="ingest",
-        description="Every inbound row that could not be loaded, with file, row number, field and reason; written by the ingest assets.",
+        description="Every inbound row that could not be loaded, with file, row number, field and "
+        "reason; written by the ingest assets.",
     ),
 ]
 

@@ -50,7 +50,7 @@ def _result(outcome: suites.Outcome, severity=dg.AssetCheckSeverity.ERROR) -> dg
 
 @dg.asset_check(asset=SALESFORCE, blocking=True)
 def raw_invoices_valid(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
-    """GX on a sample of the rows just loaded: required fields, known offices, ISO currencies, balance within amount."""
+    """GX on a sample of the rows just loaded: required fields, offices, currencies, balance <= amount."""
     policy = ledgerloop.policy()
     return _result(suites.validate(
         _newest_rows(ledgerloop, "salesforce_invoices"), "raw_invoices_valid",

@@ -57,7 +57,8 @@ def built(tmp_path_factory):
     """Two overlapping NYC exports, a London export reusing a number, and the legacy tracker."""
     home = tmp_path_factory.mktemp("dbt")
     load(home, "nyc_week1.csv", export([
-        row("INV-00123", balance="$1,234.56", due="10/31/2026", **{"Last Modified Date": "11/1/2026 9:00 AM"}),
+        row("INV-00123", balance="$1,234.56", due="10/31/2026",
+            **{"Last Modified Date": "11/1/2026 9:00 AM"}),
         row("124", amount="$500.00", balance="$500.00", due="11/23/2026"),
         row("125", amount="$80.00", balance="$80.00", due="8/1/2026", **{"Invoice Date": "7/2/2026"}),
     ]), mtime=1_762_000_000)
@@ -71,9 +72,11 @@ def built(tmp_path_factory):
         row("123", office="London", amount="GBP 900.00", balance="GBP 900.00", Currency="GBP",
             due="9/1/2026", **{"Invoice Date": "8/2/2026"}),
     ]))
-    tracker = ("Office,Invoice #,Client,Amount,Due Date,Collections Stage,Notes,Last Updated,Updated By\n"
-               'NY,inv 124,Acme,500.00,11/23/2026,disputed,"Scope dispute, see email",11/20/2026 10:00 AM,kim\n'
-               "NY,9001,Old Client,75.00,1/15/2026,escalated,Legacy debt,3/1/2026 9:00 AM,kim\n")
+    tracker = (
+        "Office,Invoice #,Client,Amount,Due Date,Collections Stage,Notes,Last Updated,Updated By\n"
+        'NY,inv 124,Acme,500.00,11/23/2026,disputed,"Scope dispute, see email",11/20/2026 10:00 AM,kim\n'
+        "NY,9001,Old Client,75.00,1/15/2026,escalated,Legacy debt,3/1/2026 9:00 AM,kim\n"
+    )
     load(home, "tracker.csv", tracker, folder="tracker")
     result = dbt_build(home, "2026-11-23")
     assert result.returncode == 0, result.stdout[-4000:]
@@ -115,14 +118,15 @@ def test_paid_invoice_has_no_bucket(built):
 
 def test_tracker_only_invoice_is_in_the_ledger(built):
     invoice = ledger(built)["NYC:9001"]
-    assert (invoice["financial_source"], invoice["amount"], invoice["source_balance"], invoice["balance"]) == (
-        "tracker", Decimal("75.00"), None, Decimal("75.00"))
+    got = (invoice["financial_source"], invoice["amount"], invoice["source_balance"], invoice["balance"])
+    assert got == ("tracker", Decimal("75.00"), None, Decimal("75.00"))
     assert invoice["aging_bucket"] == "90+"
 
 
 def test_same_number_in_two_offices_is_two_invoices(built):
     london = ledger(built)["LDN:123"]
-    assert (london["currency"], london["balance"], london["aging_bucket"]) == ("GBP", Decimal("900.00"), "61-90")
+    got = (london["currency"], london["balance"], london["aging_bucket"])
+    assert got == ("GBP", Decimal("900.00"), "61-90")
 
 
 def test_aging_history_keeps_one_set_of_rows_per_as_of_date(built):

@@ -98,7 +98,8 @@ def test_missing_required_column_rejects_the_file_and_keeps_every_row(home):
     (result,) = ingest(home)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
         "rejected", 3, 0, 3)
-    assert "required column 'Due Date' (ledger field due_date) is missing (found 'Due Dt': renamed?)" in result.error
+    expected = "required column 'Due Date' (ledger field due_date) is missing (found 'Due Dt': renamed?)"
+    assert expected in result.error
     assert query(home, "select count(*), min(field) from quarantine.rejected_rows") == [(3, "due_date")]
     assert query(home, "select status, error is not null from raw.ingested_files") == [("rejected", True)]
 

@@ -1,0 +1,131 @@
+"""`make bench`: 1M invoices through `ledgerloop run`, beside the same work as one plain DuckDB
+script (the floor). Reports throughput, seconds, peak RSS and their ratios; not a timed test."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from orchestration.demo import generate_demo
+from orchestration.ingest.landing import fingerprint
+from orchestration.settings import REPO_ROOT, Settings
+
+AS_OF = dt.date(2026, 11, 23)
+FLOOR_SQL = Path(__file__).with_name("floor.sql")
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and all its children until stopped."""
+
+    def __init__(self, pid: int):
+        self.process, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                continue
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    rss = PeakRss(process.pid)
+    output, _ = process.communicate()
+    seconds, peak = time.monotonic() - started, rss.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{command[:3]} failed with exit code {process.returncode}:\n{output[-2000:]}")
+    return seconds, peak, output
+
+
+def run_floor(home: Path) -> None:
+    """Entry point of the floor subprocess."""
+    files = sorted((home / "floor").glob("*.csv"))
+    utf8 = [str(f) for f in files if fingerprint(f).is_utf8]
+    legacy = [str(f) for f in files if str(f) not in utf8]
+    with duckdb.connect(str(home / "floor.duckdb")) as con:
+        for statement in FLOOR_SQL.read_text().split(";\n"):
+            if statement.strip():
+                params = {"utf8_files": utf8, "legacy_files": legacy, "as_of": AS_OF}
+                used = {k: v for k, v in params.items() if "$" + k in statement}
+                con.execute(statement, used or None)
+        print(json.dumps({"invoices": con.execute("select count(*) from ledger").fetchone()[0]}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--home", type=Path, default=None, help="work folder (default: a temp dir)")
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.mkdtemp(prefix="ledgerloop-bench-"))
+    shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
+
+    started = time.monotonic()
+    generate_demo(home, settings.policy(), args.invoices, 7, AS_OF, progress=True)
+    generate_seconds = time.monotonic() - started
+    shutil.copytree(home / "landing" / "salesforce", home / "floor")
+    bin_dir = Path(sys.executable).parent
+
+    run_seconds, run_rss, output = timed_subprocess(
+        [str(bin_dir / "ledgerloop"), "run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()]
+    )
+    summary = json.loads(output.strip().splitlines()[-1])
+    floor_seconds, floor_rss, floor_output = timed_subprocess(
+        [sys.executable, "-m", "tests.benchmarks.pipeline_bench", "--floor", str(home)]
+    )
+    steps = summary["step_seconds"]
+    rows = sum(summary["ingest"][k]["rows_read"] for k in summary["ingest"])
+    ingest_seconds = steps["salesforce__invoices"] + steps["tracker__invoices"]
+    results = {
+        "invoices": args.invoices,
+        "rows_ingested": rows,
+        "generate_seconds": round(generate_seconds, 1),
+        "ingest_seconds": round(ingest_seconds, 1),
+        "ingest_rows_per_second": round(rows / ingest_seconds),
+        "dbt_seconds": round(steps["ledgerloop_dbt_models"], 1),
+        "checks_seconds": round(sum(v for k, v in steps.items() if k not in (
+            "salesforce__invoices", "tracker__invoices", "ledgerloop_dbt_models")), 1),
+        "run_seconds_in_dagster": summary["seconds"],
+        "end_to_end_seconds": round(run_seconds, 1),
+        "peak_rss_mb": round(run_rss / 2**20),
+        "floor_seconds": round(floor_seconds, 1),
+        "floor_peak_rss_mb": round(floor_rss / 2**20),
+        "floor_invoices": json.loads(floor_output.strip().splitlines()[-1])["invoices"],
+        "ledger_invoices": summary["ledger"]["invoices"],
+        "ratio_end_to_end_to_floor": round(run_seconds / floor_seconds, 1),
+        "ratio_rss_to_floor": round(run_rss / floor_rss, 1),
+        "checks_passed": sum(c["passed"] for c in summary["checks"]),
+        "checks_failed": sum(not c["passed"] for c in summary["checks"]),
+    }
+    (home / "bench.json").write_text(json.dumps(results, indent=2))
+    width = max(map(len, results))
+    print("\n".join(f"{k:<{width}}  {v}" for k, v in results.items()))
+    print(f"(results in {home / 'bench.json'})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--floor":
+        run_floor(Path(sys.argv[2]))
+    else:
+        main()
