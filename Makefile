@@ -32,7 +32,7 @@ bench: install
 
 lint: install
 	$(RUN) ruff check orchestration portal notifications tests
-	$(RUN) sqlfluff lint dbt_project
+	cd dbt_project && $(RUN) sqlfluff lint models snapshots tests --ignore parsing,templating
 
 clean:
 	rm -rf var dbt_project/target dbt_project/logs

@@ -8,7 +8,8 @@ with salesforce_newest as (
     from {{ ref('stg_salesforce__invoices') }}
     qualify row_number() over (
         partition by invoice_key
-        order by last_modified_at desc nulls last, exported_at desc, loaded_at desc,
+        order by
+            last_modified_at desc nulls last, exported_at desc, loaded_at desc,
             source_row_number desc
     ) = 1
 ),
@@ -18,7 +19,8 @@ tracker_newest as (
     from {{ ref('stg_tracker__invoices') }}
     qualify row_number() over (
         partition by invoice_key
-        order by updated_at desc nulls last, exported_at desc, loaded_at desc,
+        order by
+            updated_at desc nulls last, exported_at desc, loaded_at desc,
             source_row_number desc
     ) = 1
 ),
@@ -34,7 +36,8 @@ human_status as (
     where stage is not null
     qualify row_number() over (
         partition by invoice_key
-        order by updated_at desc nulls last, exported_at desc, loaded_at desc,
+        order by
+            updated_at desc nulls last, exported_at desc, loaded_at desc,
             source_row_number desc
     ) = 1
 ),
@@ -102,7 +105,13 @@ select
     financials.financial_source,
     coalesce(human_status.stage, financials.system_stage) as stage,
     human_status.notes,
-    case when human_status.stage is not null then human_status.updated_at else financials.system_updated_at end as last_update_at,
-    case when human_status.stage is not null then human_status.update_source else financials.financial_source end as last_update_source
+    case
+        when human_status.stage is not null then human_status.updated_at
+        else financials.system_updated_at
+    end as last_update_at,
+    case
+        when human_status.stage is not null then human_status.update_source
+        else financials.financial_source
+    end as last_update_source
 from financials
 left join human_status using (invoice_key)

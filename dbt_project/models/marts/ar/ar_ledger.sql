@@ -34,7 +34,7 @@ aged as (
         *,
         case when balance > 0 then 'open' else 'paid' end as status,
         case
-            when balance > 0 then {{ dbt.datediff('due_on', as_of_date(), 'day') }}
+            when balance > 0 then {{ as_of_date() }} - due_on
         end as days_past_due
     from balanced
 )
@@ -59,7 +59,7 @@ select
     status,
     stage,
     days_past_due,
-    {{ aging_bucket('days_past_due') }} as aging_bucket,
+    {{ aging_bucket('days_past_due') }} as aging_bucket,  -- noqa: LT02
     notes,
     financial_source,
     last_update_at,
