@@ -7,6 +7,7 @@ import random
 import socket
 import time
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -459,3 +460,46 @@ def test_extract_that_fails_midway_leaves_no_file(
     ):
         extract_to_landing(policy, tmp_path / "salesforce", session_env, session)
     assert list((tmp_path / "salesforce").iterdir()) == []
+
+
+# ---- the ingest asset with a live org ------------------------------------------------------
+
+
+def test_ingest_asset_extracts_from_the_org_and_loads_it_like_an_export(
+    tmp_path: Path, org: SalesforceDouble, session_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+    import duckdb
+
+    from orchestration.ingest.assets import salesforce_invoices
+    from orchestration.resources import LedgerloopResource
+
+    data = yaml.safe_load((REPO / "ledgerloop.yaml").read_text(encoding="utf-8"))
+    data["sources"]["salesforce"]["api"].update(report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS)
+    policy_file = tmp_path / "ledgerloop.yaml"
+    policy_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for name, value in session_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(org.cert_path))  # simple-salesforce's own session
+    home = tmp_path / "home"
+
+    result = dg.materialize(
+        [salesforce_invoices],
+        resources={"ledgerloop": LedgerloopResource(home=str(home), config_path=str(policy_file))},
+    )
+
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    counts = [metadata[k].value for k in ("rows_read", "rows_loaded", "rows_quarantined")]
+    assert counts == [3, 2, 1]
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select invoice_number, office, amount, balance from raw.salesforce_invoices order by 1"
+        ).fetchall() == [("INV-000001", "NYC", Decimal("1234.50"), Decimal("501.25")),
+                         ("INV-000003", "LDN", Decimal("1003.50"), Decimal("503.25"))]
+        assert con.execute("select field, reason from quarantine.rejected_rows").fetchall() == [
+            ("balance", "Balance is empty")]
+    (archived,) = (home / "archive" / "salesforce").rglob("*.csv")
+    assert archived.name.split("__", 1)[1].startswith(f"api-report-{INVOICE_REPORT}-")
+    assert not list((home / "landing" / "salesforce").glob("*.csv"))
