@@ -180,6 +180,7 @@ def _store(con, source: TabularSource, file: LandingFile, read: _Read, now: dt.d
     exported_at = _exported_at(con, read.footer, params) or dt.datetime.fromtimestamp(
         file.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     run_sql_file(con, source.sql_file, {**params, "exported_at": exported_at})
+    run_sql_file(con, "quarantine_parsed.sql", {**params, "source": source.name})
     total, loaded = con.execute(
         "select count(*), count(*) filter (where len(problems) = 0) from parsed"
     ).fetchone()

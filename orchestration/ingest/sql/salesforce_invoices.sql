@@ -1,5 +1,5 @@
--- Type and validate one Salesforce export held in `landing_fields`; load good rows into
--- raw.salesforce_invoices and the rest into quarantine.rejected_rows with every reason.
+-- Type and validate one Salesforce export held in `landing_fields` into `parsed` (with every
+-- problem of every row) and load the good rows into raw.salesforce_invoices.
 create or replace temp table parsed as
 with cleaned as (
     select
@@ -88,15 +88,3 @@ select
     $source_file, $file_sha256, row_number, $exported_at, $loaded_at
 from parsed
 where len(problems) = 0;
-
-insert into quarantined_rows
-select row_number from parsed where len(problems) > 0;
-
-insert into quarantine.rejected_rows
-select
-    'salesforce', $source_file, row_number, problems[1].field,
-    array_to_string(list_transform(problems, lambda problem: problem.reason), '; '),
-    records.raw_record, $loaded_at, $file_sha256
-from parsed
-inner join landing_records as records using (row_number)
-where len(problems) > 0;
