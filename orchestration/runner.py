@@ -154,6 +154,6 @@ def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:
             "coalesce(string_agg(distinct currency, ', ' order by currency), '') from marts.ar_ledger"
         ).fetchone()
         outcome.buckets = con.execute(
-            "select coalesce(currency, '???'), aging_bucket, count(*), sum(balance) "
+            "select coalesce(currency, 'n/a'), aging_bucket, count(*), sum(balance) "
             "from marts.ar_ledger where status = 'open' group by all order by 1, min(days_past_due)"
         ).fetchall()
