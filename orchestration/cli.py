@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -78,10 +79,11 @@ def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, h
 
 @main.command()
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
+@click.option("--portal-port", default=8000, show_default=True, help="Port of the director portal.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
-def serve(port: int, host: str, home: str | None) -> None:
-    """Serve the Dagster UI (schedules and sensors running) until Ctrl-C."""
+def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
+    """Serve the Dagster UI (schedules and sensors running) and the portal until Ctrl-C."""
     from orchestration.dagster_home import prepare_dagster_home
     from orchestration.transform.project import prepare_manifest
 
@@ -89,14 +91,44 @@ def serve(port: int, host: str, home: str | None) -> None:
     _policy(settings)
     prepare_dagster_home(settings.dagster_home)
     prepare_manifest()
-    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w",
-               str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port)]
-    click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C to stop)")
-    venv_bin = str(Path(sys.executable).parent)  # dagster-dbt finds `dbt` on PATH under dev
-    env = {**os.environ, "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "")}
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
+    commands = [
+        [str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host,
+         "-p", str(port)],
+        [str(bin_dir / "ledgerloop"), "portal", "--host", host, "--port", str(portal_port)],
+    ]
+    click.echo(f"Dagster UI: http://{host}:{port}\nDirector portal: http://{host}:{portal_port}"
+               "  (mint a director's link with `ledgerloop link EMAIL`; Ctrl-C stops both)")
+    # Stop on Ctrl-C or SIGTERM even when started from a script (which leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Each child in its own process group: `dagster dev` ignores signals sent otherwise.
+    processes = [subprocess.Popen(c, cwd=REPO_ROOT, env=env, start_new_session=True) for c in commands]
     try:
-        sys.exit(process.wait())
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
     except KeyboardInterrupt:
-        os.killpg(process.pid, signal.SIGINT)
-        sys.exit(process.wait())
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+    sys.exit(max(p.returncode or 0 for p in processes))
+
+
+def _register_commands() -> None:
+    """Commands that live beside the part they drive."""
+    from orchestration.cli_drafts import drafts
+    from orchestration.cli_portal import link_command, portal_command
+
+    for command in (portal_command, link_command, drafts):
+        main.add_command(command)
+
+
+_register_commands()

@@ -5,13 +5,23 @@ Staff edit the YAML without code, so every error must name the key and the probl
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class PolicyError(ValueError):
@@ -161,8 +171,136 @@ class TrackerSource(_Model):
         return _check_columns(columns, TRACKER_FIELDS, TRACKER_REQUIRED)
 
 
+def _check_encoding(name: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding {name!r}") from None
+    return name
+
+
+PAYMENT_CSV_FIELDS = (
+    "date", "amount", "credit", "debit", "currency", "payer", "reference", "bank_transaction_id",
+    "account",
+)
+
+
+class BankCsvLayout(_Model):
+    """How one bank writes its CSV export; picked by the file name matching `file_pattern`."""
+
+    name: str
+    file_pattern: str = "*.csv"
+    """Shell-style pattern matched against the file name, case-insensitively."""
+    header_row: int = Field(1, ge=1)
+    """Line of the column header; lines above it are the bank's preamble."""
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    date_format: str = "%Y-%m-%d"
+    decimal_separator: Literal[".", ","] = "."
+    thousands_separator: Literal[",", ".", " ", "'", ""] = ","
+    fallback_encoding: str = "cp1252"
+    account: str | None = None
+    """Statement account when the file has no account column (default: the layout's name)."""
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    """Currency when the file has no currency column."""
+    columns: dict[str, str]
+    """Payment field -> column label: a signed `amount`, or `credit` and `debit` columns."""
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, columns: dict[str, str]) -> dict[str, str]:
+        _check_columns(columns, PAYMENT_CSV_FIELDS, ("date",))
+        has_amount = "amount" in columns
+        has_split = "credit" in columns and "debit" in columns
+        if has_amount == has_split or ("credit" in columns) != ("debit" in columns):
+            raise ValueError("map either a signed 'amount' column or both 'credit' and 'debit'")
+        return columns
+
+    @field_validator("fallback_encoding")
+    @classmethod
+    def _known_encoding(cls, name: str) -> str:
+        return _check_encoding(name)
+
+    @model_validator(mode="after")
+    def _currency_known(self) -> BankCsvLayout:
+        if self.decimal_separator == self.thousands_separator:
+            raise ValueError("decimal_separator and thousands_separator must differ")
+        if "currency" not in self.columns and not self.currency:
+            raise ValueError("map a 'currency' column or set 'currency' for the whole file")
+        return self
+
+
+_CODE_RANGE = r"^\d{3}(-\d{3})?$"
+
+
+def expand_type_codes(items: list[str]) -> frozenset[int]:
+    """`["100-399", "115"]` as the set of BAI2 type codes they name."""
+    codes: set[int] = set()
+    for item in items:
+        low, _, high = item.partition("-")
+        codes.update(range(int(low), int(high or low) + 1))
+    return frozenset(codes)
+
+
+class Bai2Settings(_Model):
+    """Which BAI2 detail type codes are receipts (customer payments)."""
+
+    receipt_type_codes: list[str] = ["100-399"]
+    """Codes or ranges (`"100-399"`) of credit details."""
+    excluded_type_codes: dict[str, list[str]] = {
+        "return": ["123", "168", "252", "254", "255", "257", "258", "266", "268", "395"],
+        "reject": ["261"],
+        "internal transfer": ["191", "201", "206", "274-278", "281", "286", "347"],
+    }
+    """Credit codes that are not receipts, by the reason recorded for them."""
+    default_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    """Currency when neither the group (02) nor the account (03) record names one."""
+    fallback_encoding: str = "cp1252"
+
+    @field_validator("receipt_type_codes")
+    @classmethod
+    def _codes(cls, items: list[str]) -> list[str]:
+        bad = [i for i in items if not re.match(_CODE_RANGE, i)]
+        if bad:
+            raise ValueError(f"type codes must be 3 digits or a range like '100-399', got {bad}")
+        return items
+
+    @field_validator("excluded_type_codes")
+    @classmethod
+    def _excluded(cls, groups: dict[str, list[str]]) -> dict[str, list[str]]:
+        for items in groups.values():
+            cls._codes(items)
+        return groups
+
+    @field_validator("fallback_encoding")
+    @classmethod
+    def _known_encoding(cls, name: str) -> str:
+        return _check_encoding(name)
+
+
+_DEFAULT_BANK_CSV = BankCsvLayout(
+    name="default",
+    columns={
+        "date": "Date", "amount": "Amount", "currency": "Currency", "payer": "Payer",
+        "reference": "Reference", "bank_transaction_id": "Bank Transaction ID",
+    },
+)
+
+
 class PaymentsSource(_Model):
     landing: str = "payments"
+    bank_csv: list[BankCsvLayout] = [_DEFAULT_BANK_CSV]
+    """Bank CSV layouts, tried in order: the first whose file_pattern matches the file is used."""
+    bai2: Bai2Settings = Bai2Settings()
+
+    @field_validator("bank_csv")
+    @classmethod
+    def _unique_names(cls, layouts: list[BankCsvLayout]) -> list[BankCsvLayout]:
+        names = [layout.name for layout in layouts]
+        if not layouts or len(set(names)) != len(names):
+            raise ValueError(f"needs at least one layout, with unique names; got {names}")
+        return layouts
 
 
 class Sources(_Model):
@@ -171,12 +309,79 @@ class Sources(_Model):
     payments: PaymentsSource = PaymentsSource()
 
 
+class NeedsAnswer(_Model):
+    """Which open invoices a director is asked about: every rule must hold."""
+
+    stages: list[str]
+    """Collections stages that wait on the director (empty: any stage)."""
+    min_days_past_due: int = 0
+    min_balance: Decimal = Field(default=Decimal("0.01"), ge=0, decimal_places=2)
+    """In the invoice's own currency."""
+
+
+class PortalStatus(_Model):
+    """An answer a director can give, and the collections stage it moves the invoice to."""
+
+    label: str = Field(min_length=1, max_length=80)
+    stage: str
+
+
+class Portal(_Model):
+    """The director portal and its outreach emails (SMTP settings live in the environment)."""
+
+    needs_answer: NeedsAnswer = NeedsAnswer(stages=[])
+    statuses: list[PortalStatus] = [PortalStatus(label="Payment on its way", stage="Promised")]
+    question: str = "When will this invoice be paid, and is anything in the way?"
+    """What the collector asks, unless `questions` has one for the invoice's stage."""
+    questions: dict[str, str] = {}
+    """Question per collections stage."""
+
+    @field_validator("statuses")
+    @classmethod
+    def _unique_labels(cls, statuses: list[PortalStatus]) -> list[PortalStatus]:
+        if not statuses:
+            raise ValueError("at least one status is needed")
+        labels = [s.label for s in statuses]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"labels must be unique, got {labels}")
+        return statuses
+
+    def question_for(self, stage: str | None) -> str:
+        return self.questions.get(stage or "", self.question)
+
+
+class ShortPayTolerance(_Model):
+    """How far below an invoice's open balance a referenced payment may fall and still settle
+    it: both limits must hold; the difference is flagged as a write-off candidate."""
+
+    amount: Decimal = Field(default=Decimal("5.00"), ge=0, decimal_places=2)
+    """At most this much, in the invoice's currency."""
+    percent: Decimal = Field(default=Decimal("0.5"), ge=0, le=100)
+    """And at most this percentage of the open balance."""
+
+
+class Matching(_Model):
+    """Cash application: how payments are placed on open invoices (rules run in dbt)."""
+
+    short_pay_tolerance: ShortPayTolerance = ShortPayTolerance()
+    payer_max_open_invoices: int = Field(default=20, ge=1, le=60)
+    """A payment with no reference is matched by amount only against a payer with at most this
+    many open invoices (the subset search is bounded)."""
+    payer_max_subset_size: int = Field(default=3, ge=1, le=5)
+    """At most this many invoices in one combination that sums to a payment."""
+    payer_prefix_min_length: int = Field(default=30, ge=10)
+    """Banks cut payer names (35 characters in SWIFT fields): a payer name at least this long
+    that is the start of exactly one account's name resolves to that account."""
+
+
 class Policy(_Model):
     timezone: str
     offices: list[Office]
     aging: Aging
     sources: Sources
     stages: list[str]
+    portal: Portal = Portal()
+    matching: Matching = Matching()
 
     @field_validator("timezone")
     @classmethod
@@ -196,6 +401,23 @@ class Policy(_Model):
                     raise ValueError(f"{spelling!r} names both {seen[key]} and {office.code}")
         return offices
 
+    @field_validator("portal")
+    @classmethod
+    def _portal_stages_known(cls, portal: Portal, info: ValidationInfo) -> Portal:
+        known = info.data.get("stages")
+        if known is None:  # `stages` itself is invalid and reported
+            return portal
+        named = {
+            "needs_answer.stages": portal.needs_answer.stages,
+            "statuses": [s.stage for s in portal.statuses],
+            "questions": list(portal.questions),
+        }
+        for key, stages in named.items():
+            unknown = sorted(set(stages) - set(known))
+            if unknown:
+                raise ValueError(f"{key}: unknown stage(s) {unknown}; known: {known}")
+        return portal
+
     @cached_property
     def office_spellings(self) -> list[tuple[str, str]]:
         """(casefolded spelling, office code) pairs, for resolving what sources write."""
@@ -207,6 +429,8 @@ class Policy(_Model):
         """The part of the policy that the dbt models read, passed as `--vars`."""
         return {
             "aging_buckets": [b.model_dump() for b in self.aging.buckets],
+            "portal_status_stages": [s.model_dump() for s in self.portal.statuses],
+            "matching": self.matching.model_dump(mode="json"),
         }
 
 

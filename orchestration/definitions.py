@@ -4,6 +4,8 @@ import dagster as dg
 
 from orchestration.automation import definitions as automation
 from orchestration.ingest import assets as ingest
+from orchestration.ingest import payment_assets, portal_updates
+from orchestration.outreach import assets as outreach
 from orchestration.quality import checks as quality
 from orchestration.resources import build_resources
 from orchestration.settings import apply_quiet_environment
@@ -12,6 +14,7 @@ from orchestration.transform import assets as transform
 apply_quiet_environment()
 
 defs = dg.Definitions.merge(
-    ingest.defs, transform.defs, quality.defs, automation.defs,
+    ingest.defs, payment_assets.defs, portal_updates.defs, transform.defs, quality.defs,
+    outreach.defs, automation.defs,
     dg.Definitions(resources=build_resources()),
 )

@@ -7,6 +7,7 @@ import dagster as dg
 
 from orchestration.automation.jobs import refresh_ledger_job
 from orchestration.ingest.landing import pending_files
+from orchestration.ingest.payments.formats import pending_payment_files
 from orchestration.ingest.sources import invoice_sources
 from orchestration.resources import LedgerloopResource
 
@@ -14,14 +15,17 @@ from orchestration.resources import LedgerloopResource
 def waiting_files(ledgerloop: LedgerloopResource) -> list[str]:
     """Landing files not processed yet (processed files leave landing for the archive)."""
     landing = ledgerloop.settings.landing_dir
+    policy = ledgerloop.policy()
+    waiting = [(source.name, path) for source in invoice_sources(policy)
+               for path in pending_files(landing / source.folder, source.suffixes)]
+    waiting += [("payments", path) for path in pending_payment_files(landing, policy.sources.payments)]
     found = []
-    for source in invoice_sources(ledgerloop.policy()):
-        for path in pending_files(landing / source.folder, source.suffixes):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # archived by a run while we looked
-                continue
-            found.append(f"{source.name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    for name, path in waiting:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # archived by a run while we looked
+            continue
+        found.append(f"{name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return found
 
 
@@ -29,7 +33,7 @@ def waiting_files(ledgerloop: LedgerloopResource) -> list[str]:
 @dg.sensor(job=refresh_ledger_job, minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def new_landing_files_sensor(context: dg.SensorEvaluationContext, ledgerloop: LedgerloopResource):
-    """Starts a refresh when new invoice files wait in landing/salesforce or landing/tracker."""
+    """Starts a refresh when new files wait in landing/salesforce, landing/tracker or landing/payments."""
     files = waiting_files(ledgerloop)
     if not files:
         return dg.SkipReason("no new files in landing/")

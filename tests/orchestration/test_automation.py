@@ -101,11 +101,17 @@ def test_sensor_gives_a_new_run_key_when_a_waiting_file_is_replaced(ledgerloop):
     "tracker/~$collections_tracker.xlsx",        # Excel's lock file for an open workbook
     "tracker/.~lock.collections_tracker.xlsx#",  # LibreOffice's lock file
     "salesforce/nyc_week1.txt",
-    "payments/remittance.csv",                   # not watched by this sensor
+    "payments/.remittance.csv",                  # hidden, in the payments folder
 ])
 def test_sensor_ignores_files_it_must_not_load(ledgerloop, relative):
     drop(ledgerloop.home, relative)
     assert isinstance(tick(ledgerloop), dg.SkipReason)
+
+
+@pytest.mark.parametrize("relative", ["payments/bank_statement.csv", "payments/camt053.xml"])
+def test_sensor_requests_a_run_for_a_waiting_payment_file(ledgerloop, relative):
+    drop(ledgerloop.home, relative)
+    assert isinstance(tick(ledgerloop), dg.RunRequest)
 
 
 def test_sensor_run_key_ignores_a_lock_file_next_to_a_waiting_file(ledgerloop):

@@ -1,7 +1,8 @@
 -- One row per invoice identity (office, normalized number) from every source record seen.
 -- Financial fields: the newest system record (Salesforce by Last Modified Date, then the
 -- later export, then the later row); an invoice only the legacy tracker knows takes its
--- financial fields from there. Status fields: the newest human update wins (DESIGN §4).
+-- financial fields from there. Status fields: the newest human update (tracker row or portal
+-- answer) wins (DESIGN §4).
 
 with salesforce_newest as (
     select *
@@ -25,20 +26,63 @@ tracker_newest as (
     ) = 1
 ),
 
+portal_status_stages as (
+    -- The stage each portal status moves an invoice to (policy `portal.statuses`).
+    select
+        cast(null as varchar) as status,
+        cast(null as varchar) as stage
+    where false
+    -- noqa: disable=LT02
+    {%- for choice in var('portal_status_stages', []) %}
+    union all
+    select
+        '{{ choice["label"] | replace("'", "''") }}' as status,
+        '{{ choice["stage"] | replace("'", "''") }}' as stage
+    {%- endfor %}
+    -- noqa: enable=LT02
+),
+
 human_status as (
+    -- Tracker rows and portal answers compete: the newest human update wins. A status the
+    -- policy no longer maps is kept as the stage, verbatim.
     select
         invoice_key,
         stage,
         notes,
         coalesce(updated_at, exported_at) as updated_at,
-        'tracker' as update_source
-    from {{ ref('stg_tracker__invoices') }}
-    where stage is not null
+        update_source
+    from (
+        select
+            invoice_key,
+            stage,
+            notes,
+            updated_at,
+            exported_at,
+            loaded_at,
+            source_row_number as sequence_number,
+            'tracker' as update_source
+        from {{ ref('stg_tracker__invoices') }}
+        where stage is not null
+
+        union all
+
+        select
+            portal_updates.invoice_key,
+            coalesce(portal_status_stages.stage, portal_updates.status) as stage,
+            portal_updates.note as notes,
+            portal_updates.submitted_at as updated_at,
+            portal_updates.submitted_at as exported_at,
+            portal_updates.loaded_at,
+            portal_updates.update_id as sequence_number,
+            'portal' as update_source
+        from {{ ref('stg_portal__director_updates') }} as portal_updates
+        left join portal_status_stages using (status)
+    ) as human_updates
     qualify row_number() over (
         partition by invoice_key
         order by
             updated_at desc nulls last, exported_at desc, loaded_at desc,
-            source_row_number desc
+            sequence_number desc
     ) = 1
 ),
 

@@ -1,0 +1,46 @@
+"""What every request handler shares: settings, the store, the signers and the failure limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+
+from portal.links import LinkSigner
+from portal.ratelimit import FailureLimiter
+from portal.session import SessionCodec
+from portal.settings import PortalSettings
+from portal.store import PortalStore
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    """Built once by `create_app` and kept in `app.state.portal`."""
+
+    settings: PortalSettings
+    store: PortalStore
+    links: LinkSigner
+    sessions: SessionCodec
+    limiter: FailureLimiter
+
+    @classmethod
+    def from_settings(cls, settings: PortalSettings) -> PortalContext:
+        """Open the store (creating its schema) and build the signers from the secret key."""
+        return cls(
+            settings=settings,
+            store=PortalStore.from_url(settings.db_url),
+            links=LinkSigner(settings.secret_key, settings.link_max_age_seconds),
+            sessions=SessionCodec(settings.secret_key),
+            limiter=FailureLimiter(),
+        )
+
+
+def portal_context(app: Litestar) -> PortalContext:
+    """The context of the running app."""
+    return app.state.portal
+
+
+def client_id(connection: ASGIConnection) -> str:
+    """The peer address the failure limiter counts by (the proxy's, when behind one)."""
+    return connection.client.host if connection.client else "unknown"

@@ -1,0 +1,135 @@
+"""The director's pages: their jobs with a form each, the submit, and the confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.context import client_id, portal_context
+from portal.forms import UpdateForm, new_submission_id, validate_update
+from portal.guards import requires_director
+from portal.store import PortalStore, SubmissionConflict
+
+log = logging.getLogger("portal.jobs")
+
+
+def provide_director(request: Request) -> str:
+    """The director the guard found in the session (never one named by the request)."""
+    return request.state.director_email
+
+
+def provide_store(request: Request) -> PortalStore:
+    """The portal store."""
+    return portal_context(request.app).store
+
+
+class JobsController(Controller):
+    """Pages for a signed-in director; every read and write is scoped by their session."""
+
+    path = "/"
+    guards = [requires_director]
+    dependencies = {
+        "director": Provide(provide_director, sync_to_thread=False),
+        "store": Provide(provide_store, sync_to_thread=False),
+    }
+
+    @get("/", sync_to_thread=False)
+    def home(self) -> Redirect:
+        """The portal's front door leads to the jobs."""
+        return Redirect("/jobs", status_code=303)
+
+    @get("/jobs", sync_to_thread=False)
+    def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Template:
+        """Every job this director is asked about, each with its own form."""
+        jobs = store.jobs_for(director)
+        forms = {
+            job.invoice_key: UpdateForm(submission_id=new_submission_id(), invoice_key=job.invoice_key)
+            for job in jobs
+        }
+        return Template(
+            "jobs/list.html.jinja2",
+            context={
+                "jobs": jobs,
+                "forms": forms,
+                "choices": store.status_choices(),
+                "director": director,
+                "director_name": jobs[0].director_name if jobs else director,
+            },
+        )
+
+    @post("/updates", sync_to_thread=False)
+    def submit(
+        self,
+        request: Request,
+        director: NamedDependency[str],
+        store: NamedDependency[PortalStore],
+        data: URLEncodedBody[UpdateForm],
+    ) -> Template | Redirect:
+        """Store one update (once per form) and show the confirmation; errors go back to the form."""
+        job = store.job(director, data.invoice_key)
+        if job is None:
+            log.warning(
+                "update refused: %s posted invoice key %r that is not theirs (client %s)",
+                director,
+                data.invoice_key[:200],
+                client_id(request),
+            )
+            store.audit(
+                director, "foreign_invoice_rejected", data.invoice_key[:200], {"client": client_id(request)}
+            )
+            return Template(
+                "errors/error.html.jinja2",
+                status_code=403,
+                context={
+                    "title": "Not one of your jobs",
+                    "message": "That invoice is not among the jobs we asked you about. Go back to your jobs.",
+                },
+            )
+        choices = store.status_choices()
+        result = validate_update(data, director, choices, dt.datetime.now(dt.UTC))
+        if result.update is None:
+            return Template(
+                "jobs/answer.html.jinja2",
+                status_code=400,
+                context={
+                    "job": job,
+                    "form": data,
+                    "errors": result.errors,
+                    "choices": choices,
+                },
+            )
+        try:
+            update_id = store.record_update(result.update)
+        except SubmissionConflict:
+            return Template(
+                "errors/error.html.jinja2",
+                status_code=409,
+                context={
+                    "title": "Form already used",
+                    "message": "This form was already used for another invoice. "
+                    "Reload your jobs and try again.",
+                },
+            )
+        return Redirect(f"/updates/{update_id:d}", status_code=303)
+
+    @get("/updates/{update_id:int}", sync_to_thread=False)
+    def confirmation(
+        self, director: NamedDependency[str], store: NamedDependency[PortalStore], update_id: FromPath[int]
+    ) -> Template:
+        """What was saved, so the director can check it."""
+        saved = store.update(director, update_id)
+        if saved is None:
+            raise NotFoundException("no such update")
+        return Template(
+            "updates/confirmed.html.jinja2",
+            context={
+                "update": saved,
+                "job": store.job(director, saved.invoice_key),
+            },
+        )

@@ -1,0 +1,71 @@
+"""Opening a director link: the token is exchanged for a session cookie, or refused."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Controller, Request, get
+from litestar.datastructures import Cookie
+from litestar.params import FromPath
+from litestar.response import Template
+
+from portal.context import client_id, portal_context
+from portal.links import LinkClaims, LinkExpired, LinkInvalid
+from portal.session import SESSION_COOKIE
+
+log = logging.getLogger("portal.links")
+
+INVALID_PAGE = "links/invalid.html.jinja2"
+
+
+class LinkController(Controller):
+    """`/d/<token>`: the only door into the portal."""
+
+    path = "/d"
+
+    @get("/{token:str}", sync_to_thread=False)
+    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+        """Verify the token; on success set the session and move on to a URL without the token.
+
+        The move is a meta refresh from a 200 page rather than a 302: a SameSite=Strict cookie
+        is not sent on a redirect chain that started on another site (webmail), but it is on a
+        navigation the portal's own page starts. Every failure shows the same page and status,
+        so a visitor learns nothing about which directors exist or why the link failed.
+        """
+        context = portal_context(request.app)
+        client = client_id(request)
+        if context.limiter.is_blocked(client):
+            log.warning("director link refused: client %s is over the failure limit", client)
+            return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+        claims, reason = self._verify(request, token)
+        if claims is None:
+            failures = context.limiter.record_failure(client)
+            log.warning(
+                "director link rejected from %s: %s (%d failures in window)", client, reason, failures
+            )
+            context.store.audit(f"client:{client}", "link_rejected", reason, {"failures": failures})
+            return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+        context.store.audit(claims.director_email, "link_opened", claims.director_email, {"client": client})
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=context.sessions.encode(claims),
+            max_age=context.sessions.max_age_seconds,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=context.settings.base_url.startswith("https://"),
+        )
+        return Template("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
+
+    @staticmethod
+    def _verify(request: Request, token: str) -> tuple[LinkClaims | None, str]:
+        context = portal_context(request.app)
+        try:
+            claims = context.links.verify(token)
+        except LinkExpired:
+            return None, "expired"
+        except LinkInvalid:
+            return None, "invalid signature or payload"
+        if context.store.link_version(claims.director_email) != claims.version:
+            return None, "revoked"
+        return claims, ""

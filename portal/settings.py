@@ -1,0 +1,76 @@
+"""Portal settings, read once from the environment so the app and the CLI agree."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+SECRET_FILE_NAME = "secret.key"
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    """Everything the portal needs to start.
+
+    home: working folder (`LEDGERLOOP_HOME`, default `./var`).
+    secret_key: signs links and session cookies (`LEDGERLOOP_SECRET_KEY`, else
+        `$LEDGERLOOP_HOME/secret.key`, created once with mode 0600; never a built-in default).
+    db_url: the portal store (`LEDGERLOOP_PORTAL_DB_URL`, default SQLite under home).
+    base_url: the public address links point at (`LEDGERLOOP_PORTAL_URL`).
+    link_max_age_days: how long a director link stays valid (`LEDGERLOOP_LINK_MAX_AGE_DAYS`).
+    """
+
+    home: Path
+    secret_key: str
+    db_url: str
+    base_url: str = "http://127.0.0.1:8000"
+    link_max_age_days: int = 14
+
+    @property
+    def link_max_age_seconds(self) -> int:
+        """Link lifetime in seconds, as itsdangerous wants it."""
+        return self.link_max_age_days * 86_400
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> PortalSettings:
+        """Build settings from `environ` (default `os.environ`), creating the secret file if needed."""
+        env = os.environ if environ is None else environ
+        home = Path(env.get("LEDGERLOOP_HOME") or "./var").resolve()
+        secret = env.get("LEDGERLOOP_SECRET_KEY") or load_or_create_secret(home / SECRET_FILE_NAME)
+        db_url = env.get("LEDGERLOOP_PORTAL_DB_URL") or f"sqlite:///{home / 'portal.sqlite3'}"
+        raw_days = env.get("LEDGERLOOP_LINK_MAX_AGE_DAYS") or "14"
+        try:
+            days = int(raw_days)
+        except ValueError:
+            raise ValueError(
+                f"LEDGERLOOP_LINK_MAX_AGE_DAYS must be a whole number of days, got {raw_days!r}"
+            ) from None
+        if days < 1:
+            raise ValueError(f"LEDGERLOOP_LINK_MAX_AGE_DAYS must be at least 1, got {days}")
+        return cls(
+            home=home,
+            secret_key=secret,
+            db_url=db_url,
+            base_url=(env.get("LEDGERLOOP_PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            link_max_age_days=days,
+        )
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret file, or create it once (mode 0600) so a demo works with no set-up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) < 32:
+            raise ValueError(
+                f"{path}: secret key is shorter than 32 characters; delete it to make a new one"
+            ) from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    return secret

@@ -1,0 +1,101 @@
+"""Director drafts from the pipeline: one per director, links with the store's link version."""
+
+import email
+import email.policy
+import re
+
+import dagster as dg
+import pytest
+
+from orchestration.outreach.assets import director_drafts
+from orchestration.outreach.drafts import draft_name
+from orchestration.outreach.portal_store import open_store, portal_settings
+from orchestration.resources import LedgerloopResource
+from portal.links import LinkSigner
+from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
+
+AS_OF = "2026-11-23"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEDGERLOOP_PORTAL_DB_URL", raising=False)
+    monkeypatch.delenv("LEDGERLOOP_CONFIG", raising=False)
+    monkeypatch.delenv("LEDGERLOOP_SECRET_KEY", raising=False)  # the 0600 file under home
+    monkeypatch.setenv("LEDGERLOOP_PORTAL_URL", "https://portal.example.com")
+    monkeypatch.setenv("LEDGERLOOP_MAIL_FROM", "ar@example.com")
+    build_warehouse(tmp_path / "warehouse.duckdb", [
+        invoice("1"), invoice("2", account_name="<script>alert(1)</script>"),
+        invoice("3", director_email="lee@example.com", project_director="Lee Park"),
+        invoice("4", director_email="lee@example.com", stage="Promised"),
+    ])
+    return tmp_path
+
+
+def draft(home) -> dg.ExecuteInProcessResult:
+    return dg.materialize([director_drafts], resources={
+        "ledgerloop": LedgerloopResource(home=str(home), as_of=AS_OF)})
+
+
+def read(path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.SMTP)
+
+
+def test_drafts_one_eml_per_director_in_the_days_folder(home):
+    assert draft(home).success
+    folder = home / "outbox" / "drafts" / AS_OF
+    files = sorted(p.name for p in folder.glob("*.eml"))
+    assert files == sorted(f"{draft_name(e)}.eml" for e in ("dana@example.com", "lee@example.com"))
+    dana = read(folder / f"{draft_name('dana@example.com')}.eml")
+    assert dana["To"].addresses[0].addr_spec == "dana@example.com"
+    assert dana["From"].addresses[0].addr_spec == "ar@example.com"
+    html = dana.get_body(preferencelist=("html",)).get_content()
+    assert "INV-1" in html and "INV-2" in html and "<script>" not in html
+    lee_text = read(folder / f"{draft_name('lee@example.com')}.eml").get_body(
+        preferencelist=("plain",)).get_content()
+    assert "Dear Lee," in lee_text and "INV-3" in lee_text and "INV-4" not in lee_text
+
+
+def test_drafts_links_verify_with_the_current_link_version(home):
+    with open_store(home) as store:
+        store.revoke("dana@example.com")
+    assert draft(home).success
+    text = read(home / "outbox" / "drafts" / AS_OF / f"{draft_name('dana@example.com')}.eml").get_body(
+        preferencelist=("plain",)).get_content()
+    (token,) = re.findall(r"https://portal\.example\.com/d/(\S+)", text)
+    settings = portal_settings(home)
+    claims = LinkSigner(settings.secret_key, settings.link_max_age_seconds).verify(token)
+    assert (claims.director_email, claims.version) == ("dana@example.com", 2)
+    assert (home / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_drafts_are_not_rewritten_once_approved(home):
+    assert draft(home).success
+    approved = home / "outbox" / "approved" / AS_OF
+    approved.mkdir(parents=True)
+    name = f"{draft_name('dana@example.com')}.eml"
+    (home / "outbox" / "drafts" / AS_OF / name).rename(approved / name)
+    result = draft(home)
+    metadata = result.asset_materializations_for_node("outbox__director_drafts")[0].metadata
+    assert (metadata["drafts_written"].value, metadata["directors_already_approved_or_sent"].value) == (1, 1)
+    assert not (home / "outbox" / "drafts" / AS_OF / name).exists()
+
+
+def test_draft_names_are_distinct_for_lookalike_emails():
+    assert draft_name("a.b@example.com") != draft_name("a_b@example.com")
+    assert re.fullmatch(r"[a-z0-9_]+-[0-9a-f]{8}", draft_name("Dana+AR@Example.com"))
+
+
+def test_drafts_date_is_the_runs_as_of_date(home):
+    assert draft(home).success
+    assert [p.name for p in (home / "outbox" / "drafts").iterdir()] == [AS_OF]
+
+
+def test_drafts_of_a_director_with_nothing_left_to_answer_are_withdrawn(home):
+    assert draft(home).success
+    build_warehouse(home / "warehouse.duckdb", [invoice("1")])  # Lee's job was answered
+    result = draft(home)
+    metadata = result.asset_materializations_for_node("outbox__director_drafts")[0].metadata
+    assert metadata["drafts_withdrawn"].value == 1
+    names = sorted(p.stem for p in (home / "outbox" / "drafts" / AS_OF).glob("*.eml"))
+    assert names == [draft_name("dana@example.com")]

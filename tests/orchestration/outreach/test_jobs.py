@@ -1,0 +1,82 @@
+"""Which open invoices each director is asked about, by the policy's rules."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from orchestration.config import load_policy
+from orchestration.outreach.jobs import select_director_jobs
+from orchestration.settings import REPO_ROOT
+from orchestration.warehouse import connect
+from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
+
+POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")  # Reminder Sent..Disputed, >= 30 days, >= 500
+
+
+def select(tmp_path, invoices, answers=()):
+    path = build_warehouse(tmp_path / "warehouse.duckdb", invoices)
+    with connect(path) as con:
+        for n, (key, status, note, at) in enumerate(answers, start=1):
+            con.execute(
+                "insert into raw.director_updates values (?, ?, 'dana@example.com', ?, ?, ?, null, "
+                "null, null, null, ?, ?)", [n, f"s{n}", key, status, note, at, at])
+        return select_director_jobs(con, POLICY)
+
+
+def test_jobs_follow_every_rule_of_the_policy(tmp_path):
+    selection = select(tmp_path, [
+        invoice("1"),
+        invoice("2", days_past_due=29, aging_bucket="1-30"),
+        invoice("3", balance="499.99"),
+        invoice("4", stage="Promised"),
+        invoice("5", status="paid", balance="0.00"),
+        invoice("6", days_past_due=30, balance="500.00", stage="Escalated"),
+    ])
+    assert [j.invoice_key for j in selection.jobs] == ["NYC:1", "NYC:6"]
+
+
+def test_jobs_without_a_director_email_are_counted_not_published(tmp_path):
+    selection = select(tmp_path, [invoice("1", director_email=None), invoice("2", director_email=" "),
+                                  invoice("3", director_email="not an email"), invoice("4")])
+    assert [j.invoice_key for j in selection.jobs] == ["NYC:4"]
+    assert sorted(selection.without_director_email) == ["NYC:1", "NYC:2", "NYC:3"]
+
+
+def test_jobs_carry_the_newest_portal_answer_and_the_question_for_their_stage(tmp_path):
+    early, late = dt.datetime(2026, 11, 1, 9), dt.datetime(2026, 11, 2, 9)
+    selection = select(
+        tmp_path,
+        [invoice("1", stage="Disputed"), invoice("2")],
+        [("NYC:1", "Still chasing the client", "called", early),
+         ("NYC:1", "Client disputes the invoice", None, late)],
+    )
+    first, second = selection.jobs
+    assert first.last_answer == "Client disputes the invoice"
+    assert first.last_answer_at == late.replace(tzinfo=dt.UTC)
+    assert first.question == POLICY.portal.questions["Disputed"]
+    assert second.last_answer is None and second.question == POLICY.portal.question
+
+
+def test_jobs_group_by_director_with_normalized_emails_and_exact_money(tmp_path):
+    selection = select(tmp_path, [
+        invoice("1", days_past_due=40), invoice("2", days_past_due=90, balance="1234.56"),
+        invoice("3", director_email="lee@example.com", project_director=None, project=None,
+                currency=None),
+    ])
+    grouped = selection.by_director()
+    assert list(grouped) == ["dana@example.com", "lee@example.com"]
+    assert [j.invoice_key for j in grouped["dana@example.com"]] == ["NYC:2", "NYC:1"]
+    assert grouped["dana@example.com"][0].balance == Decimal("1234.56")
+    lee = grouped["lee@example.com"][0]
+    assert (lee.director_name, lee.project, lee.currency) == ("lee@example.com", "", "")
+
+
+@pytest.mark.parametrize("stages", [[], ["Promised"]])
+def test_jobs_stage_rule_empty_means_any_stage(tmp_path, stages):
+    policy = POLICY.model_copy(update={"portal": POLICY.portal.model_copy(update={
+        "needs_answer": POLICY.portal.needs_answer.model_copy(update={"stages": stages})})})
+    path = build_warehouse(tmp_path / "w.duckdb", [invoice("1"), invoice("2", stage="Promised")])
+    with connect(path) as con:
+        keys = [j.invoice_key for j in select_director_jobs(con, policy).jobs]
+    assert keys == (["NYC:2"] if stages else ["NYC:1", "NYC:2"])

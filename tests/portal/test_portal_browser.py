@@ -1,0 +1,141 @@
+"""A director in a real browser (headless Chromium): open a link, see only their jobs, send an update."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli_portal import link_command
+from portal.store import PortalStore
+from tests.portal.portal_factories import DANA, ERIN, SECRET, STATUSES, job
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--window-size=390,844",
+]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        reason="Debian's chromium and chromium-driver are not installed "
+        "(apt-get install -y chromium chromium-driver)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def running_portal(tmp_path):
+    """The portal under uvicorn on loopback, with two directors' jobs published."""
+    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store.publish_jobs(
+        [
+            job("new-york|123", DANA, account_name="Acme, Inc."),
+            job("boston|789", ERIN, account_name="Secret Client Corp"),
+        ],
+        STATUSES,
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LEDGERLOOP_HOME": str(tmp_path),
+        "LEDGERLOOP_SECRET_KEY": SECRET,
+        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
+        "LEDGERLOOP_PORTAL_DB_URL": "",
+    }
+    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, process.stdout.read().decode()
+        assert time.monotonic() < deadline, "portal did not answer within 20 s"
+        time.sleep(0.1)
+    yield env, store
+    process.terminate()
+    process.wait(timeout=10)
+    store.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_portal, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    env, store = running_portal
+    minted = CliRunner().invoke(link_command, [DANA], env=env)
+    assert minted.exit_code == 0, minted.output
+    link = minted.output.strip().splitlines()[-1]
+    token = link.rsplit("/", 1)[1]
+
+    browser.get(link)
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    assert token not in browser.current_url
+    page = browser.page_source
+    assert "Acme, Inc." in page and "INV-123" in page
+    assert "Secret Client Corp" not in page and "INV-789" not in page
+
+    Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
+    browser.find_element(By.ID, "note-1").send_keys("Client pays Friday <b>really</b>")
+    browser.find_element(By.ID, "promised_amount-1").send_keys("1000.00")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert heading == "Thank you, your update was received"
+    assert "Client pays Friday <b>really</b>" in browser.find_element(By.CLASS_NAME, "note").text
+    severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []  # no CSP violation, no missing asset
+    [saved] = store.updates_after(0, 10)
+    assert (saved.director_email, saved.invoice_key, saved.note) == (
+        DANA,
+        "new-york|123",
+        "Client pays Friday <b>really</b>",
+    )
+    assert str(saved.promised_amount) == "1000.00"
