@@ -93,13 +93,15 @@ def parse_bank_csv(file: LandingFile, layouts: list[BankCsvLayout]) -> ParsedFil
             break
     if header is None:
         raise FileRejected(f"{file.name}: no header row at or after line {layout.header_row}")
-    _Rows(layout, file.name, header, parsed).read(reader)
+    _Rows(layout, header, parsed).read(reader)
     return parsed
 
 
 class _Rows:
-    def __init__(self, layout: BankCsvLayout, file_name: str, header: list[str], parsed: ParsedFile):
-        self.layout, self.file_name, self.header, self.parsed = layout, file_name, header, parsed
+    """The data rows of one file, read with its layout."""
+
+    def __init__(self, layout: BankCsvLayout, header: list[str], parsed: ParsedFile):
+        self.layout, self.header, self.parsed = layout, header, parsed
         folded = {label.casefold(): i for i, label in enumerate(header)}
         self.index = {f: folded.get(label.casefold()) for f, label in layout.columns.items()}
         # Every mapped column must be there: a lost Bank Transaction ID column would quietly
@@ -113,8 +115,8 @@ class _Rows:
         field, label = self.missing[0]
         close = difflib.get_close_matches(label, self.header, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return field, (f"{self.file_name}: column {label!r} (layout {self.layout.name!r}) is missing "
-                       f"from the header {self.header}{hint}")
+        return field, (f"column {label!r} (layout {self.layout.name!r}) is missing from the "
+                       f"header {self.header}{hint}")
 
     def read(self, reader) -> None:
         """One pass over the data rows; the common case stays in this loop (a million rows)."""

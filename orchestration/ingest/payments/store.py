@@ -95,8 +95,8 @@ def _store(con, file: LandingFile, parsed: ParsedFile, now: dt.datetime) -> Paym
         "currency": [t.currency for t in receipts],
         "payer": [t.payer for t in receipts],
         "reference": [t.reference for t in receipts],
-        "row_number": pd.Series([t.row_number for t in receipts], dtype="int64"),
-        "tx_index": pd.Series([t.tx_index for t in receipts], dtype="int64"),
+        "row_number": [t.row_number for t in receipts],
+        "tx_index": [t.tx_index for t in receipts],
         "transaction_code": [t.code for t in receipts],
     }, dtype=object).astype({"row_number": "int64", "tx_index": "int64"}))
     con.register("non_receipt_rows", pd.DataFrame({

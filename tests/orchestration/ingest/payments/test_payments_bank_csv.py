@@ -61,8 +61,8 @@ def test_bank_csv_missing_column_quarantines_every_row_and_names_the_close_match
                         "2026-11-16,10.00,USD,A,R,T1\n2026-11-17,11.00,USD,B,R,T2\n")
     parsed = parse(file)
     assert [(r.row_number, r.field) for r in parsed.rejected] == [(2, "amount"), (3, "amount")]
-    assert parsed.rejected[0].reason.startswith("bank.csv: column 'Amount' (layout 'default') is "
-                                                "missing from the header")
+    assert parsed.rejected[0].reason.startswith("column 'Amount' (layout 'default') is missing "
+                                                "from the header")
     assert parsed.rejected[0].reason.endswith("did you mean 'Amt'?")
     assert parsed.transactions == []
 
