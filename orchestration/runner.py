@@ -11,6 +11,9 @@ from orchestration.dagster_home import prepare_dagster_home
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
+INBOUND_FILE_ASSETS = ("salesforce/invoices", "tracker/invoices", "payments/transactions")
+DIRECTOR_UPDATES = "portal/director_updates"
+
 
 @dataclass
 class CheckLine:
@@ -58,13 +61,20 @@ class RunOutcome:
         if self.failure:
             lines.append(f"  error: {self.failure}")
         lines.append("files")
-        for source, meta in self.ingest.items():
+        for source in INBOUND_FILE_ASSETS:
+            meta = self.ingest.get(source, {})
+            not_receipts = (f", not receipts {meta['rows_not_receipts']:,}"
+                            if "rows_not_receipts" in meta else "")
             lines.append(
-                f"  {source:<11} {meta.get('files_processed', 0)} new file(s), "
+                f"  {source:<21} {meta.get('files_processed', 0)} new file(s), "
                 f"{meta.get('files_skipped_as_duplicates', 0)} already seen, "
                 f"{meta.get('files_rejected', 0)} rejected; rows read {meta.get('rows_read', 0):,}, "
-                f"loaded {meta.get('rows_loaded', 0):,}, quarantined {meta.get('rows_quarantined', 0):,}"
+                f"loaded {meta.get('rows_loaded', 0):,}{not_receipts}, "
+                f"quarantined {meta.get('rows_quarantined', 0):,}"
             )
+        if DIRECTOR_UPDATES in self.ingest:
+            lines.append(f"  {DIRECTOR_UPDATES:<21} {self.ingest[DIRECTOR_UPDATES]['updates_loaded']:,} "
+                         "new director update(s) from the portal")
         if self.totals:
             invoices, open_invoices, currencies = self.totals
             lines.append(f"ledger: {invoices:,} invoices, {open_invoices:,} open ({currencies})")
@@ -121,7 +131,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key.to_user_string()
-            if key in ("salesforce/invoices", "tracker/invoices"):
+            if key in INBOUND_FILE_ASSETS or key == DIRECTOR_UPDATES:
                 outcome.ingest[key] = {k: v.value for k, v in materialization.metadata.items()}
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
