@@ -125,9 +125,10 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
 def _register_commands() -> None:
     """Commands that live beside the part they drive."""
     from orchestration.cli_drafts import drafts
+    from orchestration.cli_payments import payments
     from orchestration.cli_portal import link_command, portal_command
 
-    for command in (portal_command, link_command, drafts):
+    for command in (portal_command, link_command, drafts, payments):
         main.add_command(command)
 
 

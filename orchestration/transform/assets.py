@@ -7,6 +7,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.decisions import decisions_path
 from orchestration.resources import LedgerloopResource
 from orchestration.transform.project import ledgerloop_dbt_project
 from orchestration.transform.translator import LedgerloopDbtTranslator
@@ -22,7 +23,11 @@ def ledgerloop_dbt_models(
 ):
     """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`."""
     policy = ledgerloop.policy()
-    dbt_vars = {"as_of": ledgerloop.as_of_date(policy).isoformat(), **policy.dbt_vars()}
+    dbt_vars = {
+        "as_of": ledgerloop.as_of_date(policy).isoformat(),
+        "decisions_path": str(decisions_path(ledgerloop.settings.home)),
+        **policy.dbt_vars(),
+    }
     os.environ["LEDGERLOOP_HOME"] = str(ledgerloop.settings.home)  # profiles.yml reads it
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 

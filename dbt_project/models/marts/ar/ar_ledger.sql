@@ -7,11 +7,13 @@ with invoices as (
 ),
 
 payments_applied as (
-    -- No payment applications exist until cash application lands; the formula is in place.
+    -- Money that payment files placed on each invoice (cash application), 0 where none.
     select
-        invoice_key,
-        cast(0 as decimal(18, 2)) as matched_paid_amount
+        invoices.invoice_key,
+        cast(coalesce(sum(applications.applied_amount), 0) as decimal(18, 2)) as matched_paid_amount
     from invoices
+    left join {{ ref('payment_applications') }} as applications using (invoice_key)
+    group by invoices.invoice_key
 ),
 
 balanced as (

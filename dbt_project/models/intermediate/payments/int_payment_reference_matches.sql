@@ -1,0 +1,143 @@
+-- Rules for payments whose remittance text names invoices, in order: every named number must
+-- be a known invoice (one office, or the office of the payer's account); currencies must
+-- agree; then exact amount (one or several invoices), short-pay within tolerance, partial
+-- payment, overpayment. Anything else is an exception with its candidates. A payment whose
+-- numbers match no invoice at all is left to the payer rules (outcome `no_reference`).
+
+{%- set tolerance_amount = short_pay_tolerance('amount', '5.00') %}
+{%- set tolerance_percent = short_pay_tolerance('percent', '0.5') %}
+{%- set placing = "('reference_exact', 'reference_multi', 'reference_overpayment', 'reference_short_pay', 'reference_partial')" %}
+
+with payments as (
+    select * from {{ ref('int_payments_deduplicated') }}
+    where len(reference_numbers) > 0
+),
+
+invoices as (
+    select * from {{ ref('int_invoices_open_for_matching') }}
+),
+
+payers as (
+    select * from {{ ref('int_payment_payers') }}
+),
+
+named as (
+    select payment_id, unnest(reference_numbers) as number_key
+    from payments
+),
+
+candidates as (
+    select
+        named.payment_id,
+        named.number_key,
+        invoices.invoice_key,
+        invoices.office,
+        invoices.account_id,
+        invoices.currency,
+        invoices.open_balance,
+        count(*) over (partition by named.payment_id, named.number_key) as offices_with_number,
+        count(*) filter (where invoices.account_id = payers.account_id)
+            over (partition by named.payment_id, named.number_key) as payer_offices_with_number,
+        invoices.account_id is not distinct from payers.account_id as is_payers_invoice
+    from named
+    inner join invoices using (number_key)
+    left join payers using (payment_id)
+),
+
+chosen as (
+    select
+        *,
+        offices_with_number > 1 as office_decided_by_payer
+    from candidates
+    where offices_with_number = 1 or (payer_offices_with_number = 1 and is_payers_invoice)
+),
+
+found as (
+    select
+        payment_id,
+        count(distinct number_key) as numbers_found,
+        list(invoice_key order by invoice_key) as candidate_keys
+    from candidates
+    group by payment_id
+),
+
+summary as (
+    select
+        payments.payment_id,
+        any_value(payments.amount) as amount,
+        any_value(payments.currency) as currency,
+        any_value(payments.reference_numbers) as reference_numbers,
+        any_value(len(payments.reference_numbers)) as numbers_named,
+        coalesce(any_value(found.numbers_found), 0) as numbers_found,
+        any_value(found.candidate_keys) as candidate_keys,
+        count(chosen.invoice_key) as invoices_chosen,
+        coalesce(sum(chosen.open_balance), 0) as open_total,
+        count(*) filter (where chosen.currency is not null and chosen.currency != payments.currency)
+            as currency_mismatches,
+        count(*) filter (where chosen.open_balance = 0) as paid_invoices,
+        bool_or(chosen.office_decided_by_payer) as office_decided_by_payer
+    from payments
+    left join found using (payment_id)
+    left join chosen using (payment_id)
+    group by payments.payment_id
+),
+
+verdicts as (
+    select
+        *,
+        open_total - amount as shortfall,
+        case
+            when numbers_found = 0 then 'no_reference'
+            when numbers_found < numbers_named then 'reference_not_found'
+            when invoices_chosen < numbers_found then 'ambiguous_office'
+            when currency_mismatches > 0 then 'currency_mismatch'
+            when paid_invoices > 0 then 'invoice_already_paid'
+            when amount = open_total then case when invoices_chosen = 1 then 'reference_exact' else 'reference_multi' end
+            when amount > open_total then 'reference_overpayment'
+            when invoices_chosen > 1 then 'amount_mismatch'
+            when open_total - amount <= {{ tolerance_amount }}
+                and open_total - amount <= open_total * {{ tolerance_percent }} / 100
+                then 'reference_short_pay'
+            else 'reference_partial'
+        end as verdict
+    from summary
+)
+
+select
+    verdicts.payment_id,
+    case
+        when verdicts.verdict = 'no_reference' then 'no_reference'
+        when verdicts.verdict in {{ placing }} then 'apply'
+        else 'exception'
+    end as outcome,
+    verdicts.verdict as rule,
+    chosen.invoice_key,
+    cast(case
+        when verdicts.verdict in ('reference_exact', 'reference_multi', 'reference_overpayment')
+            then chosen.open_balance
+        when verdicts.verdict in ('reference_short_pay', 'reference_partial') then verdicts.amount
+    end as decimal(18, 2)) as proposed_amount,
+    cast(case when verdicts.verdict = 'reference_short_pay' then verdicts.shortfall end as decimal(18, 2))
+        as write_off_amount,
+    cast(case
+        when verdicts.verdict in ('reference_exact', 'reference_multi') then 1.00
+        when verdicts.verdict = 'reference_short_pay' then 0.95
+        when verdicts.verdict in ('reference_partial', 'reference_overpayment') then 0.90
+    end - case when verdicts.office_decided_by_payer then 0.05 else 0 end as decimal(3, 2)) as confidence,
+    case
+        when chosen.invoice_key is not null then
+            'reference names ' || chosen.number_key
+            || case when chosen.office_decided_by_payer then ' (office by payer account)' else '' end
+            || ' | payment ' || verdicts.amount || ' ' || verdicts.currency
+            || ' vs open ' || verdicts.open_total
+            || case when verdicts.invoices_chosen > 1 then ' over ' || verdicts.invoices_chosen || ' invoices' else '' end
+        when verdicts.verdict != 'no_reference' then
+            'remittance names ' || array_to_string(verdicts.reference_numbers, ', ')
+            || ' | invoices with those numbers: ' || coalesce(array_to_string(verdicts.candidate_keys, ', '), 'none')
+            || ' | payment ' || verdicts.amount || ' ' || verdicts.currency
+            || ' vs open ' || verdicts.open_total
+    end as evidence,
+    verdicts.candidate_keys as candidates
+from verdicts
+left join chosen
+    on chosen.payment_id = verdicts.payment_id and verdicts.verdict in {{ placing }}

@@ -1,0 +1,75 @@
+-- One row per payment: the same payment_id in several files is one payment (the first file
+-- that brought it gives its fields). A payment with no bank reference that is identical to an
+-- earlier one from another file may be the same transaction: it is flagged, never dropped.
+
+with transactions as (
+    select * from {{ ref('stg_payments__transactions') }}
+),
+
+firsts as (
+    -- the first file that brought the payment gives its fields
+    select
+        *,
+        count(*) over (partition by payment_id) as times_loaded,
+        min(loaded_at) over (partition by payment_id) as first_seen_at
+    from transactions
+    qualify row_number() over (
+        partition by payment_id order by loaded_at, source_file, source_row_number
+    ) = 1
+),
+
+unreferenced as (
+    select * from firsts
+    where bank_transaction_id is null
+),
+
+payers as (
+    -- many payments come from the same payer: name each payer once
+    select
+        payer,
+        {{ normalize_party_name('payer') }} as payer_key,
+        {{ clean_party_name('payer') }} as payer_clean
+    from (
+        select distinct payer from firsts
+        where payer is not null
+    ) as distinct_payers
+),
+
+possible_duplicates as (
+    select
+        later.payment_id,
+        min(earlier.payment_id) as duplicate_of
+    from unreferenced as later
+    inner join unreferenced as earlier
+        on
+            later.received_on = earlier.received_on
+            and later.amount = earlier.amount
+            and later.currency = earlier.currency
+            and later.statement_account is not distinct from earlier.statement_account
+            and later.payer is not distinct from earlier.payer
+            and later.reference is not distinct from earlier.reference
+            and later.file_sha256 != earlier.file_sha256
+            and (earlier.first_seen_at, earlier.payment_id) < (later.first_seen_at, later.payment_id)
+    group by later.payment_id
+)
+
+select
+    firsts.payment_id,
+    firsts.bank_transaction_id,
+    firsts.statement_account,
+    firsts.received_on,
+    firsts.amount,
+    firsts.currency,
+    firsts.payer,
+    firsts.reference,
+    firsts.format,
+    firsts.source_file,
+    firsts.times_loaded,
+    firsts.first_seen_at,
+    possible_duplicates.duplicate_of,
+    payers.payer_key,
+    payers.payer_clean,
+    {{ extract_invoice_references('firsts.reference') }} as reference_numbers
+from firsts
+left join possible_duplicates using (payment_id)
+left join payers using (payer)
