@@ -139,3 +139,45 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
         "Client pays Friday <b>really</b>",
     )
     assert str(saved.promised_amount) == "1000.00"
+
+
+def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, browser, tmp_path):
+    """The loop a director lives: the pipeline's draft email, its button, the page, the update."""
+    import datetime as dt
+    import email
+    import re
+    from email import policy
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from notifications.outbox import Outbox
+    from notifications.render import Sender
+    from orchestration.outreach.drafts import write_director_drafts
+    from portal.settings import PortalSettings
+
+    env, store = running_portal
+    settings = PortalSettings.from_env(env)
+    jobs = {DANA: store.jobs_for(DANA)}
+    result = write_director_drafts(jobs, store, settings, Outbox(tmp_path / "outbox"),
+                                   dt.date(2026, 11, 23), Sender("ar@example.com"),
+                                   dt.datetime.now(dt.UTC))
+    [eml] = result.written
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    [link] = re.findall(r'href="(http://127\.0\.0\.1:\d+/d/[^"]+)"', html)
+    assert link in message.get_body(preferencelist=("plain",)).get_content()
+
+    browser.get(link)
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    assert "Acme, Inc." in browser.page_source
+    assert "Secret Client Corp" not in browser.page_source
+    Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
+    browser.find_element(By.ID, "note-1").send_keys("Paying on the 30th")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, your update was received"
+    [saved] = store.updates_after(0, 10)
+    assert (saved.director_email, saved.invoice_key) == (DANA, "new-york|123")
+    assert saved.note == "Paying on the 30th"
