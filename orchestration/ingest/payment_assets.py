@@ -68,4 +68,12 @@ def payment_files_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResu
     )
 
 
-defs = dg.Definitions(assets=[payment_transactions], asset_checks=[payment_files_reconcile])
+non_receipts = dg.AssetSpec(
+    ["payments", "non_receipts"], group_name="ingest",
+    description="Entries of payment files that are not receipts (debits, reversals, returns) with the "
+    "reason; written by payments/transactions.",
+)
+
+defs = dg.Definitions(
+    assets=[payment_transactions, non_receipts], asset_checks=[payment_files_reconcile]
+)

@@ -17,6 +17,7 @@ SNAPSHOT = dg.AssetKey(["snapshots", "snap_ar_ledger__invoices"])
 BOOKKEEPING = {
     dg.AssetKey(["ingest", "ingested_files"]),
     dg.AssetKey(["quarantine", "rejected_rows"]),
+    dg.AssetKey(["payments", "non_receipts"]),
 }
 
 

@@ -40,6 +40,7 @@ INVOICES = [
     invoice("9002", "40.00"),
     invoice("9003", "400.00", "Delta Holdings Inc.", "001D"),
     invoice("9004", "150.00", "Delta Holdings Inc.", "001D"),
+    invoice("9100", "75.00"),
 ]
 
 # payment_id, bank id, day, amount, currency, payer, reference, file
@@ -62,6 +63,7 @@ PAYMENTS = [
     ("dlt_first", "dlt_first", 13, "250.00", "USD", "DLT HOLDINGS", None, "a.csv"),
     ("dlt_second", "dlt_second", 14, "150.00", "USD", "DLT HOLDINGS", None, "a.csv"),
     ("exact", "exact", 10, "500.00", "USD", "ACME INC", "INV-0001001 PO 123456", "d.csv"),  # again
+    ("bounced", "bounced", 12, "75.00", "USD", "ACME", "inv 9100", "a.csv"),  # reversed in e.xml
 ]
 
 
@@ -79,6 +81,18 @@ def load_payments(home: Path) -> None:
                  "file": file, "row": number,
                  "loaded_at": dt.datetime(2026, 11, 20) + dt.timedelta(days=file.startswith("d"))},
             )
+
+
+def load_reversal(home: Path) -> None:
+    """A later statement reverses the credit `bounced` that an earlier file brought."""
+    with connect(home / "warehouse.duckdb") as con:
+        con.execute(
+            "insert into raw.payment_non_receipts by name select 'REV-1' as bank_transaction_id, "
+            "'ACCT-1' as statement_account, date '2026-11-14' as booked_on, -75.00 as amount, "
+            "'USD' as currency, 'ACME' as counterparty, 'inv 9100' as reference, 'reversal' as reason, "
+            "'bounced' as reverses, 'camt053' as format, 'e.xml' as _source_file, 'e.xml' as "
+            "_file_sha256, 7 as _row_number, timestamp '2026-11-21' as _loaded_at, 1 as tx_index"
+        )
 
 
 def query(home: Path, sql: str) -> list[tuple]:
@@ -99,6 +113,7 @@ def warehouse(tmp_path_factory):
     (landing / "invoices.csv").write_text(export(INVOICES))
     ingest_invoices(home)
     load_payments(home)
+    load_reversal(home)
     build(home)
     return home
 
@@ -144,6 +159,7 @@ def test_what_cannot_be_placed_with_certainty_is_queued_with_its_reason(warehous
         "taken": "invoice_balance_taken",
         "dlt_first": "unknown_payer",
         "dlt_second": "unknown_payer",
+        "bounced": "reversed_by_bank",
     }
     candidates = query(warehouse, "select candidates, age_days from marts.reconciliation_exceptions "
                                   "where payment_id = 'office_unknown'")
@@ -170,6 +186,10 @@ def test_cash_is_conserved_and_the_ledger_counts_applications(warehouse):
                               "where invoice_key in ('NYC:1001', 'NYC:1004') order by 1")
     assert ledger == [("NYC:1001", Decimal("500.00"), Decimal("0.00"), "paid"),
                       ("NYC:1004", Decimal("800.00"), Decimal("1200.00"), "open")]
+    # a credit the bank reversed later is not cash: the invoice stays open
+    reversed_invoice = query(warehouse, "select matched_paid_amount, balance from marts.ar_ledger "
+                                        "where invoice_key = 'NYC:9100'")
+    assert reversed_invoice == [(Decimal("0.00"), Decimal("75.00"))]
 
 
 def test_decisions_override_rules_and_teach_the_payer_alias(warehouse):

@@ -91,6 +91,21 @@ duplicates as (
     where duplicate_of is not null
 ),
 
+reversed_receipts as (
+    select
+        payment_id,
+        'exception' as outcome,
+        'reversed_by_bank' as rule,
+        cast(null as varchar) as invoice_key,
+        cast(null as decimal(18, 2)) as proposed_amount,
+        cast(null as decimal(18, 2)) as write_off_amount,
+        cast(null as decimal(3, 2)) as confidence,
+        'the bank reversed this credit (' || reversed_by || '): it is not cash to apply' as evidence,
+        cast([] as varchar[]) as candidates
+    from payments
+    where reversed_by is not null
+),
+
 by_rules as (
     select
         payment_id,
@@ -121,13 +136,20 @@ by_rules as (
 ),
 
 automatic as (
-    select * from duplicates
+    select * from reversed_receipts
+
+    union all
+
+    select duplicates.*
+    from duplicates
+    anti join reversed_receipts using (payment_id)
 
     union all
 
     select by_rules.*
     from by_rules
     anti join duplicates using (payment_id)
+    anti join reversed_receipts using (payment_id)
 )
 
 select

@@ -51,6 +51,20 @@ possible_duplicates as (
             and later.file_sha256 != earlier.file_sha256
             and (earlier.first_seen_at, earlier.payment_id) < (later.first_seen_at, later.payment_id)
     group by later.payment_id
+),
+
+reversed_receipts as (
+    -- A later statement can reverse a credit an earlier file brought: that receipt never was cash.
+    select
+        firsts.payment_id,
+        min(coalesce(reversals.reversal_id, reversals.source_file)) as reversed_by
+    from firsts
+    inner join {{ ref('stg_payments__reversals') }} as reversals
+        on
+            firsts.bank_transaction_id = reversals.reversed_bank_transaction_id
+            and firsts.amount = reversals.amount
+            and firsts.currency = reversals.currency
+    group by firsts.payment_id
 )
 
 select
@@ -67,9 +81,11 @@ select
     firsts.times_loaded,
     firsts.first_seen_at,
     possible_duplicates.duplicate_of,
+    reversed_receipts.reversed_by,
     payers.payer_key,
     payers.payer_clean,
     {{ extract_invoice_references('firsts.reference') }} as reference_numbers
 from firsts
 left join possible_duplicates using (payment_id)
+left join reversed_receipts using (payment_id)
 left join payers using (payer)
