@@ -374,6 +374,100 @@ class Matching(_Model):
     that is the start of exactly one account's name resolves to that account."""
 
 
+class Kpis(_Model):
+    """Collections KPIs (`marts.collections_kpis`): how far DSO counts back and the CEI period."""
+
+    countback_months: int = Field(default=12, ge=1, le=36)
+    """DSO countback walks back through at most this many invoice months (the current month to
+    date counts as the first); AR beyond their credit sales caps DSO at their days."""
+    cei_period_days: int = Field(default=30, ge=1, le=366)
+    """The collection effectiveness index covers the days ending at the as-of date: beginning
+    receivables are those of the as-of date this many days earlier."""
+
+
+WORKLIST_REASONS = (
+    "broken_promise", "promise_due", "director_dispute", "unmatched_payment", "untouched", "past_due",
+    "not_yet_due",
+)
+"""Why an item is on a collector's list; each names a condition computed in dbt."""
+
+
+class WorklistWeights(_Model):
+    """Points each driver adds to an invoice's priority score (the score is their sum)."""
+
+    balance: Decimal = Field(default=Decimal("30"), ge=0)
+    """For the largest open balance in its currency, scaled by the balance's cumulative rank
+    within that currency (currency-neutral: no exchange rates)."""
+    per_day_past_due: Decimal = Field(default=Decimal("0.25"), ge=0)
+    days_past_due_cap: int = Field(default=120, ge=0)
+    """Days past due beyond this add nothing more."""
+    buckets: dict[str, Decimal] = {"1-30": Decimal("5"), "31-60": Decimal("15"),
+                                   "61-90": Decimal("25"), "90+": Decimal("35")}
+    """Points per aging bucket label (labels from `aging.buckets`; a missing label adds 0)."""
+    per_day_untouched: Decimal = Field(default=Decimal("0.5"), ge=0)
+    """Per day since the invoice's last update of any kind (source, tracker, portal, payment)."""
+    days_untouched_cap: int = Field(default=60, ge=0)
+    broken_promise: Decimal = Field(default=Decimal("60"), ge=0)
+    """The director's answer promised payment by a date that has passed, and not enough came."""
+    promise_due: Decimal = Field(default=Decimal("20"), ge=0)
+    """The director's promised payment date falls within `promise_due_within_days`."""
+    director_dispute: Decimal = Field(default=Decimal("15"), ge=0)
+    """The director's newest answer says the client disputes the invoice."""
+    unmatched_payment: Decimal = Field(default=Decimal("10"), ge=0)
+    """A payment in the exception queue whose candidate invoices are all this collector's."""
+    per_day_unmatched: Decimal = Field(default=Decimal("1"), ge=0)
+    """Per day the payment has waited in the exception queue."""
+    days_unmatched_cap: int = Field(default=30, ge=0)
+
+
+class NextAction(_Model):
+    """What a collector does for an invoice listed for `reason`, and within how many days."""
+
+    reason: Literal[WORKLIST_REASONS]  # type: ignore[valid-type]
+    action: str = Field(min_length=1, max_length=200)
+    due_in_days: int = Field(ge=0, le=90)
+
+
+class Worklist(_Model):
+    """Collector worklists: the priority score's weights and the next-action policy."""
+
+    weights: WorklistWeights = WorklistWeights()
+    promise_due_within_days: int = Field(default=3, ge=0, le=60)
+    coverage_gap_days: int = Field(default=14, ge=1)
+    """A past-due account nobody touched for this many days is a coverage gap (and `untouched`)."""
+    reassign_load_ratio: Decimal = Field(default=Decimal("1.5"), gt=1)
+    """A collector with more than this times the team's mean open items gets a reassignment hint."""
+    page_items: int = Field(default=50, ge=1, le=1000)
+    """The phone page shows a collector's first this many items; CSV and XLSX hold the whole list."""
+    next_actions: list[NextAction] = [
+        NextAction(reason="broken_promise", action="Call the client: the promised payment did not come",
+                   due_in_days=0),
+        NextAction(reason="promise_due", action="Check the promised payment arrived", due_in_days=1),
+        NextAction(reason="director_dispute", action="Ask the director what is disputed and settle it",
+                   due_in_days=2),
+        NextAction(reason="unmatched_payment",
+                   action="Find out which invoices this payment pays and tell cash application",
+                   due_in_days=1),
+        NextAction(reason="untouched", action="Contact the client: nobody has for too long",
+                   due_in_days=1),
+        NextAction(reason="past_due", action="Send a reminder or call the client", due_in_days=3),
+        NextAction(reason="not_yet_due", action="No action before the due date", due_in_days=7),
+    ]
+    """In order of precedence: an invoice's reason is the first whose condition holds."""
+
+    @field_validator("next_actions")
+    @classmethod
+    def _every_reason_once(cls, actions: list[NextAction]) -> list[NextAction]:
+        reasons = [a.reason for a in actions]
+        missing = [r for r in WORKLIST_REASONS if r not in reasons]
+        duplicated = sorted({r for r in reasons if reasons.count(r) > 1})
+        if missing or duplicated:
+            raise ValueError(
+                f"every reason needs exactly one action; missing {missing}, duplicated {duplicated}"
+            )
+        return actions
+
+
 class Policy(_Model):
     timezone: str
     offices: list[Office]
@@ -382,6 +476,8 @@ class Policy(_Model):
     stages: list[str]
     portal: Portal = Portal()
     matching: Matching = Matching()
+    kpis: Kpis = Kpis()
+    worklist: Worklist = Worklist()
 
     @field_validator("timezone")
     @classmethod
@@ -418,6 +514,18 @@ class Policy(_Model):
                 raise ValueError(f"{key}: unknown stage(s) {unknown}; known: {known}")
         return portal
 
+    @field_validator("worklist")
+    @classmethod
+    def _worklist_buckets_known(cls, worklist: Worklist, info: ValidationInfo) -> Worklist:
+        aging = info.data.get("aging")
+        if aging is None:  # `aging` itself is invalid and reported
+            return worklist
+        labels = [b.label for b in aging.buckets]
+        unknown = sorted(set(worklist.weights.buckets) - set(labels))
+        if unknown:
+            raise ValueError(f"weights.buckets: unknown aging bucket(s) {unknown}; known: {labels}")
+        return worklist
+
     @cached_property
     def office_spellings(self) -> list[tuple[str, str]]:
         """(casefolded spelling, office code) pairs, for resolving what sources write."""
@@ -431,6 +539,8 @@ class Policy(_Model):
             "aging_buckets": [b.model_dump() for b in self.aging.buckets],
             "portal_status_stages": [s.model_dump() for s in self.portal.statuses],
             "matching": self.matching.model_dump(mode="json"),
+            "kpis": self.kpis.model_dump(mode="json"),
+            "worklist": self.worklist.model_dump(mode="json"),
         }
 
 

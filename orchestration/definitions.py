@@ -6,6 +6,7 @@ from orchestration.automation import definitions as automation
 from orchestration.ingest import assets as ingest
 from orchestration.ingest import payment_assets, portal_updates
 from orchestration.outreach import assets as outreach
+from orchestration.outreach import worklists
 from orchestration.quality import checks as quality
 from orchestration.resources import build_resources
 from orchestration.settings import apply_quiet_environment
@@ -15,6 +16,6 @@ apply_quiet_environment()
 
 defs = dg.Definitions.merge(
     ingest.defs, payment_assets.defs, portal_updates.defs, transform.defs, quality.defs,
-    outreach.defs, automation.defs,
+    outreach.defs, worklists.defs, automation.defs,
     dg.Definitions(resources=build_resources()),
 )

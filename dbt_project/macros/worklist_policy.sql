@@ -1,0 +1,89 @@
+{# The `worklist:` policy of ledgerloop.yaml as Python passes it in `--vars` (Policy.dbt_vars);
+   the defaults mirror orchestration/config.py so that `dbt parse` works without vars. #}
+{% macro worklist_policy() -%}
+    {%- set defaults = {
+        'weights': {
+            'balance': 30, 'per_day_past_due': 0.25, 'days_past_due_cap': 120,
+            'buckets': {'1-30': 5, '31-60': 15, '61-90': 25, '90+': 35},
+            'per_day_untouched': 0.5, 'days_untouched_cap': 60,
+            'broken_promise': 60, 'promise_due': 20, 'director_dispute': 15,
+            'unmatched_payment': 10, 'per_day_unmatched': 1, 'days_unmatched_cap': 30},
+        'promise_due_within_days': 3,
+        'coverage_gap_days': 14,
+        'reassign_load_ratio': 1.5,
+        'next_actions': [
+            {'reason': 'broken_promise', 'action': 'Call the client: the promised payment did not come', 'due_in_days': 0},
+            {'reason': 'promise_due', 'action': 'Check the promised payment arrived', 'due_in_days': 1},
+            {'reason': 'director_dispute', 'action': 'Ask the director what is disputed and settle it', 'due_in_days': 2},
+            {'reason': 'unmatched_payment', 'action': 'Find out which invoices this payment pays and tell cash application', 'due_in_days': 1},
+            {'reason': 'untouched', 'action': 'Contact the client: nobody has for too long', 'due_in_days': 1},
+            {'reason': 'past_due', 'action': 'Send a reminder or call the client', 'due_in_days': 3},
+            {'reason': 'not_yet_due', 'action': 'No action before the due date', 'due_in_days': 7}]
+    } -%}
+    {{- return(var('worklist', none) or defaults) -}}
+{%- endmacro %}
+
+{# One weight as a decimal literal (`per_day_past_due` -> 0.25). #}
+{% macro worklist_weight(name) -%}
+    cast({{ worklist_policy()['weights'][name] }} as decimal(18, 4))
+{%- endmacro %}
+
+{# Points as a decimal(18, 2) rounded once, so that the drivers' points sum to the score exactly. #}
+{% macro worklist_points(expression) -%}
+    cast(round({{ expression }}, 2) as decimal(18, 2))
+{%- endmacro %}
+
+{# Points of an aging bucket label from `weights.buckets` (0 for a bucket with none). #}
+{% macro worklist_bucket_points(bucket_column) -%}
+    case
+        {%- for label, points in worklist_policy()['weights']['buckets'].items() %}
+        when {{ bucket_column }} = '{{ label | replace("'", "''") }}' then cast({{ points }} as decimal(18, 2))
+        {%- endfor %}
+        else cast(0 as decimal(18, 2))
+    end
+{%- endmacro %}
+
+{# The condition under which an invoice is listed for `reason` (the reasons of config.py). #}
+{% macro worklist_reason_condition(reason) -%}
+    {%- set conditions = {
+        'broken_promise': 'is_promise_broken',
+        'promise_due': 'is_promise_due',
+        'director_dispute': 'is_director_dispute',
+        'unmatched_payment': 'payment_id is not null',
+        'untouched': 'days_past_due > 0 and days_since_touch >= ' ~ worklist_policy()['coverage_gap_days'],
+        'past_due': 'days_past_due > 0',
+        'not_yet_due': 'payment_id is null',
+    } -%}
+    {%- if reason not in conditions -%}
+        {{ exceptions.raise_compiler_error("worklist: unknown reason " ~ reason) }}
+    {%- endif -%}
+    {{- conditions[reason] -}}
+{%- endmacro %}
+
+{# The first reason of `next_actions` (in order) that holds, and its action and due days. #}
+{% macro worklist_next_action(field) -%}
+    case
+        {%- for rule in worklist_policy()['next_actions'] %}
+        when {{ worklist_reason_condition(rule['reason']) }} then
+            {%- if field == 'reason' %} '{{ rule["reason"] }}'
+            {%- elif field == 'action' %} '{{ rule["action"] | replace("'", "''") }}'
+            {%- else %} {{ rule['due_in_days'] | int }}
+            {%- endif %}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{# The collections stage a director's portal answer stands for (policy `portal.statuses`). #}
+{% macro worklist_answer_stage(status_column) -%}
+    case
+        {%- for choice in var('portal_status_stages', []) %}
+        when {{ status_column }} = '{{ choice["label"] | replace("'", "''") }}' then '{{ choice["stage"] | replace("'", "''") }}'
+        {%- endfor %}
+        else {{ status_column }}
+    end
+{%- endmacro %}
+
+{# The collector who owns an invoice; `unassigned` when the source names nobody. #}
+{% macro worklist_collector(collector_column) -%}
+    coalesce(nullif(trim({{ collector_column }}), ''), 'unassigned')
+{%- endmacro %}

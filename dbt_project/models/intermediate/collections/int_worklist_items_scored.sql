@@ -1,0 +1,149 @@
+-- Every open invoice with the signals a collector's priority rests on and the points each
+-- driver adds (policy `worklist.weights`). "Promise" and "dispute" are the director's newest
+-- portal answer (a status whose stage is Promised or Disputed), not formal records: promises
+-- to pay, disputes and payment plans join here as drivers once they exist.
+
+with open_invoices as (
+    select *
+    from {{ ref('ar_ledger') }}
+    where status = 'open'
+),
+
+newest_answers as (
+    select
+        invoice_key,
+        status as director_answer,
+        {{ worklist_answer_stage('status') }} as director_answer_stage,
+        submitted_at as director_answer_at,
+        expected_payment_on as promised_on,
+        promised_amount
+    from {{ ref('stg_portal__director_updates') }}
+    qualify row_number() over (
+        partition by invoice_key order by submitted_at desc, update_id desc
+    ) = 1
+),
+
+applied_payments as (
+    select
+        applications.invoice_key,
+        applications.applied_amount,
+        payments.received_on
+    from {{ ref('payment_applications') }} as applications
+    inner join {{ ref('payments') }} as payments using (payment_id)
+),
+
+payment_signals as (
+    -- The newest payment placed on each open invoice, and what came since the director's answer.
+    select
+        applied_payments.invoice_key,
+        max(applied_payments.received_on) as last_payment_on,
+        cast(coalesce(sum(
+            case
+                when applied_payments.received_on >= cast(newest_answers.director_answer_at as date)
+                    then applied_payments.applied_amount
+            end
+        ), 0) as decimal(18, 2)) as paid_since_answer
+    from applied_payments
+    inner join open_invoices using (invoice_key)
+    left join newest_answers using (invoice_key)
+    group by applied_payments.invoice_key
+),
+
+signals as (
+    select
+        open_invoices.invoice_key,
+        open_invoices.invoice_number,
+        open_invoices.office,
+        open_invoices.account_id,
+        open_invoices.account_name,
+        {{ worklist_collector('open_invoices.collector') }} as collector,
+        open_invoices.currency,
+        open_invoices.balance,
+        open_invoices.due_date,
+        greatest(coalesce(open_invoices.days_past_due, 0), 0) as days_past_due,
+        open_invoices.aging_bucket,
+        open_invoices.stage,
+        newest_answers.director_answer,
+        newest_answers.director_answer_at,
+        newest_answers.promised_on,
+        newest_answers.promised_amount,
+        coalesce(payment_signals.paid_since_answer, 0) as paid_since_answer,
+        greatest(
+            open_invoices.last_update_at,
+            newest_answers.director_answer_at,
+            cast(payment_signals.last_payment_on as timestamp)
+        ) as last_touch_at,
+        coalesce(
+            newest_answers.director_answer_stage = 'Promised'
+            and newest_answers.promised_on < open_invoices.as_of_date
+            and (
+                newest_answers.promised_amount is null
+                or coalesce(payment_signals.paid_since_answer, 0) < newest_answers.promised_amount
+            ),
+            false
+        ) as is_promise_broken,
+        coalesce(
+            newest_answers.director_answer_stage = 'Promised'
+            and newest_answers.promised_on >= open_invoices.as_of_date
+            and newest_answers.promised_on - open_invoices.as_of_date
+            <= {{ worklist_policy()['promise_due_within_days'] | int }},
+            false
+        ) as is_promise_due,
+        coalesce(newest_answers.director_answer_stage = 'Disputed', false) as is_director_dispute,
+        cume_dist() over (
+            partition by open_invoices.currency order by open_invoices.balance
+        ) as balance_rank_in_currency,
+        open_invoices.invoice_date,
+        open_invoices.as_of_date
+    from open_invoices
+    left join newest_answers using (invoice_key)
+    left join payment_signals using (invoice_key)
+),
+
+touched as (
+    select
+        *,
+        greatest(
+            as_of_date - coalesce(cast(last_touch_at as date), invoice_date, due_date, as_of_date), 0
+        ) as days_since_touch
+    from signals
+)
+
+select
+    invoice_key,
+    invoice_number,
+    office,
+    account_id,
+    account_name,
+    collector,
+    currency,
+    balance,
+    due_date,
+    days_past_due,
+    aging_bucket,
+    stage,
+    director_answer,
+    director_answer_at,
+    promised_on,
+    promised_amount,
+    paid_since_answer,
+    last_touch_at,
+    days_since_touch,
+    is_promise_broken,
+    is_promise_due,
+    is_director_dispute,
+    cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
+    {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
+    {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
+        ~ worklist_policy()['weights']['days_past_due_cap'] ~ ')') }} as days_past_due_points,
+    {{ worklist_bucket_points('aging_bucket') }} as aging_bucket_points,
+    {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(days_since_touch, '
+        ~ worklist_policy()['weights']['days_untouched_cap'] ~ ')') }} as days_since_touch_points,
+    {{ worklist_points('case when is_promise_broken then ' ~ worklist_weight('broken_promise') ~ ' else 0 end') }}
+        as broken_promise_points,
+    {{ worklist_points('case when is_promise_due then ' ~ worklist_weight('promise_due') ~ ' else 0 end') }}
+        as promise_due_points,
+    {{ worklist_points('case when is_director_dispute then ' ~ worklist_weight('director_dispute') ~ ' else 0 end') }}
+        as director_dispute_points,
+    as_of_date
+from touched

@@ -1,0 +1,156 @@
+-- Each collector's ranked list for the day: every open invoice, and every queued payment only
+-- they can place, with its priority score, the drivers that make it up (JSON list of {driver,
+-- value, points} summing to the score), why it is listed, the next action and the date it is
+-- due by (policy `worklist.next_actions`). Ties rank the longer overdue first, then by item key,
+-- so ranks never change between runs.
+
+with invoice_items as (
+    select
+        invoice_key as item_key,
+        invoice_key,
+        cast(null as varchar) as payment_id,
+        collector,
+        invoice_number,
+        office,
+        account_id,
+        account_name,
+        currency,
+        balance,
+        due_date,
+        days_past_due,
+        aging_bucket,
+        stage,
+        director_answer,
+        director_answer_at,
+        promised_on,
+        promised_amount,
+        paid_since_answer,
+        last_touch_at,
+        days_since_touch,
+        is_promise_broken,
+        is_promise_due,
+        is_director_dispute,
+        balance_rank_in_currency,
+        cast(null as varchar) as exception_reason,
+        cast(null as integer) as days_unmatched,
+        balance_points,
+        days_past_due_points,
+        aging_bucket_points,
+        days_since_touch_points,
+        broken_promise_points,
+        promise_due_points,
+        director_dispute_points,
+        cast(0 as decimal(18, 2)) as unmatched_payment_points,
+        cast(0 as decimal(18, 2)) as days_unmatched_points,
+        as_of_date
+    from {{ ref('int_worklist_items_scored') }}
+),
+
+payment_items as (
+    select
+        'payment:' || payment_id as item_key,
+        cast(null as varchar) as invoice_key,
+        payment_id,
+        collector,
+        cast(null as varchar) as invoice_number,
+        cast(null as varchar) as office,
+        account_id,
+        account_name,
+        currency,
+        amount as balance,
+        cast(null as date) as due_date,
+        cast(null as integer) as days_past_due,
+        cast(null as varchar) as aging_bucket,
+        cast(null as varchar) as stage,
+        cast(null as varchar) as director_answer,
+        cast(null as timestamp) as director_answer_at,
+        cast(null as date) as promised_on,
+        cast(null as decimal(18, 2)) as promised_amount,
+        cast(null as decimal(18, 2)) as paid_since_answer,
+        cast(received_on as timestamp) as last_touch_at,
+        days_unmatched as days_since_touch,
+        false as is_promise_broken,
+        false as is_promise_due,
+        false as is_director_dispute,
+        cast(null as decimal(5, 4)) as balance_rank_in_currency,
+        exception_reason,
+        days_unmatched,
+        cast(0 as decimal(18, 2)) as balance_points,
+        cast(0 as decimal(18, 2)) as days_past_due_points,
+        cast(0 as decimal(18, 2)) as aging_bucket_points,
+        cast(0 as decimal(18, 2)) as days_since_touch_points,
+        cast(0 as decimal(18, 2)) as broken_promise_points,
+        cast(0 as decimal(18, 2)) as promise_due_points,
+        cast(0 as decimal(18, 2)) as director_dispute_points,
+        unmatched_payment_points,
+        days_unmatched_points,
+        as_of_date
+    from {{ ref('int_worklist_payments_scored') }}
+),
+
+scored as (
+    select
+        *,
+        balance_points + days_past_due_points + aging_bucket_points + days_since_touch_points
+        + broken_promise_points + promise_due_points + director_dispute_points
+        + unmatched_payment_points + days_unmatched_points as priority_score
+    from (
+        select * from invoice_items
+        union all
+        select * from payment_items
+    ) as items
+),
+
+decided as (
+    select
+        *,
+        {{ worklist_next_action('reason') }} as reason,
+        {{ worklist_next_action('action') }} as next_action,
+        {{ worklist_next_action('due_in_days') }} as due_in_days
+    from scored
+)
+
+select
+    collector,
+    row_number() over (
+        partition by collector
+        order by priority_score desc, days_past_due desc nulls last, item_key
+    ) as rank,
+    item_key,
+    invoice_key,
+    payment_id,
+    invoice_number,
+    office,
+    account_id,
+    account_name,
+    currency,
+    balance,
+    due_date,
+    days_past_due,
+    aging_bucket,
+    stage,
+    reason,
+    next_action,
+    cast(as_of_date + due_in_days as date) as due_by,
+    cast(priority_score as decimal(18, 2)) as priority_score,
+    {{ worklist_drivers_json([
+        ('balance_rank_in_currency', 'balance_rank_in_currency', 'balance_points'),
+        ('days_past_due', 'days_past_due', 'days_past_due_points'),
+        ('aging_bucket', 'aging_bucket', 'aging_bucket_points'),
+        ('days_since_touch', 'days_since_touch', 'days_since_touch_points'),
+        ('broken_promise', 'promised_on', 'broken_promise_points'),
+        ('promise_due', 'promised_on', 'promise_due_points'),
+        ('director_dispute', 'director_answer', 'director_dispute_points'),
+        ('unmatched_payment', 'exception_reason', 'unmatched_payment_points'),
+        ('days_unmatched', 'days_unmatched', 'days_unmatched_points'),
+    ]) }} as drivers,
+    director_answer,
+    director_answer_at,
+    promised_on,
+    promised_amount,
+    paid_since_answer,
+    exception_reason,
+    last_touch_at,
+    days_since_touch,
+    as_of_date
+from decided
