@@ -10,6 +10,7 @@ again: the mail server's log (by Message-ID) tells whether it went.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import os
 import smtplib
 import ssl
@@ -68,7 +69,7 @@ class SmtpSettings:
     port: int
     security: Literal["starttls", "ssl", "none"] = "starttls"
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line or a traceback
     timeout: float = 30.0
     ca_file: str | None = None
 
@@ -93,6 +94,11 @@ class SmtpSettings:
         password = env.get("LEDGERLOOP_SMTP_PASSWORD") or None
         if bool(user) != bool(password):
             raise OutboxError("set both LEDGERLOOP_SMTP_USER and LEDGERLOOP_SMTP_PASSWORD, or neither")
+        if password and security == "none" and not _is_loopback(host):
+            raise OutboxError(
+                f"LEDGERLOOP_SMTP_SECURITY=none would send the SMTP password unencrypted to {host}; "
+                "use starttls or ssl"
+            )
         return cls(host=host, port=port, security=security, user=user, password=password,
                    timeout=float(env.get("LEDGERLOOP_SMTP_TIMEOUT") or 30),
                    ca_file=env.get("LEDGERLOOP_SMTP_CA_FILE") or None)
@@ -119,6 +125,16 @@ class SmtpSettings:
                 client.close()
 
 
+def _is_loopback(host: str) -> bool:
+    """True for this machine only (`localhost`, 127.0.0.0/8, ::1), where no one can listen in."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # The server answered with a refusal: the message was not accepted, so it may go again later.
 _REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
@@ -132,7 +148,7 @@ class Outbox:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One writer at a time: the pipeline writing drafts, a person approving or sending."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         with (self.root / ".lock").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -160,8 +176,15 @@ class Outbox:
             path = self._path("drafts", day, name)
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(".eml.tmp")
-            temporary.write_bytes(message.as_bytes(policy=policy.SMTP))
+            # Owner-only: the message carries the director's signed link, which opens their page.
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(fd, 0o600)  # a leftover temporary file may have had another mode
+                handle.write(message.as_bytes(policy=policy.SMTP))
+                handle.flush()
+                os.fsync(fd)  # the content is durable before the rename makes it the draft
             os.replace(temporary, path)
+            _fsync_dir(path.parent)
             return path
 
     def withdraw_drafts(self, day: str, keep: set[str]) -> list[OutboxItem]:

@@ -22,6 +22,7 @@ from typing import Protocol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \v \f \r: they become spaces
 
 
 class OutreachJob(Protocol):
@@ -70,8 +71,9 @@ def _environment() -> Environment:
 
 
 def _one_line(text: str) -> str:
-    """Header values stay on one line whatever a spreadsheet put in a name."""
-    return re.sub(r"\s+", " ", text).strip()
+    """Header values stay on one line whatever a spreadsheet put in a name, and carry no control
+    characters (an escape sequence in a name would reach the terminal of `ledgerloop drafts list`)."""
+    return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
 
 
 def render_director_email(

@@ -23,6 +23,13 @@ def _portal_settings(home: str | None):
         raise click.ClickException(str(exc)) from None
 
 
+def store_label(db_url: str) -> str:
+    """The store's address as it may be printed: a database password is masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(db_url).render_as_string(hide_password=True)
+
+
 @click.command("portal")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
@@ -35,7 +42,8 @@ def portal_command(host: str, port: int, home: str | None) -> None:
 
     settings = _portal_settings(home)
     app = create_app(settings)
-    click.echo(f"Director portal: http://{host}:{port}  (store: {settings.db_url}; Ctrl-C to stop)")
+    click.echo(f"Director portal: http://{host}:{port}  "
+               f"(store: {store_label(settings.db_url)}; Ctrl-C to stop)")
     uvicorn.run(
         app,
         host=host,

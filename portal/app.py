@@ -22,6 +22,7 @@ from portal.controllers.health import healthz
 from portal.controllers.jobs import JobsController
 from portal.controllers.links import INVALID_PAGE, LinkController
 from portal.security import add_security_headers
+from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
 from portal.store import DirectorJob
 
@@ -29,6 +30,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 log = logging.getLogger("portal.app")
+# The largest honest form: 4,000 characters of text, 4 bytes each in UTF-8, percent-encoded
+# (x3), is about 48 KiB. Litestar's default of 10 MB would let anyone holding a session make the
+# portal parse and hold megabytes per request.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def money(value: Decimal | None) -> str:
@@ -63,7 +68,7 @@ def _render_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
     if status >= 500:
         log.error("portal error on %s %s", request.method, request.url.path, exc_info=exc)
-    titles = {403: "Not allowed", 404: "Page not found", 405: "Not allowed"}
+    titles = {403: "Not allowed", 404: "Page not found", 405: "Not allowed", 413: "Too long"}
     title = titles.get(status, "Something went wrong")
     if status == 403:
         message = "This form has expired. Go back to your jobs, reload the page and try again."
@@ -89,12 +94,14 @@ def create_app(settings: PortalSettings) -> Litestar:
             secret=settings.secret_key,
             cookie_httponly=True,
             cookie_samesite="strict",
-            cookie_secure=settings.base_url.startswith("https://"),
+            cookie_secure=settings.secure_cookies,
+            cookie_name=cookie_name(CSRF_COOKIE, settings.secure_cookies),
         ),
         before_send=[add_security_headers],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
         exception_handlers={HTTPException: _render_error, Exception: _render_error},
         on_shutdown=[context.store.close],
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=None,
         debug=False,
     )

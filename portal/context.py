@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.connection import ASGIConnection
 
 from portal.links import LinkSigner
-from portal.ratelimit import FailureLimiter
+from portal.ratelimit import FailureLimiter, client_bucket
 from portal.session import SessionCodec
 from portal.settings import PortalSettings
 from portal.store import PortalStore
@@ -42,5 +42,5 @@ def portal_context(app: Litestar) -> PortalContext:
 
 
 def client_id(connection: ASGIConnection) -> str:
-    """The peer address the failure limiter counts by (the proxy's, when behind one)."""
-    return connection.client.host if connection.client else "unknown"
+    """The peer the failure limiter counts by (the proxy's, when behind one; IPv6 by /64)."""
+    return client_bucket(connection.client.host) if connection.client else "unknown"

@@ -14,7 +14,10 @@ NOTE_MAX = 2000
 TEXT_MAX = 1000
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2)
 LATEST_PROMISE_DAYS = 2 * 366
-_SUBMISSION_ID = re.compile(r"^[0-9a-f]{32}$")
+_SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL outright, and the
+# rest only hide text from the collectors who read the note in the ledger and exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -48,6 +51,8 @@ def _text(value: str, name: str, limit: int, errors: dict[str, str]) -> str | No
     cleaned = value.strip()
     if len(cleaned) > limit:
         errors[name] = f"Please keep this under {limit} characters (it has {len(cleaned)})."
+    elif _CONTROL.search(cleaned):
+        errors[name] = "Please remove the invisible control characters from this text."
     return cleaned or None
 
 
@@ -92,7 +97,7 @@ def validate_update(
 ) -> Validation:
     """Check every field and collect all errors at once, each under its field's name."""
     errors: dict[str, str] = {}
-    if not _SUBMISSION_ID.match(form.submission_id):
+    if not _SUBMISSION_ID.fullmatch(form.submission_id):
         errors["form"] = "This form is out of date. Please reload the page and try again."
     status = form.status.strip()
     if not status:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
-from portal.context import portal_context
-from portal.session import SESSION_COOKIE
+from portal.context import client_id, portal_context
+from portal.session import SESSION_COOKIE, cookie_name
+
+log = logging.getLogger("portal.links")
 
 
 async def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -17,7 +21,15 @@ async def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> 
     form can choose whose data is read or written.
     """
     context = portal_context(connection.app)
-    claims = context.sessions.decode(connection.cookies.get(SESSION_COOKIE))
-    if claims is None or context.store.link_version(claims.director_email) != claims.version:
-        raise NotAuthorizedException("a valid director session is required")
-    connection.state.director_email = claims.director_email
+    cookie = connection.cookies.get(cookie_name(SESSION_COOKIE, context.settings.secure_cookies))
+    claims = context.sessions.decode(cookie)
+    if claims is not None and context.store.link_version(claims.director_email) == claims.version:
+        connection.state.director_email = claims.director_email
+        return
+    if cookie and context.sessions.is_forged(cookie):
+        # A session cookie we never signed is a guess like a bad link: it counts toward the
+        # same limit, so guessing through cookies is no way around the link's rate limit.
+        client = client_id(connection)
+        failures = context.limiter.record_failure(client)
+        log.warning("forged session cookie from %s (%d failures in window)", client, failures)
+    raise NotAuthorizedException("a valid director session is required")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable
@@ -10,6 +11,23 @@ from threading import Lock
 MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60
 MAX_TRACKED_CLIENTS = 100_000
+
+
+def client_bucket(host: str) -> str:
+    """What the limiter counts by: an IPv4 address, or the /64 network of an IPv6 one.
+
+    One IPv6 subscriber is usually given a whole /64, so counting single IPv6 addresses would
+    let one attacker make 2**64 fresh clients.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 class FailureLimiter:

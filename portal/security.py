@@ -17,7 +17,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
-_REPLACED = {name for name, _ in SECURITY_HEADERS}
+# Sent only when the portal is served over HTTPS: browsers then refuse plain HTTP to it for a
+# year, so no one on the network can strip TLS and read a director's page or session cookie.
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
+_REPLACED = {name for name, _ in SECURITY_HEADERS} | {HSTS_HEADER[0]}
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -29,3 +32,5 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
         message["headers"] = headers + list(SECURITY_HEADERS)
+        if scope["app"].state.portal.settings.secure_cookies:
+            message["headers"].append(HSTS_HEADER)

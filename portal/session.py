@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import hashlib
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.links import LinkClaims
 
 SESSION_COOKIE = "ll_session"
+CSRF_COOKIE = "csrftoken"
+HOST_ONLY_PREFIX = "__Host-"
 SESSION_SALT = "ledgerloop.portal.session.v1"
 SESSION_MAX_AGE_SECONDS = 8 * 3600
+
+
+def cookie_name(name: str, secure: bool) -> str:
+    """`__Host-<name>` over HTTPS: browsers then refuse a cookie of that name set with a Domain
+    (from a sibling subdomain, which SameSite counts as the same site) or another Path."""
+    return HOST_ONLY_PREFIX + name if secure else name
 
 
 class SessionCodec:
@@ -46,3 +54,13 @@ class SessionCodec:
         ):
             return None
         return LinkClaims(director_email=payload["d"], version=payload["v"])
+
+    def is_forged(self, value: str) -> bool:
+        """True for a cookie we never signed (as opposed to one of ours that merely grew old)."""
+        try:
+            self._serializer.loads(value, max_age=self.max_age_seconds)
+        except SignatureExpired:
+            return False
+        except (BadSignature, ValueError, TypeError, UnicodeError):
+            return True
+        return self.decode(value) is None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SECRET_FILE_NAME = "secret.key"
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,15 @@ class PortalSettings:
     """
 
     home: Path
-    secret_key: str
-    db_url: str
+    secret_key: str = field(repr=False)  # never in a log line or a traceback
+    db_url: str = field(repr=False)  # a PostgreSQL URL may carry a password
     base_url: str = "http://127.0.0.1:8000"
     link_max_age_days: int = 14
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure and `__Host-` prefixed when the portal is served over HTTPS."""
+        return self.base_url.startswith("https://")
 
     @property
     def link_max_age_seconds(self) -> int:
@@ -38,7 +45,13 @@ class PortalSettings:
         """Build settings from `environ` (default `os.environ`), creating the secret file if needed."""
         env = os.environ if environ is None else environ
         home = Path(env.get("LEDGERLOOP_HOME") or "./var").resolve()
-        secret = env.get("LEDGERLOOP_SECRET_KEY") or load_or_create_secret(home / SECRET_FILE_NAME)
+        secret = env.get("LEDGERLOOP_SECRET_KEY")
+        if secret and len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"LEDGERLOOP_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters: "
+                "links and sessions signed with it could be forged"
+            )
+        secret = secret or load_or_create_secret(home / SECRET_FILE_NAME)
         db_url = env.get("LEDGERLOOP_PORTAL_DB_URL") or f"sqlite:///{home / 'portal.sqlite3'}"
         raw_days = env.get("LEDGERLOOP_LINK_MAX_AGE_DAYS") or "14"
         try:
@@ -64,10 +77,17 @@ def load_or_create_secret(path: Path) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        secret = path.read_text(encoding="utf-8").strip()
-        if len(secret) < 32:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
             raise ValueError(
-                f"{path}: secret key is shorter than 32 characters; delete it to make a new one"
+                f"{path}: secret key file is readable by others (mode {mode:04o}); "
+                f"run `chmod 600 {path}`"
+            ) from None
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"{path}: secret key is shorter than {MIN_SECRET_LENGTH} characters; "
+                "delete it to make a new one"
             ) from None
         return secret
     secret = secrets.token_urlsafe(48)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +33,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    make_url,
     select,
     update,
 )
@@ -260,11 +263,22 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _create_private_file(url: str) -> None:
+    """Create a new SQLite file readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode): it holds every director's invoices and notes."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _sqlite_engine(url: str) -> Engine:
     """SQLite in WAL mode with a busy timeout; writers take the lock up front (BEGIN IMMEDIATE).
 
     Every write goes through `PortalStore._writer`; reads are single SELECTs, each one snapshot.
     """
+    _create_private_file(url)
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     )

@@ -50,12 +50,47 @@ def watermark(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(update_id), 0) from raw.director_updates").fetchall()[0][0]
 
 
+class PortalStoreReplaced(RuntimeError):
+    """The portal store hands out ids that were loaded already for other submissions."""
+
+
+_CLASHES = """
+select loaded.update_id, loaded.submission_id, store.submission_id
+from raw.director_updates as loaded
+join (select unnest($update_ids::bigint []) as update_id,
+             unnest($submission_ids::varchar []) as submission_id) as store
+    using (update_id)
+where loaded.submission_id <> store.submission_id
+order by loaded.update_id
+limit 5
+"""
+
+
+def _refuse_reused_ids(con: duckdb.DuckDBPyConnection, updates: list[DirectorUpdate]) -> None:
+    """A replaced store (a new SQLite file, the move to PostgreSQL, a restore) starts its ids
+    again; the load skips ids it holds, so its answers would be dropped without a word."""
+    clashes = con.execute(_CLASHES, {
+        "update_ids": [u.update_id for u in updates],
+        "submission_ids": [u.submission_id for u in updates],
+    }).fetchall()
+    if clashes:
+        examples = "; ".join(f"id {i}: loaded {old}, store has {new}" for i, old, new in clashes)
+        raise PortalStoreReplaced(
+            "portal store: update ids already in raw.director_updates belong to other submissions "
+            f"in the store ({examples}), so the store was replaced or restored; nothing was loaded "
+            "from it. Point LEDGERLOOP_PORTAL_DB_URL back at the store that holds the loaded "
+            "updates, or copy the new store's updates into it."
+        )
+
+
 def load_director_updates(con: duckdb.DuckDBPyConnection, store: PortalStore,
                           now: dt.datetime) -> dict[str, int]:
     """Load every update past the watermark, in batches, each batch in one transaction."""
     before = watermark(con)
+    _refuse_reused_ids(con, store.updates_after(0, 1))  # a new store's first id is loaded already
     after, read, loaded = max(0, before - LOOKBACK_IDS), 0, 0
     while batch := store.updates_after(after, BATCH):
+        _refuse_reused_ids(con, batch)
         con.begin()
         cursor = query_sql_file(con, "director_updates.sql", _columns(batch, _utc_naive(now)))
         loaded += cursor.fetchall()[0][0]

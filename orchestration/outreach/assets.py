@@ -53,6 +53,8 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
         "drafts_written": len(result.written),
         "directors_already_approved_or_sent": len(result.already_approved_or_sent),
         "drafts_withdrawn": len(result.withdrawn),
+        "directors_with_unusable_email": len(result.unaddressable),
+        "unusable_emails": "; ".join(result.unaddressable[:10]) or "none",
         "folder": str(home / "outbox" / "drafts" / ledgerloop.as_of_date(policy).isoformat()),
     })
 

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.headerregistry import Address
 from pathlib import Path
 
 from notifications.outbox import Outbox
@@ -23,6 +24,8 @@ class DraftResult:
     already_approved_or_sent: list[str]
     withdrawn: list[str]
     """Earlier drafts of the day whose director no longer has jobs to answer."""
+    unaddressable: list[str]
+    """`email: reason` for directors whose email cannot be a recipient (a typo in the tracker)."""
 
 
 def draft_name(director_email: str) -> str:
@@ -52,8 +55,12 @@ def write_director_drafts(
     """Render and write one draft per director and withdraw the day's drafts nobody needs now;
     links carry the director's current link version."""
     signer = LinkSigner(settings.secret_key, settings.link_max_age_seconds)
-    written, skipped = [], []
+    written, skipped, unaddressable = [], [], []
     for email, jobs in sorted(jobs_by_director.items()):
+        problem = _address_problem(email)
+        if problem:  # one typo must not stop every other director's email
+            unaddressable.append(f"{email}: {problem} (invoices {', '.join(j.invoice_key for j in jobs)})")
+            continue
         token = signer.mint(email, store.link_version(email))
         message = render_director_email(
             director_email=email, director_name=jobs[0].director_name, jobs=jobs,
@@ -66,4 +73,13 @@ def write_director_drafts(
         else:
             written.append(path)
     withdrawn = outbox.withdraw_drafts(day.isoformat(), {draft_name(e) for e in jobs_by_director})
-    return DraftResult(written, skipped, [item.ident for item in withdrawn])
+    return DraftResult(written, skipped, [item.ident for item in withdrawn], unaddressable)
+
+
+def _address_problem(email: str) -> str:
+    """Why this address cannot go in a To header ('' when it can)."""
+    try:
+        Address(addr_spec=email)
+    except ValueError as exc:
+        return str(exc)
+    return ""

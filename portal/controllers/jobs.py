@@ -17,6 +17,7 @@ from portal.guards import requires_director
 from portal.store import PortalStore, SubmissionConflict
 
 log = logging.getLogger("portal.jobs")
+MAX_UPDATE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can hold
 
 
 def provide_director(request: Request) -> str:
@@ -123,7 +124,7 @@ class JobsController(Controller):
         self, director: NamedDependency[str], store: NamedDependency[PortalStore], update_id: FromPath[int]
     ) -> Template:
         """What was saved, so the director can check it."""
-        saved = store.update(director, update_id)
+        saved = store.update(director, update_id) if 0 < update_id <= MAX_UPDATE_ID else None
         if saved is None:
             raise NotFoundException("no such update")
         return Template(

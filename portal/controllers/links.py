@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from portal.context import client_id, portal_context
 from portal.links import LinkClaims, LinkExpired, LinkInvalid
-from portal.session import SESSION_COOKIE
+from portal.session import SESSION_COOKIE, cookie_name
 
 log = logging.getLogger("portal.links")
 
@@ -47,13 +47,13 @@ class LinkController(Controller):
             return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
         context.store.audit(claims.director_email, "link_opened", claims.director_email, {"client": client})
         cookie = Cookie(
-            key=SESSION_COOKIE,
+            key=cookie_name(SESSION_COOKIE, context.settings.secure_cookies),
             value=context.sessions.encode(claims),
             max_age=context.sessions.max_age_seconds,
             path="/",
             httponly=True,
             samesite="strict",
-            secure=context.settings.base_url.startswith("https://"),
+            secure=context.settings.secure_cookies,
         )
         return Template("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
 

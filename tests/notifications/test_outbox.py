@@ -41,6 +41,15 @@ def recipients(inbox) -> list[str]:
             for m in inbox.messages]
 
 
+def test_outbox_files_are_readable_by_their_owner_only(outbox, store):
+    # Each message holds a director's signed link: another local user must not be able to read it.
+    assert (outbox.root.stat().st_mode & 0o077) == 0
+    drafts = outbox.items("drafts")
+    assert drafts and all(item.path.stat().st_mode & 0o077 == 0 for item in drafts)
+    (approved,) = outbox.approve([drafts[0].ident], "kim", store.audit)
+    assert approved.path.stat().st_mode & 0o077 == 0
+
+
 def test_outbox_sends_nothing_that_is_not_approved(outbox, server, store):
     inbox, smtp = server
     report = outbox.send(smtp, "kim", store.audit)
@@ -142,6 +151,20 @@ def test_outbox_approve_names_an_unknown_draft(outbox, store):
 def test_smtp_settings_name_the_bad_variable(env, error):
     with pytest.raises(OutboxError, match=error):
         SmtpSettings.from_env(env)
+
+
+def test_smtp_settings_refuse_a_password_in_clear_text_to_another_machine():
+    credentials = {"LEDGERLOOP_SMTP_SECURITY": "none", "LEDGERLOOP_SMTP_USER": "mailer",
+                   "LEDGERLOOP_SMTP_PASSWORD": "hunter2-smtp-pass"}
+    with pytest.raises(OutboxError, match="unencrypted to mail.example.com"):
+        SmtpSettings.from_env({"LEDGERLOOP_SMTP_HOST": "mail.example.com", **credentials})
+    assert SmtpSettings.from_env({"LEDGERLOOP_SMTP_HOST": "127.0.0.1", **credentials}).user == "mailer"
+
+
+def test_smtp_settings_repr_hides_the_password():
+    smtp = SmtpSettings.from_env({"LEDGERLOOP_SMTP_HOST": "h", "LEDGERLOOP_SMTP_USER": "mailer",
+                                  "LEDGERLOOP_SMTP_PASSWORD": "hunter2-smtp-pass"})
+    assert "hunter2-smtp-pass" not in repr(smtp)
 
 
 def test_smtp_settings_default_port_follows_security():

@@ -60,6 +60,13 @@ def test_render_keeps_a_hostile_director_name_out_of_other_headers():
     assert [a.addr_spec for a in parsed["To"].addresses] == ["dana@example.com"]
 
 
+def test_render_drops_terminal_escapes_from_the_director_name():
+    msg = message(name="Dana\x1b]0;pwned\x07\x1b[2J Diaz")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.SMTP)
+    assert parsed["To"].addresses[0].display_name == "Dana]0;pwned[2J Diaz"
+    assert b"\x1b" not in msg.as_bytes() and b"\x07" not in msg.as_bytes()
+
+
 def test_render_refuses_an_email_without_jobs():
     with pytest.raises(ValueError, match="no jobs to ask dana@example.com about"):
         render_director_email(director_email="dana@example.com", director_name="Dana", jobs=[],

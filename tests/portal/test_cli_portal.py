@@ -11,7 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
+from orchestration.cli_portal import link_command, store_label
 from portal.links import LinkSigner
 from portal.settings import PortalSettings
 from portal.store import PortalStore
@@ -56,6 +56,13 @@ def test_link_revoke_bumps_the_version_and_new_links_carry_it(tmp_path):
 def test_link_refuses_something_that_is_not_an_email(tmp_path):
     result = CliRunner().invoke(link_command, ["dana"], env=_env(tmp_path))
     assert result.exit_code == 2 and "is not an email address" in result.output
+
+
+def test_portal_banner_masks_the_database_password():
+    label = store_label("postgresql+psycopg://portal:hunter2-db-pass@db.internal:5432/portal")
+    assert "hunter2-db-pass" not in label
+    assert label == "postgresql+psycopg://portal:***@db.internal:5432/portal"
+    assert store_label("sqlite:////var/ll/portal.sqlite3") == "sqlite:////var/ll/portal.sqlite3"
 
 
 def _free_port() -> int:

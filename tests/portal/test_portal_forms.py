@@ -48,6 +48,9 @@ def test_validate_update_builds_the_update():
         ("note", "x" * 2001, "under 2000 characters"),
         ("blocker", "x" * 1001, "under 1000 characters"),
         ("submission_id", "not-an-id", "reload the page"),
+        ("submission_id", "f" * 32 + "\n", "reload the page"),
+        ("note", "pays\x00Friday", "control characters"),
+        ("dispute_reason", "\x1b[8mhidden", "control characters"),
     ],
 )
 def test_validate_update_names_the_bad_field(field, value, message):
@@ -55,6 +58,10 @@ def test_validate_update_names_the_bad_field(field, value, message):
     assert result.update is None
     key = "form" if field == "submission_id" else field
     assert message in result.errors[key]
+
+
+def test_validate_update_keeps_tabs_and_line_breaks_in_a_note():
+    assert _validate(note="line one\r\n\tline two").update.note == "line one\r\n\tline two"
 
 
 def test_validate_update_reports_all_errors_at_once():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from tests.portal.portal_factories import DANA, form_fields, sign_in
@@ -134,6 +135,14 @@ def test_confirmation_of_another_directors_update_is_not_found(client, portal_se
     response = client.get(f"/updates/{update_id}")
     assert response.status_code == 404
     assert "Erin private note" not in response.text
+
+
+def test_confirmation_of_an_out_of_range_update_id_is_not_found(client, portal_settings, caplog):
+    sign_in(client, portal_settings, DANA)
+    with caplog.at_level(logging.ERROR, logger="portal.app"):
+        for update_id in ["0", "-1", "9" * 30]:
+            assert client.get(f"/updates/{update_id}").status_code == 404
+    assert [r for r in caplog.records if r.name == "portal.app"] == []
 
 
 def test_healthz_answers_200(client):

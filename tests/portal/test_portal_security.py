@@ -15,7 +15,7 @@ from portal.links import LINK_SALT
 from portal.ratelimit import MAX_FAILURES
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.store import PortalStore
-from tests.portal.portal_factories import DANA, ERIN, form_fields, mint, settings_for, sign_in
+from tests.portal.portal_factories import DANA, ERIN, STATUSES, form_fields, job, mint, settings_for, sign_in
 
 INVALID_MARK = "How to get a new link"
 
@@ -93,6 +93,31 @@ def test_forged_session_cookie_is_refused(client):
     response = client.get("/jobs")
     assert response.status_code == 401
     assert INVALID_MARK in response.text
+
+
+def test_forged_session_cookies_count_toward_the_link_rate_limit(client, portal_settings, caplog):
+    with caplog.at_level(logging.WARNING, logger="portal.links"):
+        for n in range(MAX_FAILURES):
+            client.cookies.set("ll_session", f"eyJkIjoiZGFuYUBleGFtcGxlLmNvbSIsInYiOjF9.Zm9v.guess{n}")
+            assert client.get("/jobs").status_code == 401
+    assert caplog.text.count("forged session cookie from testclient") == MAX_FAILURES
+    client.cookies.clear()
+    assert client.get(f"/d/{mint(portal_settings, DANA)}").status_code == 429
+
+
+def test_expired_or_revoked_session_cookie_is_not_counted_as_an_attack(
+    client, portal_settings, seeded_store, monkeypatch
+):
+    monkeypatch.setattr(time, "time", lambda: 1_000_000_000.0)
+    sign_in(client, portal_settings, ERIN)
+    monkeypatch.undo()
+    for _ in range(MAX_FAILURES):
+        assert client.get("/jobs").status_code == 401  # expired session
+    sign_in(client, portal_settings, DANA)
+    seeded_store.revoke(DANA)
+    for _ in range(MAX_FAILURES):
+        assert client.get("/jobs").status_code == 401  # revoked session
+    assert client.get(f"/d/{mint(portal_settings, DANA, version=2)}").status_code == 200
 
 
 def test_link_token_cannot_be_used_as_a_session_cookie(client, portal_settings):
@@ -181,6 +206,27 @@ def test_sql_looking_input_is_stored_verbatim(client, portal_settings, seeded_st
     assert len(seeded_store.jobs_for(DANA)) == 2
 
 
+def test_oversized_form_body_is_refused_before_it_is_parsed(client, portal_settings, seeded_store):
+    sign_in(client, portal_settings, DANA)
+    data = form_fields(client.get("/jobs").text, "INV-123")
+    response = client.post("/updates", data={**data, "status": "Will pay", "note": "x" * 200_000},
+                           follow_redirects=False)
+    assert response.status_code == 413
+    assert "x" * 100 not in response.text
+    assert seeded_store.updates_after(0, 10) == []
+
+
+def test_largest_honest_form_is_accepted(client, portal_settings, seeded_store):
+    sign_in(client, portal_settings, DANA)
+    data = form_fields(client.get("/jobs").text, "INV-123")
+    wide = "\U0001f600"  # 4 bytes in UTF-8, 12 once percent-encoded
+    fields = {"status": "Will pay", "note": wide * 2000, "dispute_reason": wide * 1000,
+              "blocker": wide * 1000}
+    response = client.post("/updates", data={**data, **fields}, follow_redirects=False)
+    assert response.status_code == 303
+    assert seeded_store.updates_after(0, 10)[0].note == wide * 2000
+
+
 def test_brute_force_on_links_is_rate_limited_and_logged(client, portal_settings, caplog):
     with caplog.at_level(logging.WARNING, logger="portal.links"):
         statuses = [client.get(f"/d/guess-{n}").status_code for n in range(MAX_FAILURES)]
@@ -209,6 +255,7 @@ def test_security_headers_are_on_every_response(client, path):
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["cache-control"] == "no-store"
     assert headers["x-content-type-options"] == "nosniff"
+    assert "strict-transport-security" not in headers  # plain HTTP here: HSTS only over HTTPS
 
 
 def test_pages_carry_no_inline_script_or_style(client, portal_settings):
@@ -235,3 +282,32 @@ def test_audit_records_link_openings(client, portal_settings, seeded_store):
     sign_in(client, portal_settings, DANA)
     [entry] = seeded_store.audit_entries("link_opened")
     assert entry.actor == DANA and entry.at <= dt.datetime.now(dt.UTC)
+
+
+def test_cookies_over_https_are_host_only_so_a_sibling_subdomain_cannot_plant_them(tmp_path):
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from portal.app import create_app
+
+    settings = replace(settings_for(tmp_path), base_url="https://portal.example.com")
+    store = PortalStore.from_url(settings.db_url)
+    store.publish_jobs([job()], STATUSES)
+    with TestClient(create_app(settings), base_url="https://testserver.local") as client:
+        opened = client.get(f"/d/{mint(settings, DANA)}")
+        page = client.get("/jobs")
+        set_cookies = opened.headers.get_list("set-cookie") + page.headers.get_list("set-cookie")
+        names = {header.split("=", 1)[0] for header in set_cookies}
+        assert names == {"__Host-ll_session", "__Host-csrftoken"}
+        assert all("Path=/" in h and "Domain" not in h and "Secure" in h for h in set_cookies)
+        assert page.headers["strict-transport-security"] == "max-age=31536000"
+        data = form_fields(page.text, "INV-123")
+        response = client.post("/updates", data={**data, "status": "Will pay"}, follow_redirects=False)
+        assert response.status_code == 303
+        # A cookie without the prefix (as a sibling subdomain could set one) opens nothing.
+        session = client.cookies.get("__Host-ll_session")
+        client.cookies.clear()
+        client.cookies.set("ll_session", session)
+        assert client.get("/jobs").status_code == 401
+    store.close()

@@ -53,5 +53,29 @@ def test_settings_refuse_a_bad_link_age(tmp_path, days):
 
 def test_settings_refuse_a_short_secret_file(tmp_path):
     (tmp_path / "secret.key").write_text("short\n")
+    (tmp_path / "secret.key").chmod(0o600)
     with pytest.raises(ValueError, match="secret.key: secret key is shorter"):
         PortalSettings.from_env({"LEDGERLOOP_HOME": str(tmp_path)})
+
+
+def test_settings_refuse_a_short_secret_from_the_environment(tmp_path):
+    with pytest.raises(ValueError, match="LEDGERLOOP_SECRET_KEY is shorter than 32"):
+        PortalSettings.from_env({"LEDGERLOOP_HOME": str(tmp_path), "LEDGERLOOP_SECRET_KEY": "changeme"})
+
+
+def test_settings_refuse_a_secret_file_others_can_read(tmp_path):
+    secret_file = tmp_path / "secret.key"
+    secret_file.write_text("x" * 48 + "\n")
+    secret_file.chmod(0o644)
+    with pytest.raises(ValueError, match="readable by others .*chmod 600"):
+        PortalSettings.from_env({"LEDGERLOOP_HOME": str(tmp_path)})
+
+
+def test_settings_repr_shows_neither_the_secret_nor_the_database_password(tmp_path):
+    settings = PortalSettings.from_env({
+        "LEDGERLOOP_HOME": str(tmp_path),
+        "LEDGERLOOP_SECRET_KEY": "the-signing-secret-" + "x" * 32,
+        "LEDGERLOOP_PORTAL_DB_URL": "postgresql+psycopg://portal:hunter2-db-pass@db/portal",
+    })
+    assert "the-signing-secret" not in repr(settings)
+    assert "hunter2-db-pass" not in repr(settings)

@@ -204,3 +204,11 @@ def test_audit_keeps_entries_in_order_with_json_detail(store):
         ("link_revoked", "by request"),
     ]
     assert [e.action for e in store.audit_entries("link_revoked")] == ["link_revoked"]
+
+
+def test_store_sqlite_file_is_created_readable_by_its_owner_only(tmp_path):
+    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store.publish_jobs([job()], STATUSES)
+    store.close()
+    for path in tmp_path.glob("portal.sqlite3*"):
+        assert path.stat().st_mode & 0o077 == 0, path

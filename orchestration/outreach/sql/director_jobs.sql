@@ -1,14 +1,16 @@
 -- Open invoices a director must answer about (policy `portal.needs_answer`), with the
--- director's newest portal answer. Stages: an empty list means any stage.
+-- director's newest portal answer: their own only, so when an invoice moves to another director
+-- the new one never sees the old one's note. Stages: an empty list means any stage.
 with newest_answer as (
     select
         invoice_key,
+        director_email,
         status,
         note,
         submitted_at
     from raw.director_updates
     qualify row_number() over (
-        partition by invoice_key order by submitted_at desc, update_id desc
+        partition by invoice_key, director_email order by submitted_at desc, update_id desc
     ) = 1
 )
 
@@ -34,7 +36,9 @@ select
     regexp_full_match(trim(coalesce(ledger.director_email, '')), '[^@\s]+@[^@\s]+\.[^@\s]+')
         as has_director_email
 from marts.ar_ledger as ledger
-left join newest_answer using (invoice_key)
+left join newest_answer
+    on newest_answer.invoice_key = ledger.invoice_key
+    and newest_answer.director_email = lower(trim(ledger.director_email))
 where
     ledger.status = 'open'
     and (len($stages::varchar []) = 0 or list_contains($stages::varchar [], ledger.stage))

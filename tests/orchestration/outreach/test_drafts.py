@@ -99,3 +99,18 @@ def test_drafts_of_a_director_with_nothing_left_to_answer_are_withdrawn(home):
     assert metadata["drafts_withdrawn"].value == 1
     names = sorted(p.stem for p in (home / "outbox" / "drafts" / AS_OF).glob("*.eml"))
     assert names == [draft_name("dana@example.com")]
+
+
+def test_drafts_skip_and_name_a_director_email_that_cannot_be_a_recipient(home):
+    build_warehouse(home / "warehouse.duckdb", [
+        invoice("1", director_email="dana@example.com;"),  # passes the ledger's email check
+        invoice("3", director_email="lee@example.com", project_director="Lee Park"),
+    ])
+    result = draft(home)
+    assert result.success
+    metadata = result.asset_materializations_for_node("outbox__director_drafts")[0].metadata
+    assert metadata["directors_with_unusable_email"].value == 1
+    assert "dana@example.com;" in metadata["unusable_emails"].value
+    assert "NYC:1" in metadata["unusable_emails"].value
+    names = [p.stem for p in (home / "outbox" / "drafts" / AS_OF).glob("*.eml")]
+    assert names == [draft_name("lee@example.com")]

@@ -80,3 +80,16 @@ def test_jobs_stage_rule_empty_means_any_stage(tmp_path, stages):
     with connect(path) as con:
         keys = [j.invoice_key for j in select_director_jobs(con, policy).jobs]
     assert keys == (["NYC:2"] if stages else ["NYC:1", "NYC:2"])
+
+
+def test_jobs_never_show_another_directors_answer_as_the_last_answer(tmp_path):
+    # The invoice moved from Erin to Dana: Erin's note must not reach Dana as "your last answer".
+    path = build_warehouse(tmp_path / "warehouse.duckdb", [invoice("1")])
+    with connect(path) as con:
+        at = dt.datetime(2026, 11, 1, 9)
+        con.execute(
+            "insert into raw.director_updates values (1, 's1', 'erin@example.com', 'NYC:1', "
+            "'Disputed', 'Erin private note', null, null, null, null, ?, ?)", [at, at])
+        (job,) = select_director_jobs(con, POLICY).jobs
+    assert job.director_email == "dana@example.com"
+    assert job.last_answer is None and job.last_answer_at is None
