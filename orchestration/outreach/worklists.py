@@ -141,11 +141,19 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _csv_cell(value) -> str:
+    """Text a spreadsheet shows as text: a director's note like `=HYPERLINK(...)` must not run."""
+    text = _text(value)
+    if isinstance(value, str) and text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + text
+    return text
+
+
 def write_csv(path: Path, items: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerows([_text(item[c]) for c in COLUMNS] for item in items)
+        writer.writerows([_csv_cell(item[c]) for c in COLUMNS] for item in items)
 
 
 def write_xlsx(path: Path, collector: str, items: list[dict]) -> None:

@@ -176,3 +176,17 @@ def test_worklist_policy_names_an_unknown_bucket(tmp_path):
     expected = r"worklist: weights.buckets: unknown aging bucket\(s\) \['120\+'\]"
     with pytest.raises(PolicyError, match=expected):
         load_policy(path)
+
+
+def test_worklist_csv_keeps_formulas_from_running_in_a_spreadsheet(tmp_path):
+    from orchestration.outreach.worklists import COLUMNS, write_csv
+
+    item = dict.fromkeys(COLUMNS)
+    item[COLUMNS[-1]] = '=HYPERLINK("http://evil.example","Pay here")'
+    item[COLUMNS[0]] = "Ana"
+    write_csv(tmp_path / "list.csv", [item])
+    import csv
+
+    rows = list(csv.reader((tmp_path / "list.csv").open(encoding="utf-8")))
+    assert rows[1][-1] == "'=HYPERLINK(\"http://evil.example\",\"Pay here\")"
+    assert rows[1][0] == "Ana"
