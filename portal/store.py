@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -44,6 +45,9 @@ from portal.links import normalize_email
 SCHEMA_VERSION = 1
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 FIRST_LINK_VERSION = 1
+# Row ids: BIGINT (BIGSERIAL) on PostgreSQL so any id the portal accepts in a URL can be compared;
+# plain INTEGER on SQLite, which is already 64-bit and must stay the rowid alias for AUTOINCREMENT.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class SchemaTooNew(RuntimeError):
@@ -125,7 +129,7 @@ director_jobs = Table(
 director_updates = Table(
     "director_updates",
     metadata,
-    Column("update_id", Integer, primary_key=True, autoincrement=True),
+    Column("update_id", RowId, primary_key=True, autoincrement=True),
     Column("submission_id", String(64), nullable=False),
     Column("director_email", String(320), nullable=False),
     Column("invoice_key", String(200), nullable=False),
@@ -151,7 +155,7 @@ director_links = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("audit_id", RowId, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(320), nullable=False),
     Column("action", String(100), nullable=False),
