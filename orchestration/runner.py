@@ -66,14 +66,14 @@ class RunOutcome:
             not_receipts = (f", not receipts {meta['rows_not_receipts']:,}"
                             if "rows_not_receipts" in meta else "")
             lines.append(
-                f"  {source:<21} {meta.get('files_processed', 0)} new file(s), "
+                f"  {source:<23} {meta.get('files_processed', 0)} new file(s), "
                 f"{meta.get('files_skipped_as_duplicates', 0)} already seen, "
                 f"{meta.get('files_rejected', 0)} rejected; rows read {meta.get('rows_read', 0):,}, "
                 f"loaded {meta.get('rows_loaded', 0):,}{not_receipts}, "
                 f"quarantined {meta.get('rows_quarantined', 0):,}"
             )
         if DIRECTOR_UPDATES in self.ingest:
-            lines.append(f"  {DIRECTOR_UPDATES:<21} {self.ingest[DIRECTOR_UPDATES]['updates_loaded']:,} "
+            lines.append(f"  {DIRECTOR_UPDATES:<23} {self.ingest[DIRECTOR_UPDATES]['updates_loaded']:,} "
                          "new director update(s) from the portal")
         if self.totals:
             invoices, open_invoices, currencies = self.totals
@@ -94,6 +94,8 @@ class RunOutcome:
                 f"  warehouse   {self.settings.warehouse_path} (schemas marts, quarantine, raw)",
                 f"  quarantine  {self.quarantined_total:,} rows in quarantine.rejected_rows",
                 f"  archive     {self.settings.archive_dir}",
+                f"  drafts      {home / 'outbox' / 'drafts'} (ledgerloop drafts list)",
+                f"  worklists   {self.settings.exports_dir / 'worklists'}",
                 f"  runs        Dagster instance {home / 'dagster'} (ledgerloop serve shows them)",
             ]
         return "\n".join(lines)
