@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from portal.store import (
     PortalStore,
     SchemaTooNew,
     SubmissionConflict,
+    _ensure_wal,
     schema_version,
 )
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, job, new_update
@@ -212,3 +214,28 @@ def test_store_sqlite_file_is_created_readable_by_its_owner_only(tmp_path):
     store.close()
     for path in tmp_path.glob("portal.sqlite3*"):
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+class _LockedTwiceCursor:
+    """A cursor that answers "database is locked" twice, as SQLite does without calling the busy
+    handler while another process closes the last connection and removes the WAL."""
+
+    def __init__(self):
+        self.failures = 2
+        self.statements = []
+
+    def execute(self, sql):
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database is locked")
+        self.statements.append(sql)
+        return self
+
+    def fetchone(self):
+        return ("delete",)
+
+
+def test_switching_to_wal_retries_a_lock_that_skips_the_busy_handler():
+    cursor = _LockedTwiceCursor()
+    _ensure_wal(cursor)
+    assert cursor.statements == ["PRAGMA journal_mode", "PRAGMA journal_mode=WAL"]
