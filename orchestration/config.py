@@ -468,6 +468,43 @@ class Worklist(_Model):
         return actions
 
 
+class TeamMember(_Model):
+    """A collector or manager: `name` as the sources write it (Salesforce's Collector column)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    office: str | None = None
+    """Office code; a manager without one oversees every office."""
+
+
+class Team(_Model):
+    """Who works the ledger: collectors own worklists and alerts, managers get escalations and
+    the team view. A collector named in the data but not here still gets a worklist; only the
+    workbench link and alert emails need the email."""
+
+    collectors: list[TeamMember] = []
+    managers: list[TeamMember] = []
+
+    @field_validator("collectors", "managers")
+    @classmethod
+    def _unique(cls, members: list[TeamMember]) -> list[TeamMember]:
+        for attribute in ("name", "email"):
+            values = [getattr(m, attribute).casefold() for m in members]
+            duplicated = sorted({v for v in values if values.count(v) > 1})
+            if duplicated:
+                raise ValueError(f"{attribute} listed more than once: {duplicated}")
+        return members
+
+    def collector_email(self, name: str) -> str | None:
+        """The email of the collector the sources call `name`, if they are on the roster."""
+        wanted = name.casefold().strip()
+        return next((m.email for m in self.collectors if m.name.casefold() == wanted), None)
+
+    def managers_of(self, office: str | None) -> list[TeamMember]:
+        """Managers overseeing `office`: its own, and those of every office."""
+        return [m for m in self.managers if m.office in (None, office)]
+
+
 class Policy(_Model):
     timezone: str
     offices: list[Office]
@@ -478,6 +515,7 @@ class Policy(_Model):
     matching: Matching = Matching()
     kpis: Kpis = Kpis()
     worklist: Worklist = Worklist()
+    team: Team = Team()
 
     @field_validator("timezone")
     @classmethod
@@ -525,6 +563,19 @@ class Policy(_Model):
         if unknown:
             raise ValueError(f"weights.buckets: unknown aging bucket(s) {unknown}; known: {labels}")
         return worklist
+
+    @field_validator("team")
+    @classmethod
+    def _team_offices_known(cls, team: Team, info: ValidationInfo) -> Team:
+        offices = info.data.get("offices")
+        if offices is None:  # `offices` itself is invalid and reported
+            return team
+        codes = [o.code for o in offices]
+        for role in ("collectors", "managers"):
+            unknown = sorted({m.office for m in getattr(team, role) if m.office and m.office not in codes})
+            if unknown:
+                raise ValueError(f"{role}: unknown office(s) {unknown}; known: {codes}")
+        return team
 
     @cached_property
     def office_spellings(self) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.config import Policy
+from orchestration.config import Policy, Team
 from orchestration.demo import names
 
 EXPORT_DAYS = (-14, -7, 0)
@@ -109,10 +109,8 @@ def build_world(policy: Policy, invoices: int, as_of: dt.date, rng: np.random.Ge
     n_legacy = max(3, min(50, tracker_rows(invoices) // 400))
     n_sf = invoices - n_legacy
 
-    accounts = _accounts(
-        rng, offices, currencies, max(2 * len(offices), round(n_sf / INVOICES_PER_ACCOUNT))
-    )
-    people = _people(rng, offices, accounts["office"])
+    accounts = _accounts(rng, offices, currencies, max(2 * len(offices), round(n_sf / INVOICES_PER_ACCOUNT)))
+    people = _people(rng, offices, accounts["office"], policy.team)
     projects = _projects(rng, accounts["office"], people["directors"])
     inv = _invoices(rng, offices, accounts, projects, n_sf)
     open_stages = np.array([i for i in range(len(stages)) if i != paid_stage])
@@ -209,9 +207,7 @@ def _company_names(rng, region: np.ndarray) -> list[str]:
     return result
 
 
-_ALPHANUMERIC = np.frombuffer(
-    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", np.uint8
-)
+_ALPHANUMERIC = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", np.uint8)
 
 
 def _salesforce_ids(rng, prefix: str, n: int) -> list[str]:
@@ -223,36 +219,48 @@ def _salesforce_ids(rng, prefix: str, n: int) -> list[str]:
             return ids
 
 
-def _people(rng, offices, account_office) -> dict:
-    """Collectors (a handful per office) and project directors, with unique names and emails."""
+def _people(rng, offices, account_office, team: Team) -> dict:
+    """Collectors and project directors with unique names and emails. An office's collectors are
+    the policy's roster where it lists any (so workbench links and alert emails reach them),
+    otherwise five invented ones."""
     n_off = len(offices)
+    rostered = {o: [m for m in team.collectors if m.office == code] for o, code in enumerate(offices)}
+    per_office_collectors = [len(rostered[o]) or 5 for o in range(n_off)]
     per_office = [int(np.clip((account_office == o).sum() // 25, 4, 400)) for o in range(n_off)]
-    n_collectors = 5
-    total = n_off * n_collectors + sum(per_office)
-    pairs = rng.choice(len(names.FIRST_NAMES) * len(names.LAST_NAMES), total, replace=False)
+    total = sum(per_office_collectors) + sum(per_office)
+    taken = {m.name for m in team.collectors}
+    pairs = rng.choice(len(names.FIRST_NAMES) * len(names.LAST_NAMES), total + len(taken), replace=False)
     first = [names.FIRST_NAMES[p // len(names.LAST_NAMES)] for p in pairs.tolist()]
     last = [names.LAST_NAMES[p % len(names.LAST_NAMES)] for p in pairs.tolist()]
-    name = np.array(
-        [f"{f} {surname}" for f, surname in zip(first, last, strict=True)], dtype=object
-    )
-    email = np.array(
-        [
-            f"{f}.{surname}@{names.STAFF_EMAIL_DOMAIN}".lower().replace("'", "")
-            for f, surname in zip(first, last, strict=True)
-        ],
-        dtype=object,
-    )
-    collectors = tuple(np.arange(o * n_collectors, (o + 1) * n_collectors) for o in range(n_off))
-    starts = n_off * n_collectors + np.concatenate([[0], np.cumsum(per_office)[:-1]])
-    directors = tuple(np.arange(s, s + c) for s, c in zip(starts, per_office, strict=True))
-    account_collector = account_office * n_collectors + rng.integers(
-        0, n_collectors, len(account_office)
-    )
+    invented = [
+        (f"{f} {surname}", f"{f}.{surname}@{names.STAFF_EMAIL_DOMAIN}".lower().replace("'", ""))
+        for f, surname in zip(first, last, strict=True)
+        if f"{f} {surname}" not in taken
+    ]
+    fresh = iter(invented)
+    people: list[tuple[str, str]] = []
+    collectors = []
+    for o in range(n_off):
+        start = len(people)
+        if rostered[o]:
+            people.extend((m.name, m.email) for m in rostered[o])
+        else:
+            people.extend(next(fresh) for _ in range(per_office_collectors[o]))
+        collectors.append(np.arange(start, len(people)))
+    directors = []
+    for count in per_office:
+        start = len(people)
+        people.extend(next(fresh) for _ in range(count))
+        directors.append(np.arange(start, len(people)))
+    offsets = np.array([c[0] for c in collectors])
+    sizes = np.array(per_office_collectors)
+    pick = (rng.random(len(account_office)) * sizes[account_office]).astype(np.int64)
+    account_collector = offsets[account_office] + pick
     return {
-        "name": name,
-        "email": email,
-        "collectors": collectors,
-        "directors": directors,
+        "name": np.array([n for n, _ in people], dtype=object),
+        "email": np.array([e for _, e in people], dtype=object),
+        "collectors": tuple(collectors),
+        "directors": tuple(directors),
         "account_collector": account_collector,
     }
 
@@ -272,10 +280,7 @@ def _projects(rng, account_office, directors) -> dict:
         director[mask] = pool[(pick[mask] * len(pool)).astype(int)]
     return {
         "name": np.array(
-            [
-                f"{names.PROJECT_PLACES[p]} {names.PROJECT_KINDS[k]}"
-                for p, k in zip(place, kind, strict=True)
-            ],
+            [f"{names.PROJECT_PLACES[p]} {names.PROJECT_KINDS[k]}" for p, k in zip(place, kind, strict=True)],
             dtype=object,
         ),
         "director": director,
@@ -291,9 +296,7 @@ def _invoices(rng, offices, accounts, projects, n) -> dict:
     invoice_day = rng.integers(-HISTORY_DAYS, 0, n)
     due_day = invoice_day + accounts["terms"][account]
     project = projects["start"][account] + (rng.random(n) * projects["count"][account]).astype(int)
-    cents = np.clip(np.rint(rng.lognormal(np.log(6000), 1.1, n) * 100), 15_000, 75_000_000).astype(
-        np.int64
-    )
+    cents = np.clip(np.rint(rng.lognormal(np.log(6000), 1.1, n) * 100), 15_000, 75_000_000).astype(np.int64)
     whole = rng.random(n) < 0.4
     cents[whole] = np.maximum(cents[whole] // 10_000 * 10_000, 10_000)
     return {
@@ -369,8 +372,7 @@ def _exports(rng, offices, inv, balance, stage, open_stages, paid_stage) -> tupl
     amount = inv["amount"]
     recent = (-inv["due_day"] < 120) | (balance > 0)
     changed = [None] + [
-        (first <= k - 1) & (rng.random(n) < np.where(recent, 0.2, 0.02))
-        for k in range(1, k_last + 1)
+        (first <= k - 1) & (rng.random(n) < np.where(recent, 0.2, 0.02)) for k in range(1, k_last + 1)
     ]
     balances, stages = [None] * (k_last + 1), [None] * (k_last + 1)
     balances[k_last], stages[k_last] = balance, stage
