@@ -5,6 +5,7 @@ Staff edit the YAML without code, so every error must name the key and the probl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from functools import cached_property
@@ -505,6 +506,14 @@ class Team(_Model):
         return [m for m in self.managers if m.office in (None, office)]
 
 
+class Schedules(_Model):
+    """When the people-facing lists are made, beyond the refresh every 15 minutes."""
+
+    daily_at: dt.time = dt.time(7, 0)
+    """Local time (policy `timezone`) of the daily run that makes the day's worklists, workload
+    view and alerts, even when the 15-minute refresh is switched off."""
+
+
 class Policy(_Model):
     timezone: str
     offices: list[Office]
@@ -516,6 +525,7 @@ class Policy(_Model):
     kpis: Kpis = Kpis()
     worklist: Worklist = Worklist()
     team: Team = Team()
+    schedules: Schedules = Schedules()
 
     @field_validator("timezone")
     @classmethod

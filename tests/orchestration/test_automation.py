@@ -1,15 +1,20 @@
 """The schedule and the landing-folder sensor that start `refresh_ledger_job`."""
 
+import datetime as dt
 import os
 
 import dagster as dg
 import pytest
 
-from orchestration.automation.schedules import every_15_minutes_refresh_ledger_schedule
+from orchestration.automation.schedules import (
+    daily_collections_schedule,
+    every_15_minutes_refresh_ledger_schedule,
+)
 from orchestration.automation.sensors import new_landing_files_sensor
 from orchestration.ingest.landing import pending_files
 from orchestration.ingest.sources import legacy_tracker
 from orchestration.resources import LedgerloopResource
+from orchestration.settings import REPO_ROOT
 
 
 @pytest.fixture
@@ -138,3 +143,32 @@ def test_sensor_fires_for_a_tracker_file_exactly_when_ingest_would_load_it(ledge
         f"landing/tracker/{name}: the sensor requests a run = {requests_a_run}, "
         f"ingest loads it = {ingest_loads_it} (tracker suffixes {source.suffixes})"
     )
+
+
+def daily_tick(ledgerloop: LedgerloopResource, utc: dt.datetime):
+    context = dg.build_schedule_context(resources={"ledgerloop": ledgerloop}, scheduled_execution_time=utc)
+    return daily_collections_schedule(context)
+
+
+def test_daily_schedule_skips_before_the_local_hour_and_names_it(ledgerloop):
+    # 11:45 UTC is 06:45 in New York in November: before the policy's 07:00.
+    result = daily_tick(ledgerloop, dt.datetime(2026, 11, 23, 11, 45, tzinfo=dt.UTC))
+    assert isinstance(result, dg.SkipReason)
+    assert "07:00 America/New_York" in result.skip_message
+
+
+def test_daily_schedule_asks_for_one_run_per_local_day(ledgerloop):
+    first = daily_tick(ledgerloop, dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC))
+    later = daily_tick(ledgerloop, dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC))  # 22:00 local, same day
+    assert first.run_key == later.run_key == "daily-2026-11-23"
+    next_day = daily_tick(ledgerloop, dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
+    assert next_day.run_key == "daily-2026-11-24"
+
+
+def test_daily_schedule_reads_the_hour_from_the_policy_at_each_tick(tmp_path, monkeypatch):
+    policy = tmp_path / "ledgerloop.yaml"
+    text = (REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8")
+    policy.write_text(text.replace('daily_at: "07:00"', 'daily_at: "05:30"'), encoding="utf-8")
+    resource = LedgerloopResource(home=str(tmp_path), config_path=str(policy))
+    result = daily_tick(resource, dt.datetime(2026, 11, 23, 10, 45, tzinfo=dt.UTC))  # 05:45 local
+    assert result.run_key == "daily-2026-11-23"
