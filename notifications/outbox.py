@@ -1,6 +1,6 @@
 """The outbox: drafts that wait for a person's approval, and SMTP delivery that never repeats.
 
-A message's state is the folder its `.eml` file is in, changed by atomic renames under a lock:
+A message's state is the folder its `.eml` file is in (`notifications.folder_states`):
 `drafts/<date>/` -> `approved/<date>/` -> `sending/<date>/` -> `sent/<date>/`. A message is
 moved to `sending/` (and the move made durable) *before* it is handed to the SMTP server, so a
 crash mid-way leaves it there, and a later `send` reports it as uncertain instead of sending it
@@ -9,7 +9,7 @@ again: the mail server's log (by Message-ID) tells whether it went.
 
 from __future__ import annotations
 
-import fcntl
+import datetime as dt
 import ipaddress
 import os
 import smtplib
@@ -23,37 +23,21 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Literal
 
-STATES = ("drafts", "approved", "sending", "sent")
+from notifications.folder_states import STATES, FolderStates, OutboxError, SendReport, StoredItem
+
+__all__ = ["STATES", "Outbox", "OutboxError", "OutboxItem", "SendReport", "SmtpSettings"]
+
 Audit = Callable[[str, str, str, str], None]
 """(actor, action, subject, detail), e.g. the portal store's `audit`."""
 
 
-class OutboxError(RuntimeError):
-    """An outbox operation that cannot proceed; the message says which file and why."""
-
-
 @dataclass(frozen=True)
-class OutboxItem:
-    state: str
-    day: str
-    name: str
-    path: Path
-
-    @property
-    def ident(self) -> str:
-        """How a person names a message on the command line: `<date>/<name>`."""
-        return f"{self.day}/{self.name}"
+class OutboxItem(StoredItem):
+    """One email: `path` is its `.eml` file."""
 
     def message(self) -> EmailMessage:
         with self.path.open("rb") as handle:
             return BytesParser(policy=policy.SMTP).parse(handle)
-
-
-@dataclass
-class SendReport:
-    sent: list[OutboxItem] = field(default_factory=list)
-    refused: list[tuple[OutboxItem, str]] = field(default_factory=list)
-    uncertain: list[OutboxItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -139,42 +123,16 @@ def _is_loopback(host: str) -> bool:
 _REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
-class Outbox:
-    """The `outbox/` folder under `$LEDGERLOOP_HOME`."""
+class Outbox(FolderStates[OutboxItem]):
+    """The `outbox/` folder under `$LEDGERLOOP_HOME`: one `.eml` file per message."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """One writer at a time: the pipeline writing drafts, a person approving or sending."""
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with (self.root / ".lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _path(self, state: str, day: str, name: str) -> Path:
-        return self.root / state / day / f"{name}.eml"
-
-    def items(self, state: str, day: str | None = None) -> list[OutboxItem]:
-        """Messages in one state, oldest day first."""
-        base = self.root / state
-        pattern = f"{day}/*.eml" if day else "*/*.eml"
-        return sorted(
-            (OutboxItem(state, p.parent.name, p.stem, p) for p in base.glob(pattern)),
-            key=lambda item: (item.day, item.name),
-        )
+        super().__init__(root, OutboxItem, suffix=".eml")
 
     def write_draft(self, day: str, name: str, message: EmailMessage) -> Path | None:
         """Write (or refresh) a draft; None when this message of this day is already approved or sent."""
-        with self._locked():
-            if any(self._path(s, day, name).exists() for s in STATES[1:]):
-                return None
-            path = self._path("drafts", day, name)
-            path.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(path: Path) -> None:
             temporary = path.with_suffix(".eml.tmp")
             # Owner-only: the message carries the director's signed link, which opens their page.
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -184,8 +142,8 @@ class Outbox:
                 handle.flush()
                 os.fsync(fd)  # the content is durable before the rename makes it the draft
             os.replace(temporary, path)
-            _fsync_dir(path.parent)
-            return path
+
+        return self._write_draft(day, name, write)
 
     def withdraw_drafts(self, day: str, keep: set[str]) -> list[OutboxItem]:
         """Delete this day's unapproved drafts not in `keep` (their director has nothing to answer now)."""
@@ -197,60 +155,48 @@ class Outbox:
 
     def approve(self, idents: list[str], actor: str, audit: Audit) -> list[OutboxItem]:
         """Move the named drafts (`<date>/<name>`) to approved; an unknown name is an error."""
-        with self._locked():
-            drafts = {item.ident: item for item in self.items("drafts")}
-            unknown = [i for i in idents if i not in drafts]
-            if unknown:
-                raise OutboxError(f"no draft named {', '.join(unknown)} in {self.root / 'drafts'}")
-            approved = []
-            for ident in idents:
-                item = drafts[ident]
-                moved = self._move(item, "approved")
-                audit(actor, "email.approved", _recipient(moved), _message_id(moved))
-                approved.append(moved)
-            return approved
 
-    def send(self, smtp: SmtpSettings, actor: str, audit: Audit) -> SendReport:
-        """Deliver every approved message once; report refusals and earlier uncertain sends."""
-        report = SendReport()
-        with self._locked():
-            report.uncertain = self.items("sending")
-            pending = self.items("approved")
-            if not pending:
-                return report
+        def approved(item: OutboxItem) -> None:
+            _audit(audit, item.message(), actor, "email.approved", _recipient(item), _message_id(item))
+
+        return self._approve(idents, "draft", approved)
+
+    def send(self, smtp: SmtpSettings, actor: str, audit: Audit,
+             now: dt.datetime | None = None) -> SendReport[OutboxItem]:
+        """Deliver every approved message once; report refusals and earlier uncertain sends.
+        With `now`, a message scheduled later (`X-Ledgerloop-Send-After`) waits in approved/."""
+
+        @contextmanager
+        def delivery() -> Iterator[Callable[[OutboxItem, EmailMessage], object]]:
             with smtp.connect() as client:
-                for item in pending:
-                    message = item.message()
-                    sending = self._move(item, "sending")  # durable before the server sees it
-                    try:
-                        client.send_message(message)
-                    except _REFUSALS as exc:
-                        back = self._move(sending, "approved")
-                        audit(actor, "email.refused", _recipient(back), f"{message['Message-ID']}: {exc}")
-                        report.refused.append((item, str(exc)))
-                        continue
-                    sent = self._move(sending, "sent")
-                    audit(actor, "email.sent", _recipient(sent), str(message["Message-ID"]))
-                    report.sent.append(sent)
-        return report
+                yield lambda item, message: client.send_message(message)
 
-    def _move(self, item: OutboxItem, state: str) -> OutboxItem:
-        target = self._path(state, item.day, item.name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            raise OutboxError(f"{target} already exists; not overwriting it with {item.path}")
-        os.rename(item.path, target)
-        _fsync_dir(target.parent)
-        _fsync_dir(item.path.parent)
-        return OutboxItem(state, item.day, item.name, target)
+        def refused(item: OutboxItem, message: EmailMessage, exc: Exception) -> None:
+            detail = f"{message['Message-ID']}: {exc}"
+            _audit(audit, message, actor, "email.refused", _recipient(item), detail)
+
+        def sent(item: OutboxItem, message: EmailMessage, _reference: object) -> None:
+            _audit(audit, message, actor, "email.sent", _recipient(item), str(message["Message-ID"]))
+
+        return self._send(now, _send_after, delivery, _REFUSALS, refused, sent)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+ACCOUNT_HEADER = "X-Ledgerloop-Account"
+SEND_AFTER_HEADER = "X-Ledgerloop-Send-After"
+
+
+def _audit(audit: Audit, message: EmailMessage, actor: str, action: str, subject: str, detail: str) -> None:
+    """Audit a step; messages about one customer account (dunning) also name the account."""
+    account = message[ACCOUNT_HEADER]
+    if account:
+        audit(actor, action, subject, detail, account_id=str(account))  # type: ignore[call-arg]
+    else:
+        audit(actor, action, subject, detail)
+
+
+def _send_after(item: OutboxItem) -> dt.datetime | None:
+    value = item.message()[SEND_AFTER_HEADER]
+    return dt.datetime.fromisoformat(str(value)) if value else None
 
 
 def _recipient(item: OutboxItem) -> str:

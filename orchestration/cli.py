@@ -124,11 +124,16 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
 
 def _register_commands() -> None:
     """Commands that live beside the part they drive."""
+    from orchestration.cli_audit import audit_command
     from orchestration.cli_drafts import drafts
+    from orchestration.cli_dunning import dunning
     from orchestration.cli_payments import payments
     from orchestration.cli_portal import link_command, portal_command
+    from orchestration.cli_risk import risk
+    from orchestration.cli_statement import statement_command
 
-    for command in (portal_command, link_command, drafts, payments):
+    for command in (portal_command, link_command, drafts, payments, risk, statement_command, dunning,
+                    audit_command):
         main.add_command(command)
 
 

@@ -1,7 +1,12 @@
-"""`ledgerloop drafts list|approve|send`: a person approves outreach before anything is sent."""
+"""`ledgerloop drafts list|approve|send`: a person approves outreach before anything is sent.
+
+Director emails are named `<date>/<name>`; dunning messages carry their channel:
+`dunning:<date>/<name>` (customer emails and escalations), `sms:...`, `letter:...`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import smtplib
@@ -9,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from notifications.outbox import Outbox, OutboxError, SmtpSettings
+from notifications.outbox import Outbox, OutboxError, SendReport, SmtpSettings
 
 
 def _home(home: str | None) -> Path:
@@ -26,9 +31,18 @@ actor_option = click.option("--as", "actor", default=getpass.getuser, show_defau
                             help="Who approves or sends, for the audit log.")
 
 
+def _record_events(home: str | None, events: list) -> None:
+    """Approvals and sends of dunning messages into raw.outreach_events (the account timeline)."""
+    from orchestration.dunning.drafting import save_events
+
+    where = save_events(_home(home), events, _home(home) / "warehouse.duckdb")
+    if where not in ("none", "warehouse"):
+        click.echo(f"the warehouse is busy: {len(events)} outreach event(s) kept in {where} for the next run")
+
+
 @click.group()
 def drafts() -> None:
-    """Director outreach emails: list the drafts, approve them, send what was approved."""
+    """Outreach (director emails, dunning email/SMS/letters): list, approve, send what was approved."""
 
 
 @drafts.command("list")
@@ -45,6 +59,11 @@ def list_command(state: str, home: str | None) -> None:
             message = item.message()
             click.echo(f"{name:<9} {item.ident}  to {message['To']}  \"{message['Subject']}\"")
             shown += 1
+    from orchestration.dunning.delivery import listing
+
+    for name, ident, recipient, subject in listing(_home(home), states):
+        click.echo(f"{name:<9} {ident}  to {recipient}  \"{subject}\"")
+        shown += 1
     if not shown:
         click.echo(f"no messages in {outbox.root}")
 
@@ -57,40 +76,60 @@ def list_command(state: str, home: str | None) -> None:
 @home_option
 def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: str,
             home: str | None) -> None:
-    """Approve drafts by name (`<date>/<name>`, as `drafts list` shows them) or --all."""
+    """Approve drafts by name (`<date>/<name>`, `dunning:<date>/<name>`, `sms:...`, `letter:...`,
+    as `drafts list` shows them) or --all (every channel)."""
+    from orchestration.dunning import delivery
     from orchestration.outreach.portal_store import open_store
 
     outbox = _outbox(home)
     if approve_all == bool(names):
         raise click.UsageError("name the drafts to approve, or pass --all (not both)")
-    idents = [item.ident for item in outbox.items("drafts", day)] if approve_all else list(names)
-    if not idents:
+    if approve_all:
+        idents = [item.ident for item in outbox.items("drafts", day)]
+        channel_names = delivery.pending_names(_home(home), day)
+    else:
+        idents = [n for n in names if delivery.split_ident(n)[0] is None]
+        channel_names = [n for n in names if delivery.split_ident(n)[0] is not None]
+    if not idents and not channel_names:
         click.echo("no drafts to approve")
         return
     with open_store(_home(home)) as store:
         try:
-            approved = outbox.approve(idents, actor, store.audit)
+            approved = outbox.approve(idents, actor, store.audit) if idents else []
+            dunning_approved, events = (
+                delivery.approve(_home(home), channel_names, actor, store.audit, dt.datetime.now(dt.UTC))
+                if channel_names else ([], [])
+            )
         except OutboxError as exc:
             raise click.ClickException(str(exc)) from None
     for item in approved:
         click.echo(f"approved  {item.ident}")
+    for name in dunning_approved:
+        click.echo(f"approved  {name}")
+    _record_events(home, events)
 
 
 @drafts.command()
 @actor_option
 @home_option
 def send(actor: str, home: str | None) -> None:
-    """Send every approved message through SMTP (LEDGERLOOP_SMTP_*); never sends one twice."""
+    """Send every approved message: email through SMTP (LEDGERLOOP_SMTP_*), SMS and letters
+    through their gateways; a dunning message waits for its sending window; never sends one twice."""
+    from orchestration.dunning import delivery
     from orchestration.outreach.portal_store import open_store
 
     outbox = _outbox(home)
+    now = dt.datetime.now(dt.UTC)
+    email_waiting = bool(outbox.items("approved")) or delivery.has_approved_email(_home(home))
+    others_waiting = bool(delivery.pending_channel_approved(_home(home)))
     try:
-        smtp = SmtpSettings.from_env()
+        smtp = SmtpSettings.from_env() if email_waiting or not others_waiting else None
     except OutboxError as exc:
         raise click.ClickException(str(exc)) from None
     with open_store(_home(home)) as store:
         try:
-            report = outbox.send(smtp, actor, store.audit)
+            report = outbox.send(smtp, actor, store.audit) if smtp else SendReport()
+            dunning_report = delivery.send(_home(home), smtp, actor, store.audit, now)
         except (OSError, smtplib.SMTPException) as exc:
             raise click.ClickException(
                 f"SMTP delivery to {smtp.host}:{smtp.port} stopped: {exc}. Messages not tried are "
@@ -105,7 +144,18 @@ def send(actor: str, home: str | None) -> None:
             f"uncertain {item.ident}: an earlier send was interrupted; not sent again. Look for "
             f"{item.message()['Message-ID']} in the mail server's log."
         )
-    click.echo(f"{len(report.sent)} sent, {len(report.refused)} refused, "
-               f"{len(report.uncertain)} uncertain")
-    if report.refused:
+    for name in dunning_report.sent:
+        click.echo(f"sent      {name}")
+    for name, reason in dunning_report.refused:
+        click.echo(f"refused   {name}: {reason} (still approved; fix and send again)")
+    for name in dunning_report.uncertain:
+        click.echo(f"uncertain {name}: an earlier send was interrupted; not sent again. Check the gateway "
+                   "or mail server log before moving it back.")
+    if dunning_report.held:
+        click.echo(f"{len(dunning_report.held)} approved message(s) wait for their sending window")
+    _record_events(home, dunning_report.events)
+    click.echo(f"{len(report.sent) + len(dunning_report.sent)} sent, "
+               f"{len(report.refused) + len(dunning_report.refused)} refused, "
+               f"{len(report.uncertain) + len(dunning_report.uncertain)} uncertain")
+    if report.refused or dunning_report.refused:
         raise SystemExit(1)

@@ -33,11 +33,21 @@ def _record(home: str | None, payment_id: str, action, invoices, decided_by: str
         raise click.ClickException(str(exc)) from None
     path = decisions_path(_home(home))
     append_decision(path, decision)
+    _audit(home, decision)
     what = ", ".join(str(c) for c in decision.invoices) or "nothing (back to the exception queue)"
     click.echo(
         f"decision {decision.decision_id} by {decision.decided_by}: payment {decision.payment_id} "
         f"-> {what}\nrecorded in {path}; it takes effect on the next run"
     )
+
+
+def _audit(home: str | None, decision) -> None:
+    """A manual match (or its undoing) in the append-only audit log: who placed which payment where."""
+    from orchestration.outreach.portal_store import open_store
+
+    with open_store(_home(home)) as store:
+        store.audit(decision.decided_by, f"payment.{decision.action}", decision.payment_id,
+                    {"decision_id": decision.decision_id, "invoices": [str(c) for c in decision.invoices]})
 
 
 @click.group("payments")

@@ -1,4 +1,5 @@
-"""`ledgerloop portal` and `ledgerloop link`: serve the director portal, mint and revoke links.
+"""`ledgerloop portal` and `ledgerloop link`: serve the portal, mint and revoke links (directors,
+and collectors and managers on the policy's team roster).
 
 Portal modules are imported inside the commands so `ledgerloop --help` stays fast.
 """
@@ -55,35 +56,88 @@ def portal_command(host: str, port: int, home: str | None) -> None:
     )
 
 
+def team_roster(policy) -> list:
+    """The policy's collectors and managers as the portal store keeps them (contract C1)."""
+    from portal.store import StaffMember
+
+    return [
+        StaffMember(email=m.email, role=role, name=m.name, office=m.office)
+        for role, members in (("collector", policy.team.collectors), ("manager", policy.team.managers))
+        for m in members
+    ]
+
+
+def role_of(policy, email: str) -> str:
+    """`collector` or `manager` for a roster email (collector first), else `director`."""
+    from portal.links import normalize_email
+
+    wanted = normalize_email(email)
+    for role, members in (("collector", policy.team.collectors), ("manager", policy.team.managers)):
+        if any(normalize_email(m.email) == wanted for m in members):
+            return role
+    return "director"
+
+
+def _policy():
+    from orchestration.config import PolicyError
+    from orchestration.settings import Settings
+
+    try:
+        return Settings().policy()
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("link")
 @click.argument("email")
 @click.option(
     "--base-url", default=None, help="Public address of the portal (default LEDGERLOOP_PORTAL_URL)."
 )
-@click.option("--revoke", is_flag=True, help="Revoke every link of this director instead of minting one.")
+@click.option("--revoke", is_flag=True, help="Revoke every link of this person instead of minting one.")
+@click.option(
+    "--role",
+    type=click.Choice(["auto", "director", "collector", "manager"]),
+    default="auto",
+    show_default=True,
+    help="Which door the link opens; auto: collector or manager when EMAIL is on the policy's team roster.",
+)
 @click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
-def link_command(email: str, base_url: str | None, revoke: bool, home: str | None) -> None:
-    """Print a signed portal link for the director EMAIL, or revoke all of theirs."""
-    from portal.links import LinkSigner, link_url, normalize_email
+def link_command(email: str, base_url: str | None, revoke: bool, role: str, home: str | None) -> None:
+    """Print a signed portal link for EMAIL (a director, or a collector or manager on the team
+    roster), or revoke all of theirs."""
+    from portal.links import LinkSigner, StaffLinkSigner, link_url, normalize_email, staff_link_url
     from portal.store import PortalStore
 
     if "@" not in email:
         raise click.BadParameter(f"{email!r} is not an email address", param_hint="EMAIL")
     settings = _portal_settings(home)
-    director = normalize_email(email)
+    person = normalize_email(email)
     store = PortalStore.from_url(settings.db_url)
     actor = f"cli:{getpass.getuser()}"
     try:
         if revoke:
-            version = store.revoke(director)
-            store.audit(actor, "links_revoked", director, {"version": version})
-            click.echo(f"Revoked every link of {director}; new links use version {version}.")
+            version = store.revoke(person)
+            store.audit(actor, "links_revoked", person, {"version": version})
+            click.echo(f"Revoked every link of {person}; new links use version {version}.")
             return
-        version = store.link_version(director)
-        token = LinkSigner(settings.secret_key, settings.link_max_age_seconds).mint(director, version)
-        store.audit(actor, "link_minted", director, {"version": version})
-        if not store.jobs_for(director):
-            click.echo(f"note: no jobs are published for {director} yet; the page will be empty.", err=True)
-        click.echo(link_url(base_url or settings.base_url, token))
+        version = store.link_version(person)
+        if role == "auto":
+            role = role_of(_policy(), person)
+        if role == "director":
+            token = LinkSigner(settings.secret_key, settings.link_max_age_seconds).mint(person, version)
+            store.audit(actor, "link_minted", person, {"version": version})
+            if not store.jobs_for(person):
+                click.echo(f"note: no jobs are published for {person} yet; the page will be empty.", err=True)
+            click.echo(link_url(base_url or settings.base_url, token))
+            return
+        roster = team_roster(_policy())
+        if not any(m.email.lower() == person and m.role == role for m in roster):
+            raise click.ClickException(f"{person} is not a {role} on the team roster (ledgerloop.yaml team:)")
+        store.publish_team(roster)  # so the link works before the next run publishes the roster
+        signer = StaffLinkSigner(settings.secret_key, settings.link_max_age_seconds, role)
+        store.audit(actor, "link_minted", person, {"version": version, "role": role})
+        if role == "collector" and not store.items_for(person):
+            click.echo(f"note: no worklist is published for {person} yet; the page will be empty.", err=True)
+        click.echo(staff_link_url(base_url or settings.base_url, role, signer.mint(person, version)))
     finally:
         store.close()

@@ -24,6 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from orchestration.config_dunning import Dunning
+from orchestration.config_risk import Risk
+from orchestration.config_statements import Statements
+
 
 class PolicyError(ValueError):
     """`ledgerloop.yaml` is missing, unreadable or invalid; the message names the key."""
@@ -304,10 +308,15 @@ class PaymentsSource(_Model):
         return layouts
 
 
+from orchestration.config_history import HistorySource  # noqa: E402  (needs Locale, above)
+
+
 class Sources(_Model):
     salesforce: SalesforceSource
     tracker: TrackerSource
     payments: PaymentsSource = PaymentsSource()
+    history: HistorySource | None = None
+    """An invoice-history export from another system (`landing/history/`); none by default."""
 
 
 class NeedsAnswer(_Model):
@@ -387,10 +396,18 @@ class Kpis(_Model):
 
 
 WORKLIST_REASONS = (
-    "broken_promise", "promise_due", "director_dispute", "unmatched_payment", "untouched", "past_due",
-    "not_yet_due",
+    "promise_to_pay_broken", "broken_promise", "dispute_overdue", "promise_to_pay_due", "promise_due",
+    "dispute_deadline_near", "plan_behind", "open_dispute", "director_dispute", "unmatched_payment",
+    "untouched", "past_due", "not_yet_due",
 )
 """Why an item is on a collector's list; each names a condition computed in dbt."""
+
+RECORD_REASONS = (
+    "promise_to_pay_broken", "dispute_overdue", "promise_to_pay_due", "dispute_deadline_near",
+    "plan_behind", "open_dispute",
+)
+"""Reasons from the collectors' own records (promises to pay, disputes, payment plans): a policy
+file written before they existed may leave them out and gets their default actions."""
 
 
 class WorklistWeights(_Model):
@@ -419,6 +436,17 @@ class WorklistWeights(_Model):
     per_day_unmatched: Decimal = Field(default=Decimal("1"), ge=0)
     """Per day the payment has waited in the exception queue."""
     days_unmatched_cap: int = Field(default=30, ge=0)
+    promise_to_pay_broken: Decimal = Field(default=Decimal("250"), ge=0)
+    """A collector's recorded promise to pay passed its date short of the amount: large enough to
+    put the account at the top of the collector's list."""
+    promise_to_pay_due: Decimal = Field(default=Decimal("25"), ge=0)
+    """A recorded promise to pay falls due within `promise_due_within_days`."""
+    dispute_overdue: Decimal = Field(default=Decimal("45"), ge=0)
+    """An open dispute is past its resolution deadline."""
+    dispute_deadline_near: Decimal = Field(default=Decimal("25"), ge=0)
+    """An open dispute's resolution deadline falls within `dispute_deadline_within_days`."""
+    plan_behind: Decimal = Field(default=Decimal("40"), ge=0)
+    """The account's payment plan has less paid than the installments due so far."""
 
 
 class NextAction(_Model):
@@ -434,6 +462,8 @@ class Worklist(_Model):
 
     weights: WorklistWeights = WorklistWeights()
     promise_due_within_days: int = Field(default=3, ge=0, le=60)
+    dispute_deadline_within_days: int = Field(default=3, ge=0, le=60)
+    """An open dispute whose resolution deadline is this close is `dispute_deadline_near`."""
     coverage_gap_days: int = Field(default=14, ge=1)
     """A past-due account nobody touched for this many days is a coverage gap (and `untouched`)."""
     reassign_load_ratio: Decimal = Field(default=Decimal("1.5"), gt=1)
@@ -441,9 +471,21 @@ class Worklist(_Model):
     page_items: int = Field(default=50, ge=1, le=1000)
     """The phone page shows a collector's first this many items; CSV and XLSX hold the whole list."""
     next_actions: list[NextAction] = [
+        NextAction(reason="promise_to_pay_broken",
+                   action="Call the client: the payment they promised you did not come", due_in_days=0),
         NextAction(reason="broken_promise", action="Call the client: the promised payment did not come",
                    due_in_days=0),
+        NextAction(reason="dispute_overdue",
+                   action="Resolve the dispute: its deadline has passed", due_in_days=0),
+        NextAction(reason="promise_to_pay_due",
+                   action="Check the payment the client promised you arrived", due_in_days=1),
         NextAction(reason="promise_due", action="Check the promised payment arrived", due_in_days=1),
+        NextAction(reason="dispute_deadline_near",
+                   action="Settle the dispute before its deadline", due_in_days=1),
+        NextAction(reason="plan_behind",
+                   action="Call the client: the payment plan is behind", due_in_days=1),
+        NextAction(reason="open_dispute",
+                   action="Work the dispute: no reminders go out while it is open", due_in_days=3),
         NextAction(reason="director_dispute", action="Ask the director what is disputed and settle it",
                    due_in_days=2),
         NextAction(reason="unmatched_payment",
@@ -459,6 +501,7 @@ class Worklist(_Model):
     @field_validator("next_actions")
     @classmethod
     def _every_reason_once(cls, actions: list[NextAction]) -> list[NextAction]:
+        actions = _with_record_reasons(actions)
         reasons = [a.reason for a in actions]
         missing = [r for r in WORKLIST_REASONS if r not in reasons]
         duplicated = sorted({r for r in reasons if reasons.count(r) > 1})
@@ -467,6 +510,20 @@ class Worklist(_Model):
                 f"every reason needs exactly one action; missing {missing}, duplicated {duplicated}"
             )
         return actions
+
+
+def _with_record_reasons(actions: list[NextAction]) -> list[NextAction]:
+    """`actions` with the default action of each record reason it leaves out, placed before the
+    first listed reason that the defaults rank after it."""
+    defaults = {a.reason: a for a in Worklist.model_fields["next_actions"].default}
+    order = {reason: i for i, reason in enumerate(WORKLIST_REASONS)}
+    result = list(actions)
+    for reason in RECORD_REASONS:
+        if any(a.reason == reason for a in result):
+            continue
+        at = next((i for i, a in enumerate(result) if order[a.reason] > order[reason]), len(result))
+        result.insert(at, defaults[reason])
+    return result
 
 
 class TeamMember(_Model):
@@ -526,6 +583,9 @@ class Policy(_Model):
     worklist: Worklist = Worklist()
     team: Team = Team()
     schedules: Schedules = Schedules()
+    dunning: Dunning = Dunning()
+    risk: Risk = Risk()
+    statements: Statements = Statements()
 
     @field_validator("timezone")
     @classmethod
@@ -587,6 +647,14 @@ class Policy(_Model):
                 raise ValueError(f"{role}: unknown office(s) {unknown}; known: {codes}")
         return team
 
+    @field_validator("dunning")
+    @classmethod
+    def _dunning_offices_known(cls, dunning: Dunning, info: ValidationInfo) -> Dunning:
+        offices = info.data.get("offices")
+        if offices is not None:  # `offices` itself is invalid and reported
+            dunning.check_offices([o.code for o in offices])
+        return dunning
+
     @cached_property
     def office_spellings(self) -> list[tuple[str, str]]:
         """(casefolded spelling, office code) pairs, for resolving what sources write."""
@@ -602,6 +670,9 @@ class Policy(_Model):
             "matching": self.matching.model_dump(mode="json"),
             "kpis": self.kpis.model_dump(mode="json"),
             "worklist": self.worklist.model_dump(mode="json"),
+            "risk": self.risk.model_dump(mode="json"),
+            "timezone": self.timezone,
+            "team": self.team.model_dump(mode="json"),
         }
 
 

@@ -11,8 +11,12 @@ from orchestration.dagster_home import prepare_dagster_home
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
-INBOUND_FILE_ASSETS = ("salesforce/invoices", "tracker/invoices", "payments/transactions")
+INBOUND_FILE_ASSETS = ("salesforce/invoices", "tracker/invoices", "payments/transactions", "history/invoices")
 DIRECTOR_UPDATES = "portal/director_updates"
+COLLECTOR_ENTRIES = "portal/collector_entries"
+PEOPLE_OUTPUTS = (
+    "outbox/alert_drafts", "outbox/dunning_drafts", "exports/manager_summary", "exports/statements",
+)
 
 
 @dataclass
@@ -28,6 +32,7 @@ class RunOutcome:
     seconds: float
     run_id: str
     ingest: dict[str, dict] = field(default_factory=dict)
+    outputs: dict[str, dict] = field(default_factory=dict)
     checks: list[CheckLine] = field(default_factory=list)
     buckets: list[tuple] = field(default_factory=list)
     totals: tuple = ()
@@ -44,7 +49,8 @@ class RunOutcome:
         """The summary for machines (`ledgerloop run --json`, the benchmark)."""
         return {
             "success": self.success, "seconds": round(self.seconds, 2), "run_id": self.run_id,
-            "failure": self.failure, "ingest": self.ingest, "step_seconds": self.step_seconds,
+            "failure": self.failure, "ingest": self.ingest, "outputs": self.outputs,
+            "step_seconds": self.step_seconds,
             "checks": [vars(c) for c in self.checks],
             "ledger": {"invoices": self.totals[0] if self.totals else 0,
                        "open": self.totals[1] if self.totals else 0},
@@ -75,6 +81,9 @@ class RunOutcome:
         if DIRECTOR_UPDATES in self.ingest:
             lines.append(f"  {DIRECTOR_UPDATES:<23} {self.ingest[DIRECTOR_UPDATES]['updates_loaded']:,} "
                          "new director update(s) from the portal")
+        if COLLECTOR_ENTRIES in self.ingest:
+            loaded = self.ingest[COLLECTOR_ENTRIES].get("entries_loaded", 0)
+            lines.append(f"  {COLLECTOR_ENTRIES:<23} {loaded:,} new collector entr(ies) from the workbench")
         if self.totals:
             invoices, open_invoices, currencies = self.totals
             lines.append(f"ledger: {invoices:,} invoices, {open_invoices:,} open ({currencies})")
@@ -96,9 +105,30 @@ class RunOutcome:
                 f"  archive     {self.settings.archive_dir}",
                 f"  drafts      {home / 'outbox' / 'drafts'} (ledgerloop drafts list)",
                 f"  worklists   {self.settings.exports_dir / 'worklists'}",
+                *self._people_outputs(),
                 f"  runs        Dagster instance {home / 'dagster'} (ledgerloop serve shows them)",
             ]
         return "\n".join(lines)
+
+
+    def _people_outputs(self) -> list[str]:
+        """What the run drafted and wrote for people, from its assets' metadata."""
+        lines = []
+        if alerts := self.outputs.get("outbox/alert_drafts"):
+            lines.append(f"  alerts      {alerts.get('alerts_raised_today', 0):,} raised today, "
+                         f"{alerts.get('drafts_written', 0):,} email draft(s) to their owners")
+        if dunning := self.outputs.get("outbox/dunning_drafts"):
+            lines.append(
+                f"  dunning     {dunning.get('notices', 0):,} notice(s), "
+                f"{dunning.get('call_tasks', 0):,} call task(s), "
+                f"{dunning.get('escalations', 0):,} escalation(s) in {dunning.get('outbox')}"
+            )
+        if summary := self.outputs.get("exports/manager_summary"):
+            lines.append(f"  manager     {summary.get('path')}")
+        if statements := self.outputs.get("exports/statements"):
+            folder = statements.get("folder")
+            lines.append(f"  statements  {statements.get('accounts', 0):,} account(s) in {folder}")
+        return lines
 
 
 def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
@@ -133,8 +163,10 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key.to_user_string()
-            if key in INBOUND_FILE_ASSETS or key == DIRECTOR_UPDATES:
+            if key in (*INBOUND_FILE_ASSETS, DIRECTOR_UPDATES, COLLECTOR_ENTRIES):
                 outcome.ingest[key] = {k: v.value for k, v in materialization.metadata.items()}
+            elif key in PEOPLE_OUTPUTS:
+                outcome.outputs[key] = {k: v.value for k, v in materialization.metadata.items()}
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             outcome.checks.append(CheckLine(

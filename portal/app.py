@@ -20,7 +20,14 @@ from markupsafe import Markup
 from portal.context import PortalContext
 from portal.controllers.health import healthz
 from portal.controllers.jobs import JobsController
-from portal.controllers.links import INVALID_PAGE, LinkController
+from portal.controllers.links import (
+    INVALID_PAGE,
+    CollectorLinkController,
+    LinkController,
+    ManagerLinkController,
+)
+from portal.controllers.team import TeamController
+from portal.controllers.workbench import WorkbenchController
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
@@ -47,6 +54,7 @@ def _jinja_environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined, auto_reload=False
     )
     environment.filters["money"] = money
+    environment.filters["field"] = getattr
     facts_template = environment.get_template("jobs/_facts.html.jinja2")
 
     @lru_cache(maxsize=8192)
@@ -88,6 +96,10 @@ def create_app(settings: PortalSettings) -> Litestar:
             healthz,
             LinkController,
             JobsController,
+            CollectorLinkController,
+            ManagerLinkController,
+            WorkbenchController,
+            TeamController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         csrf_config=CSRFConfig(

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 
-from portal.links import LinkSigner
+from portal.links import STAFF_LINK_SALTS, LinkSigner, StaffLinkSigner
 from portal.ratelimit import FailureLimiter, client_bucket
-from portal.session import SessionCodec
+from portal.session import SessionCodec, StaffSessionCodec
 from portal.settings import PortalSettings
 from portal.store import PortalStore
 
@@ -23,6 +23,8 @@ class PortalContext:
     links: LinkSigner
     sessions: SessionCodec
     limiter: FailureLimiter
+    staff_links: dict[str, StaffLinkSigner]
+    staff_sessions: StaffSessionCodec
 
     @classmethod
     def from_settings(cls, settings: PortalSettings) -> PortalContext:
@@ -33,6 +35,11 @@ class PortalContext:
             links=LinkSigner(settings.secret_key, settings.link_max_age_seconds),
             sessions=SessionCodec(settings.secret_key),
             limiter=FailureLimiter(),
+            staff_links={
+                role: StaffLinkSigner(settings.secret_key, settings.link_max_age_seconds, role)
+                for role in STAFF_LINK_SALTS
+            },
+            staff_sessions=StaffSessionCodec(settings.secret_key),
         )
 
 

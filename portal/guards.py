@@ -1,4 +1,4 @@
-"""Who may see a director page: only a holder of a valid, unrevoked session cookie."""
+"""Who may see a page: only a holder of a valid, unrevoked session cookie of the page's role."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from portal.context import client_id, portal_context
-from portal.session import SESSION_COOKIE, cookie_name
+from portal.session import SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
 
 log = logging.getLogger("portal.links")
 
@@ -33,3 +33,33 @@ async def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> 
         failures = context.limiter.record_failure(client)
         log.warning("forged session cookie from %s (%d failures in window)", client, failures)
     raise NotAuthorizedException("a valid director session is required")
+
+
+def _admit_staff(connection: ASGIConnection, role: str) -> None:
+    """Admit a workbench session of `role` whose person is on the published roster in that role
+    and holds their current link version; `connection.state.staff` is then the only identity
+    handlers use."""
+    context = portal_context(connection.app)
+    cookie = connection.cookies.get(cookie_name(STAFF_SESSION_COOKIE, context.settings.secure_cookies))
+    claims = context.staff_sessions.decode(cookie)
+    current = claims is not None and context.store.link_version(claims.email) == claims.version
+    if claims is not None and current and claims.role == role:
+        member = context.store.member(claims.email, role)
+        if member is not None:
+            connection.state.staff = member
+            return
+    if cookie and context.staff_sessions.is_forged(cookie):
+        client = client_id(connection)
+        failures = context.limiter.record_failure(client)
+        log.warning("forged workbench session cookie from %s (%d failures in window)", client, failures)
+    raise NotAuthorizedException(f"a valid {role} session is required")
+
+
+async def requires_collector(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Admit a collector's workbench session (never a director's or a manager's)."""
+    _admit_staff(connection, "collector")
+
+
+async def requires_manager(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Admit a manager's workbench session (never a director's or a collector's)."""
+    _admit_staff(connection, "manager")

@@ -7,17 +7,20 @@ request, so revoking a director's links also ends their sessions.
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any, Generic
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-from portal.links import LinkClaims
+from portal.links import STAFF_LINK_SALTS, LinkClaims, StaffClaims
+from portal.signing import Claims, LinkExpired, LinkInvalid, read_token, timed_serializer
 
 SESSION_COOKIE = "ll_session"
 CSRF_COOKIE = "csrftoken"
 HOST_ONLY_PREFIX = "__Host-"
 SESSION_SALT = "ledgerloop.portal.session.v1"
 SESSION_MAX_AGE_SECONDS = 8 * 3600
+# The workbench (collectors and managers) has its own cookie and salt: a director's session
+# cookie does not decode as a staff one, nor the other way round.
+STAFF_SESSION_COOKIE = "ll_staff"
+STAFF_SESSION_SALT = "ledgerloop.portal.staff-session.v1"
 
 
 def cookie_name(name: str, secure: bool) -> str:
@@ -26,41 +29,55 @@ def cookie_name(name: str, secure: bool) -> str:
     return HOST_ONLY_PREFIX + name if secure else name
 
 
-class SessionCodec:
-    """Signs and reads session cookies with a salt distinct from the link tokens'."""
+class _SessionCodec(Generic[Claims]):
+    """Signs and reads one kind of session cookie, with a salt distinct from the link tokens'."""
+
+    salt: str
 
     def __init__(self, secret_key: str, max_age_seconds: int = SESSION_MAX_AGE_SECONDS) -> None:
-        self._serializer = URLSafeTimedSerializer(
-            secret_key, salt=SESSION_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-        )
+        self._serializer = timed_serializer(secret_key, self.salt)
         self.max_age_seconds = max_age_seconds
 
-    def encode(self, claims: LinkClaims) -> str:
-        """The cookie value for a verified link."""
-        return self._serializer.dumps({"d": claims.director_email, "v": claims.version})
+    def _claims(self, payload: dict[str, Any]) -> Claims | None:
+        raise NotImplementedError
 
-    def decode(self, value: str | None) -> LinkClaims | None:
+    def encode(self, claims: LinkClaims | StaffClaims) -> str:
+        """The cookie value for a verified link."""
+        return self._serializer.dumps(claims.payload())
+
+    def decode(self, value: str | None) -> Claims | None:
         """The claims in a cookie, or None when it is missing, forged or too old."""
         if not value:
             return None
         try:
-            payload = self._serializer.loads(value, max_age=self.max_age_seconds)
-        except (BadSignature, ValueError, TypeError, UnicodeError):
+            return read_token(self._serializer, value, self.max_age_seconds, self._claims)
+        except LinkInvalid:
             return None
-        if (
-            not isinstance(payload, dict)
-            or not isinstance(payload.get("d"), str)
-            or not isinstance(payload.get("v"), int)
-        ):
-            return None
-        return LinkClaims(director_email=payload["d"], version=payload["v"])
 
     def is_forged(self, value: str) -> bool:
         """True for a cookie we never signed (as opposed to one of ours that merely grew old)."""
         try:
-            self._serializer.loads(value, max_age=self.max_age_seconds)
-        except SignatureExpired:
+            read_token(self._serializer, value, self.max_age_seconds, self._claims)
+        except LinkExpired:
             return False
-        except (BadSignature, ValueError, TypeError, UnicodeError):
+        except LinkInvalid:
             return True
-        return self.decode(value) is None
+        return False
+
+
+class SessionCodec(_SessionCodec[LinkClaims]):
+    """Signs and reads director session cookies: director and link version."""
+
+    salt = SESSION_SALT
+
+    def _claims(self, payload: dict[str, Any]) -> LinkClaims | None:
+        return LinkClaims.from_payload(payload)
+
+
+class StaffSessionCodec(_SessionCodec[StaffClaims]):
+    """Signs and reads the workbench session cookie: role, email and link version."""
+
+    salt = STAFF_SESSION_SALT
+
+    def _claims(self, payload: dict[str, Any]) -> StaffClaims | None:
+        return StaffClaims.from_payload(payload, STAFF_LINK_SALTS)

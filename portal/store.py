@@ -1,8 +1,13 @@
-"""The portal store: the director read model, the update inbox, link versions and the audit log.
+"""The portal store: the read models, the inboxes, link versions and the audit log.
 
 The portal never opens the warehouse (DuckDB allows one writing process and the portal must keep
 serving during runs), so it has its own database: SQLite in WAL mode by default, PostgreSQL by
-URL. The pipeline publishes `director_jobs` here and ingests `director_updates` from here.
+URL. The pipeline publishes `director_jobs` and the collector workbench's read models
+(`team_members`, `collector_items`, `account_events`, `team_workload`) here, and ingests
+`director_updates` and `collector_entries` from here.
+
+Schema versions: 1 (director portal), 2 (collector workbench: the tables above, and
+`audit_log.account_id`). `create_schema` migrates a version-1 store in place.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -36,7 +42,9 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     make_url,
+    or_,
     select,
     update,
 )
@@ -44,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 FIRST_LINK_VERSION = 1
 # Row ids: BIGINT (BIGSERIAL) on PostgreSQL so any id the portal accepts in a URL can be compared;
@@ -57,7 +65,7 @@ class SchemaTooNew(RuntimeError):
 
 
 class SubmissionConflict(ValueError):
-    """A submission id was reused for a different director or invoice."""
+    """A submission id was reused for a different director, collector, account or invoice."""
 
 
 class Money(TypeDecorator):
@@ -146,6 +154,8 @@ director_updates = Table(
     sqlite_autoincrement=True,  # ids never reused, so the pipeline's watermark is safe
 )
 
+# Link versions per person, whatever their role (director, collector, manager): bumping one
+# revokes every link and session of that person.
 director_links = Table(
     "director_links",
     metadata,
@@ -163,7 +173,109 @@ audit_log = Table(
     Column("action", String(100), nullable=False),
     Column("subject", String(400), nullable=False),
     Column("detail", Text, nullable=False),
+    Column("account_id", String(200)),  # schema 2 (contract C5)
+    Index("ix_audit_log_account_id", "account_id"),
+    Index("ix_audit_log_actor", "actor"),
     sqlite_autoincrement=True,
+)
+
+# The collector workbench (schema 2) ------------------------------------------------------------
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("role", String(20), primary_key=True),  # collector | manager
+    Column("name", String(200), nullable=False),
+    Column("office", String(100)),  # a manager without one oversees every office
+)
+
+collector_items = Table(
+    "collector_items",
+    metadata,
+    Column("collector", String(200), primary_key=True),
+    Column("item_key", String(300), primary_key=True),
+    Column("collector_email", String(320)),  # null for a collector not on the roster
+    Column("collector_office", String(100)),
+    Column("rank", Integer, nullable=False),
+    Column("invoice_key", String(200)),
+    Column("payment_id", String(300)),
+    Column("account_id", String(300)),
+    Column("account_name", String(300)),
+    Column("invoice_number", String(100)),
+    Column("currency", String(3)),
+    Column("balance", Money),
+    Column("days_past_due", Integer),
+    Column("aging_bucket", String(40)),
+    Column("reason", String(100)),
+    Column("next_action", Text),
+    Column("due_by", Date),
+    Column("priority_score", Money),
+    Column("drivers", Text, nullable=False),  # JSON list of {driver, value, points}
+    Index("ix_collector_items_email", "collector_email"),
+    Index("ix_collector_items_account", "account_id"),
+)
+
+account_events = Table(
+    "account_events",
+    metadata,
+    Column("account_id", String(300), primary_key=True),
+    Column("sequence_number", BigInteger, primary_key=True),
+    Column("account_name", String(300)),
+    Column("occurred_at", UTCDateTime),
+    Column("kind", String(60), nullable=False),
+    Column("invoice_key", String(200)),
+    Column("payment_id", String(300)),
+    Column("amount", Money),
+    Column("currency", String(3)),
+    Column("actor", String(320)),
+    Column("detail", Text),
+)
+
+team_workload = Table(
+    "team_workload",
+    metadata,
+    Column("collector", String(200), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("collector_email", String(320)),
+    Column("collector_office", String(100)),
+    Column("open_items", Integer, nullable=False),
+    Column("open_balance", Money, nullable=False),
+    Column("past_due_items", Integer, nullable=False),
+    Column("past_due_balance", Money, nullable=False),
+    Column("updates_last_7_days", Integer, nullable=False),
+    Column("updates_last_30_days", Integer, nullable=False),
+    Column("applications_last_7_days", Integer, nullable=False),
+    Column("applications_last_30_days", Integer, nullable=False),
+    Column("coverage_gap_accounts", Integer, nullable=False),
+    Column("collector_open_items", Integer, nullable=False),
+    Column("reassignment_hint", Text),
+    Column("as_of_date", Date),
+)
+
+collector_entries = Table(
+    "collector_entries",
+    metadata,
+    Column("entry_id", RowId, primary_key=True, autoincrement=True),
+    Column("submission_id", String(64), nullable=False),
+    Column("collector_email", String(320), nullable=False),
+    Column("collector", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("account_id", String(300), nullable=False),
+    Column("invoice_key", String(200)),
+    Column("note", Text),
+    Column("call_outcome", String(30)),
+    Column("currency", String(3)),
+    Column("promised_amount", Money),
+    Column("promised_date", Date),
+    Column("dispute_reason", Text),
+    Column("dispute_evidence", Text),
+    Column("dispute_deadline", Date),
+    Column("resolution", Text),
+    Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
+    Column("submitted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("submission_id", name="uq_collector_entries_submission_id"),
+    Index("ix_collector_entries_account", "account_id"),
+    sqlite_autoincrement=True,  # ids never reused, so the pipeline's watermark is safe
 )
 
 form_choices = Table(
@@ -242,10 +354,138 @@ class AuditEntry:
     action: str
     subject: str
     detail: str
+    account_id: str | None = None
+
+
+ROLES = ("collector", "manager")
+ENTRY_KINDS = ("note", "call", "promise", "dispute", "dispute_resolution", "plan")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A collector or manager on the roster the pipeline publishes (contract C1)."""
+
+    email: str
+    role: str
+    name: str
+    office: str | None
+
+
+@dataclass(frozen=True)
+class CollectorItem:
+    """One ranked row of a collector's worklist (marts.collector_worklist)."""
+
+    collector: str
+    item_key: str
+    collector_email: str | None
+    collector_office: str | None
+    rank: int
+    invoice_key: str | None
+    payment_id: str | None
+    account_id: str | None
+    account_name: str | None
+    invoice_number: str | None
+    currency: str | None
+    balance: Decimal | None
+    days_past_due: int | None
+    aging_bucket: str | None
+    reason: str | None
+    next_action: str | None
+    due_by: dt.date | None
+    priority_score: Decimal | None
+    drivers: str
+
+    def driver_list(self) -> list[dict]:
+        """The drivers of the score, largest contribution first."""
+        try:
+            drivers = json.loads(self.drivers) if self.drivers else []
+        except ValueError:
+            return []
+        drivers = [d for d in drivers if isinstance(d, dict)]
+        return sorted(drivers, key=lambda d: -abs(float(d.get("points") or 0)))
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """One event of an account's timeline (marts.account_timeline)."""
+
+    account_id: str
+    sequence_number: int
+    account_name: str | None
+    occurred_at: dt.datetime | None
+    kind: str
+    invoice_key: str | None
+    payment_id: str | None
+    amount: Decimal | None
+    currency: str | None
+    actor: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    """One collector and currency of the team view (marts.collector_workload)."""
+
+    collector: str
+    currency: str
+    collector_email: str | None
+    collector_office: str | None
+    open_items: int
+    open_balance: Decimal
+    past_due_items: int
+    past_due_balance: Decimal
+    updates_last_7_days: int
+    updates_last_30_days: int
+    applications_last_7_days: int
+    applications_last_30_days: int
+    coverage_gap_accounts: int
+    collector_open_items: int
+    reassignment_hint: str | None
+    as_of_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What a collector recorded in the workbench, before the store gives it an id (contract C2)."""
+
+    submission_id: str
+    collector_email: str
+    collector: str
+    kind: str
+    account_id: str
+    invoice_key: str | None
+    note: str | None
+    call_outcome: str | None
+    currency: str | None
+    promised_amount: Decimal | None
+    promised_date: dt.date | None
+    dispute_reason: str | None
+    dispute_evidence: str | None
+    dispute_deadline: dt.date | None
+    resolution: str | None
+    plan_installments: str | None
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CollectorEntry(NewEntry):
+    """A stored entry; `entry_id` increases with every insert (the pipeline's watermark)."""
+
+    entry_id: int = 0
+
+    def installments(self) -> list[dict]:
+        """The plan's installments as stored (due_on, amount as text)."""
+        return json.loads(self.plan_installments) if self.plan_installments else []
 
 
 _JOB_FIELDS = [f for f in DirectorJob.__dataclass_fields__]
 _UPDATE_FIELDS = [f for f in DirectorUpdate.__dataclass_fields__]
+_ITEM_FIELDS = [f for f in CollectorItem.__dataclass_fields__]
+_EVENT_FIELDS = [f for f in AccountEvent.__dataclass_fields__]
+_WORKLOAD_FIELDS = [f for f in WorkloadRow.__dataclass_fields__]
+_NEW_ENTRY_FIELDS = [f for f in NewEntry.__dataclass_fields__]
+_ENTRY_FIELDS = [f for f in CollectorEntry.__dataclass_fields__]
+_AUDIT_FIELDS = [f for f in AuditEntry.__dataclass_fields__]
 
 # The statements on the page-serving path, built once (parameters bound per call).
 _JOBS_FOR = (
@@ -326,6 +566,16 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _migrate_1_to_2(conn) -> None:
+    """Version 1 -> 2, in the caller's transaction: the workbench tables are new (`create_all`
+    made them); the audit log gains `account_id` and its indexes by account and by actor."""
+    columns = {c["name"] for c in inspect(conn).get_columns("audit_log")}
+    if "account_id" not in columns:
+        conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN account_id VARCHAR(200)")
+    for index in audit_log.indexes:
+        index.create(conn, checkfirst=True)
+
+
 class PortalStore:
     """All reads and writes of the portal's own database."""
 
@@ -358,6 +608,8 @@ class PortalStore:
                 raise SchemaTooNew(
                     f"portal store schema version {current} is newer than this portal's {SCHEMA_VERSION}"
                 )
+            if current is not None and current < 2:
+                _migrate_1_to_2(conn)
             if current is None or current < SCHEMA_VERSION:
                 conn.execute(insert(schema_version).values(version=SCHEMA_VERSION, applied_at=_utcnow()))
         return SCHEMA_VERSION
@@ -499,20 +751,310 @@ class PortalStore:
         return None if row is None else DirectorUpdate(*row)
 
     # audit --------------------------------------------------------------------------------------
-    def audit(self, actor: str, action: str, subject: str, detail: str | Mapping[str, object] = "") -> None:
-        """Record who did what to which subject (detail: text, or a mapping kept as JSON)."""
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str,
+        detail: str | Mapping[str, object] = "",
+        *,
+        account_id: str | None = None,
+    ) -> None:
+        """Record who did what to which subject (detail: text, or a mapping kept as JSON), and the
+        account it concerns where there is one (contract C5)."""
         text = detail if isinstance(detail, str) else json.dumps(dict(detail), default=str, sort_keys=True)
         with self._writer.begin() as conn:
             conn.execute(
                 insert(audit_log).values(
-                    at=_utcnow(), actor=actor, action=action, subject=subject, detail=text
+                    at=_utcnow(),
+                    actor=actor,
+                    action=action,
+                    subject=subject,
+                    detail=text,
+                    account_id=account_id,
                 )
             )
 
-    def audit_entries(self, action: str | None = None) -> list[AuditEntry]:
-        """The audit log in order, optionally one action only."""
-        query = select(audit_log).order_by(audit_log.c.audit_id)
+    def audit_entries(
+        self, action: str | None = None, *, account_id: str | None = None, actor: str | None = None
+    ) -> list[AuditEntry]:
+        """The audit log in order, optionally one action, one account and/or one actor only."""
+        query = select(*[audit_log.c[name] for name in _AUDIT_FIELDS]).order_by(audit_log.c.audit_id)
         if action is not None:
             query = query.where(audit_log.c.action == action)
+        if account_id is not None:
+            query = query.where(audit_log.c.account_id == account_id)
+        if actor is not None:
+            query = query.where(audit_log.c.actor == actor)
         with self.engine.connect() as conn:
             return [AuditEntry(*row) for row in conn.execute(query)]
+
+    # the collector workbench's read models (published by the pipeline) ---------------------------
+    def publish_team(self, members: Iterable[StaffMember]) -> int:
+        """Replace the roster alone (`ledgerloop link` keeps it current before the first run)."""
+        rows = _member_rows(members)
+        with self._writer.begin() as conn:
+            conn.execute(delete(team_members))
+            if rows:
+                conn.execute(insert(team_members), rows)
+        return len(rows)
+
+    def publish_workbench(
+        self,
+        members: Iterable[StaffMember],
+        items: Iterable[CollectorItem],
+        events: Iterable[AccountEvent],
+        workload: Iterable[WorkloadRow],
+    ) -> dict[str, int]:
+        """Replace the roster, every worklist, the timelines and the team workload in one
+        transaction: a page reads either the old set or the new one, never a mix."""
+        member_rows = _member_rows(members)
+        item_rows = [_money_checked(item, ("balance", "priority_score"), _ITEM_FIELDS) for item in items]
+        for row in item_rows:
+            row["collector_email"] = row["collector_email"] and normalize_email(row["collector_email"])
+        event_rows = [_money_checked(event, ("amount",), _EVENT_FIELDS) for event in events]
+        workload_rows = [
+            _money_checked(row, ("open_balance", "past_due_balance"), _WORKLOAD_FIELDS) for row in workload
+        ]
+        with self._writer.begin() as conn:
+            for table, rows in (
+                (team_members, member_rows),
+                (collector_items, item_rows),
+                (account_events, event_rows),
+                (team_workload, workload_rows),
+            ):
+                conn.execute(delete(table))
+                _bulk_insert(conn, table, rows)
+        return {
+            "team_members": len(member_rows),
+            "collector_items": len(item_rows),
+            "account_events": len(event_rows),
+            "team_workload": len(workload_rows),
+        }
+
+    def member(self, email: str, role: str) -> StaffMember | None:
+        """The roster entry of this person in this role, if they have it."""
+        query = select(team_members).where(
+            team_members.c.email == normalize_email(email), team_members.c.role == role
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else StaffMember(*row)
+
+    def members(self, role: str) -> list[StaffMember]:
+        """Everyone on the roster in this role, by name."""
+        query = select(team_members).where(team_members.c.role == role).order_by(team_members.c.name)
+        with self.engine.connect() as conn:
+            return [StaffMember(*row) for row in conn.execute(query)]
+
+    def _items(self, *conditions, limit: int | None = None) -> list[CollectorItem]:
+        query = (
+            select(*[collector_items.c[name] for name in _ITEM_FIELDS])
+            .where(*conditions)
+            .order_by(collector_items.c.collector, collector_items.c.rank)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [CollectorItem(*row) for row in conn.execute(query)]
+
+    def items_for(self, collector_email: str, limit: int | None = None) -> list[CollectorItem]:
+        """The ranked worklist of the collector with this email (the session's), top `limit` items."""
+        return self._items(collector_items.c.collector_email == normalize_email(collector_email), limit=limit)
+
+    def items_of_collector(self, collector: str, limit: int | None = None) -> list[CollectorItem]:
+        """The ranked worklist of a collector by roster name (for a manager already scoped)."""
+        return self._items(collector_items.c.collector == collector, limit=limit)
+
+    def collector_account_items(self, collector: str, account_id: str) -> list[CollectorItem]:
+        """A collector's items of this account by roster name (for a manager already scoped)."""
+        return self._items(
+            collector_items.c.collector == collector, collector_items.c.account_id == account_id
+        )
+
+    def account_items(self, collector_email: str, account_id: str) -> list[CollectorItem]:
+        """This collector's items of this account; empty when the account is not on their list."""
+        return self._items(
+            collector_items.c.collector_email == normalize_email(collector_email),
+            collector_items.c.account_id == account_id,
+        )
+
+    def account_open_balances(self, account_id: str) -> dict[str, Decimal]:
+        """The account's open invoice balance per currency, over every collector's list."""
+        query = select(collector_items.c.currency, collector_items.c.balance).where(
+            collector_items.c.account_id == account_id, collector_items.c.invoice_key.is_not(None)
+        )
+        totals: dict[str, Decimal] = {}
+        with self.engine.connect() as conn:
+            for currency, balance in conn.execute(query):
+                if currency and balance is not None:
+                    totals[currency] = totals.get(currency, Decimal("0.00")) + balance
+        return totals
+
+    def account_events(self, account_id: str) -> list[AccountEvent]:
+        """The account's timeline, newest first."""
+        query = (
+            select(*[account_events.c[name] for name in _EVENT_FIELDS])
+            .where(account_events.c.account_id == account_id)
+            .order_by(account_events.c.sequence_number.desc())
+        )
+        with self.engine.connect() as conn:
+            return [AccountEvent(*row) for row in conn.execute(query)]
+
+    def workload(self, office: str | None) -> list[WorkloadRow]:
+        """The team view: every collector of `office` (every collector when None), by name."""
+        query = select(*[team_workload.c[name] for name in _WORKLOAD_FIELDS]).order_by(
+            team_workload.c.collector, team_workload.c.currency
+        )
+        if office is not None:
+            query = query.where(team_workload.c.collector_office == office)
+        with self.engine.connect() as conn:
+            return [WorkloadRow(*row) for row in conn.execute(query)]
+
+    def collector_office(self, collector: str) -> tuple[bool, str | None]:
+        """(known, office) of a collector named in the published lists or the workload."""
+        with self.engine.connect() as conn:
+            for table in (team_workload, collector_items):
+                row = conn.execute(
+                    select(table.c.collector_office).where(table.c.collector == collector).limit(1)
+                ).first()
+                if row is not None:
+                    return True, row[0]
+        return False, None
+
+    # collector entries (the inbox the pipeline ingests) -------------------------------------------
+    def record_entry(self, new: NewEntry) -> int:
+        """Append an entry once per submission id, audited with it; a repeat returns the first one's id."""
+        if new.kind not in ENTRY_KINDS:
+            raise ValueError(f"unknown entry kind {new.kind!r}; known: {list(ENTRY_KINDS)}")
+        row = {name: getattr(new, name) for name in _NEW_ENTRY_FIELDS}
+        row["collector_email"] = normalize_email(new.collector_email)
+        try:
+            with self._writer.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Ids must commit in id order for the pipeline's watermark (see record_update).
+                    conn.exec_driver_sql("LOCK TABLE collector_entries IN SHARE ROW EXCLUSIVE MODE")
+                entry_id = conn.execute(insert(collector_entries).values(**row)).inserted_primary_key[0]
+                # The audit line commits with the entry, so a repeated post audits nothing more.
+                conn.execute(
+                    insert(audit_log).values(
+                        at=_utcnow(),
+                        actor=row["collector_email"],
+                        action=f"collector_entry.{new.kind}",
+                        subject=str(entry_id),
+                        detail=json.dumps(
+                            {"submission_id": new.submission_id, "invoice_key": new.invoice_key}
+                        ),
+                        account_id=new.account_id,
+                    )
+                )
+                return entry_id
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                existing = conn.execute(
+                    select(
+                        collector_entries.c.entry_id,
+                        collector_entries.c.collector_email,
+                        collector_entries.c.account_id,
+                        collector_entries.c.kind,
+                    ).where(collector_entries.c.submission_id == new.submission_id)
+                ).first()
+            if existing is None:
+                raise
+            if (existing.collector_email, existing.account_id, existing.kind) != (
+                row["collector_email"],
+                new.account_id,
+                new.kind,
+            ):
+                raise SubmissionConflict(
+                    f"submission {new.submission_id!r} was already used for another entry"
+                ) from None
+            return existing.entry_id
+
+    def _entries(self, *conditions, limit: int | None = None, newest_first: bool = False):
+        order = collector_entries.c.entry_id.desc() if newest_first else collector_entries.c.entry_id
+        query = (
+            select(*[collector_entries.c[name] for name in _ENTRY_FIELDS]).where(*conditions).order_by(order)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [CollectorEntry(*row) for row in conn.execute(query)]
+
+    def entries_after(self, entry_id: int, limit: int) -> list[CollectorEntry]:
+        """Entries with an id above the watermark, oldest first, at most `limit`."""
+        return self._entries(collector_entries.c.entry_id > entry_id, limit=limit)
+
+    def entry(self, collector_email: str, entry_id: int) -> CollectorEntry | None:
+        """One stored entry, only if this collector wrote it (for the confirmation page)."""
+        found = self._entries(
+            collector_entries.c.entry_id == entry_id,
+            collector_entries.c.collector_email == normalize_email(collector_email),
+        )
+        return found[0] if found else None
+
+    def account_entries(self, account_id: str, limit: int = 50) -> list[CollectorEntry]:
+        """What collectors recorded on this account, newest first (shown before the next run)."""
+        return self._entries(collector_entries.c.account_id == account_id, limit=limit, newest_first=True)
+
+    def open_disputes(self, account_id: str) -> dict[str, CollectorEntry]:
+        """Disputes recorded on this account's invoices and not resolved since, by invoice key."""
+        kinds = or_(collector_entries.c.kind == "dispute", collector_entries.c.kind == "dispute_resolution")
+        open_: dict[str, CollectorEntry] = {}
+        for entry in self._entries(collector_entries.c.account_id == account_id, kinds):
+            if entry.invoice_key is None:
+                continue
+            if entry.kind == "dispute":
+                open_[entry.invoice_key] = entry
+            else:
+                open_.pop(entry.invoice_key, None)
+        return open_
+
+
+def _bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
+    """Insert many rows. On SQLite the statement is compiled once and each value goes through its
+    column type's own bind processing (Money as exact text, UTC timestamps, dates) straight into
+    the driver's executemany: about three times faster than SQLAlchemy's per-row parameter
+    handling, which dominates publishing a large read model."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for start in range(0, len(rows), batch):
+            conn.execute(insert(table), rows[start : start + batch])
+        return
+    compiled = insert(table).compile(dialect=conn.dialect)
+    names = list(compiled.positiontup)
+    processors = [
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in names
+    ]
+    pairs = list(zip(names, processors, strict=True))
+    for start in range(0, len(rows), batch):
+        values = [
+            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+            for row in rows[start : start + batch]
+        ]
+        conn.exec_driver_sql(compiled.string, values)
+
+
+def _member_rows(members: Iterable[StaffMember]) -> list[dict]:
+    rows = []
+    for member in members:
+        if member.role not in ROLES:
+            raise ValueError(f"{member.email}: unknown role {member.role!r}; known: {list(ROLES)}")
+        rows.append(
+            {
+                "email": normalize_email(member.email),
+                "role": member.role,
+                "name": member.name,
+                "office": member.office,
+            }
+        )
+    return rows
+
+
+def _money_checked(row, money_fields: tuple[str, ...], fields: list[str]) -> dict:
+    """The row as a dict for insert; money must be Decimal (never float)."""
+    for name in money_fields:
+        value = getattr(row, name)
+        if value is not None and not isinstance(value, Decimal):
+            raise TypeError(f"{type(row).__name__}: {name} must be a Decimal, got {type(value).__name__}")
+    return {name: getattr(row, name) for name in fields}

@@ -6,6 +6,7 @@ import hashlib
 import dagster as dg
 
 from orchestration.automation.jobs import refresh_ledger_job
+from orchestration.ingest.history import history_exports
 from orchestration.ingest.landing import pending_files
 from orchestration.ingest.payments.formats import pending_payment_files
 from orchestration.ingest.sources import invoice_sources
@@ -16,7 +17,8 @@ def waiting_files(ledgerloop: LedgerloopResource) -> list[str]:
     """Landing files not processed yet (processed files leave landing for the archive)."""
     landing = ledgerloop.settings.landing_dir
     policy = ledgerloop.policy()
-    waiting = [(source.name, path) for source in invoice_sources(policy)
+    sources = [*invoice_sources(policy), history_exports(policy)]
+    waiting = [(source.name, path) for source in sources if source is not None
                for path in pending_files(landing / source.folder, source.suffixes)]
     waiting += [("payments", path) for path in pending_payment_files(landing, policy.sources.payments)]
     found = []
@@ -33,7 +35,7 @@ def waiting_files(ledgerloop: LedgerloopResource) -> list[str]:
 @dg.sensor(job=refresh_ledger_job, minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def new_landing_files_sensor(context: dg.SensorEvaluationContext, ledgerloop: LedgerloopResource):
-    """Starts a refresh when new files wait in landing/salesforce, landing/tracker or landing/payments."""
+    """Starts a refresh when new files wait in landing/ (Salesforce, tracker, payments, history)."""
     files = waiting_files(ledgerloop)
     if not files:
         return dg.SkipReason("no new files in landing/")

@@ -10,11 +10,13 @@ import numpy as np
 from tqdm import tqdm
 
 from orchestration.config import Policy
+from orchestration.demo.contacts import write_contacts
 from orchestration.demo.model import build_world
 from orchestration.demo.payments import write_payments
 from orchestration.demo.salesforce_export import write_exports
 from orchestration.demo.tracker import write_tracker
 from orchestration.demo.truth import write_truth
+from orchestration.dunning.contacts import contacts_path
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ def generate_demo(
     `meta.json`'s `generated_at` differs). Each part draws from its own random stream, so
     changing how one file is written does not reshuffle the others.
     """
-    world_rng, sf_rng, tracker_rng, payments_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    world_rng, sf_rng, tracker_rng, payments_rng, contacts_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
     world = build_world(policy, invoices, as_of, world_rng)
     landing, sources = home / "landing", policy.sources
@@ -56,8 +58,10 @@ def generate_demo(
         tracker = write_tracker(world, policy, landing / sources.tracker.landing, tracker_rng)
         payments = write_payments(world, landing / sources.payments.landing, payments_rng)
         write_truth(truth_dir, world, policy, sf, tracker, payments, seed, bar.update)
+        contacts = write_contacts(world, contacts_path(home), contacts_rng)
     return DemoSummary(
-        files={"salesforce": sf.files, "tracker": [tracker.path], "payments": payments.files},
+        files={"salesforce": sf.files, "tracker": [tracker.path], "payments": payments.files,
+               "contacts": [contacts]},
         invoices=invoices,
         truth_dir=truth_dir,
     )

@@ -14,11 +14,13 @@ import numpy as np
 
 from orchestration.config import Policy, Team
 from orchestration.demo import names
+from orchestration.demo.behaviour import Behaviours, assign_behaviours, paid_days
 
 EXPORT_DAYS = (-14, -7, 0)
 """Weekly Salesforce exports per office, as day offsets from `as_of`."""
 
-HISTORY_DAYS = 540
+HISTORY_DAYS = 600
+"""Invoices go back this many days (~20 months: 18 whole months of payment history)."""
 TERMS = np.array([15, 30, 45, 60])
 TERM_WEIGHTS = np.array([0.2, 0.45, 0.2, 0.15])
 HOME_CURRENCY = {"LDN": "GBP"}
@@ -79,6 +81,10 @@ class World:
     legacy_amount: np.ndarray
     legacy_due_day: np.ndarray
     legacy_stage: np.ndarray
+    behaviours: Behaviours
+    """How each account pays (orchestration/demo/behaviour.py)."""
+    paid_day: np.ndarray
+    """Per invoice: the day it was paid in full (offset from as_of), `behaviour.UNPAID` if never."""
 
     @property
     def open_stages(self) -> np.ndarray:
@@ -113,9 +119,11 @@ def build_world(policy: Policy, invoices: int, as_of: dt.date, rng: np.random.Ge
     people = _people(rng, offices, accounts["office"], policy.team)
     projects = _projects(rng, accounts["office"], people["directors"])
     inv = _invoices(rng, offices, accounts, projects, n_sf)
+    behaviours = assign_behaviours(rng, len(accounts["id"]), HISTORY_DAYS)
+    paid_day = paid_days(rng, behaviours, inv["account"], inv["invoice_day"], inv["due_day"], as_of)
     open_stages = np.array([i for i in range(len(stages)) if i != paid_stage])
-    balance, stage = _final_state(rng, inv, open_stages, paid_stage)
-    exports = _exports(rng, offices, inv, balance, stage, open_stages, paid_stage)
+    balance, stage = _final_state(rng, inv, paid_day, open_stages, paid_stage)
+    exports = _exports(rng, offices, inv, paid_day, balance, stage, open_stages, paid_stage)
     legacy = _legacy(rng, offices, accounts["office"], n_legacy, open_stages)
     return World(
         as_of=as_of,
@@ -148,6 +156,8 @@ def build_world(policy: Policy, invoices: int, as_of: dt.date, rng: np.random.Ge
         legacy_amount=legacy["amount"],
         legacy_due_day=legacy["due_day"],
         legacy_stage=legacy["stage"],
+        behaviours=behaviours,
+        paid_day=paid_day,
     )
 
 
@@ -333,19 +343,17 @@ def _invoice_numbers(rng, office, invoice_day, n_offices) -> np.ndarray:
     return number
 
 
-_OPEN_BY_AGE = ((0, 0.9), (30, 0.55), (60, 0.35), (90, 0.25), (180, 0.12))
+PARTIAL_SHARE = 0.18
+"""Share of open invoices that the client has paid in part."""
 
 
-def _final_state(rng, inv, open_stages, paid_stage):
-    """Balance and stage in the newest export: younger invoices are more often still open."""
+def _final_state(rng, inv, paid_day, open_stages, paid_stage):
+    """Balance and stage in the newest export: invoices not paid before `as_of` are open."""
     past_due = -inv["due_day"]
-    p_open = np.full(len(past_due), 0.04)
-    for limit, p in reversed(_OPEN_BY_AGE):
-        p_open[past_due <= limit] = p
-    is_open = rng.random(len(past_due)) < p_open
+    is_open = paid_day >= 0
     amount = inv["amount"]
     balance = np.where(is_open, amount, 0)
-    partial = is_open & (rng.random(len(amount)) < 0.18)
+    partial = is_open & (rng.random(len(amount)) < PARTIAL_SHARE)
     balance[partial] = np.clip(
         np.rint(amount[partial] * rng.uniform(0.15, 0.85, partial.sum())), 1, amount[partial] - 1
     )
@@ -359,12 +367,15 @@ def _business_minutes(rng, first_day: np.ndarray, last_day: np.ndarray) -> np.nd
     return day * 1440 + rng.integers(*BUSINESS_HOURS, len(first_day))
 
 
-def _exports(rng, offices, inv, balance, stage, open_stages, paid_stage) -> tuple[Export, ...]:
+def _exports(rng, offices, inv, paid_day, balance, stage, open_stages, paid_stage) -> tuple[Export, ...]:
     """Walk each invoice back from its final state through the weekly exports.
 
-    Between two exports an invoice may get a payment (part or all of what was later paid), a
-    stage change, or an edit invisible in the report; each moves `Last Modified Date` into that
-    week. Unchanged invoices keep the same timestamp, so later exports tie with earlier ones.
+    An invoice paid between two exports is open in the earlier one (in full, or in part) and
+    its `Last Modified Date` is the moment it was paid; one paid before its first export shows
+    balance 0 with that moment. Between two exports an open invoice may also get a part
+    payment, a stage change, or an edit invisible in the report, each moving `Last Modified
+    Date` into that week. Unchanged invoices keep the same timestamp, so later exports tie
+    with earlier ones.
     """
     n, k_last = len(balance), len(EXPORT_DAYS) - 1
     days = np.array(EXPORT_DAYS)
@@ -374,26 +385,33 @@ def _exports(rng, offices, inv, balance, stage, open_stages, paid_stage) -> tupl
     changed = [None] + [
         (first <= k - 1) & (rng.random(n) < np.where(recent, 0.2, 0.02)) for k in range(1, k_last + 1)
     ]
+    settled = [None] + [(paid_day >= days[k - 1]) & (paid_day < days[k]) for k in range(1, k_last + 1)]
     balances, stages = [None] * (k_last + 1), [None] * (k_last + 1)
     balances[k_last], stages[k_last] = balance, stage
     for k in range(k_last, 0, -1):
         bal, stg = balances[k].copy(), stages[k].copy()
+        reopened = settled[k]
+        bal[reopened] = amount[reopened]
+        part = reopened & (rng.random(n) < PARTIAL_SHARE)
+        bal[part] = np.clip(np.rint(amount[part] * rng.uniform(0.15, 0.85, part.sum())), 1, amount[part] - 1)
+        stg[reopened] = stage_for(open_stages, days[k - 1] - inv["due_day"][reopened], rng)
         kind = rng.random(n)
-        paid_some = bal < amount
-        pays = changed[k] & paid_some & (kind < 0.55)
+        paid_some = (bal < amount) & (bal > 0)
+        pays = changed[k] & ~reopened & paid_some & (kind < 0.55)
         top_up = np.maximum(1, np.rint((amount - bal) * rng.uniform(0.3, 1.0, n))).astype(np.int64)
         bal[pays] = np.minimum(amount[pays], bal[pays] + top_up[pays])
-        reopened = pays & (stg == paid_stage)
-        stg[reopened] = stage_for(open_stages, days[k - 1] - inv["due_day"][reopened], rng)
-        moves = changed[k] & ~pays & (kind < 0.8) & (stg != paid_stage) & (stg != open_stages[0])
+        moves = changed[k] & ~reopened & ~pays & (kind < 0.8) & (stg != paid_stage) & (stg != open_stages[0])
         stg[moves] = open_stages[np.searchsorted(open_stages, stg[moves]) - 1]
         balances[k - 1], stages[k - 1] = bal, stg
+    paid_at = np.clip(paid_day, -(1 << 40), 0) * 1440 + rng.integers(*BUSINESS_HOURS, n)
     modified = _business_minutes(rng, inv["invoice_day"], days[first] - 1)
+    modified = np.where(paid_day < days[np.minimum(first, k_last)], paid_at, modified)
     exports = []
     for k in range(k_last + 1):
         if k:
             week = _business_minutes(rng, np.full(n, days[k - 1]), np.full(n, days[k] - 1))
             modified = np.where(changed[k], week, modified)
+            modified = np.where(settled[k], paid_at, modified)
         for o in range(len(offices)):
             members = np.flatnonzero((inv["office"] == o) & (first <= k))
             exports.append(

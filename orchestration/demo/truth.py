@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.config import Policy
+from orchestration.demo.behaviour import BEHAVIOURS
 from orchestration.demo.formats import DayTable
 from orchestration.demo.model import World
 from orchestration.demo.payments import PaymentsResult
@@ -67,6 +68,7 @@ def write_truth(
     _write_records(folder / "payments.csv", Receipt, payments.receipts)
     _write_records(folder / "payment_applications.csv", Application, payments.applications)
     _write_records(folder / "non_payments.csv", NonPayment, payments.non_payments)
+    _write_behaviours(folder / "account_behaviour.csv", world)
     meta = {
         "seed": seed,
         "invoices": len(world.number) + len(world.legacy_number),
@@ -137,6 +139,30 @@ def _write_ledger(path, world: World, policy: Policy, sf, tracker, advance) -> N
                 )
             )
             advance(len(rows))
+
+
+def _write_behaviours(path: Path, world: World) -> None:
+    """How each account pays (orchestration/demo/behaviour.py), one row per account."""
+    b = world.behaviours
+    drift_start = [
+        (world.as_of + dt.timedelta(days=int(d))).isoformat() if rate else ""
+        for d, rate in zip(b.drift_start_day.tolist(), b.drift_days_per_month.tolist(), strict=True)
+    ]
+    _write_csv(
+        path,
+        ("account_id", "behaviour", "base_days_late", "drift_start_on", "drift_days_per_month",
+         "slow_months", "slow_extra_days"),
+        zip(
+            world.account_id.tolist(),
+            np.array(BEHAVIOURS, dtype=object)[b.kind].tolist(),
+            np.round(b.base_days_late, 1).tolist(),
+            drift_start,
+            np.round(b.drift_days_per_month, 1).tolist(),
+            b.slow_month_names(),
+            np.round(b.slow_extra_days, 1).tolist(),
+            strict=True,
+        ),
+    )
 
 
 def _money(cents: np.ndarray) -> np.ndarray:

@@ -50,7 +50,7 @@ def prepare_manifest() -> None:
     manifest = project.manifest_path
     sources = [
         p for p in DBT_PROJECT_DIR.rglob("*")
-        if p.suffix in {".sql", ".yml", ".yaml"}
+        if p.suffix in {".sql", ".py", ".yml", ".yaml"}
         and not {"target", "logs"} & set(p.relative_to(DBT_PROJECT_DIR).parts)
     ]
     if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):

@@ -67,6 +67,7 @@ def test_sensor_skips_when_landing_folders_are_empty(ledgerloop, tmp_path):
     "salesforce/NYC_WEEK1.CSV",
     "tracker/collections_tracker.xlsx",
     "tracker/collections_tracker.csv",
+    "history/erp_invoice_history.csv",
 ])
 def test_sensor_requests_a_run_when_a_file_waits(ledgerloop, relative):
     drop(ledgerloop.home, relative)

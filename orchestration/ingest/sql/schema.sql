@@ -137,3 +137,69 @@ create table if not exists raw.payment_files (
     quarantined integer not null,
     ingested_at timestamp not null
 );
+
+-- Collector entries from the portal workbench, each ingested once: entry_id is the store's own
+-- id and the ingest watermark (contract C2).
+create table if not exists raw.collector_entries (
+    entry_id bigint primary key,            -- the store's id; the ingest watermark
+    submission_id varchar not null,         -- idempotency key of the form post
+    collector_email varchar not null,
+    collector varchar not null,             -- roster name (matches ar_ledger.collector)
+    kind varchar not null,                  -- note | call | promise | dispute | dispute_resolution | plan
+    account_id varchar not null,
+    invoice_key varchar,                    -- required for dispute and dispute_resolution; optional for promise; null for plan
+    note varchar,                           -- free text (all kinds)
+    call_outcome varchar,                   -- call: reached | voicemail | no_answer | wrong_number
+    currency varchar,                       -- promise and plan
+    promised_amount decimal(18, 2),         -- promise
+    promised_date date,                     -- promise
+    dispute_reason varchar,                 -- dispute (required)
+    dispute_evidence varchar,               -- dispute (required: text or a file reference)
+    dispute_deadline date,                  -- dispute (required: resolution deadline)
+    resolution varchar,                     -- dispute_resolution (required)
+    plan_installments json,                 -- plan: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...] sorted by date
+    submitted_at timestamp not null,        -- UTC
+    _loaded_at timestamp not null
+);
+
+-- Outreach events (drafted, approved, sent) written by the dunning assets; read by the
+-- account timeline.
+create table if not exists raw.outreach_events (
+    event_id varchar primary key,
+    account_id varchar,
+    invoice_key varchar,
+    channel varchar,                        -- email | sms | letter | ...
+    kind varchar not null,                  -- drafted | approved | sent
+    subject varchar,
+    occurred_at timestamp not null,         -- UTC
+    actor varchar
+);
+
+-- Failed data-quality checks, written by the Dagster run; read by marts.alerts.
+create table if not exists raw.check_failures (
+    check_name varchar not null,
+    asset_key varchar,
+    severity varchar,                       -- WARN | ERROR
+    description varchar,
+    failed_at timestamp not null,           -- UTC
+    run_id varchar
+);
+
+-- Invoice history exported from another system (landing/history/, `sources.history`): settled
+-- and open invoices for the risk features and monthly KPIs.
+create table if not exists raw.history_invoices (
+    account_id varchar not null,
+    invoice_number varchar not null,
+    office varchar not null,               -- office code from the policy
+    invoice_date date not null,
+    due_date date not null,
+    amount decimal(18, 2) not null,
+    currency varchar not null,
+    is_disputed boolean not null,
+    settled_on date,                       -- null while open
+    _source_file varchar not null,
+    _file_sha256 varchar not null,
+    _row_number integer not null,
+    _exported_at timestamp not null,
+    _loaded_at timestamp not null
+);

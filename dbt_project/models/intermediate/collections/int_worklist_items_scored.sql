@@ -1,7 +1,8 @@
 -- Every open invoice with the signals a collector's priority rests on and the points each
--- driver adds (policy `worklist.weights`). "Promise" and "dispute" are the director's newest
--- portal answer (a status whose stage is Promised or Disputed), not formal records: promises
--- to pay, disputes and payment plans join here as drivers once they exist.
+-- driver adds (policy `worklist.weights`). "Promise" and "dispute" without more are the
+-- director's newest portal answer (a status whose stage is Promised or Disputed); the
+-- collectors' own records (promises to pay, disputes, payment plans) are separate drivers
+-- (int_worklist_records_attached), and their entries count as touches.
 
 with open_invoices as (
     select *
@@ -71,8 +72,25 @@ signals as (
         greatest(
             open_invoices.last_update_at,
             newest_answers.director_answer_at,
-            cast(payment_signals.last_payment_on as timestamp)
+            cast(payment_signals.last_payment_on as timestamp),
+            records.last_entry_at
         ) as last_touch_at,
+        records.promise_id,
+        records.promise_to_pay_amount,
+        records.promise_to_pay_date,
+        records.promise_to_pay_paid,
+        coalesce(records.is_promise_to_pay_broken, false) as is_promise_to_pay_broken,
+        coalesce(records.is_promise_to_pay_due, false) as is_promise_to_pay_due,
+        records.dispute_id,
+        records.dispute_reason,
+        records.dispute_deadline_on,
+        coalesce(records.is_dispute_open, false) as is_dispute_open,
+        coalesce(records.is_dispute_overdue, false) as is_dispute_overdue,
+        coalesce(records.is_dispute_deadline_near, false) as is_dispute_deadline_near,
+        records.plan_id,
+        records.plan_due_to_date,
+        records.plan_paid_to_date,
+        coalesce(records.is_plan_behind, false) as is_plan_behind,
         coalesce(
             newest_answers.director_answer_stage = 'Promised'
             and newest_answers.promised_on < open_invoices.as_of_date
@@ -98,6 +116,7 @@ signals as (
     from open_invoices
     left join newest_answers using (invoice_key)
     left join payment_signals using (invoice_key)
+    left join {{ ref('int_worklist_records_attached') }} as records using (invoice_key)
 ),
 
 touched as (
@@ -132,6 +151,22 @@ select
     is_promise_broken,
     is_promise_due,
     is_director_dispute,
+    promise_id,
+    promise_to_pay_amount,
+    promise_to_pay_date,
+    promise_to_pay_paid,
+    is_promise_to_pay_broken,
+    is_promise_to_pay_due,
+    dispute_id,
+    dispute_reason,
+    dispute_deadline_on,
+    is_dispute_open,
+    is_dispute_overdue,
+    is_dispute_deadline_near,
+    plan_id,
+    plan_due_to_date,
+    plan_paid_to_date,
+    is_plan_behind,
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
     {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
@@ -145,5 +180,15 @@ select
         as promise_due_points,
     {{ worklist_points('case when is_director_dispute then ' ~ worklist_weight('director_dispute') ~ ' else 0 end') }}
         as director_dispute_points,
+    {{ worklist_points('case when is_promise_to_pay_broken then ' ~ worklist_weight('promise_to_pay_broken') ~ ' else 0 end') }}
+        as promise_to_pay_broken_points,
+    {{ worklist_points('case when is_promise_to_pay_due then ' ~ worklist_weight('promise_to_pay_due') ~ ' else 0 end') }}
+        as promise_to_pay_due_points,
+    {{ worklist_points('case when is_dispute_overdue then ' ~ worklist_weight('dispute_overdue') ~ ' else 0 end') }}
+        as dispute_overdue_points,
+    {{ worklist_points('case when is_dispute_deadline_near then ' ~ worklist_weight('dispute_deadline_near') ~ ' else 0 end') }}
+        as dispute_deadline_near_points,
+    {{ worklist_points('case when is_plan_behind then ' ~ worklist_weight('plan_behind') ~ ' else 0 end') }}
+        as plan_behind_points,
     as_of_date
 from touched

@@ -1,7 +1,9 @@
 -- One ordered timeline per account: invoices issued and falling due, stage changes the runs
--- saw (snapshot), payments placed on its invoices, the directors' portal answers and the
--- legacy tracker's notes. Invoices only the tracker knows have no account id: their account
--- is the account name. Collector notes, promises, disputes, plans and outreach join later.
+-- saw (snapshot), payments placed on its invoices, the directors' portal answers, the legacy
+-- tracker's notes, the collectors' notes and calls, promises to pay (made, kept, broken),
+-- disputes (opened, resolved), payment plans (made, installments due) and outreach (drafted,
+-- approved, sent: `raw.outreach_events`). Invoices only the tracker knows have no account id:
+-- their account is the account name. Account-wide entries have no invoice key.
 
 with invoices as (
     select
@@ -41,8 +43,25 @@ tracker_notes as (
     where notes is not null and trim(notes) <> ''
 ),
 
+entries as (
+    select *
+    from {{ ref('stg_portal__collector_entries') }}
+    where submitted_on <= {{ as_of_date() }}
+),
+
+outreach as (
+    select *
+    from {{ raw_table_or_empty('outreach_events', [
+        ('event_id', 'varchar'), ('account_id', 'varchar'), ('invoice_key', 'varchar'),
+        ('channel', 'varchar'), ('kind', 'varchar'), ('subject', 'varchar'),
+        ('occurred_at', 'timestamp'), ('actor', 'varchar')]) }} as events
+    where cast(occurred_at as date) <= {{ as_of_date() }}
+),
+
 events as (
     select
+        cast(null as varchar) as account_id,
+        cast(null as varchar) as currency,
         invoice_key,
         cast(invoice_date as timestamp) as occurred_at,
         'invoice_issued' as kind,
@@ -56,6 +75,8 @@ events as (
     union all
 
     select
+        null as account_id,
+        null as currency,
         invoice_key,
         cast(due_date as timestamp) as occurred_at,
         'invoice_due' as kind,
@@ -69,6 +90,8 @@ events as (
     union all
 
     select
+        null as account_id,
+        null as currency,
         invoice_key,
         dbt_valid_from as occurred_at,
         'stage_changed' as kind,
@@ -83,6 +106,8 @@ events as (
     union all
 
     select
+        null as account_id,
+        null as currency,
         applications.invoice_key,
         cast(payments.received_on as timestamp) as occurred_at,
         'payment_applied' as kind,
@@ -97,6 +122,8 @@ events as (
     union all
 
     select
+        null as account_id,
+        null as currency,
         invoice_key,
         submitted_at as occurred_at,
         'director_answer' as kind,
@@ -113,6 +140,8 @@ events as (
     union all
 
     select
+        null as account_id,
+        null as currency,
         invoice_key,
         updated_at as occurred_at,
         'tracker_note' as kind,
@@ -121,24 +150,194 @@ events as (
         updated_by as actor,
         notes as detail
     from tracker_notes
+
+    union all
+
+    select
+        account_id,
+        null as currency,
+        invoice_key,
+        submitted_at as occurred_at,
+        'collector_' || kind as kind,
+        null as payment_id,
+        null as amount,
+        collector as actor,
+        case when kind = 'call' then coalesce(call_outcome, 'call') || coalesce(': ' || note, '') else note end
+            as detail
+    from entries
+    where kind in ('note', 'call')
+
+    union all
+
+    select
+        account_id,
+        currency,
+        invoice_key,
+        submitted_at as occurred_at,
+        'promise_made' as kind,
+        null as payment_id,
+        promised_amount as amount,
+        collector as actor,
+        'Promised ' || coalesce(currency || ' ', '') || cast(promised_amount as varchar) || ' by '
+        || cast(promised_date as varchar) || coalesce('; note: ' || note, '') as detail
+    from {{ ref('promises_to_pay') }}
+
+    union all
+
+    select
+        account_id,
+        currency,
+        invoice_key,
+        cast(coalesce(kept_on, broken_on) as timestamp) as occurred_at,
+        'promise_' || status as kind,
+        null as payment_id,
+        paid_amount as amount,
+        collector as actor,
+        'Promise of ' || cast(promised_amount as varchar) || ' by ' || cast(promised_date as varchar) || ' '
+        || status || ': ' || cast(paid_amount as varchar) || ' paid' as detail
+    from {{ ref('promises_to_pay') }}
+    where status in ('kept', 'broken')
+
+    union all
+
+    select
+        account_id,
+        null as currency,
+        invoice_key,
+        opened_at as occurred_at,
+        'dispute_opened' as kind,
+        null as payment_id,
+        null as amount,
+        collector as actor,
+        'Dispute: ' || coalesce(reason, '') || '; evidence: ' || coalesce(evidence, '') || '; deadline '
+        || coalesce(cast(deadline_on as varchar), '(none)') as detail
+    from {{ ref('disputes') }}
+
+    union all
+
+    select
+        account_id,
+        null as currency,
+        invoice_key,
+        cast(resolved_on as timestamp) as occurred_at,
+        'dispute_resolved' as kind,
+        null as payment_id,
+        null as amount,
+        resolved_by as actor,
+        'Resolved: ' || coalesce(resolution, '') as detail
+    from {{ ref('disputes') }}
+    where status = 'resolved'
+
+    union all
+
+    select
+        account_id,
+        currency,
+        null as invoice_key,
+        min(made_at) as occurred_at,
+        'plan_made' as kind,
+        null as payment_id,
+        max(plan_total) as amount,
+        min(collector) as actor,
+        'Payment plan ' || plan_id || ': ' || count(*) || ' installment(s) from ' || cast(min(due_on) as varchar)
+        || ' to ' || cast(max(due_on) as varchar) as detail
+    from {{ ref('payment_plans') }}
+    group by account_id, currency, plan_id
+
+    union all
+
+    select
+        account_id,
+        currency,
+        null as invoice_key,
+        cast(due_on as timestamp) as occurred_at,
+        'plan_installment_due' as kind,
+        null as payment_id,
+        amount,
+        collector as actor,
+        'Installment ' || installment_number || ' of plan ' || plan_id || ' due ('
+        || cast(cumulative_due as varchar) || ' due in all by then)' as detail
+    from {{ ref('payment_plans') }}
+    where is_current_plan
+
+    union all
+
+    select
+        account_id,
+        null as currency,
+        invoice_key,
+        occurred_at,
+        'outreach_' || kind as kind,
+        null as payment_id,
+        null as amount,
+        actor,
+        coalesce(channel, 'outreach') || coalesce(': ' || subject, '') as detail
+    from outreach
+    where kind in ('drafted', 'approved', 'sent')
+),
+
+account_events as (
+    -- Entries that name only the account (a note, a plan, a promise for the whole account).
+    select *
+    from events
+    where invoice_key is null and account_id is not null
+),
+
+account_names as (
+    -- An account's name (any of its invoices') for the entries that name only the account.
+    select
+        account_id,
+        min(account_name) as account_name
+    from invoices
+    where account_id in (select account_events.account_id from account_events)
+    group by account_id
+),
+
+placed as (
+    select
+        invoices.account_id,
+        invoices.account_name,
+        events.occurred_at,
+        events.kind,
+        events.invoice_key,
+        events.payment_id,
+        events.amount,
+        coalesce(invoices.currency, events.currency) as currency,
+        events.actor,
+        events.detail
+    from events
+    inner join invoices using (invoice_key)
+
+    union all
+
+    select
+        account_events.account_id,
+        account_names.account_name,
+        account_events.occurred_at,
+        account_events.kind,
+        account_events.invoice_key,
+        account_events.payment_id,
+        account_events.amount,
+        account_events.currency,
+        account_events.actor,
+        account_events.detail
+    from account_events
+    left join account_names using (account_id)
 )
 
 select
-    invoices.account_id,
-    invoices.account_name,
+    account_id,
+    account_name,
     row_number() over (
-        partition by invoices.account_id
-        order by
-            events.occurred_at nulls last, events.invoice_key, events.kind,
-            events.payment_id nulls first, events.detail
+        partition by account_id
+        order by occurred_at nulls last, invoice_key nulls first, kind, payment_id nulls first, detail
     ) as sequence_number,
-    events.occurred_at,
-    events.kind,
-    events.invoice_key,
-    events.payment_id,
-    cast(events.amount as decimal(18, 2)) as amount,
-    invoices.currency,
-    events.actor,
-    events.detail
-from events
-inner join invoices using (invoice_key)
+    occurred_at,
+    kind,
+    invoice_key,
+    payment_id,
+    cast(amount as decimal(18, 2)) as amount,
+    currency,
+    actor,
+    detail
+from placed

@@ -1,8 +1,10 @@
 -- Each collector's ranked list for the day: every open invoice, and every queued payment only
 -- they can place, with its priority score, the drivers that make it up (JSON list of {driver,
 -- value, points} summing to the score), why it is listed, the next action and the date it is
--- due by (policy `worklist.next_actions`). Ties rank the longer overdue first, then by item key,
--- so ranks never change between runs.
+-- due by (policy `worklist.next_actions`). Collectors' records add drivers with their context: a
+-- broken promise to pay (amount, date, paid), one falling due, a dispute past or near its
+-- deadline, a payment plan behind; an invoice with an open dispute carries its reason. Ties
+-- rank the longer overdue first, then by item key, so ranks never change between runs.
 
 with invoice_items as (
     select
@@ -31,6 +33,27 @@ with invoice_items as (
         is_promise_due,
         is_director_dispute,
         balance_rank_in_currency,
+        promise_id,
+        promise_to_pay_amount,
+        promise_to_pay_date,
+        promise_to_pay_paid,
+        is_promise_to_pay_broken,
+        is_promise_to_pay_due,
+        dispute_id,
+        dispute_reason,
+        dispute_deadline_on,
+        is_dispute_open,
+        is_dispute_overdue,
+        is_dispute_deadline_near,
+        plan_id,
+        plan_due_to_date,
+        plan_paid_to_date,
+        is_plan_behind,
+        promise_to_pay_broken_points,
+        promise_to_pay_due_points,
+        dispute_overdue_points,
+        dispute_deadline_near_points,
+        plan_behind_points,
         cast(null as varchar) as exception_reason,
         cast(null as integer) as days_unmatched,
         balance_points,
@@ -73,6 +96,27 @@ payment_items as (
         false as is_promise_due,
         false as is_director_dispute,
         cast(null as decimal(5, 4)) as balance_rank_in_currency,
+        cast(null as varchar) as promise_id,
+        cast(null as decimal(18, 2)) as promise_to_pay_amount,
+        cast(null as date) as promise_to_pay_date,
+        cast(null as decimal(18, 2)) as promise_to_pay_paid,
+        false as is_promise_to_pay_broken,
+        false as is_promise_to_pay_due,
+        cast(null as varchar) as dispute_id,
+        cast(null as varchar) as dispute_reason,
+        cast(null as date) as dispute_deadline_on,
+        false as is_dispute_open,
+        false as is_dispute_overdue,
+        false as is_dispute_deadline_near,
+        cast(null as varchar) as plan_id,
+        cast(null as decimal(18, 2)) as plan_due_to_date,
+        cast(null as decimal(18, 2)) as plan_paid_to_date,
+        false as is_plan_behind,
+        cast(0 as decimal(18, 2)) as promise_to_pay_broken_points,
+        cast(0 as decimal(18, 2)) as promise_to_pay_due_points,
+        cast(0 as decimal(18, 2)) as dispute_overdue_points,
+        cast(0 as decimal(18, 2)) as dispute_deadline_near_points,
+        cast(0 as decimal(18, 2)) as plan_behind_points,
         exception_reason,
         days_unmatched,
         cast(0 as decimal(18, 2)) as balance_points,
@@ -93,7 +137,9 @@ scored as (
         *,
         balance_points + days_past_due_points + aging_bucket_points + days_since_touch_points
         + broken_promise_points + promise_due_points + director_dispute_points
-        + unmatched_payment_points + days_unmatched_points as priority_score
+        + unmatched_payment_points + days_unmatched_points
+        + promise_to_pay_broken_points + promise_to_pay_due_points + dispute_overdue_points
+        + dispute_deadline_near_points + plan_behind_points as priority_score
     from (
         select * from invoice_items
         union all
@@ -104,6 +150,13 @@ scored as (
 decided as (
     select
         *,
+        coalesce(currency || ' ', '') || cast(promise_to_pay_amount as varchar) || ' by '
+        || cast(promise_to_pay_date as varchar)
+        || ', paid ' || cast(promise_to_pay_paid as varchar) as promise_to_pay_context,
+        'deadline ' || cast(dispute_deadline_on as varchar) || ': ' || coalesce(dispute_reason, '')
+            as dispute_context,
+        'due ' || cast(plan_due_to_date as varchar) || ', paid ' || cast(plan_paid_to_date as varchar)
+            as plan_context,
         {{ worklist_next_action('reason') }} as reason,
         {{ worklist_next_action('action') }} as next_action,
         {{ worklist_next_action('due_in_days') }} as due_in_days
@@ -143,6 +196,11 @@ select
         ('director_dispute', 'director_answer', 'director_dispute_points'),
         ('unmatched_payment', 'exception_reason', 'unmatched_payment_points'),
         ('days_unmatched', 'days_unmatched', 'days_unmatched_points'),
+        ('promise_to_pay_broken', 'promise_to_pay_context', 'promise_to_pay_broken_points'),
+        ('promise_to_pay_due', 'promise_to_pay_context', 'promise_to_pay_due_points'),
+        ('dispute_overdue', 'dispute_context', 'dispute_overdue_points'),
+        ('dispute_deadline_near', 'dispute_context', 'dispute_deadline_near_points'),
+        ('plan_behind', 'plan_context', 'plan_behind_points'),
     ]) }} as drivers,
     director_answer,
     director_answer_at,
@@ -150,6 +208,17 @@ select
     promised_amount,
     paid_since_answer,
     exception_reason,
+    promise_id,
+    promise_to_pay_amount,
+    promise_to_pay_date,
+    promise_to_pay_paid,
+    dispute_id,
+    dispute_reason,
+    dispute_deadline_on,
+    is_dispute_open,
+    plan_id,
+    plan_due_to_date,
+    plan_paid_to_date,
     last_touch_at,
     days_since_touch,
     as_of_date

@@ -1,7 +1,13 @@
 -- Per collector and currency: open items and balance, activity in the last 7 and 30 days
--- (human updates and payments placed on their invoices), coverage gaps (past-due accounts
--- nobody touched for `worklist.coverage_gap_days`), and a reassignment hint when a collector
--- holds more than `worklist.reassign_load_ratio` times the team's mean open items.
+-- (human updates on their invoices: director answers, tracker notes, collector entries naming
+-- an invoice; and payments placed on their invoices), coverage gaps (past-due accounts nobody
+-- touched for `worklist.coverage_gap_days`), and a reassignment hint when a collector holds
+-- more than `worklist.reassign_load_ratio` times the team's mean open items.
+
+{%- set human_update_kinds -%}
+    'director_answer', 'tracker_note', 'collector_note', 'collector_call', 'promise_made', 'dispute_opened',
+    'dispute_resolved', 'plan_made'
+{%- endset %}
 
 with ledger as (
     select
@@ -61,11 +67,11 @@ activity as (
         ledger.collector,
         ledger.currency,
         count(*) filter (
-            where timeline.kind in ('director_answer', 'tracker_note')
+            where timeline.kind in ({{ human_update_kinds }})
             and cast(timeline.occurred_at as date) > ledger.as_of_date - 7
         ) as updates_last_7_days,
         count(*) filter (
-            where timeline.kind in ('director_answer', 'tracker_note')
+            where timeline.kind in ({{ human_update_kinds }})
             and cast(timeline.occurred_at as date) > ledger.as_of_date - 30
         ) as updates_last_30_days,
         count(*) filter (

@@ -1,0 +1,70 @@
+{# A payment plan's installments (`[{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]`, contract
+   C2) as a list of {due_on date, amount decimal(18, 2)} structs. DuckDB JSON: a server warehouse
+   overrides this one macro. #}
+{% macro plan_installments_list(column) -%}
+    from_json({{ column }}, '[{"due_on": "DATE", "amount": "DECIMAL(18,2)"}]')
+{%- endmacro %}
+
+{# Positions 1..n of a list, one row each (`unnest` of a range). DuckDB list functions. #}
+{% macro list_positions(list_expression) -%}
+    unnest(range(1, len({{ list_expression }}) + 1))
+{%- endmacro %}
+
+{# Business days (Monday to Friday) after `start_date` up to and including `end_date`; 0 when
+   `end_date` is not after `start_date`. DuckDB list functions. #}
+{% macro business_days_between(start_date, end_date) -%}
+    case
+        when {{ end_date }} <= {{ start_date }} then 0
+        else
+            5 * (({{ end_date }} - {{ start_date }}) // 7)
+            + len(list_filter(
+                range(1, (({{ end_date }} - {{ start_date }}) % 7) + 1),
+                lambda k: ((isodow({{ start_date }}) + k - 1) % 7) + 1 <= 5
+            ))
+    end
+{%- endmacro %}
+
+{# The roster of policy `team` (var `team`: {collectors, managers} of {name, email, office}) as a
+   relation of (member_name, member_key, email, office, role); empty when no var is passed. #}
+{% macro team_roster() -%}
+    {%- set team = var('team', none) or {} -%}
+    {%- set members = [] -%}
+    {%- for role, key in [('collector', 'collectors'), ('manager', 'managers')] -%}
+        {%- for member in team.get(key, []) -%}
+            {%- do members.append((role, member)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    (
+        select
+            cast(null as varchar) as member_name,
+            cast(null as varchar) as member_key,
+            cast(null as varchar) as email,
+            cast(null as varchar) as office,
+            cast(null as varchar) as role
+        where false
+        {%- for role, member in members %}
+        union all
+        select
+            '{{ member["name"] | replace("'", "''") }}',
+            lower(trim('{{ member["name"] | replace("'", "''") }}')),
+            lower('{{ member["email"] | replace("'", "''") }}'),
+            {% if member.get('office') %}'{{ member["office"] | replace("'", "''") }}'{% else %}null{% endif %},
+            '{{ role }}'
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{# A raw table another part of the pipeline writes (created by orchestration/ingest/sql/schema.sql),
+   or an empty relation of the given columns when the warehouse does not have it (yet).
+   `columns` is a list of (name, type). #}
+{% macro raw_table_or_empty(table_name, columns) -%}
+    {%- set relation = none -%}
+    {%- if execute -%}
+        {%- set relation = adapter.get_relation(database=target.database, schema='raw', identifier=table_name) -%}
+    {%- endif -%}
+    {%- if relation is not none -%}
+        (select {% for name, type in columns %}cast({{ name }} as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} from {{ relation }})
+    {%- else -%}
+        (select {% for name, type in columns %}cast(null as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} where false)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,56 @@
+{# A `risk` setting from the policy (`Policy.dbt_vars()`), with the defaults the features assume. #}
+{% macro risk_setting(name) -%}
+    {%- set defaults = {'late_threshold_days': 30, 'recent_invoices': 6} -%}
+    {{ return(var('risk', {}).get(name, defaults[name])) }}
+{%- endmacro %}
+
+{#
+  The calendar date in the team's time zone (var `timezone`, the policy's) of a UTC timestamp.
+  DuckDB (ICU) time zone functions; a server warehouse overrides this macro.
+#}
+{% macro utc_to_local_date(timestamp) -%}
+    {%- if var('timezone', none) -%}
+    cast(timezone('{{ var("timezone") }}', timezone('UTC', {{ timestamp }})) as date)
+    {%- else -%}
+    cast({{ timestamp }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+  One row per month-end (`month_end`) of the months starting from `first_month` (a date on the
+  first of a month) whose end falls before `before`. DuckDB `generate_series`.
+#}
+{% macro month_ends_between(first_month, before) -%}
+    select cast(month_start + interval 1 month - interval 1 day as date) as month_end
+    from (
+        select unnest(generate_series(
+            cast({{ first_month }} as timestamp), cast({{ before }} as timestamp), interval 1 month
+        )) as month_start
+    ) as months
+    where cast(month_start + interval 1 month - interval 1 day as date) < {{ before }}
+{%- endmacro %}
+
+{# Open ends of date ranges, so range joins stay plain inequalities (no `is null or`). #}
+{% macro far_future() -%} cast('9999-12-31' as date) {%- endmacro %}
+{% macro far_past() -%} cast('0001-01-01' as date) {%- endmacro %}
+
+{# One row per integer in [start, stop) for each input row, as column `i`. DuckDB `range`. #}
+{% macro index_series(start, stop) -%}
+    unnest(range({{ start }}, {{ stop }}))
+{%- endmacro %}
+
+{#
+  Index of the first as-of date of the feature grid on or after `day` (the grid is the month-ends
+  from `first_month` on, index 0, then the run's as-of date at `current_index`): the months from
+  `first_month` to `day`, at least 0 and at most `current_index`; null when `day` is after the
+  run's as-of date (never on or before a grid date). So `day <= grid date i` exactly when this
+  index is not null and <= i.
+#}
+{% macro grid_index(day, params='params') -%}
+    case
+        when {{ day }} <= {{ params }}.as_of then least(
+            {{ params }}.current_index,
+            greatest(0, {{ dbt.datediff(params ~ '.first_month', day, 'month') }})
+        )
+    end
+{%- endmacro %}

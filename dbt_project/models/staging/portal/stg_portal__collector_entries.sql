@@ -1,0 +1,30 @@
+with source as (
+    select * from {{ source('portal', 'collector_entries') }}
+),
+
+renamed as (
+    select
+        entry_id,
+        submission_id,
+        lower(trim(collector_email)) as collector_email,
+        trim(collector) as collector,
+        lower(trim(kind)) as kind,
+        account_id,
+        nullif(trim(invoice_key), '') as invoice_key,
+        note,
+        call_outcome,
+        upper(nullif(trim(currency), '')) as currency,
+        cast(promised_amount as decimal(18, 2)) as promised_amount,
+        promised_date,
+        dispute_reason,
+        dispute_evidence,
+        dispute_deadline as dispute_deadline_on,
+        resolution,
+        plan_installments,
+        submitted_at,
+        cast(submitted_at as date) as submitted_on,
+        _loaded_at as loaded_at
+    from source
+)
+
+select * from renamed

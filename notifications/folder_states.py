@@ -1,0 +1,197 @@
+"""The state machine every outbox shares: a message's state is the folder it sits in.
+
+`drafts/<date>/<entry>` -> `approved/<date>/` -> `sending/<date>/` -> `sent/<date>/`, changed by
+atomic renames under a lock (one writer at a time: the pipeline writing drafts, a person approving
+or sending). A message moves to `sending/` (and the move is made durable) *before* it is handed
+over for delivery, so a crash mid-way leaves it there and a later send reports it as uncertain
+instead of delivering it twice. An entry is one file (an email's `.eml`) or one folder (an SMS or
+a letter with its PDF); the email outbox and the SMS/letter outboxes differ only in that, in how
+they deliver and in what they audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+STATES = ("drafts", "approved", "sending", "sent")
+
+
+class OutboxError(RuntimeError):
+    """An outbox operation that cannot proceed; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """One message in one state: `path` is its file or folder."""
+
+    state: str
+    day: str
+    name: str
+    path: Path
+
+    @property
+    def ident(self) -> str:
+        """How a person names a message on the command line: `<date>/<name>`."""
+        return f"{self.day}/{self.name}"
+
+    def message(self) -> Any:
+        raise NotImplementedError
+
+
+ItemT = TypeVar("ItemT", bound=StoredItem)
+Deliver = Callable[[Any, Any], Any]
+"""(item now in sending/, its message) -> the delivery's reference; raises a refusal when not accepted."""
+
+
+@dataclass
+class SendReport(Generic[ItemT]):
+    sent: list[ItemT] = field(default_factory=list)
+    refused: list[tuple[ItemT, str]] = field(default_factory=list)
+    uncertain: list[ItemT] = field(default_factory=list)
+    held: list[ItemT] = field(default_factory=list)
+    """Approved but scheduled after `now`: they wait for a later send."""
+
+
+class FolderStates(Generic[ItemT]):
+    """The state folders under `root`. Entries are named `<name><suffix>`; with `marker`, an
+    entry is a folder and only folders holding that file count."""
+
+    def __init__(self, root: Path, item: type[ItemT], suffix: str = "", marker: str | None = None) -> None:
+        self.root = root
+        self._item = item
+        self._suffix = suffix
+        self._marker = marker
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: the pipeline writing drafts, a person approving or sending."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _path(self, state: str, day: str, name: str) -> Path:
+        return self.root / state / day / f"{name}{self._suffix}"
+
+    def items(self, state: str, day: str | None = None) -> list[ItemT]:
+        """Messages in one state, oldest day first."""
+        pattern = f"{day or '*'}/*{self._suffix}" + (f"/{self._marker}" if self._marker else "")
+        entries = (p.parent if self._marker else p for p in (self.root / state).glob(pattern))
+        return sorted(
+            (self._item(state, e.parent.name, e.name.removesuffix(self._suffix), e) for e in entries),
+            key=lambda item: (item.day, item.name),
+        )
+
+    def _write_draft(self, day: str, name: str, write_entry: Callable[[Path], None]) -> Path | None:
+        """Write (or refresh) a draft with `write_entry(path)`, which makes the content durable and
+        renames it into place; None when this message of this day is already approved or sent."""
+        with self._locked():
+            if any(self._path(s, day, name).exists() for s in STATES[1:]):
+                return None
+            path = self._path("drafts", day, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_entry(path)
+            _fsync_dir(path.parent)
+            return path
+
+    def withdraw(self, ident: str) -> bool:
+        """Delete one unapproved draft (`<date>/<name>`); False when it is no longer a draft."""
+        day, _, name = ident.partition("/")
+        with self._locked():
+            path = self._path("drafts", day, name)
+            if not path.exists():
+                return False
+            _remove(path)
+            return True
+
+    def _approve(self, idents: list[str], what: str, audit: Callable[[ItemT], None]) -> list[ItemT]:
+        """Move the named drafts (`<date>/<name>`) to approved, auditing each; an unknown name is an
+        error naming `what` was looked for."""
+        with self._locked():
+            drafts = {item.ident: item for item in self.items("drafts")}
+            unknown = [i for i in idents if i not in drafts]
+            if unknown:
+                raise OutboxError(f"no {what} named {', '.join(unknown)} in {self.root / 'drafts'}")
+            approved = []
+            for ident in idents:
+                moved = self._move(drafts[ident], "approved")
+                audit(moved)
+                approved.append(moved)
+            return approved
+
+    def _send(
+        self,
+        now: dt.datetime | None,
+        send_after: Callable[[ItemT], dt.datetime | None],
+        delivery: Callable[[], AbstractContextManager[Deliver]],
+        refusals: type[Exception] | tuple[type[Exception], ...],
+        audit_refused: Callable[[ItemT, Any, Exception], None],
+        audit_sent: Callable[[ItemT, Any, Any], None],
+    ) -> SendReport[ItemT]:
+        """Deliver every approved message once (with `now`, those scheduled later wait); report
+        refusals, which go back to approved/, and earlier uncertain sends. `delivery` is opened
+        only when something is due."""
+        report: SendReport[ItemT] = SendReport()
+        with self._locked():
+            report.uncertain = self.items("sending")
+            pending = self.items("approved")
+            if now is not None:
+                report.held = [item for item in pending if _later(send_after(item), now)]
+                pending = [item for item in pending if item not in report.held]
+            if not pending:
+                return report
+            with delivery() as deliver:
+                for item in pending:
+                    message = item.message()
+                    sending = self._move(item, "sending")  # durable before delivery sees it
+                    try:
+                        reference = deliver(sending, message)
+                    except refusals as exc:
+                        back = self._move(sending, "approved")
+                        audit_refused(back, message, exc)
+                        report.refused.append((back, str(exc)))
+                        continue
+                    sent = self._move(sending, "sent")
+                    audit_sent(sent, message, reference)
+                    report.sent.append(sent)
+        return report
+
+    def _move(self, item: ItemT, state: str) -> ItemT:
+        target = self._path(state, item.day, item.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise OutboxError(f"{target} already exists; not overwriting it with {item.path}")
+        os.rename(item.path, target)
+        _fsync_dir(target.parent)
+        _fsync_dir(item.path.parent)
+        return self._item(state, item.day, item.name, target)
+
+
+def _later(moment: dt.datetime | None, now: dt.datetime) -> bool:
+    return moment is not None and moment > now
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,241 @@
+"""The `dunning:` section of `ledgerloop.yaml`: who is reminded, how, when, and when a manager steps in.
+
+Staff change timings, templates and segments here without code; every error names the key
+(`dunning.segments.0.steps.2.channel: ...`) and an invalid policy stops the run before anything
+is drafted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from notifications.render import TEMPLATES_DIR
+
+CHANNELS = ("email", "sms", "letter", "call_task")
+Channel = Literal["email", "sms", "letter", "call_task"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The file a template name must have, per channel (`<name>` + suffix under <channel>/dunning/).
+TEMPLATE_FILES = {
+    "email": ("subject.txt.jinja2", "txt.jinja2", "html.jinja2"),
+    "sms": ("txt.jinja2",),
+    "letter": ("txt.jinja2",),
+}
+
+
+def dunning_template_dir(channel: str) -> Path:
+    return TEMPLATES_DIR / channel / "dunning"
+
+
+def check_template(channel: str, name: str) -> str:
+    """`name` if every file of that channel's template exists, else ValueError listing the known ones."""
+    folder = dunning_template_dir(channel)
+    missing = [
+        f"{name}.{suffix}"
+        for suffix in TEMPLATE_FILES[channel]
+        if not (folder / f"{name}.{suffix}").is_file()
+    ]
+    if missing:
+        known = sorted({p.name.split(".")[0] for p in folder.glob("*.jinja2") if not p.name.startswith("_")})
+        raise ValueError(f"no {channel} template {name!r} (missing {missing}); known: {known}")
+    return name
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name like 'Europe/London')") from None
+    return name
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SendingWindow(_Model):
+    """Local hours in the customer's time zone when a notice may go out."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(17, 0)
+
+    @model_validator(mode="after")
+    def _sensible(self) -> SendingWindow:
+        if not self.days:
+            raise ValueError("days: at least one weekday is needed")
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
+class Step(_Model):
+    """One touch of a sequence: `offset_days` after the due date (negative: before it)."""
+
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
+    offset_days: int = Field(ge=-60, le=730)
+    channel: Channel
+    template: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
+    """A template under notifications/templates/<channel>/dunning/ (not used by call tasks)."""
+    tone: Literal["friendly", "firm", "final"] = "friendly"
+    task: str = Field(default="Call the customer about the overdue invoices", max_length=300)
+    """What the collector does, for call tasks."""
+
+    @field_validator("template")
+    @classmethod
+    def _template_exists(cls, name: str | None, info: ValidationInfo) -> str | None:
+        channel = info.data.get("channel")
+        if channel is None or channel == "call_task":
+            return name
+        if name is None:
+            raise ValueError(f"a {channel} step needs a template")
+        return check_template(channel, name)
+
+
+class SegmentMatch(_Model):
+    """Conditions an account must meet (all of them); an empty match takes every account."""
+
+    min_balance: Decimal | None = Field(default=None, ge=0)
+    """The account's open balance in its largest currency."""
+    max_balance: Decimal | None = Field(default=None, ge=0)
+    risk_bands: list[Literal["low", "medium", "high"]] | None = None
+    """From marts.account_risk; an account without a risk row does not match a risk condition."""
+    min_risk_score: float | None = Field(default=None, ge=0, le=1)
+    max_risk_score: float | None = Field(default=None, ge=0, le=1)
+    min_tenure_days: int | None = Field(default=None, ge=0)
+    """Days since the account's first invoice."""
+    max_tenure_days: int | None = Field(default=None, ge=0)
+    min_disputes: int | None = Field(default=None, ge=0)
+    """Disputes the account ever raised (marts.disputes)."""
+    max_disputes: int | None = Field(default=None, ge=0)
+    customer_types: list[str] | None = None
+    """From outreach.account_contacts.customer_type."""
+
+
+class Segment(_Model):
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
+    match: SegmentMatch = SegmentMatch()
+    steps: list[Step]
+
+    @field_validator("steps")
+    @classmethod
+    def _ordered(cls, steps: list[Step]) -> list[Step]:
+        if not steps:
+            raise ValueError("at least one step is needed")
+        offsets = [s.offset_days for s in steps]
+        if offsets != sorted(set(offsets)):
+            raise ValueError(f"offset_days must increase strictly from step to step, got {offsets}")
+        names = [s.name for s in steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"step names must be unique, got {names}")
+        return steps
+
+
+class ContactCap(_Model):
+    """At most `max_touches` contacts with an account within any `days` days, across every
+    channel and team (dunning notices, call tasks, director emails, logged collector calls)."""
+
+    max_touches: int = Field(default=1, ge=1, le=20)
+    days: int = Field(default=7, ge=1, le=90)
+
+
+class Suppression(_Model):
+    """What stops automatic reminders while it stands."""
+
+    open_dispute: bool = True
+    pending_promise: bool = True
+    kept_promise: bool = True
+    on_track_plan: bool = True
+
+
+class Escalation(_Model):
+    """When an account goes to a manager (policy.team.managers_of(office)) instead of a reminder."""
+
+    days_past_due: int | None = Field(default=60, ge=1)
+    """An open invoice this far past due, and no response since the last touch ..."""
+    no_response_days: int = Field(default=7, ge=0)
+    """... for at least this many days (a payment, a reached call, a promise, a dispute or a plan
+    counts as a response). null days_past_due turns the rule off."""
+    broken_promise: bool = True
+    template: str = "escalation"
+
+    @field_validator("template")
+    @classmethod
+    def _template_exists(cls, name: str) -> str:
+        return check_template("email", name)
+
+
+class Sender(_Model):
+    """Who notices come from."""
+
+    email: str = Field(default="collections@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    name: str = Field(default="Accounts Receivable", min_length=1, max_length=80)
+    sms_sender: str = Field(default="Accounts", min_length=1, max_length=11)
+    """Alphanumeric SMS sender id (at most 11 characters)."""
+    letter_lines: list[str] = ["Accounts Receivable"]
+    """Sender block of letters (company, street, city)."""
+    phone: str | None = None
+    """How customers reach the team, shown in notices."""
+
+
+class PaymentTerms(_Model):
+    default_days: int = Field(default=30, ge=0, le=365)
+    by_customer_type: dict[str, int] = {}
+
+    def days_for(self, customer_type: str | None) -> int:
+        return self.by_customer_type.get(customer_type or "", self.default_days)
+
+
+class Dunning(_Model):
+    """Reminder sequences per segment; nothing is sent without a person's approval."""
+
+    payment_terms: PaymentTerms = PaymentTerms()
+    office_timezones: dict[str, str] = {}
+    """Default customer time zone per office code (else the policy's `timezone`); an account's
+    own time zone (outreach.account_contacts) wins."""
+    sending_window: SendingWindow = SendingWindow()
+    channel_windows: dict[Literal["email", "sms", "letter", "call_task"], SendingWindow] = {}
+    senders: Sender = Sender()
+    office_senders: dict[str, Sender] = {}
+    contact_cap: ContactCap = ContactCap()
+    suppress: Suppression = Suppression()
+    escalation: Escalation = Escalation()
+    segments: list[Segment] = []
+    """Tried in order: an account follows the first segment it matches."""
+
+    @field_validator("office_timezones")
+    @classmethod
+    def _known_timezones(cls, zones: dict[str, str]) -> dict[str, str]:
+        for office, name in zones.items():
+            try:
+                _timezone(name)
+            except ValueError as exc:
+                raise ValueError(f"{office}: {exc}") from None
+        return zones
+
+    @field_validator("segments")
+    @classmethod
+    def _unique_segments(cls, segments: list[Segment]) -> list[Segment]:
+        names = [s.name for s in segments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"segment names must be unique, got {names}")
+        return segments
+
+    def window(self, channel: str) -> SendingWindow:
+        return self.channel_windows.get(channel, self.sending_window)  # type: ignore[call-overload]
+
+    def sender(self, office: str | None) -> Sender:
+        return self.office_senders.get(office or "", self.senders)
+
+    def check_offices(self, codes: list[str]) -> None:
+        """Raise ValueError naming office keys the policy does not know."""
+        for key in ("office_timezones", "office_senders"):
+            unknown = sorted(set(getattr(self, key)) - set(codes))
+            if unknown:
+                raise ValueError(f"{key}: unknown office(s) {unknown}; known: {codes}")

@@ -1,0 +1,490 @@
+"""Turn a day's dunning plan into drafts, state rows, outreach events and audit entries.
+
+Order of work per notice: the draft file is written first (its name is stable, so a crash and a
+re-run rewrite the same file), then the state rows in one transaction, then the event and the
+audit entry. The state is what makes re-runs draft nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from notifications.channels import ChannelOutbox
+from notifications.outbox import Outbox
+from orchestration.config import Policy
+from orchestration.dunning.contacts import contacts_path, load_contacts
+from orchestration.dunning.facts import ensure_schema, load_accounts, load_facts
+from orchestration.dunning.notices import (
+    INVOICES_HEADER,
+    NOTICE_HEADER,
+    call_task_row,
+    escalation_id,
+    id_of,
+    notice_name,
+    open_balance_text,
+    render_email,
+    render_escalation,
+    render_letter,
+    render_sms,
+)
+from orchestration.dunning.selection import DunningPlan, Escalation, Notice, plan_dunning
+
+SYSTEM_ACTOR = "ledgerloop"
+AccountAudit = Callable[..., None]
+"""(actor, action, subject, detail, *, account_id=None)."""
+
+
+@dataclass(frozen=True)
+class DunningOutboxes:
+    """`outbox/dunning/{email,sms,letter}`: apart from the director emails in `outbox/`, whose
+    daily refresh withdraws that day's drafts it did not write."""
+
+    email: Outbox
+    sms: ChannelOutbox
+    letter: ChannelOutbox
+
+    @classmethod
+    def at(cls, home: Path) -> DunningOutboxes:
+        root = home / "outbox" / "dunning"
+        return cls(
+            Outbox(root / "email"),
+            ChannelOutbox(root / "sms", "sms"),
+            ChannelOutbox(root / "letter", "letter"),
+        )
+
+
+@dataclass(frozen=True)
+class OutreachEvent:
+    event_id: str
+    account_id: str
+    invoice_key: str | None
+    channel: str
+    kind: str
+    subject: str
+    occurred_at: dt.datetime
+    actor: str
+
+
+@dataclass
+class RunResult:
+    plan: DunningPlan
+    policy_sha256: str
+    drafted: list[str] = field(default_factory=list)
+    """Outbox idents (`<channel>:<date>/<name>`) and call task ids."""
+    escalation_drafts: list[str] = field(default_factory=list)
+    call_tasks: int = 0
+    events: int = 0
+    contacts_loaded: int = 0
+    withdrawn: list[str] = field(default_factory=list)
+    """Unapproved drafts taken back: every invoice they chase is paid or now suppressed."""
+
+
+def policy_sha256(path: Path) -> str:
+    """The policy in force: sha256 of the policy file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plan_day(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, home: Path) -> DunningPlan:
+    """What the policy asks for on `as_of`; reads only (the dry run uses this)."""
+    accounts = load_accounts(con, as_of)
+    facts = load_facts(con, as_of, home / "outbox")
+    return plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone)
+
+
+def run_day(
+    con: duckdb.DuckDBPyConnection,
+    policy: Policy,
+    sha256: str,
+    home: Path,
+    as_of: dt.date,
+    now: dt.datetime,
+    audit: AccountAudit,
+) -> RunResult:
+    """Plan the day, write every notice's draft and state, raise escalations, record the run."""
+    ensure_schema(con)
+    contacts = load_contacts(con, contacts_path(home), now)
+    load_pending_events(con, home)
+    plan = plan_day(con, policy, as_of, home)
+    result = RunResult(plan, sha256, contacts_loaded=contacts)
+    outboxes = DunningOutboxes.at(home)
+    result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
+    events: list[OutreachEvent] = []
+    for notice in plan.notices:
+        events.extend(_draft_notice(con, policy, sha256, outboxes, notice, as_of, now, audit, result))
+    for escalation in plan.escalations:
+        events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
+    record_events(con, events)
+    result.events = len(events)
+    run_id = hashlib.sha256(f"{as_of}|{now.isoformat()}|{sha256}".encode()).hexdigest()[:16]
+    con.execute(
+        "insert into outreach.dunning_runs values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
+        [run_id, as_of, sha256, _naive(now), len(plan.notices), len(plan.escalations), len(plan.held)],
+    )
+    audit(
+        SYSTEM_ACTOR,
+        "dunning.run",
+        f"run {as_of.isoformat()}",
+        json.dumps(
+            {
+                "policy_sha256": sha256,
+                "notices": len(plan.notices),
+                "escalations": len(plan.escalations),
+                "held": plan.held_counts(),
+            },
+            sort_keys=True,
+        ),
+    )
+    return result
+
+
+SUPPRESSIONS = ("open_dispute", "pending_promise", "kept_promise", "on_track_plan")
+
+
+def withdraw_stale(
+    con: duckdb.DuckDBPyConnection, outboxes: DunningOutboxes, plan: DunningPlan, audit: AccountAudit
+) -> list[str]:
+    """Delete unapproved customer drafts whose invoices are all paid or suppressed since they were
+    drafted, and forget their steps (they were never sent, so the sequence resumes later)."""
+    still_due = {
+        row[0] for row in con.execute("select invoice_key from marts.ar_ledger where balance > 0").fetchall()
+    }
+    still_due -= {h.invoice_key for h in plan.held if h.reason in SUPPRESSIONS}
+    candidates: list[tuple[str, str, list[str], object, str]] = []
+    for item in outboxes.email.items("drafts"):
+        message = item.message()
+        if message[NOTICE_HEADER] and "-escalation-" not in item.name:
+            keys = str(message[INVOICES_HEADER] or "").split(",")
+            candidates.append(
+                (f"dunning:{item.ident}", str(message[NOTICE_HEADER]), keys, outboxes.email, item.ident)
+            )
+    for label, outbox in (("sms", outboxes.sms), ("letter", outboxes.letter)):
+        for item in outbox.items("drafts"):
+            meta = item.message().meta
+            candidates.append(
+                (f"{label}:{item.ident}", meta["notice_id"], meta.get("invoice_keys", []), outbox, item.ident)
+            )
+    withdrawn = []
+    for label, notice, keys, outbox, ident in candidates:
+        if set(keys) & still_due or not outbox.withdraw(ident):  # approved meanwhile: a person decided
+            continue
+        row = con.execute(
+            "select account_id from outreach.dunning_notices where notice_id = ?", [notice]
+        ).fetchone()
+        con.execute("delete from outreach.dunning_steps where notice_id = ?", [notice])
+        con.execute("delete from outreach.dunning_notices where notice_id = ?", [notice])
+        audit(
+            SYSTEM_ACTOR,
+            "dunning.withdrawn",
+            label,
+            f"{notice}: invoices {', '.join(keys)} paid or on hold",
+            account_id=row[0] if row else None,
+        )
+        withdrawn.append(label)
+    return withdrawn
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _draft_notice(
+    con,
+    policy: Policy,
+    sha256: str,
+    outboxes: DunningOutboxes,
+    notice: Notice,
+    as_of: dt.date,
+    now: dt.datetime,
+    audit: AccountAudit,
+    result: RunResult,
+) -> list[OutreachEvent]:
+    account = notice.account
+    ident = id_of(notice)
+    name = notice_name(account.account_id, notice.channel, ident)
+    day = as_of.isoformat()
+    lead = notice.lead
+    if notice.channel == "email":
+        message = render_email(notice, policy.dunning, as_of)
+        outboxes.email.write_draft(day, name, message)
+        recipient, subject, label = account.contact.email, str(message["Subject"]), f"dunning:{day}/{name}"
+    elif notice.channel == "sms":
+        sms = render_sms(notice, policy.dunning, as_of)
+        outboxes.sms.write_draft(day, name, sms)
+        recipient, subject, label = (
+            sms.recipient,
+            f"SMS ({sms.meta['segments']} segment(s))",
+            f"sms:{day}/{name}",
+        )
+    elif notice.channel == "letter":
+        letter = render_letter(notice, policy.dunning, as_of)
+        outboxes.letter.write_draft(day, name, letter)
+        recipient, subject, label = (
+            " / ".join(letter.meta["address_lines"]),
+            letter.subject,
+            f"letter:{day}/{name}",
+        )
+    else:
+        row = call_task_row(notice, policy.team, as_of)
+        _insert_call_task(con, row)
+        result.call_tasks += 1
+        recipient, subject, label = account.collector, row["task"], f"call:{ident}"
+    keys = [item.invoice.invoice_key for item in notice.items]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into outreach.dunning_notices values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "on conflict do nothing",
+            [
+                ident,
+                as_of,
+                account.account_id,
+                notice.channel,
+                notice.segment,
+                lead.step.name,
+                lead.step.template,
+                lead.step.tone,
+                recipient,
+                subject,
+                _naive(notice.scheduled_at),
+                notice.local_day,
+                label,
+                ",".join(keys),
+                sha256,
+                _naive(now),
+            ],
+        )
+        for item in notice.items:
+            con.execute(
+                "insert into outreach.dunning_steps values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
+                [
+                    item.invoice.invoice_key,
+                    item.step_index,
+                    account.account_id,
+                    notice.segment,
+                    item.step.name,
+                    notice.channel,
+                    ident,
+                    as_of,
+                ],
+            )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    result.drafted.append(label)
+    audit(
+        SYSTEM_ACTOR,
+        "dunning.drafted",
+        label,
+        json.dumps(
+            {
+                "notice_id": ident,
+                "channel": notice.channel,
+                "segment": notice.segment,
+                "steps": {item.invoice.invoice_key: item.step.name for item in notice.items},
+                "scheduled_at": notice.scheduled_at.isoformat(),
+                "policy_sha256": sha256,
+            },
+            sort_keys=True,
+        ),
+        account_id=account.account_id,
+    )
+    return events_for(ident, account.account_id, keys, notice.channel, "drafted", subject, now, SYSTEM_ACTOR)
+
+
+def _draft_escalation(
+    con,
+    policy: Policy,
+    sha256: str,
+    outboxes: DunningOutboxes,
+    escalation: Escalation,
+    as_of: dt.date,
+    now: dt.datetime,
+    audit: AccountAudit,
+    result: RunResult,
+) -> list[OutreachEvent]:
+    account = escalation.account
+    ident = escalation_id(escalation)
+    managers = policy.team.managers_of(account.office)
+    day = as_of.isoformat()
+    labels = []
+    for manager in managers:
+        message = render_escalation(escalation, manager.name, manager.email, policy.dunning, as_of, now)
+        name = notice_name(
+            account.account_id, "escalation", hashlib.sha256(f"{ident}|{manager.email}".encode()).hexdigest()
+        )
+        outboxes.email.write_draft(day, name, message)
+        labels.append(f"dunning:{day}/{name}")
+    owner = managers[0] if managers else None
+    invoices = list(escalation.invoices)
+    _insert_call_task(
+        con,
+        {
+            "task_id": ident,
+            "kind": "escalation",
+            "account_id": account.account_id,
+            "account_name": account.account_name,
+            "assignee": owner.name if owner else account.collector,
+            "assignee_email": owner.email if owner else None,
+            "task": f"Escalation: {escalation.detail}",
+            "invoice_keys": ",".join(i.invoice_key for i in invoices),
+            "open_balance": open_balance_text(invoices),
+            "phone": account.contact.phone,
+            "due_on": as_of,
+            "created_on": as_of,
+            "notice_id": ident,
+        },
+    )
+    con.execute(
+        "insert into outreach.dunning_escalations values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
+        [
+            escalation.key,
+            account.account_id,
+            escalation.reason,
+            escalation.detail,
+            as_of,
+            ",".join(m.email for m in managers),
+            ident,
+        ],
+    )
+    con.execute(
+        "insert into outreach.dunning_notices values "
+        "(?, ?, ?, 'escalation', null, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "on conflict do nothing",
+        [
+            ident,
+            as_of,
+            account.account_id,
+            escalation.reason,
+            policy.dunning.escalation.template,
+            ",".join(m.email for m in managers) or None,
+            escalation.detail,
+            _naive(now),
+            as_of,
+            ";".join(labels) or None,
+            ",".join(i.invoice_key for i in invoices),
+            sha256,
+            _naive(now),
+        ],
+    )
+    result.escalation_drafts.extend(labels)
+    audit(
+        SYSTEM_ACTOR,
+        "dunning.escalated",
+        escalation.key,
+        json.dumps(
+            {
+                "reason": escalation.reason,
+                "managers": [m.email for m in managers],
+                "drafts": labels,
+                "policy_sha256": sha256,
+            },
+            sort_keys=True,
+        ),
+        account_id=account.account_id,
+    )
+    return events_for(
+        ident,
+        account.account_id,
+        [i.invoice_key for i in invoices],
+        "escalation",
+        "drafted",
+        escalation.detail,
+        now,
+        SYSTEM_ACTOR,
+    )
+
+
+def _insert_call_task(con, row: dict) -> None:
+    con.execute(
+        "insert into outreach.dunning_call_tasks by name select $task_id as task_id, $kind as kind, "
+        "$account_id as account_id, $account_name as account_name, $assignee as assignee, "
+        "$assignee_email as assignee_email, $task as task, $invoice_keys as invoice_keys, "
+        "$open_balance as open_balance, $phone as phone, $due_on as due_on, $created_on as created_on, "
+        "$notice_id as notice_id on conflict do nothing",
+        row,
+    )
+
+
+def events_for(
+    notice: str,
+    account_id: str,
+    invoice_keys: Iterable[str],
+    channel: str,
+    kind: str,
+    subject: str,
+    at: dt.datetime,
+    actor: str,
+) -> list[OutreachEvent]:
+    """One raw.outreach_events row per invoice the notice covers (the timeline joins on invoices)."""
+    return [
+        OutreachEvent(f"{notice}:{kind}:{key}", account_id, key, channel, kind, subject, at, actor)
+        for key in invoice_keys
+    ]
+
+
+def record_events(con: duckdb.DuckDBPyConnection, events: Iterable[OutreachEvent]) -> int:
+    """Insert events once each (the event id decides)."""
+    count = 0
+    for e in events:
+        con.execute(
+            "insert into raw.outreach_events values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
+            [
+                e.event_id,
+                e.account_id,
+                e.invoice_key,
+                e.channel,
+                e.kind,
+                e.subject,
+                _naive(e.occurred_at),
+                e.actor,
+            ],
+        )
+        count += 1
+    return count
+
+
+def _pending_path(home: Path) -> Path:
+    return home / "outbox" / "dunning" / "pending_events.jsonl"
+
+
+def save_events(home: Path, events: list[OutreachEvent], warehouse: Path) -> str:
+    """Record approval/send events in the warehouse now, or, while a run holds it, in a file the
+    next run loads (so the timeline shows them either way)."""
+    from orchestration.warehouse import connect
+
+    if not events:
+        return "none"
+    try:
+        with connect(warehouse) as con:
+            record_events(con, events)
+        return "warehouse"
+    except duckdb.IOException:
+        path = _pending_path(home)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            for e in events:
+                handle.write(json.dumps({**e.__dict__, "occurred_at": e.occurred_at.isoformat()}) + "\n")
+        return str(path)
+
+
+def load_pending_events(con: duckdb.DuckDBPyConnection, home: Path) -> int:
+    path = _pending_path(home)
+    if not path.exists():
+        return 0
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            data["occurred_at"] = dt.datetime.fromisoformat(data["occurred_at"])
+            events.append(OutreachEvent(**data))
+    count = record_events(con, events)
+    path.unlink()
+    return count

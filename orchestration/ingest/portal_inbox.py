@@ -1,0 +1,138 @@
+"""An append-only inbox of the portal store loaded into its raw table, each row exactly once.
+
+The portal store has inboxes that staff write to (director answers, collector workbench entries).
+Each is loaded the same way: the watermark is the highest id already in the warehouse (the store's
+autoincrement id, never reused); the load re-reads a short window below it and the raw table's
+primary key skips what it holds, so a row committed late (out of id order, which a PostgreSQL
+sequence allows) is still loaded, and still only once. A sensor reads only the store (the
+warehouse may be locked by a running pipeline) and asks for a run when new ids appear.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration.automation.jobs import refresh_ledger_job
+from orchestration.outreach.portal_store import open_store
+from orchestration.resources import LedgerloopResource
+from orchestration.warehouse import connect, query_sql_file
+from portal.store import PortalStore
+
+BATCH = 5_000
+LOOKBACK_IDS = 1_000
+
+
+@dataclass(frozen=True)
+class PortalInbox:
+    """One inbox of the portal store and the raw table it is loaded into.
+
+    The SQL is written out per inbox (table and column names cannot be query parameters)."""
+
+    name: str  # what the inbox holds, for the sensor: "director updates"
+    singular: str  # one row, for messages: "update" ("update ids already in ...")
+    plural: str  # rows, for messages and metadata: "updates" ("updates_loaded")
+    raw_table: str  # "raw.director_updates", for messages
+    read_after: Callable[[PortalStore, int, int], Sequence[Any]]  # (store, after id, limit), id order
+    row_id: Callable[[Any], int]
+    insert_sql_file: str  # packaged insert taking the columns of `columns`
+    columns: Callable[[Sequence[Any], dt.datetime], dict]  # (rows, loaded_at) -> query parameters
+    watermark_sql: str  # the highest id loaded, 0 before the first
+    loaded_sql: str  # (id, submission_id) already loaded among `$ids`
+
+
+class PortalStoreReplaced(RuntimeError):
+    """The portal store hands out ids that were loaded already for other submissions."""
+
+
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """A moment as the naive UTC timestamp the raw tables hold."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def watermark(con: duckdb.DuckDBPyConnection, inbox: PortalInbox) -> int:
+    """The highest id of the inbox already loaded (0 before the first)."""
+    return con.execute(inbox.watermark_sql).fetchall()[0][0]
+
+
+def refuse_reused_ids(con: duckdb.DuckDBPyConnection, inbox: PortalInbox, rows: Sequence[Any]) -> None:
+    """A replaced store (a new SQLite file, the move to PostgreSQL, a restore) starts its ids
+    again; the load skips ids it holds, so its rows would be dropped without a word."""
+    in_store = {inbox.row_id(row): row.submission_id for row in rows}
+    loaded = con.execute(inbox.loaded_sql, {"ids": list(in_store)}).fetchall()
+    clashes = sorted((i, old, in_store[i]) for i, old in loaded if old != in_store[i])[:5]
+    if clashes:
+        examples = "; ".join(f"id {i}: loaded {old}, store has {new}" for i, old, new in clashes)
+        raise PortalStoreReplaced(
+            f"portal store: {inbox.singular} ids already in {inbox.raw_table} belong to other "
+            f"submissions in the store ({examples}), so the store was replaced or restored; nothing "
+            "was loaded from it. Point LEDGERLOOP_PORTAL_DB_URL back at the store that holds the "
+            f"loaded {inbox.plural}, or copy the new store's {inbox.plural} into it."
+        )
+
+
+def load_inbox(
+    con: duckdb.DuckDBPyConnection, store: PortalStore, inbox: PortalInbox, now: dt.datetime
+) -> dict[str, int]:
+    """Load every row past the watermark, in batches, each batch in one transaction."""
+    before = watermark(con, inbox)
+    refuse_reused_ids(con, inbox, inbox.read_after(store, 0, 1))  # a new store's first id is loaded
+    after, read, loaded = max(0, before - LOOKBACK_IDS), 0, 0
+    while batch := inbox.read_after(store, after, BATCH):
+        refuse_reused_ids(con, inbox, batch)
+        con.begin()
+        cursor = query_sql_file(con, inbox.insert_sql_file, inbox.columns(batch, utc_naive(now)))
+        loaded += cursor.fetchall()[0][0]
+        con.commit()
+        read += len(batch)
+        after = inbox.row_id(batch[-1])
+    return {
+        f"{inbox.plural}_loaded": loaded,
+        f"{inbox.plural}_read": read,
+        "watermark_before": before,
+        "watermark_after": watermark(con, inbox),
+    }
+
+
+def ingest_inbox(ledgerloop: LedgerloopResource, inbox: PortalInbox) -> dg.MaterializeResult:
+    """The body of an inbox's asset: load it from the settings' store into their warehouse."""
+    settings = ledgerloop.settings
+    with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
+        counts = load_inbox(con, store, inbox, dt.datetime.now(dt.UTC))
+    return dg.MaterializeResult(metadata=counts)
+
+
+def newest_id(store: PortalStore, inbox: PortalInbox, after: int) -> int:
+    """The highest id in the inbox above `after` (or `after` itself when there is none)."""
+    newest = after
+    while batch := inbox.read_after(store, newest, BATCH):
+        newest = inbox.row_id(batch[-1])
+    return newest
+
+
+def inbox_sensor(inbox: PortalInbox, name: str, description: str) -> dg.SensorDefinition:
+    """A sensor that starts a refresh when the inbox has ids past the newest it asked a run for
+    (kept in its cursor); it reads only the store, never the warehouse."""
+
+    @dg.sensor(
+        name=name,
+        description=description,
+        job=refresh_ledger_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def _sensor(context: dg.SensorEvaluationContext, ledgerloop: LedgerloopResource):
+        seen = int(context.cursor or 0)
+        with open_store(ledgerloop.settings.home) as store:
+            newest = newest_id(store, inbox, seen)
+        if newest == seen:
+            return dg.SkipReason(f"no {inbox.name} after id {seen}")
+        context.update_cursor(str(newest))
+        return dg.RunRequest(
+            run_key=f"{inbox.name.replace(' ', '-')}-{newest}", tags={"ledgerloop/trigger": inbox.name}
+        )
+
+    return _sensor

@@ -1,0 +1,215 @@
+"""Alert emails: one draft per owner and day listing the alerts `marts.alerts` raised that day.
+
+`marts.alerts` raises each alert once, on its as-of date, so the day's drafts are a pure function
+of the day: a re-run rewrites the same drafts (until a person approves them) and never adds a
+second email for an alert. Drafts wait in `outbox/drafts/<date>/` like the director emails.
+"""
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from notifications.outbox import Outbox
+from notifications.render import TEMPLATES_DIR, Sender
+from orchestration.config import Policy
+from orchestration.outreach.drafts import draft_name, sender_from_env
+from orchestration.resources import LedgerloopResource
+from orchestration.warehouse import connect
+
+ALERTS = dg.AssetKey(["marts", "alerts"])
+
+KIND_LABELS = {
+    "crossed_30": "30 days past due",
+    "crossed_60": "60 days past due",
+    "broken_promise": "Promise to pay broken",
+    "dispute_overdue": "Dispute past its deadline",
+    "plan_behind": "Payment plan behind",
+    "payment_unmatched": "Payment unmatched",
+    "check_failed": "Data check failed",
+}
+
+ALERTS_QUERY = """
+select alert_key, kind, subject, account_id, invoice_key, owner, owner_email, raised_on, message
+from marts.alerts
+where raised_on = $day
+order by owner_email, kind, alert_key
+"""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_key: str
+    kind: str
+    subject: str
+    account_id: str | None
+    invoice_key: str | None
+    owner: str
+    owner_email: str | None
+    raised_on: dt.date
+    message: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class AlertDrafts:
+    """What one day's rendering did."""
+
+    written: list[Path]
+    already_approved_or_sent: list[str]
+    """Owners whose draft of the day a person already approved or sent: left as it is."""
+    without_email: list[str]
+    """`owner: alert keys` of alerts whose owner has no usable email (not on the roster)."""
+
+
+def read_alerts(con: duckdb.DuckDBPyConnection, day: dt.date) -> list[Alert]:
+    """The alerts raised on `day`."""
+    cursor = con.execute(ALERTS_QUERY, {"day": day})
+    return [Alert(*row) for row in cursor.fetchall()]
+
+
+def owner_names(policy: Policy) -> dict[str, str]:
+    """Roster name by lower-cased email, for greetings."""
+    members = [*policy.team.collectors, *policy.team.managers]
+    return {m.email.lower(): m.name for m in members}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+
+
+def _address_problem(address: str) -> str:
+    try:
+        Address(addr_spec=address)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+def render_alert_email(
+    *,
+    owner_email: str,
+    owner_name: str | None,
+    alerts: Sequence[Alert],
+    day: dt.date,
+    sender: Sender,
+    now: dt.datetime,
+) -> EmailMessage:
+    """One email to one owner listing the day's alerts; HTML (escaped) and text parts. The
+    Message-ID is derived from the day, owner and alert keys, so a re-render is the same message."""
+    if not alerts:
+        raise ValueError(f"no alerts for {owner_email} on {day}")
+    name = _one_line(owner_name or "")
+    context = {
+        "greeting_name": name.split(" ")[0] if name else "colleague",
+        "alerts": list(alerts),
+        "day": day.isoformat(),
+        "team": sender.team,
+    }
+    env = _environment()
+    subject = _one_line(env.get_template("email/alert/subject.txt.jinja2").render(context))
+    context["subject"] = subject
+    identity = "\n".join([day.isoformat(), owner_email.lower(), *sorted(a.alert_key for a in alerts)])
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:24]
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = Address(display_name=sender.team, addr_spec=sender.address)
+    message["To"] = Address(display_name=name, addr_spec=owner_email.strip())
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
+    message["Message-ID"] = (
+        f"<alerts-{day.isoformat()}-{digest}@{sender.address.rpartition('@')[2] or 'localhost'}>"
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(env.get_template("email/alert/alerts.txt.jinja2").render(context))
+    message.add_alternative(
+        env.get_template("email/alert/alerts.html.jinja2").render(context), subtype="html"
+    )
+    return message
+
+
+def alert_draft_name(owner_email: str) -> str:
+    """`alerts-<readable>-<hash>`: never the same file as the owner's director or dunning drafts."""
+    return f"alerts-{draft_name(owner_email)}"
+
+
+def write_alert_drafts(
+    alerts: Sequence[Alert],
+    names: Mapping[str, str],
+    outbox: Outbox,
+    day: dt.date,
+    sender: Sender,
+    now: dt.datetime,
+) -> AlertDrafts:
+    """Write one draft per owner email with the day's alerts; report the owners without one."""
+    by_email: dict[str, list[Alert]] = {}
+    without: dict[str, list[str]] = {}
+    for alert in alerts:
+        email = (alert.owner_email or "").strip().lower()
+        if not email or _address_problem(email):
+            without.setdefault(alert.owner, []).append(alert.alert_key)
+            continue
+        by_email.setdefault(email, []).append(alert)
+    written, skipped = [], []
+    for email, owned in sorted(by_email.items()):
+        message = render_alert_email(
+            owner_email=email, owner_name=names.get(email), alerts=owned, day=day, sender=sender, now=now
+        )
+        path = outbox.write_draft(day.isoformat(), alert_draft_name(email), message)
+        if path is None:
+            skipped.append(email)
+        else:
+            written.append(path)
+    return AlertDrafts(
+        written, skipped, [f"{owner}: {', '.join(keys)}" for owner, keys in sorted(without.items())]
+    )
+
+
+@dg.asset(key=["outbox", "alert_drafts"], deps=[ALERTS], group_name="outreach", kinds={"email"})
+def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """One email draft per owner with the alerts raised today, in outbox/drafts/<date>/, for approval."""
+    policy = ledgerloop.policy()
+    home = ledgerloop.settings.home
+    day = ledgerloop.as_of_date(policy)
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        alerts = read_alerts(con, day)
+    result = write_alert_drafts(
+        alerts, owner_names(policy), Outbox(home / "outbox"), day, sender_from_env(), dt.datetime.now(dt.UTC)
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "alerts_raised_today": len(alerts),
+            "drafts_written": len(result.written),
+            "owners_already_approved_or_sent": len(result.already_approved_or_sent),
+            "owners_without_email": len(result.without_email),
+            "alerts_without_email": "; ".join(result.without_email[:10]) or "none",
+            "folder": str(home / "outbox" / "drafts" / day.isoformat()),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[alert_drafts])

@@ -1,0 +1,271 @@
+"""Customer statements from `marts.ar_ledger`: one HTML page and PDF per account with an open
+balance, written to `exports/statements/<date>/` on the first run of each month (or when asked),
+and on demand for one account (`ledgerloop statement ACCOUNT_ID`).
+
+The day's folder is written beside the old one and swapped in whole, with an `index.csv` listing
+every account and its files; a folder with an index means "this month's statements are done".
+"""
+
+import csv
+import datetime as dt
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from notifications.statements import (
+    Bucket,
+    HowToPay,
+    Statement,
+    StatementInvoice,
+    WrittenStatement,
+    write_statements,
+)
+from orchestration.config import Policy, PolicyError
+from orchestration.resources import LedgerloopResource
+from orchestration.warehouse import connect
+
+LEDGER = dg.AssetKey(["marts", "ar_ledger"])
+INDEX_FILE = "index.csv"
+
+STATEMENT_INVOICES_QUERY = """
+select account_id, account_name, office, invoice_key, invoice_number, invoice_date, due_date,
+    coalesce(currency, '') as currency, amount, balance
+from marts.ar_ledger
+where balance > 0
+    and account_id is not null
+    and ($account_id is null or account_id = $account_id)
+order by account_id, invoice_key
+"""
+"""Open invoices of every account (or of one), grouped by account."""
+
+ACCOUNT_KNOWN_QUERY = "select count(*) from marts.ar_ledger where account_id = $account_id"
+OPEN_WITHOUT_ACCOUNT_QUERY = "select count(*) from marts.ar_ledger where balance > 0 and account_id is null"
+
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UnknownAccountError(LookupError):
+    """No invoice in the ledger carries this account id."""
+
+
+def check_statements_policy(policy: Policy) -> None:
+    """`statements.remit_to` may only name offices the policy knows (the error names the key)."""
+    codes = [o.code for o in policy.offices]
+    unknown = policy.statements.unknown_offices(codes)
+    if unknown:
+        raise PolicyError(f"statements.remit_to: unknown office(s) {unknown}; known: {codes}")
+
+
+def aging_buckets(policy: Policy) -> tuple[Bucket, ...]:
+    return tuple(Bucket(b.label, b.max_days) for b in policy.aging.buckets)
+
+
+def how_to_pay(policy: Policy, offices: list[str]) -> HowToPay:
+    """The policy's sender and payment text, with the remit-to of each of the account's offices."""
+    settings = policy.statements
+    names = {o.code: o.name for o in policy.offices}
+    texts = [settings.remit_to_for(office) for office in sorted(set(offices), key=str)]
+    unique = [t for i, t in enumerate(texts) if t and t not in texts[:i]]
+    if len(unique) > 1:  # invoices from several offices: say which remit-to is whose
+        unique = [
+            f"{names.get(office, office)}: {settings.remit_to_for(office)}"
+            for office in sorted({o for o in offices if settings.remit_to_for(o)}, key=str)
+        ]
+    return HowToPay(
+        sender_name=settings.sender_name,
+        sender_lines=tuple(settings.sender_lines),
+        remit_to=tuple(unique),
+        instructions=settings.payment_instructions,
+        contact=settings.contact,
+    )
+
+
+def read_statements(
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, account_id: str | None = None
+) -> list[Statement]:
+    """A statement per account with open invoices (or for `account_id`, even with none open;
+    UnknownAccountError when no invoice ever carried it)."""
+    if account_id is not None:
+        (known,) = con.execute(ACCOUNT_KNOWN_QUERY, {"account_id": account_id}).fetchone()
+        if not known:
+            raise UnknownAccountError(account_id)
+    cursor = con.execute(STATEMENT_INVOICES_QUERY, {"account_id": account_id})
+    buckets = aging_buckets(policy)
+    grouped: dict[str, list[tuple]] = {}
+    while batch := cursor.fetchmany(50_000):
+        for row in batch:
+            grouped.setdefault(row[0], []).append(row)
+    if account_id is not None and account_id not in grouped:
+        (name,) = con.execute(
+            "select max(account_name) from marts.ar_ledger where account_id = $account_id",
+            {"account_id": account_id},
+        ).fetchone()
+        offices = [
+            office
+            for (office,) in con.execute(
+                "select distinct office from marts.ar_ledger where account_id = $account_id",
+                {"account_id": account_id},
+            ).fetchall()
+        ]
+        return [Statement(account_id, name or account_id, as_of, buckets, (), how_to_pay(policy, offices))]
+    statements = []
+    for account, rows in grouped.items():
+        # The name on the newest invoice: Salesforce may have renamed the account since.
+        newest = max(rows, key=lambda r: (r[5] or dt.date.min, r[3]))
+        invoices = tuple(
+            StatementInvoice(
+                invoice_number=number or key,
+                invoice_date=invoice_date,
+                due_date=due_date,
+                currency=currency,
+                amount=Decimal(amount) if amount is not None else balance,
+                balance=balance,
+                office=office,
+            )
+            for _, _, office, key, number, invoice_date, due_date, currency, amount, balance in rows
+        )
+        offices = [row[2] for row in rows]
+        statements.append(
+            Statement(account, newest[1] or account, as_of, buckets, invoices, how_to_pay(policy, offices))
+        )
+    return statements
+
+
+def statements_folder(exports_dir: Path, as_of: dt.date) -> Path:
+    return exports_dir / "statements" / as_of.isoformat()
+
+
+def month_done(exports_dir: Path, as_of: dt.date) -> Path | None:
+    """The folder of this month's completed batch, if a run already wrote one."""
+    root = exports_dir / "statements"
+    if not root.is_dir():
+        return None
+    month = as_of.isoformat()[:7]
+    for folder in sorted(root.iterdir()):
+        if (
+            _DATE_FOLDER.match(folder.name)
+            and folder.name.startswith(month)
+            and (folder / INDEX_FILE).is_file()
+        ):
+            return folder
+    return None
+
+
+def _csv_cell(value: object) -> str:
+    """Text a spreadsheet shows as text: an account named `=HYPERLINK(...)` must not run."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+@dataclass(frozen=True)
+class ExportedStatements:
+    folder: Path
+    accounts: int
+    html_files: int
+    pdf_files: int
+    seconds: float
+
+
+def export_statements(
+    statements: list[Statement], exports_dir: Path, as_of: dt.date, *, pdf_for_all: bool, workers: int
+) -> ExportedStatements:
+    """Write every statement and the index into a staging folder, then swap the day's folder in."""
+    started = time.perf_counter()
+    folder = statements_folder(exports_dir, as_of)
+    staging = folder.with_name(f".{as_of.isoformat()}.writing")
+    shutil.rmtree(staging, ignore_errors=True)
+    written = write_statements(statements, staging, pdf_for_all=pdf_for_all, workers=workers)
+    _write_index(staging / INDEX_FILE, statements, written)
+    previous = folder.with_name(f".{as_of.isoformat()}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
+    return ExportedStatements(
+        folder=folder,
+        accounts=len(written),
+        html_files=len(written),
+        pdf_files=sum(1 for w in written if w.pdf),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _write_index(path: Path, statements: list[Statement], written: list[WrittenStatement]) -> None:
+    by_id = {w.account_id: w for w in written}
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["account_id", "account_name", "currency", "balance", "past_due", "html", "pdf"])
+        for statement in sorted(statements, key=lambda s: s.account_id):
+            files = by_id[statement.account_id]
+            for totals in statement.totals:
+                writer.writerow(
+                    [
+                        _csv_cell(statement.account_id),
+                        _csv_cell(statement.account_name),
+                        totals.currency,
+                        totals.total,
+                        totals.past_due,
+                        files.html.name,
+                        files.pdf.name if files.pdf else "",
+                    ]
+                )
+
+
+class StatementsConfig(dg.Config):
+    """Launch with `force: true` to write this month's statements again (or on another day)."""
+
+    force: bool = False
+
+
+@dg.asset(key=["exports", "statements"], deps=[LEDGER], group_name="outreach", kinds={"html", "pdf"})
+def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """Each account's aging statement (HTML and PDF) in exports/statements/<date>/, monthly."""
+    policy = ledgerloop.policy()
+    check_statements_policy(policy)
+    as_of = ledgerloop.as_of_date(policy)
+    exports_dir = ledgerloop.settings.exports_dir
+    done = month_done(exports_dir, as_of)
+    if done is not None and not config.force:
+        return dg.MaterializeResult(
+            metadata={
+                "skipped": f"this month's statements are in {done}; force: true writes them again",
+                "folder": str(done),
+                "accounts": 0,
+                "files": 0,
+            }
+        )
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        read_started = time.perf_counter()
+        account_statements = read_statements(con, policy, as_of)
+        (without_account,) = con.execute(OPEN_WITHOUT_ACCOUNT_QUERY).fetchone()
+        read_seconds = time.perf_counter() - read_started
+    exported = export_statements(
+        account_statements,
+        exports_dir,
+        as_of,
+        pdf_for_all=policy.statements.monthly_pdf == "all",
+        workers=policy.statements.workers,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "accounts": exported.accounts,
+            "files": exported.html_files + exported.pdf_files,
+            "html_files": exported.html_files,
+            "pdf_files": exported.pdf_files,
+            "folder": str(exported.folder),
+            "index": str(exported.folder / INDEX_FILE),
+            "open_invoices_without_account_id": int(without_account),
+            "read_seconds": round(read_seconds, 2),
+            "render_seconds": round(exported.seconds, 2),
+        }
+    )
+
+
+defs = dg.Definitions(assets=[statements])

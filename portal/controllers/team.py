@@ -1,0 +1,122 @@
+"""The manager's team view: workload per collector and each collector's list, read-only, scoped
+to the manager's office (every office for a manager without one)."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from portal.context import client_id
+from portal.controllers.jobs import provide_store
+from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff
+from portal.guards import requires_manager
+from portal.store import PortalStore, StaffMember
+from portal.workbench_forms import AccountScope
+
+log = logging.getLogger("portal.team")
+
+
+def in_scope(manager: StaffMember, collector_office: str | None) -> bool:
+    """A manager sees the collectors of their office; one without an office sees everyone."""
+    return manager.office is None or collector_office == manager.office
+
+
+class TeamController(Controller):
+    """Pages for a signed-in manager."""
+
+    path = "/team"
+    guards = [requires_manager]
+    dependencies = {
+        "manager": Provide(provide_staff, sync_to_thread=False),
+        "store": Provide(provide_store, sync_to_thread=False),
+    }
+
+    @get("/", sync_to_thread=False)
+    def workload(
+        self, manager: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
+    ) -> Template:
+        """Open items, balance, activity, coverage gaps and reassignment hints per collector."""
+        rows = store.workload(manager.office)
+        return Template(
+            "team/workload.html.jinja2",
+            context={
+                "manager": manager,
+                "rows": rows,
+                "as_of": next((r.as_of_date for r in rows if r.as_of_date), None),
+                "hints": sorted({(r.collector, r.reassignment_hint) for r in rows if r.reassignment_hint}),
+            },
+        )
+
+    def _refuse(self, request: Request, manager: StaffMember, store: PortalStore, name: str) -> Template:
+        log.warning(
+            "team: manager %s asked for collector %r outside their scope (client %s)",
+            manager.email,
+            name[:200],
+            client_id(request),
+        )
+        store.audit(manager.email, "foreign_collector_rejected", name[:200], {"client": client_id(request)})
+        return Template(
+            "errors/error.html.jinja2",
+            status_code=404,
+            context={
+                "title": "Not in your team",
+                "message": "That is not in your team. Go back to the team view.",
+                "back_url": "/team",
+                "back_label": "Back to your team",
+            },
+        )
+
+    def _collector(self, manager: StaffMember, store: PortalStore, name: str) -> StaffMember | None:
+        """The collector named `name` if they are in the manager's scope."""
+        known, office = store.collector_office(name[:MAX_ID_LENGTH])
+        if not known or not in_scope(manager, office):
+            return None
+        return StaffMember(email="", role="collector", name=name, office=office)
+
+    @get("/collector", sync_to_thread=False)
+    def collector_list(
+        self,
+        request: Request,
+        manager: NamedDependency[StaffMember],
+        store: NamedDependency[PortalStore],
+        name: FromQuery[str] = "",
+    ) -> Template:
+        """One collector's ranked list, read-only, if the collector is in the manager's scope."""
+        collector = self._collector(manager, store, name)
+        if collector is None:
+            return self._refuse(request, manager, store, name)
+        return Template(
+            "workbench/list.html.jinja2",
+            context={
+                "collector": collector,
+                "items": store.items_of_collector(name, limit=PAGE_ITEMS + 1),
+                "page_items": PAGE_ITEMS,
+                "read_only": True,
+            },
+        )
+
+    @get("/account", sync_to_thread=False)
+    def account(
+        self,
+        request: Request,
+        manager: NamedDependency[StaffMember],
+        store: NamedDependency[PortalStore],
+        collector: FromQuery[str] = "",
+        account_id: FromQuery[str] = "",
+    ) -> Template:
+        """An account on a collector's list, read-only: their open items and its timeline."""
+        member = self._collector(manager, store, collector)
+        items = store.collector_account_items(collector, account_id[:MAX_ID_LENGTH]) if member else []
+        if member is None or not items:
+            return self._refuse(request, manager, store, f"{collector[:100]} / {account_id[:100]}")
+        scope = AccountScope(
+            account_id=account_id,
+            invoice_currencies={},
+            open_balances=store.account_open_balances(account_id),
+            open_disputes=frozenset(),
+        )
+        return account_page(store, member, items, scope, read_only=True)

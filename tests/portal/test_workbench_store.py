@@ -1,0 +1,309 @@
+"""The store's workbench side: migration from schema 1, atomic publishing of the read models, the
+idempotent entry inbox, open disputes and the audit trail by account and actor (on SQLite, and on
+a real PostgreSQL server where one is installed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import MetaData, create_engine, inspect, text
+
+from portal.store import (
+    SCHEMA_VERSION,
+    NewEntry,
+    PortalStore,
+    SubmissionConflict,
+    metadata,
+)
+from tests.portal.portal_factories import DANA, STATUSES, job, new_update
+from tests.portal.postgres_server import find_bindir, postgres_server
+from tests.portal.workbench_factories import AVERY, EVENTS, HARRIET, ITEMS, MEMBERS, WORKLOAD, item, publish
+
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+V1_TABLES = ("schema_version", "director_jobs", "director_updates", "director_links", "form_choices")
+# The audit log as schema version 1 created it (before contract C5's account_id).
+V1_AUDIT_LOG = """
+CREATE TABLE audit_log (
+    audit_id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    at DATETIME NOT NULL,
+    actor VARCHAR(320) NOT NULL,
+    action VARCHAR(100) NOT NULL,
+    subject VARCHAR(400) NOT NULL,
+    detail TEXT NOT NULL
+)
+"""
+
+
+def new_entry(n: int, kind: str = "note", account_id: str = "ACC-1", **changes) -> NewEntry:
+    values = dict(
+        submission_id=f"{n:032x}",
+        collector_email=AVERY,
+        collector="Avery Brooks",
+        kind=kind,
+        account_id=account_id,
+        invoice_key=None,
+        note=f"note {n}",
+        call_outcome=None,
+        currency=None,
+        promised_amount=None,
+        promised_date=None,
+        dispute_reason=None,
+        dispute_evidence=None,
+        dispute_deadline=None,
+        resolution=None,
+        plan_installments=None,
+        submitted_at=NOW + dt.timedelta(minutes=n),
+    )
+    values.update(changes)
+    return NewEntry(**values)
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+def _make_v1_store(url: str) -> None:
+    """A store exactly as the version-1 portal left it, with an update and an audit line."""
+    engine = create_engine(url)
+    v1 = MetaData()
+    for name in V1_TABLES:
+        metadata.tables[name].to_metadata(v1)
+    with engine.begin() as conn:
+        v1.create_all(conn)
+        conn.exec_driver_sql(V1_AUDIT_LOG)
+        conn.execute(text("insert into schema_version values (1, '2026-11-01 00:00:00')"))
+        conn.execute(
+            text(
+                "insert into audit_log (at, actor, action, subject, detail) "
+                "values ('2026-11-01 00:00:00', 'cli:ops', 'link_minted', 'dana@example.com', '{}')"
+            )
+        )
+    engine.dispose()
+    store = PortalStore.from_url(url, create=False)
+    store.record_update(new_update("a" * 32))
+    store.close()
+
+
+def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    _make_v1_store(url)
+    store = PortalStore.from_url(url)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
+        [old] = store.audit_entries()
+        assert (old.action, old.account_id) == ("link_minted", None)
+        assert [u.submission_id for u in store.updates_after(0, 10)] == ["a" * 32]
+        store.audit("cli:ops", "note", "x", account_id="ACC-1")
+        assert [e.subject for e in store.audit_entries(account_id="ACC-1")] == ["x"]
+        indexes = {i["name"] for i in inspect(store.engine).get_indexes("audit_log")}
+        assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
+        assert store.record_entry(new_entry(1)) == 1
+        assert store.create_schema() == 2  # a second open changes nothing
+    finally:
+        store.close()
+
+
+def test_publish_workbench_replaces_everything_and_maps_emails_case_insensitively(store):
+    publish(store)
+    store.publish_workbench(MEMBERS, [replace(ITEMS[0], collector_email="Avery.Brooks@Example.com")], [], [])
+    assert [i.item_key for i in store.items_for(" AVERY.brooks@example.com")] == ["NYC|101"]
+    assert (
+        store.items_for(HARRIET) == [] and store.account_events("ACC-1") == [] and store.workload(None) == []
+    )
+    assert store.member(AVERY.upper(), "collector").name == "Avery Brooks"
+    assert store.member(AVERY, "manager") is None
+
+
+def test_publish_workbench_keeps_money_dates_and_text_exact(store):
+    payment = replace(
+        item("Avery Brooks", 4, "payment:p-1", "ACC-1"),
+        invoice_key=None,
+        payment_id="p-1",
+        account_id=None,
+        account_name=None,
+        invoice_number=None,
+        balance=Decimal("9999999999999999.99"),
+        days_past_due=None,
+        aging_bucket=None,
+        due_by=None,
+        priority_score=Decimal("0.01"),
+        drivers="[]",
+        reason="unmatched_payment",
+        next_action="Müller & Søn, “Ltd” <b>",
+    )
+    store.publish_workbench(MEMBERS, [*ITEMS, payment], EVENTS, WORKLOAD)
+    assert store.items_for(AVERY) == [*ITEMS[:3], payment]
+    publish(store)
+    assert store.items_for(AVERY) == ITEMS[:3]
+    assert store.account_events("ACC-1") == list(reversed(EVENTS[:2]))
+    assert store.workload(None) == sorted(WORKLOAD, key=lambda r: (r.collector, r.currency))
+    assert store.account_open_balances("ACC-1") == {"USD": Decimal("2000.25")}
+
+
+def test_publish_workbench_refuses_float_money(store):
+    with pytest.raises(TypeError, match="balance must be a Decimal, got float"):
+        store.publish_workbench(MEMBERS, [replace(ITEMS[0], balance=12.5)], [], [])
+
+
+def test_publish_workbench_failure_leaves_the_old_set(store):
+    publish(store)
+    with pytest.raises(Exception):  # noqa: B017 - a duplicate primary key, whatever the driver calls it
+        store.publish_workbench([], [ITEMS[0], ITEMS[0]], [], [])
+    assert store.items_for(AVERY) == ITEMS[:3]
+    assert len(store.members("collector")) == 2 and len(store.workload(None)) == 3
+
+
+def test_concurrent_reader_never_sees_a_half_published_workbench(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    writer, reader = PortalStore.from_url(url), PortalStore.from_url(url)
+    generations = [
+        [item("Avery Brooks", n, f"NYC|{n}", f"ACC-{n % 7}", reason=f"gen-{g}") for n in range(1, 301)]
+        for g in (1, 2)
+    ]
+    writer.publish_workbench(MEMBERS, generations[0], [], [])
+    done, errors = threading.Event(), []
+
+    def publish_rounds() -> None:
+        try:
+            for round_ in range(20):
+                writer.publish_workbench(MEMBERS, generations[round_ % 2], [], [])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=publish_rounds)
+    thread.start()
+    reads = 0
+    while not done.is_set() or reads < 5:
+        seen = reader.items_for(AVERY)
+        assert len(seen) == 300 and len({i.reason for i in seen}) == 1
+        reads += 1
+    thread.join()
+    writer.close()
+    reader.close()
+    assert errors == []
+
+
+def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
+    first = store.record_entry(
+        new_entry(
+            1,
+            kind="promise",
+            currency="USD",
+            promised_amount=Decimal("10.00"),
+            promised_date=dt.date(2026, 12, 1),
+        )
+    )
+    assert (
+        store.record_entry(
+            new_entry(
+                1,
+                kind="promise",
+                currency="USD",
+                promised_amount=Decimal("10.00"),
+                promised_date=dt.date(2026, 12, 1),
+            )
+        )
+        == first
+    )
+    assert len(store.entries_after(0, 10)) == 1
+    assert [(e.action, e.subject) for e in store.audit_entries(actor=AVERY)] == [
+        ("collector_entry.promise", str(first))
+    ]
+    with pytest.raises(SubmissionConflict):
+        store.record_entry(new_entry(1, kind="promise", account_id="ACC-2"))
+
+
+def test_record_entry_refuses_an_unknown_kind(store):
+    with pytest.raises(ValueError, match="unknown entry kind 'refund'"):
+        store.record_entry(new_entry(1, kind="refund"))
+
+
+def test_entry_is_only_readable_by_its_collector(store):
+    entry_id = store.record_entry(new_entry(1))
+    assert store.entry(AVERY.upper(), entry_id).note == "note 1"
+    assert store.entry(HARRIET, entry_id) is None
+
+
+def test_open_disputes_are_the_unresolved_ones(store):
+    store.record_entry(new_entry(1, kind="dispute", invoice_key="NYC|101", dispute_reason="rate"))
+    store.record_entry(new_entry(2, kind="dispute", invoice_key="NYC|102", dispute_reason="qty"))
+    store.record_entry(new_entry(3, kind="dispute_resolution", invoice_key="NYC|101", resolution="ok"))
+    assert list(store.open_disputes("ACC-1")) == ["NYC|102"]
+    assert store.open_disputes("ACC-2") == {}
+
+
+def test_audit_entries_filter_by_account_and_actor(store):
+    store.audit(AVERY, "a", "1", account_id="ACC-1")
+    store.audit(HARRIET, "a", "2", account_id="ACC-1")
+    store.audit(AVERY, "b", "3", account_id="ACC-2")
+    store.audit(DANA, "c", "4")
+    assert [e.subject for e in store.audit_entries(account_id="ACC-1")] == ["1", "2"]
+    assert [e.subject for e in store.audit_entries(actor=AVERY)] == ["1", "3"]
+    assert [e.subject for e in store.audit_entries("a", account_id="ACC-1", actor=HARRIET)] == ["2"]
+    assert store.audit_entries(actor=DANA)[0].account_id is None
+
+
+# the same on a real PostgreSQL server ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def pg_server():
+    if find_bindir() is None:
+        pytest.skip("no PostgreSQL server binaries")
+    yield from postgres_server()
+
+
+@pytest.mark.integration
+def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_server):
+    url = pg_server.new_database()
+    engine = create_engine(url)
+    v1 = MetaData()
+    for name in V1_TABLES:
+        metadata.tables[name].to_metadata(v1)
+    with engine.begin() as conn:
+        v1.create_all(conn)
+        conn.exec_driver_sql(
+            "CREATE TABLE audit_log (audit_id BIGSERIAL PRIMARY KEY, at TIMESTAMP WITH TIME ZONE NOT NULL, "
+            "actor VARCHAR(320) NOT NULL, action VARCHAR(100) NOT NULL, subject VARCHAR(400) NOT NULL, "
+            "detail TEXT NOT NULL)"
+        )
+        conn.execute(text("insert into schema_version values (1, now())"))
+        conn.execute(
+            text(
+                "insert into audit_log (at, actor, action, subject, detail) "
+                "values (now(), 'cli:ops', 'link_minted', 'x', '{}')"
+            )
+        )
+    engine.dispose()
+    store = PortalStore.from_url(url)
+    try:
+        assert store.schema_version() == 2
+        assert store.audit_entries()[0].account_id is None
+        store.publish_jobs([job()], STATUSES)
+        publish(store)
+        assert store.items_for(AVERY) == ITEMS[:3]
+        assert store.account_events("ACC-1") == list(reversed(EVENTS[:2]))
+        first = store.record_entry(
+            new_entry(
+                1,
+                kind="plan",
+                currency="USD",
+                plan_installments='[{"due_on": "2026-12-01", "amount": "1.00"}]',
+            )
+        )
+        assert store.record_entry(new_entry(1, kind="plan", currency="USD")) == first
+        assert [e.entry_id for e in store.entries_after(0, 10)] == [first]
+        assert [e.action for e in store.audit_entries(account_id="ACC-1")] == ["collector_entry.plan"]
+        with pytest.raises(Exception, match="duplicate key"):  # noqa: B017
+            store.publish_workbench([], [ITEMS[0], ITEMS[0]], [], [])
+        assert store.items_for(AVERY) == ITEMS[:3]
+    finally:
+        store.close()
