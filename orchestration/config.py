@@ -447,6 +447,9 @@ class WorklistWeights(_Model):
     """An open dispute's resolution deadline falls within `dispute_deadline_within_days`."""
     plan_behind: Decimal = Field(default=Decimal("40"), ge=0)
     """The account's payment plan has less paid than the installments due so far."""
+    payment_risk: Decimal = Field(default=Decimal("20"), ge=0)
+    """For an account certain to pay its next invoice late (`marts.account_risk`), scaled by its
+    risk score: an account the model flags rises before its invoices age."""
 
 
 class NextAction(_Model):

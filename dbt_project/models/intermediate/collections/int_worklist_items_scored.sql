@@ -119,13 +119,25 @@ signals as (
     left join {{ ref('int_worklist_records_attached') }} as records using (invoice_key)
 ),
 
+-- The account's payment risk (marts.account_risk): the chance its next invoice is paid late.
+risk as (
+    select
+        account_id,
+        risk_score,
+        risk_band || ' risk (' || cast(round(risk_score * 100) as integer) || '%): ' || top_driver as risk_context
+    from {{ ref('account_risk') }}
+),
+
 touched as (
     select
         *,
         greatest(
             as_of_date - coalesce(cast(last_touch_at as date), invoice_date, due_date, as_of_date), 0
-        ) as days_since_touch
+        ) as days_since_touch,
+        risk.risk_score,
+        risk.risk_context
     from signals
+    left join risk using (account_id)
 )
 
 select
@@ -167,6 +179,8 @@ select
     plan_due_to_date,
     plan_paid_to_date,
     is_plan_behind,
+    risk_score,
+    risk_context,
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
     {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
@@ -190,5 +204,6 @@ select
         as dispute_deadline_near_points,
     {{ worklist_points('case when is_plan_behind then ' ~ worklist_weight('plan_behind') ~ ' else 0 end') }}
         as plan_behind_points,
+    {{ worklist_points(worklist_weight('payment_risk') ~ ' * coalesce(risk_score, 0)') }} as payment_risk_points,
     as_of_date
 from touched

@@ -49,6 +49,9 @@ with invoice_items as (
         plan_due_to_date,
         plan_paid_to_date,
         is_plan_behind,
+        risk_score,
+        risk_context,
+        payment_risk_points,
         promise_to_pay_broken_points,
         promise_to_pay_due_points,
         dispute_overdue_points,
@@ -112,6 +115,9 @@ payment_items as (
         cast(null as decimal(18, 2)) as plan_due_to_date,
         cast(null as decimal(18, 2)) as plan_paid_to_date,
         false as is_plan_behind,
+        cast(null as double) as risk_score,
+        cast(null as varchar) as risk_context,
+        cast(0 as decimal(18, 2)) as payment_risk_points,
         cast(0 as decimal(18, 2)) as promise_to_pay_broken_points,
         cast(0 as decimal(18, 2)) as promise_to_pay_due_points,
         cast(0 as decimal(18, 2)) as dispute_overdue_points,
@@ -139,7 +145,7 @@ scored as (
         + broken_promise_points + promise_due_points + director_dispute_points
         + unmatched_payment_points + days_unmatched_points
         + promise_to_pay_broken_points + promise_to_pay_due_points + dispute_overdue_points
-        + dispute_deadline_near_points + plan_behind_points as priority_score
+        + dispute_deadline_near_points + plan_behind_points + payment_risk_points as priority_score
     from (
         select * from invoice_items
         union all
@@ -201,6 +207,7 @@ select
         ('dispute_overdue', 'dispute_context', 'dispute_overdue_points'),
         ('dispute_deadline_near', 'dispute_context', 'dispute_deadline_near_points'),
         ('plan_behind', 'plan_context', 'plan_behind_points'),
+        ('payment_risk', 'risk_context', 'payment_risk_points'),
     ]) }} as drivers,
     director_answer,
     director_answer_at,
@@ -219,6 +226,7 @@ select
     plan_id,
     plan_due_to_date,
     plan_paid_to_date,
+    risk_score,
     last_touch_at,
     days_since_touch,
     as_of_date
