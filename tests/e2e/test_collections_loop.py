@@ -1,0 +1,238 @@
+"""The collections loop over two consecutive as-of dates on generated demo data: collectors'
+records from the portal store and a bank file reach the marts, alerts are raised once, a broken
+promise tops its collector's list, an open dispute holds dunning, a plan's running balance is
+exact, and the risk backtest beats its naive baseline on the same history."""
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.demo import generate_demo
+from orchestration.dunning.drafting import plan_day
+from orchestration.outreach.portal_store import open_store
+from orchestration.runner import run_pipeline
+from orchestration.settings import REPO_ROOT, Settings
+from portal.store import NewEntry
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+DAY_1 = dt.date(2026, 11, 23)
+DAY_2 = DAY_1 + dt.timedelta(days=1)
+SUBMITTED = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+PAID_ON_PLAN = Decimal("60.00")
+DEMO_SEED = 7  # what `make demo` generates
+
+# Open invoices of rostered collectors, one per account, largest balance first.
+CANDIDATES = """
+select ledger.invoice_key, ledger.invoice_number, ledger.account_id, ledger.collector, ledger.currency,
+    ledger.balance, ledger.office
+from marts.ar_ledger as ledger
+where ledger.status = 'open' and ledger.account_id is not null and ledger.currency = 'USD'
+    and ledger.collector = any($collectors) and ledger.balance >= 500
+qualify row_number() over (partition by ledger.account_id order by ledger.balance desc) = 1
+order by ledger.balance desc, ledger.invoice_key
+"""
+
+
+def entry(n: int, kind: str, invoice: dict, email: str, **fields) -> NewEntry:
+    values = dict(
+        submission_id=f"e2e-{n}",
+        collector_email=email,
+        collector=invoice["collector"],
+        kind=kind,
+        account_id=invoice["account_id"],
+        invoice_key=None,
+        note=None,
+        call_outcome=None,
+        currency=None,
+        promised_amount=None,
+        promised_date=None,
+        dispute_reason=None,
+        dispute_evidence=None,
+        dispute_deadline=None,
+        resolution=None,
+        plan_installments=None,
+        submitted_at=SUBMITTED + dt.timedelta(minutes=n),
+    )
+    values.update(fields)
+    return NewEntry(**values)
+
+
+def bank_csv(invoice: dict) -> str:
+    """A bank statement line paying part of the plan's invoice, on day 2."""
+    return (
+        "Date,Amount,Currency,Payer,Reference,Bank Transaction ID\n"
+        f"{DAY_2.isoformat()},{PAID_ON_PLAN},USD,Plan Payer,INV {invoice['invoice_number']},E2E-PLAN-1\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    home = tmp_path_factory.mktemp("loop")
+    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
+    policy = settings.policy()
+    generate_demo(home, policy, 3_000, DEMO_SEED, DAY_1, progress=False)
+    first = run_pipeline(settings, DAY_1)
+    assert first.success, first.report()
+
+    emails = {m.name: m.email for m in policy.team.collectors}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        cursor = con.execute(CANDIDATES, {"collectors": list(emails)})
+        names = [d[0] for d in cursor.description]
+        invoices = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        crossed_on_day_1 = {
+            key
+            for (key,) in con.execute("select subject from marts.alerts where kind = 'crossed_30'").fetchall()
+        }
+    promised, disputed, planned = invoices[0], invoices[1], invoices[2]
+    installments = [
+        {"due_on": DAY_1.isoformat(), "amount": "100.00"},
+        {"due_on": (DAY_1 + dt.timedelta(days=30)).isoformat(), "amount": "100.00"},
+    ]
+    with open_store(home) as store:
+        store.record_entry(
+            entry(
+                1,
+                "promise",
+                promised,
+                emails[promised["collector"]],
+                currency="USD",
+                promised_amount=Decimal("250.00"),
+                promised_date=DAY_1,
+                note="will pay today",
+            )
+        )
+        store.record_entry(
+            entry(
+                2,
+                "dispute",
+                disputed,
+                emails[disputed["collector"]],
+                invoice_key=disputed["invoice_key"],
+                dispute_reason="Hours billed twice",
+                dispute_evidence="timesheet-2026-10.pdf",
+                dispute_deadline=DAY_1 + dt.timedelta(days=14),
+            )
+        )
+        store.record_entry(
+            entry(
+                3,
+                "plan",
+                planned,
+                emails[planned["collector"]],
+                currency="USD",
+                plan_installments=json.dumps(installments),
+            )
+        )
+    payments = home / "landing" / "payments"
+    (payments / "bank_statement_e2e_plan.csv").write_text(bank_csv(planned), encoding="utf-8")
+
+    second = run_pipeline(settings, DAY_2)
+    assert second.success, second.report()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        alerts_after_day_2 = con.execute("select alert_key from marts.alerts order by 1").fetchall()
+    again = run_pipeline(settings, DAY_2)
+    assert again.success, again.report()
+    yield {
+        "settings": settings,
+        "promised": promised,
+        "disputed": disputed,
+        "planned": planned,
+        "crossed_on_day_1": crossed_on_day_1,
+        "alerts_after_day_2": alerts_after_day_2,
+    }
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def query(loop, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(loop["settings"].warehouse_path), read_only=True) as con:
+        return con.execute(sql, params or {}).fetchall()
+
+
+def test_crossing_30_days_alerts_once_on_the_day_it_happens(loop):
+    crossed_today = {
+        k
+        for (k,) in query(
+            loop, "select invoice_key from marts.ar_ledger where status = 'open' and days_past_due = 30"
+        )
+    }
+    raised = query(loop, "select subject, raised_on from marts.alerts where kind = 'crossed_30'")
+    subjects = [subject for subject, _ in raised]
+    assert crossed_today, "the demo should have invoices reaching 30 days on day 2"
+    assert len(subjects) == len(set(subjects))  # once, ever
+    assert crossed_today <= {s for s, on in raised if on == DAY_2}
+    # What crossed on day 1 (31 days on day 2) was not raised again.
+    assert not loop["crossed_on_day_1"] & {s for s, on in raised if on == DAY_2}
+
+
+def test_rerunning_the_same_day_raises_nothing_again(loop):
+    assert query(loop, "select alert_key from marts.alerts order by 1") == loop["alerts_after_day_2"]
+
+
+def test_a_broken_promise_tops_its_collectors_list_with_its_drivers(loop):
+    promised = loop["promised"]
+    ((status, paid),) = query(
+        loop,
+        "select status, paid_amount from marts.promises_to_pay where account_id = $a",
+        {"a": promised["account_id"]},
+    )
+    assert (status, paid) == ("broken", Decimal("0.00"))
+    ((account, reason, drivers),) = query(
+        loop,
+        "select account_id, reason, drivers from marts.collector_worklist where collector = $c and rank = 1",
+        {"c": promised["collector"]},
+    )
+    assert account == promised["account_id"]
+    driver = next(d for d in json.loads(drivers) if d["driver"] == "promise_to_pay_broken")
+    assert "USD 250.00 by 2026-11-23, paid 0.00" in driver["value"]
+    alerts = query(loop, "select owner, raised_on from marts.alerts where kind = 'broken_promise'")
+    assert alerts == [(promised["collector"], DAY_2)]
+
+
+def test_an_open_dispute_holds_the_invoices_dunning(loop):
+    disputed = loop["disputed"]
+    ((status,),) = query(
+        loop, "select status from marts.disputes where invoice_key = $k", {"k": disputed["invoice_key"]}
+    )
+    assert status == "open"
+    settings = loop["settings"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        plan = plan_day(con, settings.policy(), DAY_2, settings.home)
+    assert any(h.invoice_key == disputed["invoice_key"] and h.reason == "open_dispute" for h in plan.held)
+    noticed = {k for notice in plan.notices for k in (i.invoice.invoice_key for i in notice.items)}
+    assert disputed["invoice_key"] not in noticed
+    drafted_day_2 = query(
+        loop, "select invoice_key from outreach.dunning_steps where run_on = $d", {"d": DAY_2}
+    )
+    assert (disputed["invoice_key"],) not in drafted_day_2
+
+
+def test_a_plans_running_balance_is_exact_to_the_cent(loop):
+    planned = loop["planned"]
+    rows = query(
+        loop,
+        "select installment_number, cumulative_due, paid_to_date, running_balance, status "
+        "from marts.payment_plans where account_id = $a and is_current_plan order by 1",
+        {"a": planned["account_id"]},
+    )
+    assert rows == [
+        (1, Decimal("100.00"), PAID_ON_PLAN, Decimal("140.00"), "behind"),
+        (2, Decimal("200.00"), PAID_ON_PLAN, Decimal("140.00"), "behind"),
+    ]
+
+
+def test_the_risk_backtest_beats_the_naive_baseline_on_this_history(loop):
+    home = loop["settings"].home
+    result = CliRunner().invoke(main, ["risk", "backtest", "--json", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    model, baseline = report["model"], report["baseline"]
+    assert model["auc"] > baseline["auc"]
+    assert model["brier"] < baseline["brier"]
+    page = (home / "exports" / "risk" / f"backtest-{report['cutoff']}.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 3 and "<script" not in page
