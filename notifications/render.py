@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from email.headerregistry import Address
@@ -57,17 +57,29 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     return f"{currency} {text}" if currency else text
 
 
-@cache
-def _environment() -> Environment:
+def template_environment(
+    filters: Mapping[str, Callable] | None = None, *, escape_every_template: bool = False
+) -> Environment:
+    """The jinja2 environment over `notifications/templates/` that every message renders with.
+
+    `*.html.jinja2` templates autoescape (names and notes come from spreadsheets and people; with
+    `escape_every_template`, every template does); an undefined variable is an error rather than
+    an empty string; trailing newlines are kept so text parts end as written. `money` is always a
+    filter; `filters` adds more.
+    """
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=escape_every_template),
         undefined=StrictUndefined,
-        trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters["money"] = money
+    env.filters.update({"money": money, **(filters or {})})
     return env
+
+
+@cache
+def _environment() -> Environment:
+    return template_environment()
 
 
 def _one_line(text: str) -> str:

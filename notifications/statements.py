@@ -20,10 +20,10 @@ from decimal import Decimal
 from functools import cache, cached_property
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from notifications.pdf import PdfDocument, PdfTable, render_pdf
-from notifications.render import TEMPLATES_DIR, money
+from notifications.render import money, template_environment
 
 NO_DUE_DATE = "no due date"
 """Bucket of an invoice without a due date (it cannot be aged); listed after the policy's."""
@@ -188,17 +188,8 @@ def file_stem(account_id: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=True),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters["money"] = money
-    env.filters["long_date"] = long_date
-    env.filters["iso"] = _iso
-    env.filters["days"] = _days
-    return env
+    filters = {"long_date": long_date, "iso": _iso, "days": _days}
+    return template_environment(filters, escape_every_template=True)
 
 
 def render_statement_html(statement: Statement) -> str:

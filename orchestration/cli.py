@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import PolicyError
+from orchestration.cli_support import load_policy
 from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
 
 
@@ -22,13 +22,6 @@ def _settings(home: str | None) -> Settings:
     settings = Settings()
     os.environ["LEDGERLOOP_HOME"] = str(settings.home)
     return settings
-
-
-def _policy(settings: Settings):
-    try:
-        return settings.policy()
-    except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -50,7 +43,7 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool) -> None:
     from orchestration.runner import run_pipeline
 
     settings = _settings(home)
-    _policy(settings)
+    load_policy(settings)
     outcome = run_pipeline(settings, as_of.date() if as_of else None)
     click.echo(json.dumps(outcome.as_dict(), default=str) if as_json else outcome.report())
     sys.exit(0 if outcome.success else 1)
@@ -71,7 +64,7 @@ def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, h
     from orchestration.demo import generate_demo
 
     settings = _settings(home)
-    policy = _policy(settings)
+    policy = load_policy(settings)
     day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
     summary = generate_demo(settings.home, policy, invoices, seed, day, progress=not quiet)
     click.echo(summary.report())
@@ -88,7 +81,7 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     from orchestration.transform.project import prepare_manifest
 
     settings = _settings(home)
-    _policy(settings)
+    load_policy(settings)
     prepare_dagster_home(settings.dagster_home)
     prepare_manifest()
     bin_dir = Path(sys.executable).parent

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import click
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _clean(text: object) -> str:
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", str(text))).strip()
+from orchestration.cli_support import one_line, settings_for
 
 
 @click.command("audit")
@@ -26,17 +19,16 @@ def audit_command(
     """List audit entries (drafts, approvals, sends, portal updates, collector entries, manual
     matches, the policy of each dunning run), oldest first."""
     from orchestration.outreach.portal_store import open_store
-    from orchestration.settings import Settings
 
-    settings = Settings(home=Path(home)) if home else Settings()
+    settings = settings_for(home)
     with open_store(settings.home) as store:
         entries = store.audit_entries(action, account_id=account_id, actor=actor)
     entries = entries[-limit:] if limit > 0 else entries
     for entry in entries:
-        account = f" [{_clean(entry.account_id)}]" if entry.account_id else ""
+        account = f" [{one_line(entry.account_id)}]" if entry.account_id else ""
         click.echo(
-            f"{entry.at.isoformat(timespec='seconds')}  {_clean(entry.actor)}  {entry.action}{account}  "
-            f"{_clean(entry.subject)}  {_clean(entry.detail)[:300]}"
+            f"{entry.at.isoformat(timespec='seconds')}  {one_line(entry.actor)}  {entry.action}{account}  "
+            f"{one_line(entry.subject)}  {one_line(entry.detail)[:300]}"
         )
     if not entries:
         click.echo("no audit entries match")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.cli_support import settings_for
 from orchestration.decisions import (
     DecisionError,
     append_decision,
@@ -18,11 +19,10 @@ from orchestration.decisions import (
     make_decision,
     parse_invoice_choice,
 )
-from orchestration.settings import Settings
 
 
 def _home(home: str | None) -> Path:
-    return Settings(home=Path(home)).home if home else Settings().home
+    return settings_for(home).home
 
 
 def _record(home: str | None, payment_id: str, action, invoices, decided_by: str | None) -> None:

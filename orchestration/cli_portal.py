@@ -79,13 +79,10 @@ def role_of(policy, email: str) -> str:
 
 
 def _policy():
-    from orchestration.config import PolicyError
+    from orchestration.cli_support import load_policy
     from orchestration.settings import Settings
 
-    try:
-        return Settings().policy()
-    except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+    return load_policy(Settings())
 
 
 @click.command("link")

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import PolicyError
-from orchestration.settings import Settings
+from orchestration.cli_support import load_policy, read_only_warehouse, settings_for
 
 FEATURES_TABLE = "intermediate.int_account_risk_features"
 
@@ -23,19 +22,13 @@ def load_features(warehouse: Path):
     """The feature table as a DataFrame; ClickException when there is none yet."""
     import duckdb
 
-    from orchestration.warehouse import connect
-
-    if not warehouse.exists():
-        raise click.ClickException(f"no warehouse at {warehouse}: run `ledgerloop run` first")
     try:
-        with connect(warehouse, read_only=True) as con:
+        with read_only_warehouse(warehouse, f"cannot open {warehouse} (is a run in progress?)") as con:
             return con.execute("select * from intermediate.int_account_risk_features").df()
     except duckdb.CatalogException:
         raise click.ClickException(
             f"{FEATURES_TABLE} is not in {warehouse}: run `ledgerloop run` first"
         ) from None
-    except duckdb.IOException as exc:
-        raise click.ClickException(f"cannot open {warehouse} (is a run in progress?): {exc}") from None
 
 
 @click.group("risk")
@@ -67,11 +60,8 @@ def backtest(cutoff: dt.datetime | None, out: Path | None, as_json: bool, home: 
     from orchestration.risk.model import feature_columns
     from orchestration.risk.report import write_report
 
-    settings = Settings(home=Path(home)) if home else Settings()
-    try:
-        policy = settings.policy()
-    except PolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = settings_for(home)
+    policy = load_policy(settings)
     frame = load_features(settings.warehouse_path)
     if frame.empty:
         raise click.ClickException(f"{FEATURES_TABLE} is empty: there is no history to backtest on")

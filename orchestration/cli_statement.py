@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import click
 import duckdb
 
+from orchestration.cli_support import load_policy, read_only_warehouse, settings_for
 from orchestration.config import PolicyError
-from orchestration.settings import Settings
 
 
 @click.command("statement")
@@ -40,27 +40,21 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
         read_statements,
         statements_folder,
     )
-    from orchestration.warehouse import connect
 
-    settings = Settings(home=Path(home)) if home else Settings()
+    settings = settings_for(home)
+    policy = load_policy(settings)
     try:
-        policy = settings.policy()
         check_statements_policy(policy)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from None
     day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
-    if not settings.warehouse_path.is_file():
-        raise click.ClickException(f"no warehouse at {settings.warehouse_path}: run `ledgerloop run` first")
+    busy = "cannot read the warehouse (a run may be writing it; try again when it ends)"
     try:
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with read_only_warehouse(settings.warehouse_path, busy) as con:
             (statement,) = read_statements(con, policy, day, account_id)
     except UnknownAccountError:
         raise click.ClickException(
             f"unknown account {account_id!r}: no invoice in the ledger has that account id"
-        ) from None
-    except duckdb.IOException as exc:
-        raise click.ClickException(
-            f"cannot read the warehouse (a run may be writing it; try again when it ends): {exc}"
         ) from None
     except duckdb.CatalogException:
         raise click.ClickException("the warehouse has no ledger yet: run `ledgerloop run` first") from None

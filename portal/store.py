@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +25,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -136,11 +137,26 @@ director_jobs = Table(
     Column("last_answer_at", UTCDateTime),
 )
 
-director_updates = Table(
+
+def _inbox_table(name: str, id_column: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
+    """A table staff append to and the pipeline ingests by id: ids are never reused (so the
+    pipeline's watermark is safe) and a submission is stored once."""
+    return Table(
+        name,
+        metadata,
+        Column(id_column, RowId, primary_key=True, autoincrement=True),
+        Column("submission_id", String(64), nullable=False),
+        *columns,
+        Column("submitted_at", UTCDateTime, nullable=False),
+        UniqueConstraint("submission_id", name=f"uq_{name}_submission_id"),
+        *indexes,
+        sqlite_autoincrement=True,
+    )
+
+
+director_updates = _inbox_table(
     "director_updates",
-    metadata,
-    Column("update_id", RowId, primary_key=True, autoincrement=True),
-    Column("submission_id", String(64), nullable=False),
+    "update_id",
     Column("director_email", String(320), nullable=False),
     Column("invoice_key", String(200), nullable=False),
     Column("status", String(100), nullable=False),
@@ -149,9 +165,6 @@ director_updates = Table(
     Column("promised_amount", Money),
     Column("dispute_reason", Text),
     Column("blocker", Text),
-    Column("submitted_at", UTCDateTime, nullable=False),
-    UniqueConstraint("submission_id", name="uq_director_updates_submission_id"),
-    sqlite_autoincrement=True,  # ids never reused, so the pipeline's watermark is safe
 )
 
 # Link versions per person, whatever their role (director, collector, manager): bumping one
@@ -252,11 +265,9 @@ team_workload = Table(
     Column("as_of_date", Date),
 )
 
-collector_entries = Table(
+collector_entries = _inbox_table(
     "collector_entries",
-    metadata,
-    Column("entry_id", RowId, primary_key=True, autoincrement=True),
-    Column("submission_id", String(64), nullable=False),
+    "entry_id",
     Column("collector_email", String(320), nullable=False),
     Column("collector", String(200), nullable=False),
     Column("kind", String(30), nullable=False),
@@ -272,10 +283,7 @@ collector_entries = Table(
     Column("dispute_deadline", Date),
     Column("resolution", Text),
     Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
-    Column("submitted_at", UTCDateTime, nullable=False),
-    UniqueConstraint("submission_id", name="uq_collector_entries_submission_id"),
-    Index("ix_collector_entries_account", "account_id"),
-    sqlite_autoincrement=True,  # ids never reused, so the pipeline's watermark is safe
+    indexes=(Index("ix_collector_entries_account", "account_id"),),
 )
 
 form_choices = Table(
@@ -704,30 +712,13 @@ class PortalStore:
         """Append an update once per submission id; a repeat returns the first one's id."""
         row = {name: getattr(new, name) for name in NewUpdate.__dataclass_fields__}
         row["director_email"] = normalize_email(new.director_email)
-        try:
-            with self._writer.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    # Serialize inserts so ids commit in id order: the pipeline reads by an id
-                    # watermark and must never pass an id whose row is not yet visible.
-                    # (SQLite writers are serialized already by BEGIN IMMEDIATE.)
-                    conn.exec_driver_sql("LOCK TABLE director_updates IN SHARE ROW EXCLUSIVE MODE")
-                return conn.execute(insert(director_updates).values(**row)).inserted_primary_key[0]
-        except IntegrityError:
-            with self.engine.connect() as conn:
-                existing = conn.execute(
-                    select(
-                        director_updates.c.update_id,
-                        director_updates.c.director_email,
-                        director_updates.c.invoice_key,
-                    ).where(director_updates.c.submission_id == new.submission_id)
-                ).first()
-            if existing is None:
-                raise
-            if (existing.director_email, existing.invoice_key) != (row["director_email"], new.invoice_key):
-                raise SubmissionConflict(
-                    f"submission {new.submission_id!r} was already used for another invoice"
-                ) from None
-            return existing.update_id
+        return self._append_once(
+            director_updates,
+            "LOCK TABLE director_updates IN SHARE ROW EXCLUSIVE MODE",
+            row,
+            identity=("director_email", "invoice_key"),
+            what="invoice",
+        )
 
     def updates_after(self, update_id: int, limit: int) -> list[DirectorUpdate]:
         """Updates with an id above the watermark, oldest first, at most `limit`."""
@@ -928,47 +919,67 @@ class PortalStore:
             raise ValueError(f"unknown entry kind {new.kind!r}; known: {list(ENTRY_KINDS)}")
         row = {name: getattr(new, name) for name in _NEW_ENTRY_FIELDS}
         row["collector_email"] = normalize_email(new.collector_email)
+
+        def audit(conn, entry_id: int) -> None:
+            # The audit line commits with the entry, so a repeated post audits nothing more.
+            conn.execute(
+                insert(audit_log).values(
+                    at=_utcnow(),
+                    actor=row["collector_email"],
+                    action=f"collector_entry.{new.kind}",
+                    subject=str(entry_id),
+                    detail=json.dumps({"submission_id": new.submission_id, "invoice_key": new.invoice_key}),
+                    account_id=new.account_id,
+                )
+            )
+
+        return self._append_once(
+            collector_entries,
+            "LOCK TABLE collector_entries IN SHARE ROW EXCLUSIVE MODE",
+            row,
+            identity=("collector_email", "account_id", "kind"),
+            what="entry",
+            with_insert=audit,
+        )
+
+    def _append_once(
+        self,
+        table: Table,
+        lock_sql: str,
+        row: dict,
+        identity: tuple[str, ...],
+        what: str,
+        with_insert: Callable[[Connection, int], None] | None = None,
+    ) -> int:
+        """Append `row` to an inbox table once per submission id and return its id (`with_insert`
+        writes what must commit with it). A repeat of the submission returns the first row's id;
+        the same submission id for a different `identity` (who, about what) is a conflict."""
         try:
             with self._writer.begin() as conn:
                 if conn.dialect.name == "postgresql":
-                    # Ids must commit in id order for the pipeline's watermark (see record_update).
-                    conn.exec_driver_sql("LOCK TABLE collector_entries IN SHARE ROW EXCLUSIVE MODE")
-                entry_id = conn.execute(insert(collector_entries).values(**row)).inserted_primary_key[0]
-                # The audit line commits with the entry, so a repeated post audits nothing more.
-                conn.execute(
-                    insert(audit_log).values(
-                        at=_utcnow(),
-                        actor=row["collector_email"],
-                        action=f"collector_entry.{new.kind}",
-                        subject=str(entry_id),
-                        detail=json.dumps(
-                            {"submission_id": new.submission_id, "invoice_key": new.invoice_key}
-                        ),
-                        account_id=new.account_id,
-                    )
-                )
-                return entry_id
+                    # Serialize inserts so ids commit in id order: the pipeline reads by an id
+                    # watermark and must never pass an id whose row is not yet visible.
+                    # (SQLite writers are serialized already by BEGIN IMMEDIATE.)
+                    conn.exec_driver_sql(lock_sql)
+                new_id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
+                if with_insert is not None:
+                    with_insert(conn, new_id)
+                return new_id
         except IntegrityError:
+            id_column = table.primary_key.columns.values()[0]
             with self.engine.connect() as conn:
                 existing = conn.execute(
-                    select(
-                        collector_entries.c.entry_id,
-                        collector_entries.c.collector_email,
-                        collector_entries.c.account_id,
-                        collector_entries.c.kind,
-                    ).where(collector_entries.c.submission_id == new.submission_id)
+                    select(id_column, *[table.c[name] for name in identity]).where(
+                        table.c.submission_id == row["submission_id"]
+                    )
                 ).first()
             if existing is None:
                 raise
-            if (existing.collector_email, existing.account_id, existing.kind) != (
-                row["collector_email"],
-                new.account_id,
-                new.kind,
-            ):
+            if tuple(existing[1:]) != tuple(row[name] for name in identity):
                 raise SubmissionConflict(
-                    f"submission {new.submission_id!r} was already used for another entry"
+                    f"submission {row['submission_id']!r} was already used for another {what}"
                 ) from None
-            return existing.entry_id
+            return existing[0]
 
     def _entries(self, *conditions, limit: int | None = None, newest_first: bool = False):
         order = collector_entries.c.entry_id.desc() if newest_first else collector_entries.c.entry_id

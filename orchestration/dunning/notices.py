@@ -13,12 +13,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from notifications.channels import ChannelMessage, sms_size
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 from notifications.pdf import PdfDocument, PdfTable, render_pdf
-from notifications.render import TEMPLATES_DIR, money
+from notifications.render import money, template_environment
 from orchestration.config_dunning import Dunning, Sender
 from orchestration.dunning.selection import Escalation, Notice, OpenInvoice
 
@@ -34,14 +34,7 @@ REASON_LABELS = {
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters["money"] = money
-    return env
+    return template_environment()
 
 
 def _one_line(text: str) -> str:

@@ -63,13 +63,11 @@ def _columns(entries: Sequence[CollectorEntry], loaded_at: dt.datetime) -> dict:
 
 
 COLLECTOR_ENTRIES = PortalInbox(
-    name="collector entries",
+    table="collector_entries",
+    id_column="entry_id",
     singular="entry",
     plural="entries",
-    raw_table="raw.collector_entries",
     read_after=PortalStore.entries_after,
-    row_id=lambda entry: entry.entry_id,
-    insert_sql_file="collector_entries.sql",
     columns=_columns,
     watermark_sql="select coalesce(max(entry_id), 0) from raw.collector_entries",
     loaded_sql=(

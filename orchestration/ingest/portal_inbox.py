@@ -32,16 +32,26 @@ class PortalInbox:
 
     The SQL is written out per inbox (table and column names cannot be query parameters)."""
 
-    name: str  # what the inbox holds, for the sensor: "director updates"
+    table: str  # in the store and in `raw`; `sql/<table>.sql` inserts the `columns` of a batch
+    id_column: str  # the store's autoincrement id: "update_id"
     singular: str  # one row, for messages: "update" ("update ids already in ...")
     plural: str  # rows, for messages and metadata: "updates" ("updates_loaded")
-    raw_table: str  # "raw.director_updates", for messages
     read_after: Callable[[PortalStore, int, int], Sequence[Any]]  # (store, after id, limit), id order
-    row_id: Callable[[Any], int]
-    insert_sql_file: str  # packaged insert taking the columns of `columns`
     columns: Callable[[Sequence[Any], dt.datetime], dict]  # (rows, loaded_at) -> query parameters
     watermark_sql: str  # the highest id loaded, 0 before the first
     loaded_sql: str  # (id, submission_id) already loaded among `$ids`
+
+    @property
+    def name(self) -> str:
+        """What the inbox holds, for the sensor: "director updates"."""
+        return self.table.replace("_", " ")
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.table}"
+
+    def row_id(self, row: Any) -> int:
+        return getattr(row, self.id_column)
 
 
 class PortalStoreReplaced(RuntimeError):
@@ -84,7 +94,7 @@ def load_inbox(
     while batch := inbox.read_after(store, after, BATCH):
         refuse_reused_ids(con, inbox, batch)
         con.begin()
-        cursor = query_sql_file(con, inbox.insert_sql_file, inbox.columns(batch, utc_naive(now)))
+        cursor = query_sql_file(con, f"{inbox.table}.sql", inbox.columns(batch, utc_naive(now)))
         loaded += cursor.fetchall()[0][0]
         con.commit()
         read += len(batch)

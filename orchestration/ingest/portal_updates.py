@@ -50,13 +50,11 @@ def _columns(updates: Sequence[DirectorUpdate], loaded_at: dt.datetime) -> dict:
 
 
 DIRECTOR_UPDATES = PortalInbox(
-    name="director updates",
+    table="director_updates",
+    id_column="update_id",
     singular="update",
     plural="updates",
-    raw_table="raw.director_updates",
     read_after=PortalStore.updates_after,
-    row_id=lambda update: update.update_id,
-    insert_sql_file="director_updates.sql",
     columns=_columns,
     watermark_sql="select coalesce(max(update_id), 0) from raw.director_updates",
     loaded_sql=(

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from notifications.outbox import Outbox
-from notifications.render import TEMPLATES_DIR, Sender
+from notifications.render import Sender, template_environment
 from orchestration.config import Policy
 from orchestration.outreach.drafts import draft_name, sender_from_env
 from orchestration.resources import LedgerloopResource
@@ -91,12 +91,7 @@ def owner_names(policy: Policy) -> dict[str, str]:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
+    return template_environment()
 
 
 def _one_line(text: str) -> str:

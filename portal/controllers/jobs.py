@@ -6,12 +6,13 @@ import datetime as dt
 import logging
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal.context import client_id, portal_context
+from portal.context import client_id
+from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.forms import UpdateForm, new_submission_id, validate_update
 from portal.guards import requires_director
 from portal.store import PortalStore, SubmissionConflict
@@ -25,20 +26,12 @@ def provide_director(request: Request) -> str:
     return request.state.director_email
 
 
-def provide_store(request: Request) -> PortalStore:
-    """The portal store."""
-    return portal_context(request.app).store
-
-
 class JobsController(Controller):
     """Pages for a signed-in director; every read and write is scoped by their session."""
 
     path = "/"
     guards = [requires_director]
-    dependencies = {
-        "director": Provide(provide_director, sync_to_thread=False),
-        "store": Provide(provide_store, sync_to_thread=False),
-    }
+    dependencies = signed_in_dependencies("director", provide_director)
 
     @get("/", sync_to_thread=False)
     def home(self) -> Redirect:
@@ -84,13 +77,10 @@ class JobsController(Controller):
             store.audit(
                 director, "foreign_invoice_rejected", data.invoice_key[:200], {"client": client_id(request)}
             )
-            return Template(
-                "errors/error.html.jinja2",
-                status_code=403,
-                context={
-                    "title": "Not one of your jobs",
-                    "message": "That invoice is not among the jobs we asked you about. Go back to your jobs.",
-                },
+            return error_page(
+                403,
+                "Not one of your jobs",
+                "That invoice is not among the jobs we asked you about. Go back to your jobs.",
             )
         choices = store.status_choices()
         result = validate_update(data, director, choices, dt.datetime.now(dt.UTC))
@@ -108,14 +98,10 @@ class JobsController(Controller):
         try:
             update_id = store.record_update(result.update)
         except SubmissionConflict:
-            return Template(
-                "errors/error.html.jinja2",
-                status_code=409,
-                context={
-                    "title": "Form already used",
-                    "message": "This form was already used for another invoice. "
-                    "Reload your jobs and try again.",
-                },
+            return error_page(
+                409,
+                "Form already used",
+                "This form was already used for another invoice. Reload your jobs and try again.",
             )
         return Redirect(f"/updates/{update_id:d}", status_code=303)
 

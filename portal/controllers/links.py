@@ -9,9 +9,15 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath
 from litestar.response import Template
 
-from portal.context import client_id, portal_context
+from portal.context import PortalContext, client_id, portal_context
 from portal.links import LinkClaims, LinkExpired, LinkInvalid, StaffClaims
-from portal.session import SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
+from portal.session import (
+    SESSION_COOKIE,
+    STAFF_SESSION_COOKIE,
+    SessionCodec,
+    StaffSessionCodec,
+    cookie_name,
+)
 
 log = logging.getLogger("portal.links")
 
@@ -35,26 +41,12 @@ class LinkController(Controller):
         context = portal_context(request.app)
         client = client_id(request)
         if context.limiter.is_blocked(client):
-            log.warning("director link refused: client %s is over the failure limit", client)
-            return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+            return _over_the_limit("director", client)
         claims, reason = self._verify(request, token)
         if claims is None:
-            failures = context.limiter.record_failure(client)
-            log.warning(
-                "director link rejected from %s: %s (%d failures in window)", client, reason, failures
-            )
-            context.store.audit(f"client:{client}", "link_rejected", reason, {"failures": failures})
-            return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+            return _rejected(context, client, "director", reason, reason)
         context.store.audit(claims.director_email, "link_opened", claims.director_email, {"client": client})
-        cookie = Cookie(
-            key=cookie_name(SESSION_COOKIE, context.settings.secure_cookies),
-            value=context.sessions.encode(claims),
-            max_age=context.sessions.max_age_seconds,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=context.settings.secure_cookies,
-        )
+        cookie = _session_cookie(context, SESSION_COOKIE, context.sessions, claims)
         return Template("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
 
     @staticmethod
@@ -71,6 +63,39 @@ class LinkController(Controller):
         return claims, ""
 
 
+def _over_the_limit(role: str, client: str) -> Template:
+    """The refusal page for a client that failed too often lately (whether or not the link is good)."""
+    log.warning("%s link refused: client %s is over the failure limit", role, client)
+    return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+
+
+def _rejected(context: PortalContext, client: str, role: str, reason: str, subject: str) -> Template:
+    """Count the failure against the client, log and audit why, and show the same refusal page
+    whatever the reason."""
+    failures = context.limiter.record_failure(client)
+    log.warning("%s link rejected from %s: %s (%d failures in window)", role, client, reason, failures)
+    context.store.audit(f"client:{client}", "link_rejected", subject, {"failures": failures})
+    return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+
+
+def _session_cookie(
+    context: PortalContext,
+    name: str,
+    sessions: SessionCodec | StaffSessionCodec,
+    claims: LinkClaims | StaffClaims,
+) -> Cookie:
+    """The session cookie a verified link starts: HTTP-only, strict, host-only over HTTPS."""
+    return Cookie(
+        key=cookie_name(name, context.settings.secure_cookies),
+        value=sessions.encode(claims),
+        max_age=sessions.max_age_seconds,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=context.settings.secure_cookies,
+    )
+
+
 STAFF_HOME = {"collector": "/workbench", "manager": "/team"}
 
 
@@ -80,8 +105,7 @@ def _open_staff_link(request: Request, token: str, role: str) -> Template:
     context = portal_context(request.app)
     client = client_id(request)
     if context.limiter.is_blocked(client):
-        log.warning("%s link refused: client %s is over the failure limit", role, client)
-        return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+        return _over_the_limit(role, client)
     claims: StaffClaims | None = None
     try:
         claims = context.staff_links[role].verify(token)
@@ -95,20 +119,9 @@ def _open_staff_link(request: Request, token: str, role: str) -> Template:
     if claims is not None and context.store.member(claims.email, role) is None:
         claims, reason = None, f"not on the roster as {role}"
     if claims is None:
-        failures = context.limiter.record_failure(client)
-        log.warning("%s link rejected from %s: %s (%d failures in window)", role, client, reason, failures)
-        context.store.audit(f"client:{client}", "link_rejected", f"{role}: {reason}", {"failures": failures})
-        return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+        return _rejected(context, client, role, reason, f"{role}: {reason}")
     context.store.audit(claims.email, "link_opened", f"{role}:{claims.email}", {"client": client})
-    cookie = Cookie(
-        key=cookie_name(STAFF_SESSION_COOKIE, context.settings.secure_cookies),
-        value=context.staff_sessions.encode(claims),
-        max_age=context.staff_sessions.max_age_seconds,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=context.settings.secure_cookies,
-    )
+    cookie = _session_cookie(context, STAFF_SESSION_COOKIE, context.staff_sessions, claims)
     return Template(
         "links/opened.html.jinja2",
         context={"next_url": STAFF_HOME[role], "destination": "your workbench" if role == "collector"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from portal.context import client_id
-from portal.controllers.jobs import provide_store
-from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff
+from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff, worklist_page
 from portal.guards import requires_manager
 from portal.store import PortalStore, StaffMember
 from portal.workbench_forms import AccountScope
@@ -30,10 +30,7 @@ class TeamController(Controller):
 
     path = "/team"
     guards = [requires_manager]
-    dependencies = {
-        "manager": Provide(provide_staff, sync_to_thread=False),
-        "store": Provide(provide_store, sync_to_thread=False),
-    }
+    dependencies = signed_in_dependencies("manager", provide_staff)
 
     @get("/", sync_to_thread=False)
     def workload(
@@ -59,15 +56,12 @@ class TeamController(Controller):
             client_id(request),
         )
         store.audit(manager.email, "foreign_collector_rejected", name[:200], {"client": client_id(request)})
-        return Template(
-            "errors/error.html.jinja2",
-            status_code=404,
-            context={
-                "title": "Not in your team",
-                "message": "That is not in your team. Go back to the team view.",
-                "back_url": "/team",
-                "back_label": "Back to your team",
-            },
+        return error_page(
+            404,
+            "Not in your team",
+            "That is not in your team. Go back to the team view.",
+            back_url="/team",
+            back_label="Back to your team",
         )
 
     def _collector(self, manager: StaffMember, store: PortalStore, name: str) -> StaffMember | None:
@@ -89,15 +83,7 @@ class TeamController(Controller):
         collector = self._collector(manager, store, name)
         if collector is None:
             return self._refuse(request, manager, store, name)
-        return Template(
-            "workbench/list.html.jinja2",
-            context={
-                "collector": collector,
-                "items": store.items_of_collector(name, limit=PAGE_ITEMS + 1),
-                "page_items": PAGE_ITEMS,
-                "read_only": True,
-            },
-        )
+        return worklist_page(collector, store.items_of_collector(name, limit=PAGE_ITEMS + 1), read_only=True)
 
     @get("/account", sync_to_thread=False)
     def account(

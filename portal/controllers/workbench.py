@@ -8,13 +8,14 @@ import datetime as dt
 import logging
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.context import client_id
-from portal.controllers.jobs import MAX_UPDATE_ID, provide_store
+from portal.controllers.jobs import MAX_UPDATE_ID
+from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.guards import requires_collector
 from portal.store import ENTRY_KINDS, PortalStore, StaffMember, SubmissionConflict
 from portal.workbench_forms import (
@@ -73,15 +74,20 @@ def _not_yours(store: PortalStore, collector: StaffMember, request: Request, acc
         {"client": client_id(request)},
         account_id=account_id[:200],
     )
+    return error_page(
+        404,
+        "Not on your list",
+        "That account is not on your worklist. Go back to your list.",
+        back_url="/workbench",
+        back_label="Back to your list",
+    )
+
+
+def worklist_page(collector: StaffMember, items: list, *, read_only: bool = False) -> Template:
+    """A collector's ranked list (the top `PAGE_ITEMS` of `items`), with drivers and next actions."""
     return Template(
-        "errors/error.html.jinja2",
-        status_code=404,
-        context={
-            "title": "Not on your list",
-            "message": "That account is not on your worklist. Go back to your list.",
-            "back_url": "/workbench",
-            "back_label": "Back to your list",
-        },
+        "workbench/list.html.jinja2",
+        context={"collector": collector, "items": items, "page_items": PAGE_ITEMS, "read_only": read_only},
     )
 
 
@@ -135,25 +141,14 @@ class WorkbenchController(Controller):
 
     path = "/workbench"
     guards = [requires_collector]
-    dependencies = {
-        "collector": Provide(provide_staff, sync_to_thread=False),
-        "store": Provide(provide_store, sync_to_thread=False),
-    }
+    dependencies = signed_in_dependencies("collector", provide_staff)
 
     @get("/", sync_to_thread=False)
     def worklist(
         self, collector: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
     ) -> Template:
         """The collector's ranked list for today, with the drivers and next action of each item."""
-        return Template(
-            "workbench/list.html.jinja2",
-            context={
-                "collector": collector,
-                "items": store.items_for(collector.email, limit=PAGE_ITEMS + 1),
-                "page_items": PAGE_ITEMS,
-                "read_only": False,
-            },
-        )
+        return worklist_page(collector, store.items_for(collector.email, limit=PAGE_ITEMS + 1))
 
     @get("/account", sync_to_thread=False)
     def account(
@@ -226,16 +221,12 @@ class WorkbenchController(Controller):
         try:
             entry_id = store.record_entry(result.entry)
         except SubmissionConflict:
-            return Template(
-                "errors/error.html.jinja2",
-                status_code=409,
-                context={
-                    "title": "Form already used",
-                    "message": "This form was already used for another entry. "
-                    "Reload the account and try again.",
-                    "back_url": "/workbench",
-                    "back_label": "Back to your list",
-                },
+            return error_page(
+                409,
+                "Form already used",
+                "This form was already used for another entry. Reload the account and try again.",
+                back_url="/workbench",
+                back_label="Back to your list",
             )
         return Redirect(f"/workbench/entries/{entry_id:d}", status_code=303)
 

@@ -5,10 +5,15 @@ exact, and the risk backtest beats its naive baseline on the same history."""
 
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from decimal import Decimal
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -19,8 +24,12 @@ from orchestration.outreach.portal_store import open_store
 from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewEntry
+from tests.portal import test_portal_browser
+from tests.portal.portal_factories import SECRET
+from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, _free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+browser = test_portal_browser.browser  # the portal tests' headless Chromium fixture
 DAY_1 = dt.date(2026, 11, 23)
 DAY_2 = DAY_1 + dt.timedelta(days=1)
 SUBMITTED = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -236,3 +245,85 @@ def test_the_risk_backtest_beats_the_naive_baseline_on_this_history(loop):
     assert model["brier"] < baseline["brier"]
     page = (home / "exports" / "risk" / f"backtest-{report['cutoff']}.html").read_text(encoding="utf-8")
     assert page.count("<svg") >= 3 and "<script" not in page
+
+
+@pytest.fixture
+def portal_on_the_loop(loop):
+    """The portal under uvicorn on loopback, serving the store the loop's runs published."""
+    home = loop["settings"].home
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "LEDGERLOOP_CONFIG"},
+        "LEDGERLOOP_HOME": str(home),
+        "LEDGERLOOP_SECRET_KEY": SECRET,
+        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
+        "LEDGERLOOP_PORTAL_DB_URL": "",
+    }
+    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, process.stdout.read().decode()
+        assert time.monotonic() < deadline, "portal did not answer within 20 s"
+        time.sleep(0.1)
+    yield env
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+    reason="Debian's chromium and chromium-driver are not installed",
+)
+def test_a_promise_logged_in_the_browser_is_on_the_collectors_list_after_the_next_run(
+    loop, portal_on_the_loop, browser
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    settings = loop["settings"]
+    policy = settings.policy()
+    emails = {m.name: m.email for m in policy.team.collectors}
+    taken = {loop[k]["account_id"] for k in ("promised", "disputed", "planned")}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        cursor = con.execute(CANDIDATES, {"collectors": list(emails)})
+        names = [d[0] for d in cursor.description]
+        invoice = next(dict(zip(names, row, strict=True)) for row in cursor.fetchall() if row[2] not in taken)
+    minted = CliRunner().invoke(main, ["link", emails[invoice["collector"]]], env=portal_on_the_loop)
+    assert minted.exit_code == 0, minted.output
+
+    browser.get(minted.output.strip().splitlines()[-1])
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    browser.get(browser.current_url + "/account?account_id=" + invoice["account_id"])
+    # The next run's date: the entry's own (UTC) date or later, so the promise was made by then.
+    run_on = max(dt.datetime.now(dt.UTC).date(), DAY_2)
+    promised = run_on + dt.timedelta(days=2)
+    browser.find_element(By.ID, "promise-promised_amount").send_keys("321.00")
+    Select(browser.find_element(By.ID, "promise-currency")).select_by_value("USD")
+    browser.find_element(By.ID, "promise-promised_date").send_keys(promised.strftime("%m%d%Y"))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save the promise']").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
+
+    outcome = run_pipeline(settings, run_on)
+    assert outcome.success, outcome.report()
+    browser.get(browser.current_url.split("/workbench")[0] + "/workbench")
+    page = browser.page_source
+    assert f"USD 321.00 by {promised.isoformat()}, paid 0.00" in page
+    (drivers,) = query(
+        loop,
+        "select drivers from marts.collector_worklist "
+        "where account_id = $a and drivers like '%promise_to_pay_due%'",
+        {"a": invoice["account_id"]},
+    )[0]
+    assert "USD 321.00" in drivers
