@@ -20,7 +20,7 @@ _STREETS = ("Market Street", "High Street", "Station Road", "Park Avenue", "Mill
 
 
 def write_contacts(world: World, path: Path, rng: np.random.Generator) -> Path:
-    """One contact per account: a named payables clerk at the company's own domain, a phone
+    """One contact per invoiced account: a named payables clerk at the company's own domain, a phone
     number in its office's country, a postal address, and its customer type."""
     path.parent.mkdir(parents=True, exist_ok=True)
     accounts = len(world.account_id)
@@ -35,7 +35,7 @@ def write_contacts(world: World, path: Path, rng: np.random.Generator) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        for a in range(accounts):
+        for a in np.unique(world.account).tolist():  # customers that were invoiced
             company = str(world.account_name[a])
             code = world.offices[office[a]]
             person = f"{names.FIRST_NAMES[first[a]]} {names.LAST_NAMES[last[a]]}"

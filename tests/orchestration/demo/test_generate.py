@@ -139,9 +139,11 @@ def test_files_land_where_described(policy, tmp_path):
         ),
         "tracker": ["legacy_tracker.xlsx"],
         "payments": ["bank_statement_2026-11-08.csv", "camt053_2026-11-08.xml"],
+        "contacts": ["account_contacts.csv"],
     }
     for source, paths in summary.files.items():
-        assert all(p.parent == tmp_path / "landing" / source and p.exists() for p in paths)
+        folder = tmp_path / "contacts" if source == "contacts" else tmp_path / "landing" / source
+        assert all(p.parent == folder and p.exists() for p in paths)
     assert summary.invoices == 200 and summary.truth_dir == tmp_path / "demo" / "truth"
     assert "200 invoices" in summary.report() and str(summary.truth_dir) in summary.report()
     assert len(truth(tmp_path, "ar_ledger.csv")) == 200
@@ -450,3 +452,14 @@ def test_payment_truth_is_consistent_with_the_ledger_and_the_files(home):
 def test_too_few_invoices_is_refused(policy, tmp_path):
     with pytest.raises(ValueError, match="at least"):
         generate_demo(tmp_path, policy, 10, SEED, AS_OF, progress=False)
+
+
+def test_every_account_has_a_payables_contact_for_dunning(policy, tmp_path):
+    generate_demo(tmp_path, policy, 200, SEED, AS_OF, progress=False)
+    with (tmp_path / "contacts" / "account_contacts.csv").open(newline="", encoding="utf-8") as handle:
+        contacts = list(csv.DictReader(handle))
+    accounts = {r["account_id"] for r in truth(tmp_path, "ar_ledger.csv") if r["account_id"]}
+    assert {c["Account ID"] for c in contacts} == accounts and len(contacts) == len(accounts)
+    assert all(c["Email"].startswith("payables@") and c["Email"].endswith(".example") for c in contacts)
+    assert all(c["Phone"].startswith(("+1 ", "+44 ")) and "|" in c["Address"] for c in contacts)
+    assert {c["Customer Type"] for c in contacts} <= {"enterprise", "smb"}
