@@ -397,14 +397,14 @@ class Kpis(_Model):
 
 WORKLIST_REASONS = (
     "promise_to_pay_broken", "broken_promise", "dispute_overdue", "promise_to_pay_due", "promise_due",
-    "dispute_deadline_near", "plan_behind", "open_dispute", "director_dispute", "unmatched_payment",
-    "untouched", "past_due", "not_yet_due",
+    "dispute_deadline_near", "plan_behind", "dunning_call", "open_dispute", "director_dispute",
+    "unmatched_payment", "untouched", "past_due", "not_yet_due",
 )
 """Why an item is on a collector's list; each names a condition computed in dbt."""
 
 RECORD_REASONS = (
     "promise_to_pay_broken", "dispute_overdue", "promise_to_pay_due", "dispute_deadline_near",
-    "plan_behind", "open_dispute",
+    "plan_behind", "dunning_call", "open_dispute",
 )
 """Reasons from the collectors' own records (promises to pay, disputes, payment plans): a policy
 file written before they existed may leave them out and gets their default actions."""
@@ -447,6 +447,8 @@ class WorklistWeights(_Model):
     """An open dispute's resolution deadline falls within `dispute_deadline_within_days`."""
     plan_behind: Decimal = Field(default=Decimal("40"), ge=0)
     """The account's payment plan has less paid than the installments due so far."""
+    dunning_call: Decimal = Field(default=Decimal("30"), ge=0)
+    """The dunning sequence's call step for the invoice is due and nobody has called since."""
     payment_risk: Decimal = Field(default=Decimal("20"), ge=0)
     """For an account certain to pay its next invoice late (`marts.account_risk`), scaled by its
     risk score: an account the model flags rises before its invoices age."""
@@ -487,6 +489,9 @@ class Worklist(_Model):
                    action="Settle the dispute before its deadline", due_in_days=1),
         NextAction(reason="plan_behind",
                    action="Call the client: the payment plan is behind", due_in_days=1),
+        NextAction(reason="dunning_call",
+                   action="Make the dunning call: the reminder sequence has reached its call step",
+                   due_in_days=0),
         NextAction(reason="open_dispute",
                    action="Work the dispute: no reminders go out while it is open", due_in_days=3),
         NextAction(reason="director_dispute", action="Ask the director what is disputed and settle it",

@@ -128,6 +128,36 @@ risk as (
     from {{ ref('account_risk') }}
 ),
 
+-- The dunning sequence's call steps (outreach.dunning_call_tasks, written by the dunning
+-- asset) that are due, on accounts nobody has logged a call for since the task was made.
+dunning_calls as (
+    select
+        {{ split_csv('tasks.invoice_keys') }} as invoice_key,
+        tasks.task
+    from {{ raw_table_or_empty('dunning_call_tasks', [
+        ('account_id', 'varchar'), ('kind', 'varchar'), ('task', 'varchar'),
+        ('invoice_keys', 'varchar'), ('due_on', 'date'), ('created_on', 'date')], schema='outreach') }} as tasks
+    where
+        tasks.kind = 'dunning_call'
+        and tasks.due_on <= {{ as_of_date() }}
+        and not exists (
+            select 1
+            from {{ ref('stg_portal__collector_entries') }} as calls
+            where
+                calls.kind = 'call'
+                and calls.account_id = tasks.account_id
+                and calls.submitted_on >= tasks.created_on
+        )
+),
+
+dunning_call_due as (
+    select
+        invoice_key,
+        min(task) as dunning_call_task
+    from dunning_calls
+    group by invoice_key
+),
+
 touched as (
     select
         *,
@@ -135,9 +165,12 @@ touched as (
             as_of_date - coalesce(cast(last_touch_at as date), invoice_date, due_date, as_of_date), 0
         ) as days_since_touch,
         risk.risk_score,
-        risk.risk_context
+        risk.risk_context,
+        dunning_call_due.dunning_call_task,
+        dunning_call_due.invoice_key is not null as is_dunning_call_due
     from signals
     left join risk using (account_id)
+    left join dunning_call_due using (invoice_key)
 )
 
 select
@@ -181,6 +214,8 @@ select
     is_plan_behind,
     risk_score,
     risk_context,
+    is_dunning_call_due,
+    dunning_call_task,
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
     {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
@@ -205,5 +240,7 @@ select
     {{ worklist_points('case when is_plan_behind then ' ~ worklist_weight('plan_behind') ~ ' else 0 end') }}
         as plan_behind_points,
     {{ worklist_points(worklist_weight('payment_risk') ~ ' * coalesce(risk_score, 0)') }} as payment_risk_points,
+    {{ worklist_points('case when is_dunning_call_due then ' ~ worklist_weight('dunning_call') ~ ' else 0 end') }}
+        as dunning_call_points,
     as_of_date
 from touched

@@ -52,6 +52,9 @@ with invoice_items as (
         risk_score,
         risk_context,
         payment_risk_points,
+        is_dunning_call_due,
+        dunning_call_task,
+        dunning_call_points,
         promise_to_pay_broken_points,
         promise_to_pay_due_points,
         dispute_overdue_points,
@@ -118,6 +121,9 @@ payment_items as (
         cast(null as double) as risk_score,
         cast(null as varchar) as risk_context,
         cast(0 as decimal(18, 2)) as payment_risk_points,
+        false as is_dunning_call_due,
+        cast(null as varchar) as dunning_call_task,
+        cast(0 as decimal(18, 2)) as dunning_call_points,
         cast(0 as decimal(18, 2)) as promise_to_pay_broken_points,
         cast(0 as decimal(18, 2)) as promise_to_pay_due_points,
         cast(0 as decimal(18, 2)) as dispute_overdue_points,
@@ -145,7 +151,8 @@ scored as (
         + broken_promise_points + promise_due_points + director_dispute_points
         + unmatched_payment_points + days_unmatched_points
         + promise_to_pay_broken_points + promise_to_pay_due_points + dispute_overdue_points
-        + dispute_deadline_near_points + plan_behind_points + payment_risk_points as priority_score
+        + dispute_deadline_near_points + plan_behind_points + payment_risk_points
+        + dunning_call_points as priority_score
     from (
         select * from invoice_items
         union all
@@ -208,6 +215,7 @@ select
         ('dispute_deadline_near', 'dispute_context', 'dispute_deadline_near_points'),
         ('plan_behind', 'plan_context', 'plan_behind_points'),
         ('payment_risk', 'risk_context', 'payment_risk_points'),
+        ('dunning_call', 'dunning_call_task', 'dunning_call_points'),
     ]) }} as drivers,
     director_answer,
     director_answer_at,
