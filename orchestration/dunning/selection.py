@@ -13,10 +13,12 @@ raised once each.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
 from orchestration.config_dunning import WEEKDAYS, Dunning, Segment, SendingWindow, Step
@@ -145,7 +147,7 @@ class Held:
     invoice_key: str | None
     reason: str
     """open_dispute | pending_promise | kept_promise | on_track_plan | contact_cap | no_segment |
-    no_email | no_phone | no_address"""
+    no_email | bad_email | no_phone | bad_phone | no_address"""
 
 
 @dataclass
@@ -228,11 +230,27 @@ def _suppression(invoice: OpenInvoice, facts: Facts, dunning: Dunning, as_of: dt
     return None
 
 
+_PHONE = re.compile(r"\+?[0-9 ().-]{3,30}")
+
+
+def _one_address(email: str) -> bool:
+    """True for one plain address (no line break, no list): the To header is built from it."""
+    try:
+        Address(addr_spec=email.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _address_problem(channel: str, contact: Contact) -> str | None:
     if channel == "email" and not contact.email:
         return "no_email"
+    if channel == "email" and not _one_address(contact.email):
+        return "bad_email"
     if channel == "sms" and not contact.phone:
         return "no_phone"
+    if channel == "sms" and not _PHONE.fullmatch(contact.phone.strip()):
+        return "bad_phone"  # the gateway file starts `To: <phone>`: no line breaks or other text
     if channel == "letter" and not contact.address_lines:
         return "no_address"
     return None

@@ -50,11 +50,13 @@ def account_scope(
     items = store.account_items(collector.email, account_id)
     if not items:
         return None
+    own_invoices = {i.invoice_key for i in items if i.invoice_key}
     scope = AccountScope(
         account_id=account_id,
         invoice_currencies={i.invoice_key: i.currency for i in items if i.invoice_key and i.currency},
         open_balances=store.account_open_balances(account_id),
-        open_disputes=frozenset(store.open_disputes(account_id)),
+        # only the collector's own invoices: a shared account's other disputes are not theirs to resolve
+        open_disputes=frozenset(k for k in store.open_disputes(account_id) if k in own_invoices),
     )
     return items, scope
 
@@ -124,6 +126,7 @@ def account_page(
             "balances": scope.open_balances,
             "invoices": [i for i in items if i.invoice_key],
             "open_disputes": open_disputes,
+            "resolvable": scope.open_disputes,
             "forms": forms,
             "errors_for": posted.kind if posted is not None else "",
             "errors": errors or {},

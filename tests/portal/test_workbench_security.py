@@ -344,3 +344,30 @@ def test_manager_of_nyc_cannot_read_a_london_account_by_naming_any_collector(
         )
         assert response.status_code == 404, collector
         assert "Secret London Client" not in response.text and "London secret event" not in response.text
+
+
+# an account shared by two collectors ---------------------------------------------------------------
+def test_collector_cannot_resolve_a_dispute_on_another_collectors_invoice_of_a_shared_account(
+    workbench_client, portal_settings, workbench_store
+):
+    shared = workbench_factories.item("Harriet Cole", 2, "LDN|902", "ACC-1", account_name="Acme Builders")
+    workbench_store.publish_workbench(
+        MEMBERS, [*ITEMS, shared], workbench_factories.EVENTS, workbench_factories.WORKLOAD
+    )
+    sign_in_staff(workbench_client, portal_settings, "collector", HARRIET)
+    page = workbench_client.get("/workbench/account", params={"account_id": "ACC-1"}).text
+    data = entry_form(page, "dispute")
+    data.update(
+        invoice_key="LDN|902", dispute_reason="Wrong rate", dispute_evidence="PO 7", dispute_deadline=SOON
+    )
+    assert workbench_client.post("/workbench/entries", data=data, follow_redirects=False).status_code == 303
+
+    sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
+    page = workbench_client.get("/workbench/account", params={"account_id": "ACC-1"}).text
+    assert 'value="LDN|902"' not in page  # not offered to Avery for resolution
+    resolution = entry_form(page, "dispute")
+    resolution.update(kind="dispute_resolution", invoice_key="LDN|902", resolution="Waived it")
+    response = workbench_client.post("/workbench/entries", data=resolution, follow_redirects=False)
+    assert response.status_code == 400
+    assert [e.kind for e in workbench_store.entries_after(0, 10)] == ["dispute"]
+    assert list(workbench_store.open_disputes("ACC-1")) == ["LDN|902"]
