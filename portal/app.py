@@ -28,6 +28,7 @@ from portal.controllers.links import (
 )
 from portal.controllers.team import TeamController
 from portal.controllers.workbench import WorkbenchController
+from portal.controllers.workbench_drafts import WorkbenchDraftsController
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
@@ -99,6 +100,7 @@ def create_app(settings: PortalSettings) -> Litestar:
             CollectorLinkController,
             ManagerLinkController,
             WorkbenchController,
+            WorkbenchDraftsController,
             TeamController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

@@ -8,9 +8,11 @@ audit entry. The state is what makes re-runs draft nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -455,6 +457,20 @@ def _pending_path(home: Path) -> Path:
     return home / "outbox" / "dunning" / "pending_events.jsonl"
 
 
+@contextmanager
+def _pending_lock(home: Path) -> Iterator[Path]:
+    """The pending-events file, held exclusively: a command appending while a run loads and
+    empties the file would otherwise lose its lines."""
+    path = _pending_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / "pending_events.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def save_events(home: Path, events: list[OutreachEvent], warehouse: Path) -> str:
     """Record approval/send events in the warehouse now, or, while a run holds it, in a file the
     next run loads (so the timeline shows them either way)."""
@@ -467,24 +483,23 @@ def save_events(home: Path, events: list[OutreachEvent], warehouse: Path) -> str
             record_events(con, events)
         return "warehouse"
     except duckdb.IOException:
-        path = _pending_path(home)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
+        with _pending_lock(home) as path, path.open("a", encoding="utf-8") as handle:
             for e in events:
                 handle.write(json.dumps({**e.__dict__, "occurred_at": e.occurred_at.isoformat()}) + "\n")
         return str(path)
 
 
 def load_pending_events(con: duckdb.DuckDBPyConnection, home: Path) -> int:
-    path = _pending_path(home)
-    if not path.exists():
-        return 0
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            data["occurred_at"] = dt.datetime.fromisoformat(data["occurred_at"])
-            events.append(OutreachEvent(**data))
-    count = record_events(con, events)
-    path.unlink()
-    return count
+    """Record the events commands left while a run held the warehouse, then empty the file."""
+    with _pending_lock(home) as path:
+        if not path.exists():
+            return 0
+        events = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                data = json.loads(line)
+                data["occurred_at"] = dt.datetime.fromisoformat(data["occurred_at"])
+                events.append(OutreachEvent(**data))
+        count = record_events(con, events)
+        path.unlink()
+        return count
