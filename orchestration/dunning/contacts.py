@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 COLUMNS = {
     "account id": "account_id",
@@ -30,12 +31,14 @@ def contacts_path(home: Path) -> Path:
 
 
 def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) -> int:
-    """Upsert the CSV's contacts; returns how many rows were loaded (0 when there is no file)."""
+    """Upsert the CSV's contacts in one statement; returns how many rows were loaded (0 when
+    there is no file). A later row for the same account wins."""
     if not path.exists():
         return 0
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    loaded = 0
+    updated_at = now.astimezone(dt.UTC).replace(tzinfo=None)
+    contacts: dict[str, dict] = {}
     for row in rows:
         values = {field: (row.get(label) or "").strip() for label, field in _labels(row).items()}
         if not values.get("account_id"):
@@ -45,17 +48,20 @@ def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) 
             for part in values.get("address_lines", "").replace("|", "\n").splitlines()
             if part.strip()
         )
-        con.execute(
-            "insert or replace into outreach.account_contacts values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [values["account_id"]]
-            + [
-                values.get(f) or None
-                for f in ("contact_name", "email", "phone", "address_lines", "time_zone", "customer_type")
-            ]
-            + [now.astimezone(dt.UTC).replace(tzinfo=None)],
-        )
-        loaded += 1
-    return loaded
+        contacts[values["account_id"]] = {
+            "account_id": values["account_id"],
+            **{field: values.get(field) or None for field in _FIELDS},
+            "updated_at": updated_at,
+        }
+    if contacts:
+        con.register("contact_rows", pd.DataFrame(list(contacts.values())))
+        con.execute(_UPSERT_CONTACTS)
+        con.unregister("contact_rows")
+    return len(contacts)
+
+
+_FIELDS = ("contact_name", "email", "phone", "address_lines", "time_zone", "customer_type")
+_UPSERT_CONTACTS = "insert or replace into outreach.account_contacts by name select * from contact_rows"
 
 
 def _labels(row: dict) -> dict[str, str]:

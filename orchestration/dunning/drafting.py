@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from notifications.channels import ChannelOutbox
 from notifications.outbox import Outbox
@@ -88,6 +89,39 @@ class RunResult:
     """Unapproved drafts taken back: every invoice they chase is paid or now suppressed."""
 
 
+@dataclass
+class _StateRows:
+    """A run's notice state, written in one transaction once every draft is on disk: a notice's
+    draft is named by its content, so a run that dies before the write redrafts the same files."""
+
+    notices: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    call_tasks: list[dict] = field(default_factory=list)
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("begin transaction")
+        try:
+            for rows, sql in (
+                (self.call_tasks, _INSERT_CALL_TASKS),
+                (self.notices, _INSERT_NOTICES),
+                (self.steps, _INSERT_STEPS),
+            ):
+                if rows:
+                    con.register("state_rows", pd.DataFrame(rows))
+                    con.execute(sql)
+                    con.unregister("state_rows")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+_INSERT_CALL_TASKS = "insert or ignore into outreach.dunning_call_tasks by name select * from state_rows"
+_INSERT_NOTICES = "insert or ignore into outreach.dunning_notices by name select * from state_rows"
+_INSERT_STEPS = "insert or ignore into outreach.dunning_steps by name select * from state_rows"
+_INSERT_EVENTS = "insert or ignore into raw.outreach_events by name select * from event_rows"
+
+
 def policy_sha256(path: Path) -> str:
     """The policy in force: sha256 of the policy file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -118,8 +152,10 @@ def run_day(
     outboxes = DunningOutboxes.at(home)
     result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
     events: list[OutreachEvent] = []
+    state = _StateRows()
     for notice in plan.notices:
-        events.extend(_draft_notice(con, policy, sha256, outboxes, notice, as_of, now, audit, result))
+        events.extend(_draft_notice(policy, sha256, outboxes, notice, as_of, now, audit, result, state))
+    state.write(con)
     for escalation in plan.escalations:
         events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
     record_events(con, events)
@@ -197,7 +233,6 @@ def _naive(moment: dt.datetime) -> dt.datetime:
 
 
 def _draft_notice(
-    con,
     policy: Policy,
     sha256: str,
     outboxes: DunningOutboxes,
@@ -206,6 +241,7 @@ def _draft_notice(
     now: dt.datetime,
     audit: AccountAudit,
     result: RunResult,
+    state: _StateRows,
 ) -> list[OutreachEvent]:
     account = notice.account
     ident = id_of(notice)
@@ -234,52 +270,41 @@ def _draft_notice(
         )
     else:
         row = call_task_row(notice, policy.team, as_of)
-        _insert_call_task(con, row)
+        state.call_tasks.append(row)
         result.call_tasks += 1
         recipient, subject, label = account.collector, row["task"], f"call:{ident}"
     keys = [item.invoice.invoice_key for item in notice.items]
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            "insert into outreach.dunning_notices values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "on conflict do nothing",
-            [
-                ident,
-                as_of,
-                account.account_id,
-                notice.channel,
-                notice.segment,
-                lead.step.name,
-                lead.step.template,
-                lead.step.tone,
-                recipient,
-                subject,
-                _naive(notice.scheduled_at),
-                notice.local_day,
-                label,
-                ",".join(keys),
-                sha256,
-                _naive(now),
-            ],
-        )
-        for item in notice.items:
-            con.execute(
-                "insert into outreach.dunning_steps values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
-                [
-                    item.invoice.invoice_key,
-                    item.step_index,
-                    account.account_id,
-                    notice.segment,
-                    item.step.name,
-                    notice.channel,
-                    ident,
-                    as_of,
-                ],
-            )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    state.notices.append({
+        "notice_id": ident,
+        "run_on": as_of,
+        "account_id": account.account_id,
+        "channel": notice.channel,
+        "segment": notice.segment,
+        "step_name": lead.step.name,
+        "template": lead.step.template,
+        "tone": lead.step.tone,
+        "recipient": recipient,
+        "subject": subject,
+        "scheduled_at": _naive(notice.scheduled_at),
+        "scheduled_on": notice.local_day,
+        "outbox_ident": label,
+        "invoice_keys": ",".join(keys),
+        "policy_sha256": sha256,
+        "created_at": _naive(now),
+    })
+    state.steps.extend(
+        {
+            "invoice_key": item.invoice.invoice_key,
+            "step_index": item.step_index,
+            "account_id": account.account_id,
+            "segment": notice.segment,
+            "step_name": item.step.name,
+            "channel": notice.channel,
+            "notice_id": ident,
+            "run_on": as_of,
+        }
+        for item in notice.items
+    )
     result.drafted.append(label)
     audit(
         SYSTEM_ACTOR,
@@ -433,24 +458,13 @@ def events_for(
 
 
 def record_events(con: duckdb.DuckDBPyConnection, events: Iterable[OutreachEvent]) -> int:
-    """Insert events once each (the event id decides)."""
-    count = 0
-    for e in events:
-        con.execute(
-            "insert into raw.outreach_events values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
-            [
-                e.event_id,
-                e.account_id,
-                e.invoice_key,
-                e.channel,
-                e.kind,
-                e.subject,
-                _naive(e.occurred_at),
-                e.actor,
-            ],
-        )
-        count += 1
-    return count
+    """Insert events once each (the event id decides), in one statement."""
+    rows = [{**e.__dict__, "occurred_at": _naive(e.occurred_at)} for e in events]
+    if rows:
+        con.register("event_rows", pd.DataFrame(rows))
+        con.execute(_INSERT_EVENTS)
+        con.unregister("event_rows")
+    return len(rows)
 
 
 def _pending_path(home: Path) -> Path:
