@@ -15,6 +15,7 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class OutboxError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class StoredItem:
+class StoredItem(ABC):
     """One message in one state: `path` is its file or folder."""
 
     state: str
@@ -42,8 +43,9 @@ class StoredItem:
         """How a person names a message on the command line: `<date>/<name>`."""
         return f"{self.day}/{self.name}"
 
+    @abstractmethod
     def message(self) -> Any:
-        raise NotImplementedError
+        """The stored message, parsed (an email, an SMS, a letter)."""
 
 
 ItemT = TypeVar("ItemT", bound=StoredItem)

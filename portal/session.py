@@ -7,6 +7,7 @@ request, so revoking a director's links also ends their sessions.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Generic
 
 from portal.links import STAFF_LINK_SALTS, LinkClaims, StaffClaims
@@ -29,7 +30,7 @@ def cookie_name(name: str, secure: bool) -> str:
     return HOST_ONLY_PREFIX + name if secure else name
 
 
-class _SessionCodec(Generic[Claims]):
+class _SessionCodec(ABC, Generic[Claims]):
     """Signs and reads one kind of session cookie, with a salt distinct from the link tokens'."""
 
     salt: str
@@ -38,8 +39,9 @@ class _SessionCodec(Generic[Claims]):
         self._serializer = timed_serializer(secret_key, self.salt)
         self.max_age_seconds = max_age_seconds
 
+    @abstractmethod
     def _claims(self, payload: dict[str, Any]) -> Claims | None:
-        raise NotImplementedError
+        """The claims a verified payload carries, or None when it is not this cookie's kind."""
 
     def encode(self, claims: LinkClaims | StaffClaims) -> str:
         """The cookie value for a verified link."""
