@@ -7,13 +7,9 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 from decimal import Decimal
 
 import duckdb
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -25,8 +21,7 @@ from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewEntry
 from tests.portal import test_portal_browser
-from tests.portal.portal_factories import SECRET
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, _free_port
+from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 browser = test_portal_browser.browser  # the portal tests' headless Chromium fixture
@@ -250,35 +245,8 @@ def test_the_risk_backtest_beats_the_naive_baseline_on_this_history(loop):
 @pytest.fixture
 def portal_on_the_loop(loop):
     """The portal under uvicorn on loopback, serving the store the loop's runs published."""
-    home = loop["settings"].home
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "LEDGERLOOP_CONFIG"},
-        "LEDGERLOOP_HOME": str(home),
-        "LEDGERLOOP_SECRET_KEY": SECRET,
-        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
-        "LEDGERLOOP_PORTAL_DB_URL": "",
-    }
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "portal did not answer within 20 s"
-        time.sleep(0.1)
-    yield env
-    process.terminate()
-    process.wait(timeout=10)
+    with serving_portal(loop["settings"].home) as env:
+        yield env
 
 
 @pytest.mark.skipif(

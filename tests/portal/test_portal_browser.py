@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,6 +47,42 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+@contextmanager
+def serving_portal(home: Path) -> Iterator[dict[str, str]]:
+    """`ledgerloop portal` under uvicorn on a free loopback port, serving `home`'s store with the
+    repo's ledgerloop.yaml, until the block ends; yields the environment it runs with."""
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "LEDGERLOOP_CONFIG"},
+        "LEDGERLOOP_HOME": str(home),
+        "LEDGERLOOP_SECRET_KEY": SECRET,
+        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
+        "LEDGERLOOP_PORTAL_DB_URL": "",
+    }
+    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "portal did not answer within 20 s"
+            time.sleep(0.1)
+        yield env
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 
 @pytest.fixture
 def running_portal(tmp_path):
@@ -57,34 +95,8 @@ def running_portal(tmp_path):
         ],
         STATUSES,
     )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LEDGERLOOP_HOME": str(tmp_path),
-        "LEDGERLOOP_SECRET_KEY": SECRET,
-        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
-        "LEDGERLOOP_PORTAL_DB_URL": "",
-    }
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "portal did not answer within 20 s"
-        time.sleep(0.1)
-    yield env, store
-    process.terminate()
-    process.wait(timeout=10)
+    with serving_portal(tmp_path) as env:
+        yield env, store
     store.close()
 
 

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-import time
 from dataclasses import replace
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -20,8 +16,7 @@ from orchestration.ingest.collector_entries import load_collector_entries
 from orchestration.warehouse import connect
 from portal.store import PortalStore
 from tests.portal import test_portal_browser
-from tests.portal.portal_factories import SECRET
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, _free_port
+from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
 from tests.portal.workbench_factories import EVENTS, ITEMS, MEMBERS, WORKLOAD
 
 # The policy's roster (ledgerloop.yaml): the link command reads it to know Avery is a collector.
@@ -44,34 +39,8 @@ def running_workbench(tmp_path):
     store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     items = [replace(i, collector_email=AVERY) if i.collector == "Avery Brooks" else i for i in ITEMS]
     store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD)
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "LEDGERLOOP_CONFIG"},  # the repo's ledgerloop.yaml
-        "LEDGERLOOP_HOME": str(tmp_path),
-        "LEDGERLOOP_SECRET_KEY": SECRET,
-        "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
-        "LEDGERLOOP_PORTAL_DB_URL": "",
-    }
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "portal did not answer within 20 s"
-        time.sleep(0.1)
-    yield env, store, tmp_path
-    process.terminate()
-    process.wait(timeout=10)
+    with serving_portal(tmp_path) as env:
+        yield env, store, tmp_path
     store.close()
 
 
