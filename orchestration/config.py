@@ -311,7 +311,18 @@ class PaymentsSource(_Model):
 from orchestration.config_history import HistorySource  # noqa: E402  (needs Locale, above)
 
 
+class Intake(_Model):
+    """How landing files are taken and when a source's load is too bad to build on."""
+
+    settle_seconds: float = Field(default=2.0, ge=0, le=600)
+    """A file is read only once its size and modification time have not changed this long."""
+    max_quarantined_share: float = Field(default=0.2, ge=0, le=1)
+    """A source whose files in one run quarantine more than this share of their rows fails a
+    blocking check (a systematic problem, such as an office the policy does not list yet)."""
+
+
 class Sources(_Model):
+    intake: Intake = Intake()
     salesforce: SalesforceSource
     tracker: TrackerSource
     payments: PaymentsSource = PaymentsSource()

@@ -24,6 +24,7 @@ class CheckLine:
     name: str
     passed: bool
     severity: str
+    detail: str | None = None  # what went wrong, in words, where the check says so
 
 
 @dataclass
@@ -66,6 +67,7 @@ class RunOutcome:
                  f"in {self.seconds:.1f} s"]
         if self.failure:
             lines.append(f"  error: {self.failure}")
+        lines += self._attention()
         lines.append("files")
         for source in INBOUND_FILE_ASSETS:
             meta = self.ingest.get(source, {})
@@ -78,6 +80,9 @@ class RunOutcome:
                 f"loaded {meta.get('rows_loaded', 0):,}{not_receipts}, "
                 f"quarantined {meta.get('rows_quarantined', 0):,}"
             )
+            lines += [f"    rejected: {line}" for line in _lines(meta.get("rejected_files"))]
+            lines += [f"    still being written, left for the next run: {name}"
+                      for name in _lines(meta.get("waiting_files"))]
         if DIRECTOR_UPDATES in self.ingest:
             lines.append(f"  {DIRECTOR_UPDATES:<23} {self.ingest[DIRECTOR_UPDATES]['updates_loaded']:,} "
                          "new director update(s) from the portal")
@@ -110,6 +115,13 @@ class RunOutcome:
             ]
         return "\n".join(lines)
 
+
+    def _attention(self) -> list[str]:
+        """Failed checks that explain themselves (e.g. why so many rows were quarantined), first."""
+        explained = [c for c in self.checks if not c.passed and c.detail]
+        if not explained:
+            return []
+        return ["needs attention", *(f"  {line}" for c in explained for line in c.detail.splitlines())]
 
     def _people_outputs(self) -> list[str]:
         """What the run drafted and wrote for people, from its assets' metadata."""
@@ -169,9 +181,10 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
                 outcome.outputs[key] = {k: v.value for k, v in materialization.metadata.items()}
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            detail = evaluation.metadata.get("summary")
             outcome.checks.append(CheckLine(
                 f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
-                evaluation.passed, evaluation.severity.value,
+                evaluation.passed, evaluation.severity.value, detail.value if detail else None,
             ))
         elif event.is_step_failure:
             outcome.failure = event.step_failure_data.error.message.strip().splitlines()[0]
@@ -179,6 +192,10 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
         outcome.success = False
     _ledger_totals(outcome, settings)
     return outcome
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line for line in (text or "").splitlines() if line]
 
 
 def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:

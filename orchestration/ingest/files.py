@@ -21,7 +21,9 @@ from orchestration.ingest.landing import (
     archive,
     fingerprint,
     pending_files,
+    settled,
     transcode_to_utf8,
+    unchanged,
 )
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping, load_rows
 from orchestration.warehouse import query_sql_file, run_sql_file
@@ -51,7 +53,7 @@ class TabularSource:
 class FileResult:
     file_name: str
     file_sha256: str
-    status: str  # loaded | rejected | duplicate
+    status: str  # loaded | rejected | duplicate | waiting (still being written: left in landing)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -93,18 +95,32 @@ def register_lookups(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 
 
 def ingest_folder(con, source: TabularSource, landing_dir: Path, archive_dir: Path,
-                  workdir: Path, now: dt.datetime) -> list[FileResult]:
-    """Process every pending file of one source, oldest first, and archive each one."""
-    results = []
-    for path in pending_files(landing_dir / source.folder, source.suffixes):
-        file = fingerprint(path)
+                  workdir: Path, now: dt.datetime, settle_seconds: float) -> list[FileResult]:
+    """Process every settled file of one source, oldest first, and archive each one."""
+    ready, writing = settled(pending_files(landing_dir / source.folder, source.suffixes),
+                             settle_seconds)
+    results = [still_being_written(path.name) for path in writing]
+    for path in ready:
+        try:
+            file = fingerprint(path)
+        except FileNotFoundError:  # taken away since it was listed
+            continue
         results.append(ingest_file(con, source, file, archive_dir, workdir, now))
     return results
 
 
+def still_being_written(name: str, sha256: str = "") -> FileResult:
+    return FileResult(name, sha256, "waiting",
+                      error="still being written: left in landing for the next run")
+
+
 def ingest_file(con, source: TabularSource, file: LandingFile, archive_dir: Path, workdir: Path,
                 now: dt.datetime) -> FileResult:
-    """Read one file, store its rows in one transaction, then move it to the archive."""
+    """Read one file, store its rows in one transaction, then move it to the archive.
+
+    The file is hashed again before the transaction commits: if it changed while it was read,
+    nothing is recorded and it stays in landing for a later run.
+    """
     seen = con.execute(
         "select 1 from raw.ingested_files where file_sha256 = ?", [file.sha256]
     ).fetchone()
@@ -118,6 +134,9 @@ def ingest_file(con, source: TabularSource, file: LandingFile, archive_dir: Path
         con.begin()
         try:
             result = _store(con, source, file, read, now)
+            if not unchanged(file):
+                con.rollback()
+                return still_being_written(file.name, file.sha256)
             archived = archive_dir / source.name / file.sha256[:2] / f"{file.sha256[:16]}__{file.name}"
             con.execute(
                 "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -153,14 +172,13 @@ class _Read:
 
 
 def _read(con, source: TabularSource, file: LandingFile, workdir: Path) -> _Read:
-    encoding = "utf-8"
+    encoding = file.encoding or source.locale.fallback_encoding
     try:
-        readable = file.path
-        if not file.is_utf8 and file.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            encoding = source.locale.fallback_encoding
-            readable = transcode_to_utf8(file, encoding, workdir)
         if file.size == 0:
             raise FileRejected(f"{file.name}: the file is empty (0 bytes)")
+        readable = file.path
+        if encoding != "utf-8" and file.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            readable = transcode_to_utf8(file, encoding, workdir)
         missing_column = load_rows(con, readable, source.mapping, source.sheet, file.name)
     except FileRejected as exc:
         return _Read(encoding, has_rows=False, problem=exc)
@@ -218,11 +236,14 @@ def _reject_whole_file(con, source, file, read: _Read, params) -> FileResult:
                                                    "field": problem.field, "reason": message})
         count = con.execute("select count(*) from landing_rows").fetchone()[0]
     else:
+        # Its rows could not be counted: one row for the file, without a row number (the line
+        # the problem is on is in the reason), so the file's counts still reconcile.
         count = 0
         con.execute(
             "insert into quarantine.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source.name, file.name, problem.row_number, problem.field, message,
-             json.dumps({"file": file.name, "bytes": file.size}), params["loaded_at"], file.sha256],
+            [source.name, file.name, None, problem.field, message,
+             json.dumps({"file": file.name, "bytes": file.size, "line": problem.row_number}),
+             params["loaded_at"], file.sha256],
         )
     return FileResult(file.name, file.sha256, "rejected", count, 0, count, len(read.footer),
                       read.encoding, message)

@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from orchestration.ingest.payments.store import PaymentFileResult, ingest_payment_folder
+from orchestration.quality.quarantine_share import quarantine_share_result, quarantine_share_spec
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect, query_sql_file
 
@@ -14,7 +15,7 @@ PAYMENTS = dg.AssetKey(["payments", "transactions"])
 
 def summarize_payments(results: list[PaymentFileResult]) -> dict:
     """Counts a person watching the run wants, and one line per file."""
-    processed = [r for r in results if r.status != "duplicate"]
+    processed = [r for r in results if r.status in ("loaded", "rejected")]
     header = ("| file | format | status | read | receipts | non-receipts | quarantined | encoding "
               "| error |\n" + "|---" * 9 + "|\n")
     lines = "\n".join(
@@ -26,23 +27,37 @@ def summarize_payments(results: list[PaymentFileResult]) -> dict:
         "files_processed": len(processed),
         "files_rejected": sum(r.status == "rejected" for r in results),
         "files_skipped_as_duplicates": sum(r.status == "duplicate" for r in results),
+        "files_still_being_written": sum(r.status == "waiting" for r in results),
         "rows_read": sum(r.rows_read for r in processed),
         "rows_loaded": sum(r.receipts for r in processed),
         "rows_quarantined": sum(r.quarantined for r in processed),
         "rows_not_receipts": sum(r.non_receipts for r in processed),
+        "rejected_files": dg.MetadataValue.text("\n".join(
+            r.error if r.error.startswith(r.file_name) else f"{r.file_name}: {r.error}"
+            for r in results if r.status == "rejected")),
+        "waiting_files": dg.MetadataValue.text("\n".join(
+            r.file_name for r in results if r.status == "waiting")),
         "files": dg.MetadataValue.md(header + lines if results else "no new files"),
     }
 
 
-@dg.asset(key=PAYMENTS, group_name="ingest", kinds={"duckdb"})
+@dg.asset(key=PAYMENTS, group_name="ingest", kinds={"duckdb"},
+          check_specs=[quarantine_share_spec(PAYMENTS)])
 def payment_transactions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Receipts from bank files in landing/payments/ (bank CSV, BAI2, camt.053/054), debits set aside."""
     settings = ledgerloop.settings
-    config = ledgerloop.policy().sources.payments
+    sources = ledgerloop.policy().sources
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with connect(settings.warehouse_path) as con:
-        results = ingest_payment_folder(con, config, settings.landing_dir, settings.archive_dir, now)
-    return dg.MaterializeResult(metadata=summarize_payments(results))
+        results = ingest_payment_folder(con, sources.payments, settings.landing_dir,
+                                        settings.archive_dir, now, sources.intake.settle_seconds)
+        metadata = summarize_payments(results)
+        share = quarantine_share_result(
+            con, "payments", [r.file_sha256 for r in results if r.status in ("loaded", "rejected")],
+            metadata["rows_read"], metadata["rows_quarantined"],
+            sources.intake.max_quarantined_share,
+        )
+    return dg.MaterializeResult(metadata=metadata, check_results=[share])
 
 
 @dg.asset_check(asset=PAYMENTS, blocking=True)

@@ -9,7 +9,6 @@ rows listed in `quarantined_rows` as JSON keyed by the file's own labels.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import re
@@ -26,6 +25,7 @@ from duckdb import (
     SQLExpression,
 )
 
+from orchestration.ingest.csv_layout import Header, read_header, record_start_lines, scan_lines
 from orchestration.ingest.landing import FileRejected
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}  # what calamine reads
@@ -44,20 +44,26 @@ class ColumnMapping:
     required: tuple[str, ...]
 
     def locate(self, header: list[str], file_name: str) -> tuple[dict[str, int], FileRejected | None]:
-        """Position of each mapped field in the header, and the problem if a required one is missing."""
-        positions: dict[str, int] = {}
+        """Position of each mapped field in the header, and the problem if a required one is missing.
+
+        A label that appears twice is a problem only when the mapping reads it (which copy would
+        it be?); a repeated column nobody maps is ignored, as a person reading the file would.
+        """
+        positions: dict[str, list[int]] = {}
         for index, label in enumerate(header):
-            key = _label_key(label)
-            if key in positions:
-                raise FileRejected(
-                    f"{file_name}: column {label!r} appears twice in the header", row_number=1
-                )
-            positions[key] = index
+            positions.setdefault(_label_key(label), []).append(index)
         found: dict[str, int] = {}
         problem = None
         for field, label in self.columns.items():
-            if _label_key(label) in positions:
-                found[field] = positions[_label_key(label)]
+            at = positions.get(_label_key(label), [])
+            if len(at) > 1:
+                raise FileRejected(
+                    f"{file_name}: column {label!r} appears twice in the header (columns "
+                    f"{' and '.join(str(i + 1) for i in at)}), and ledger field {field} reads it",
+                    row_number=1, field=field,
+                )
+            if at:
+                found[field] = at[0]
             elif field in self.required and problem is None:
                 close = difflib.get_close_matches(label, header, n=1, cutoff=0.6)
                 hint = f" (found {close[0]!r}: renamed?)" if close else ""
@@ -68,6 +74,11 @@ class ColumnMapping:
                     field=field,
                 )
         return found, problem
+
+    def matches(self, header: list[str]) -> int:
+        """How many mapped labels the header carries (to tell a delimiter that splits it right)."""
+        keys = {_label_key(c) for c in header}
+        return sum(_label_key(label) in keys for label in self.columns.values())
 
     def is_header(self, row: list[str]) -> bool:
         keys = {_label_key(c) for c in row}
@@ -81,12 +92,31 @@ def load_rows(con: duckdb.DuckDBPyConnection, path: Path, mapping: ColumnMapping
     Raises FileRejected when the file cannot be read at all; returns the problem when it can be
     read but lacks a required column (its rows are then quarantined, not lost).
     """
+    layout = None
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         header, relation = _spreadsheet_relation(con, path, mapping, sheet, display_name)
     else:
-        header, relation = _csv_relation(con, path, display_name)
+        layout = read_header(path, mapping.matches)
+        header = layout.cells
+        if not header or not any(cell.strip() for cell in header):
+            raise FileRejected(f"{display_name}: the file is empty (no header row)")
     positions, problem = mapping.locate(header, display_name)
-    cells = [ColumnExpression(f"c{i}") for i in range(len(header))]
+    if layout is None:
+        _materialize(con, relation, len(header), display_name)
+    else:
+        _load_csv(con, path, layout, display_name)
+    rows = con.table("landing_rows")
+    con.register("landing_fields", _fields(rows, positions, mapping))
+    # JSON of a whole row is costly at millions of rows: build it only for quarantined rows.
+    con.execute("create or replace temp table quarantined_rows (row_number integer)")
+    kept = rows.join(con.table("quarantined_rows"), "row_number", how="semi")
+    con.register("landing_records", _records(kept, header))
+    return problem
+
+
+def _materialize(con, relation, width: int, display_name: str) -> None:
+    """`landing_rows` from a relation of `row_number, c0..cN`."""
+    cells = [ColumnExpression(f"c{i}") for i in range(width)]
     rest = CoalesceOperator(*cells[1:]) if len(cells) > 1 else ConstantExpression(None)
     con.register("landing_file", relation.select(
         ColumnExpression("row_number"), cells[0].alias("first_cell"),
@@ -99,27 +129,53 @@ def load_rows(con: duckdb.DuckDBPyConnection, path: Path, mapping: ColumnMapping
         raise FileRejected(f"{display_name}: not a readable file: {reason}") from None
     finally:
         con.unregister("landing_file")
-    rows = con.table("landing_rows")
-    con.register("landing_fields", _fields(rows, positions, mapping))
-    # JSON of a whole row is costly at millions of rows: build it only for quarantined rows.
-    con.execute("create or replace temp table quarantined_rows (row_number integer)")
-    kept = rows.join(con.table("quarantined_rows"), "row_number", how="semi")
-    con.register("landing_records", _records(kept, header))
-    return problem
 
 
-def _csv_relation(con, path: Path, display_name: str):
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), None)
-    if not header or not any(cell.strip() for cell in header):
-        raise FileRejected(f"{display_name}: the file is empty (no header row)", row_number=1)
-    names = [f"c{i}" for i in range(len(header))]
-    relation = con.read_csv(
-        str(path), header=True, auto_detect=False, columns=dict.fromkeys(names, "VARCHAR"),
-        null_padding=True, delimiter=",", quotechar='"', escapechar='"', encoding="utf-8",
-    )
-    row_number = SQLExpression("(row_number() over () + 1)::integer").alias("row_number")
-    return header, relation.select(row_number, *[ColumnExpression(n) for n in names])
+def _load_csv(con, path: Path, layout: Header, display_name: str) -> None:
+    """`landing_rows` from a delimited file, numbered by the physical line each row starts on."""
+    names = [f"c{i}" for i in range(len(layout.cells))]
+
+    def relation(parallel: bool):
+        cells = con.read_csv(
+            str(path), header=True, auto_detect=False, columns=dict.fromkeys(names, "VARCHAR"),
+            null_padding=True, delimiter=layout.delimiter, quotechar='"', escapechar='"',
+            encoding="utf-8", skiprows=layout.line - 1, parallel=parallel,
+        )
+        number = (SQLExpression("row_number() over ()") + ConstantExpression(layout.line)).cast(
+            "INTEGER").alias("row_number")
+        return cells.select(number, *[ColumnExpression(n) for n in names])
+
+    try:
+        _materialize(con, relation(parallel=True), len(names), display_name)
+    except FileRejected as rejected:
+        if "quoted new lines" not in str(rejected):
+            raise
+        # DuckDB's parallel reader cannot pad short rows of a file whose cells span lines
+        _materialize(con, relation(parallel=False), len(names), display_name)
+    _number_by_physical_line(con, path, layout)
+
+
+def _number_by_physical_line(con, path: Path, layout: Header) -> None:
+    """Renumber `landing_rows` (record k is on line header + k) by the lines the rows start on."""
+    scan = scan_lines(path)
+    blanks = [line for line in scan.blank_lines if line > layout.line]
+    ((records,),) = con.execute("select count(*) from landing_rows").fetchall()
+    if layout.line + records + len(blanks) == scan.lines:  # one line per record
+        if blanks:
+            # the j-th blank line (1-based) comes after `line - header - j` records
+            con.execute(
+                "update landing_rows set row_number = row_number + (select count(*) from "
+                "unnest(?::integer[]) as b(after) where after < landing_rows.row_number - ?)",
+                [[line - layout.line - j for j, line in enumerate(blanks, start=1)], layout.line],
+            ).fetchall()
+        return
+    starts = record_start_lines(path, layout.delimiter, layout.line)
+    con.execute(
+        "update landing_rows set row_number = lines.start from (select unnest(?::integer[]) as "
+        "start, generate_subscripts(?::integer[], 1) as k) as lines "
+        "where landing_rows.row_number = lines.k + ?",
+        [starts, starts, layout.line],
+    ).fetchall()
 
 
 def _cell_text(value) -> str | None:

@@ -42,7 +42,7 @@ def load(home: Path, name: str, content: str, folder="salesforce", mtime: int | 
     with connect(home / "warehouse.duckdb") as con:
         register_lookups(con, POLICY)
         ingest_folder(con, source, home / "landing", home / "archive", home / "tmp",
-                      dt.datetime(2026, 11, 23, 12))
+                      dt.datetime(2026, 11, 23, 12), settle_seconds=0)
 
 
 def ledger(home: Path) -> dict[str, dict]:

@@ -12,7 +12,14 @@ import duckdb
 import pandas as pd
 
 from orchestration.config import PaymentsSource
-from orchestration.ingest.landing import FileRejected, LandingFile, archive, fingerprint
+from orchestration.ingest.landing import (
+    FileRejected,
+    LandingFile,
+    archive,
+    fingerprint,
+    settled,
+    unchanged,
+)
 from orchestration.ingest.payments.formats import parse_payment_file, pending_payment_files
 from orchestration.ingest.payments.records import ParsedFile, cents_text
 from orchestration.warehouse import run_sql_file
@@ -24,7 +31,7 @@ SOURCE = "payments"
 class PaymentFileResult:
     file_name: str
     file_sha256: str
-    status: str  # loaded | rejected | duplicate
+    status: str  # loaded | rejected | duplicate | waiting (still being written: left in landing)
     format: str | None = None
     rows_read: int = 0
     receipts: int = 0
@@ -38,15 +45,31 @@ class PaymentFileResult:
 
 
 def ingest_payment_folder(con: duckdb.DuckDBPyConnection, config: PaymentsSource, landing_dir: Path,
-                          archive_dir: Path, now: dt.datetime) -> list[PaymentFileResult]:
-    """Process every pending payment file, oldest first, and archive each one."""
-    return [ingest_payment_file(con, fingerprint(path), config, archive_dir, now)
-            for path in pending_payment_files(landing_dir, config)]
+                          archive_dir: Path, now: dt.datetime,
+                          settle_seconds: float) -> list[PaymentFileResult]:
+    """Process every settled payment file, oldest first, and archive each one."""
+    ready, writing = settled(pending_payment_files(landing_dir, config), settle_seconds)
+    results = [_still_being_written(path.name) for path in writing]
+    for path in ready:
+        try:
+            file = fingerprint(path)
+        except FileNotFoundError:  # taken away since it was listed
+            continue
+        results.append(ingest_payment_file(con, file, config, archive_dir, now))
+    return results
+
+
+def _still_being_written(name: str, sha256: str = "") -> PaymentFileResult:
+    return PaymentFileResult(name, sha256, "waiting",
+                             error="still being written: left in landing for the next run")
 
 
 def ingest_payment_file(con: duckdb.DuckDBPyConnection, file: LandingFile, config: PaymentsSource,
                         archive_dir: Path, now: dt.datetime) -> PaymentFileResult:
-    """Parse one file (outside the transaction), store it in one transaction, archive it."""
+    """Parse one file (outside the transaction), store it in one transaction, archive it.
+
+    A file that changed while it was read (hashed again before commit) is left for a later run.
+    """
     target = archive_dir / SOURCE
     if con.execute("select 1 from raw.ingested_files where file_sha256 = ?", [file.sha256]).fetchone():
         archive(file, target)
@@ -62,6 +85,9 @@ def ingest_payment_file(con: duckdb.DuckDBPyConnection, file: LandingFile, confi
             result = _reject_file(con, file, parsed, now)
         else:
             result = _store(con, file, parsed, now)
+        if not unchanged(file):
+            con.rollback()
+            return _still_being_written(file.name, file.sha256)
         con.execute(
             "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [file.sha256, SOURCE, file.name, str(archived), result.status, result.rows_read,

@@ -1,4 +1,4 @@
-"""Reading a text payment file whole: UTF-8, else the configured legacy encoding."""
+"""Reading a text payment file whole: UTF-8 (or UTF-16/32), else the configured legacy encoding."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ def read_text(file: LandingFile, fallback_encoding: str) -> tuple[str, str]:
     data = file.path.read_bytes()
     if not data.strip():
         raise FileRejected(f"{file.name}: the file is empty ({len(data)} bytes)")
-    if file.is_utf8:
-        return data.decode("utf-8-sig"), "utf-8"
+    if file.encoding is not None:  # validated whole by `fingerprint`
+        codec = "utf-8-sig" if file.encoding == "utf-8" else file.encoding
+        return data.decode(codec), file.encoding
     try:
         return data.decode(fallback_encoding), fallback_encoding
     except UnicodeDecodeError as exc:

@@ -49,7 +49,7 @@ select
         end,
         case
             when office_text is null then {'field': 'office', 'reason': coalesce($labels['office'], 'office') || ' is empty'}
-            when office is null then {'field': 'office', 'reason': coalesce($labels['office'], 'office') || ' ''' || office_text || ''' is not an office in ledgerloop.yaml'}
+            when office is null then {'field': 'office', 'reason': coalesce($labels['office'], 'office') || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
         end,
         case
             when invoice_date_text is null then {'field': 'invoice_date', 'reason': $labels['invoice_date'] || ' is empty'}

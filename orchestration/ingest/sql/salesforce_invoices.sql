@@ -51,7 +51,7 @@ select
         end,
         case
             when office_text is null then {'field': 'office', 'reason': $labels['office'] || ' is empty'}
-            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml'}
+            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
         end,
         case when account_name is null then {'field': 'account_name', 'reason': $labels['account_name'] || ' is empty'} end,
         case

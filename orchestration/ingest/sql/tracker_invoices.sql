@@ -39,7 +39,7 @@ select
         end,
         case
             when office_text is null then {'field': 'office', 'reason': $labels['office'] || ' is empty'}
-            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml'}
+            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
         end,
         case when amount_text is not null and amount is null then {'field': 'amount', 'reason': $labels['amount'] || ' ''' || amount_text || ''' is not an amount'} end,
         case when due_date_text is not null and due_date is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' ''' || due_date_text || ''' is not a valid date'} end,

@@ -27,7 +27,8 @@ def ingest_invoices(home: Path) -> None:
         register_lookups(con, POLICY)
         create_raw_payments(con)
         for source in invoice_sources(POLICY):
-            ingest_folder(con, source, home / "landing", home / "archive", home / "tmp", LOADED_AT)
+            ingest_folder(con, source, home / "landing", home / "archive", home / "tmp", LOADED_AT,
+                          settle_seconds=0)
 
 
 def dbt(home: Path, as_of: str, *args: str, decisions: Path | None = None) -> subprocess.CompletedProcess:

@@ -94,7 +94,8 @@ def built(tmp_path_factory) -> Path:
         register_lookups(con, POLICY)
         register_history_settings(con, POLICY)
         (result,) = ingest_folder(
-            con, history_exports(POLICY), home / "landing", home / "archive", home / "tmp", LOADED_AT
+            con, history_exports(POLICY), home / "landing", home / "archive", home / "tmp", LOADED_AT,
+            settle_seconds=0,
         )
     assert (result.rows_loaded, result.rows_quarantined) == (4, 0)
     record_entries(home)

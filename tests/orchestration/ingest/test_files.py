@@ -5,7 +5,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 
 from orchestration.config import load_policy
@@ -19,13 +18,6 @@ POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 NOW = dt.datetime(2026, 11, 23, 12, 0)
 
 
-@pytest.fixture
-def home(tmp_path):
-    (tmp_path / "landing" / "salesforce").mkdir(parents=True)
-    (tmp_path / "landing" / "tracker").mkdir(parents=True)
-    return tmp_path
-
-
 def drop(home: Path, name: str, content: str | bytes, folder="salesforce") -> Path:
     path = home / "landing" / folder / name
     if isinstance(content, bytes):
@@ -35,11 +27,12 @@ def drop(home: Path, name: str, content: str | bytes, folder="salesforce") -> Pa
     return path
 
 
-def ingest(home: Path, source=None):
+def ingest(home: Path, source=None, settle_seconds=0):
     source = source or salesforce_exports(POLICY)
     with connect(home / "warehouse.duckdb") as con:
         register_lookups(con, POLICY)
-        return ingest_folder(con, source, home / "landing", home / "archive", home / "tmp", NOW)
+        return ingest_folder(con, source, home / "landing", home / "archive", home / "tmp", NOW,
+                             settle_seconds)
 
 
 def query(home: Path, sql: str):
@@ -79,7 +72,8 @@ def test_bad_rows_are_quarantined_with_file_row_field_and_reason(home):
     ]
     assert rejected[0][4] == "Amount '12O.50' is not an amount"
     assert rejected[1][4] == "Due Date '2/30/2026' is not a valid date"
-    assert rejected[3][4] == "Office 'Paris' is not an office in ledgerloop.yaml"
+    assert rejected[3][4] == ("Office 'Paris' is not an office in ledgerloop.yaml (add it to offices:, "
+                              "as an office or an alias of one)")
     assert json.loads(rejected[0][5])["Amount"] == "12O.50"
 
 
@@ -183,7 +177,8 @@ def test_tracker_spreadsheet_loads_with_spreadsheet_row_numbers(home):
         ("inv 123", "NYC", Decimal("1234.56"), dt.date(2026, 10, 31), "Follow Up",
          dt.datetime(2026, 11, 2, 14, 30))]
     assert query(home, "select row_number, field, reason from quarantine.rejected_rows") == [
-        (4, "office", "Office 'Paris' is not an office in ledgerloop.yaml; Amount 'n/a' is not an amount")]
+        (4, "office", "Office 'Paris' is not an office in ledgerloop.yaml (add it to offices:, "
+                      "as an office or an alias of one); Amount 'n/a' is not an amount")]
 
 
 def test_files_are_loaded_oldest_first(home):

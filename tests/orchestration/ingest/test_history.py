@@ -46,7 +46,8 @@ def ingest(home: Path, policy=POLICY):
         register_lookups(con, policy)
         register_history_settings(con, policy)
         return ingest_folder(
-            con, history_exports(policy), home / "landing", home / "archive", home / "tmp", NOW
+            con, history_exports(policy), home / "landing", home / "archive", home / "tmp", NOW,
+            settle_seconds=0,
         )
 
 
@@ -200,7 +201,8 @@ def test_history_mapping_with_office_and_currency_columns_and_day_first_dates(tm
         "select office, invoice_date, amount, currency, is_disputed, settled_on from raw.history_invoices",
     ) == [("LDN", dt.date(2026, 2, 3), Decimal("1234.50"), "GBP", True, dt.date(2026, 3, 10))]
     assert query(tmp_path, "select field, reason from quarantine.rejected_rows") == [
-        ("office", "Büro 'Paris' is not an office in ledgerloop.yaml")
+        ("office", "Büro 'Paris' is not an office in ledgerloop.yaml (add it to offices:, as an office "
+                   "or an alias of one)")
     ]
 
 
@@ -270,13 +272,15 @@ def test_history_asset_loads_files_and_its_reconcile_check_passes(tmp_path):
         "ibm.csv",
         IBM_HEADER
         + "391,0379-NEVHP,4/6/2013,611365,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n"
-        + "391,,4/6/2013,611366,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n",
+        + "391,,4/6/2013,611366,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n"
+        + "".join(f"391,0379-NEVHP,4/6/2013,61137{n},1/2/2013,2/1/2013,10.00,No,1/15/2013,Paper,13,0\n"
+                  for n in range(3)),
     )
     resource = LedgerloopResource(home=str(tmp_path), config_path=str(REPO_ROOT / "ledgerloop.yaml"))
     result = dg.materialize([history_invoices, history_files_reconcile], resources={"ledgerloop": resource})
     assert result.success
     (materialization,) = result.asset_materializations_for_node("history__invoices")
     metadata = {k: v.value for k, v in materialization.metadata.items()}
-    assert (metadata["rows_read"], metadata["rows_loaded"], metadata["rows_quarantined"]) == (2, 1, 1)
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
+    assert (metadata["rows_read"], metadata["rows_loaded"], metadata["rows_quarantined"]) == (5, 4, 1)
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    assert len(result.get_asset_check_evaluations()) == 2  # reconcile and quarantined share

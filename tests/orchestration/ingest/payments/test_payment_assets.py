@@ -41,8 +41,11 @@ def test_materializing_payments_reports_every_entry_and_the_check_passes(ledgerl
     assert (meta["files_processed"], meta["rows_read"], meta["rows_loaded"],
             meta["rows_not_receipts"], meta["rows_quarantined"]) == (2, 18, 5, 12, 1)
     assert "| bank.bai | bai2 | loaded | 17 | 5 | 12 | 0 |" in meta["files"]
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed and check.metadata["files_checked"].value == 2
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["payment_files_reconcile"].passed
+    assert checks["payment_files_reconcile"].metadata["files_checked"].value == 2
+    assert checks["rows_quarantined_share"].passed
+    assert checks["rows_quarantined_share"].metadata["rows_quarantined"].value == 1
     assert not list(landing.iterdir())
 
 

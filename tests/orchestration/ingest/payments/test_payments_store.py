@@ -36,7 +36,8 @@ def drop(home: Path, *files: Path) -> None:
 
 def ingest(home: Path):
     with connect(home / "warehouse.duckdb") as con:
-        return ingest_payment_folder(con, CONFIG, home / "landing", home / "archive", NOW)
+        return ingest_payment_folder(con, CONFIG, home / "landing", home / "archive", NOW,
+                                     settle_seconds=0)
 
 
 def query(home: Path, sql: str):
