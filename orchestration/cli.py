@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from orchestration.cli_support import load_policy
+from orchestration.private_paths import make_private
 from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
 
 
@@ -21,6 +22,7 @@ def _settings(home: str | None) -> Settings:
         os.environ["LEDGERLOOP_HOME"] = str(Path(home).resolve())
     settings = Settings()
     os.environ["LEDGERLOOP_HOME"] = str(settings.home)
+    make_private(settings.home, settings.group_access)
     return settings
 
 

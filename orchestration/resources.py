@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration.config import Policy
+from orchestration.private_paths import make_private
 from orchestration.settings import Settings
 from orchestration.transform.project import dbt_resource
 
@@ -30,6 +31,11 @@ class LedgerloopResource(dg.ConfigurableResource):
             home=Path(self.home) if self.home else defaults.home,
             config_path=Path(self.config_path) if self.config_path else defaults.config_path,
         )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before a run writes anything: customer data folders owner-only (or as configured)."""
+        settings = self.settings
+        make_private(settings.home, settings.group_access)
 
     def policy(self) -> Policy:
         return self.settings.policy()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.config import Policy, load_policy
+from orchestration.private_paths import ACCESS_MODES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -30,8 +31,17 @@ class Settings:
     )
     """The collections policy file (`LEDGERLOOP_CONFIG`, default: the repo's `ledgerloop.yaml`)."""
 
+    group_access: str = field(
+        default_factory=lambda: os.environ.get("LEDGERLOOP_GROUP_ACCESS", "none").strip().lower()
+    )
+    """Who besides the owner may open the warehouse, exports and archive
+    (`LEDGERLOOP_GROUP_ACCESS`): `none` (default), the owner's group to `read`, or to `write`."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", self.home.resolve())
+        if self.group_access not in ACCESS_MODES:
+            raise ValueError(f"LEDGERLOOP_GROUP_ACCESS={self.group_access!r}: use one of "
+                             f"{', '.join(ACCESS_MODES)}")
 
     @property
     def warehouse_path(self) -> Path:
