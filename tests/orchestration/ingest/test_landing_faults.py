@@ -225,7 +225,7 @@ def test_a_load_that_quarantines_most_rows_fails_a_blocking_check_that_names_the
     assert not first.success
     assert blocking_failures(first) == ["rows_quarantined_share"]
     (share,) = [c for c in first.get_asset_check_evaluations()
-                if c.check_name == "rows_quarantined_share" and c.asset_key.path == ["salesforce", "invoices"]]
+                if c.check_name == "rows_quarantined_share" and c.asset_key == salesforce_invoices.key]
     assert share.metadata["summary"].value == (
         "salesforce: 9 of 10 rows quarantined (90%, the policy allows 20%)\n"
         "  9 x Office 'Denver' is not an office in ledgerloop.yaml (add it to offices:, as an office "
