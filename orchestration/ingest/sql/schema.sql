@@ -203,3 +203,12 @@ create table if not exists raw.history_invoices (
     _exported_at timestamp not null,
     _loaded_at timestamp not null
 );
+
+-- Earlier releases gave a file rejected whole (unreadable, a duplicated column) the line of its
+-- problem as a row number, which no count of rows could reconcile, so every later run failed
+-- its reconcile check. The file's row has no row number; the line is in the reason.
+update quarantine.rejected_rows set row_number = null
+where row_number is not null
+    and file_sha256 in (
+        select file_sha256 from raw.ingested_files where status = 'rejected' and rows_read = 0
+    );

@@ -253,3 +253,14 @@ def test_the_run_summary_leads_with_what_needs_attention():
     ]
     assert "    rejected: bad.csv: the file is empty" in lines
     assert "    still being written, left for the next run: growing.csv" in lines
+
+
+def test_a_warehouse_stuck_on_an_earlier_releases_rejected_file_is_healed(home):
+    drop(home, "dup_header.csv", DUPLICATED_HEADER)
+    ingest(home)
+    from orchestration.warehouse import connect
+
+    with connect(home / "warehouse.duckdb") as con:  # as the earlier release recorded it
+        con.execute("update quarantine.rejected_rows set row_number = 1")
+    assert run_ingest(home).success
+    assert query(home, "select row_number from quarantine.rejected_rows") == [(None,)]
