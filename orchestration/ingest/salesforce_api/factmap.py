@@ -57,6 +57,7 @@ def named(what: str, response: dict[str, Any]) -> str:
 
 
 def _check_readable(response: dict[str, Any], what: str) -> None:
+    """A joined report, or a run of totals only, has no detail rows to read."""
     metadata = response["reportMetadata"]
     if metadata.get("reportFormat") == "MULTI_BLOCK":
         raise SalesforceExtractError(
@@ -65,10 +66,11 @@ def _check_readable(response: dict[str, Any], what: str) -> None:
             "to a tabular, summary or matrix report (e.g. the block's own report), or use "
             "sources.salesforce.api.soql"
         )
-    if response.get("hasDetailRows") is False or metadata.get("hasDetailRows") is False:
+    if response.get("hasDetailRows") is False:
+        saved_off = " (it is saved with them off)" if metadata.get("hasDetailRows") is False else ""
         raise SalesforceExtractError(
-            f"{what} returned no detail rows (hasDetailRows: false), only its totals: "
-            f"{DETAILS_OFF}"
+            f"{what} returned no detail rows (hasDetailRows: false), only its totals"
+            f"{saved_off}: {DETAILS_OFF}"
         )
 
 

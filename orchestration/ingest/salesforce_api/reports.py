@@ -32,9 +32,11 @@ def fetch_report_rows(
 ) -> Iterator[Row]:
     """Rows of ledger field -> canonical text, for `columns` (ledger field -> API column name).
 
-    `parts` says per ledger field whether to take the cell's label or its value. The first
-    run happens now, so a bad id, session, mapping or report fails before any row is used.
+    `parts` says per ledger field whether to take the cell's label or its value (fields it
+    leaves out take the policy's defaults). The first run happens now, so a bad id, session,
+    mapping or report fails before any row is used.
     """
+    parts = {**DEFAULT_REPORT_CELLS, **parts}
     if not REPORT_ID.fullmatch(report_id):
         raise SalesforceExtractError(f"{report_id!r} is not a Salesforce report id")
     what = f"Salesforce report {report_id}"
@@ -84,7 +86,7 @@ def _positions(response: dict, wanted: Iterable[str], what: str) -> dict[str, in
     return {name: detail.index(name) for name in wanted}
 
 
-def cell_part(cell: dict[str, Any], part: CellPart) -> Any:
+def _cell_part(cell: dict[str, Any], part: CellPart) -> Any:
     """The cell's label or value; an empty cell is null either way (its label is `-`)."""
     value = cell.get("value")
     if value is None or part == "value":
@@ -97,7 +99,7 @@ def _ledger_rows(
 ) -> Iterator[Row]:
     for cells in rows:
         yield {
-            field: canonical(field, cell_part(cells[name], parts.get(field, "value")))
+            field: canonical(field, _cell_part(cells[name], parts[field]))
             for field, name in columns.items()
         }
 

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from orchestration.config import Policy
-from orchestration.config_report_cells import DEFAULT_REPORT_CELLS
 from orchestration.ingest.salesforce_api import (
     SalesforceCredentials,
     SalesforceExtractError,
@@ -259,10 +258,11 @@ def test_report_cells_take_names_by_label_and_typed_fields_by_value(sf) -> None:
 
 
 def test_report_cells_by_value_where_the_policy_says_so(sf) -> None:
-    parts = {**DEFAULT_REPORT_CELLS, "collector": "value", "account_name": "value"}
+    parts = {"collector": "value", "account_name": "value"}  # the rest: the defaults
 
     rows = list(fetch_report_rows(sf, SAMPLE_REPORT, CGHALL_COLUMNS, None, parts))
 
+    assert rows[0]["invoice_date"] == "2016-01-16"
     assert (rows[0]["collector"], rows[0]["account_name"]) == (
         "00558000000FkaVAAS",
         "00158000002dk2LAAQ",
@@ -295,7 +295,7 @@ def test_report_past_2000_rows_without_page_column_says_what_to_do(sf, org) -> N
     with pytest.raises(SalesforceExtractError) as caught:
         fetch_report_rows(sf, BIG_REPORT, REPORT_COLUMNS, None)
     message = str(caught.value)
-    assert "more than 2,000 rows" in message and BIG_REPORT in message
+    assert "more than 2,000 rows" in message and f"{BIG_REPORT} ('Open invoices')" in message
     assert "sources.salesforce.api.report_page_column" in message and "soql" in message
 
 
