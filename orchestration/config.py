@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from orchestration.config_dunning import Dunning
+from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart, check_report_cells
 from orchestration.config_risk import Risk
 from orchestration.config_statements import Statements
 
@@ -139,9 +140,15 @@ def _check_columns(columns: dict[str, str], known: tuple[str, ...], required: tu
 class SalesforceApi(_Model):
     report_id: str | None = None
     report_columns: dict[str, str] = {}
+    report_cells: dict[str, CellPart] = Field(default_factory=lambda: dict(DEFAULT_REPORT_CELLS))
     report_page_column: str | None = None
     soql: str | None = None
     soql_fields: dict[str, str] = {}
+
+    @field_validator("report_cells")
+    @classmethod
+    def _cells(cls, cells: dict[str, CellPart]) -> dict[str, CellPart]:
+        return check_report_cells(cells, SALESFORCE_FIELDS)
 
     @model_validator(mode="after")
     def _mappings_complete(self) -> SalesforceApi:

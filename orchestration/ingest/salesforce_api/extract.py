@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
-from orchestration.config import Policy, SalesforceSource
+from orchestration.config import Locale, Policy, SalesforceSource
+from orchestration.config_report_cells import MONEY_FIELDS
 from orchestration.ingest.salesforce_api.connection import SalesforceCredentials, connect
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError
-from orchestration.ingest.salesforce_api.reports import fetch_report_rows
+from orchestration.ingest.salesforce_api.reports import Row, fetch_report_rows
 from orchestration.ingest.salesforce_api.soql import fetch_soql_rows
 
 
@@ -47,14 +48,16 @@ def extract_to_landing(
     written = []
     if api.report_id:
         labels = _labels(source, api.report_columns, "report_columns")
-        rows = fetch_report_rows(sf, api.report_id, api.report_columns, api.report_page_column)
-        written.append(
-            _write(landing_dir / f"api-report-{api.report_id}-{stamp}.csv", labels, rows)
+        rows = fetch_report_rows(
+            sf, api.report_id, api.report_columns, api.report_page_column, api.report_cells
         )
+        path = landing_dir / f"api-report-{api.report_id}-{stamp}.csv"
+        written.append(_write(path, labels, _in_locale(rows, source.locale)))
     if api.soql:
         labels = _labels(source, api.soql_fields, "soql_fields")
         rows = fetch_soql_rows(sf, api.soql, api.soql_fields)
-        written.append(_write(landing_dir / f"api-soql-{stamp}.csv", labels, rows))
+        path = landing_dir / f"api-soql-{stamp}.csv"
+        written.append(_write(path, labels, _in_locale(rows, source.locale)))
     return written
 
 
@@ -69,7 +72,19 @@ def _labels(source: SalesforceSource, mapping: dict[str, str], key: str) -> dict
     return {field: label for field, label in source.columns.items() if field in mapping}
 
 
-def _write(path: Path, labels: dict[str, str], rows: Iterable[dict[str, str | None]]) -> Path:
+def _in_locale(rows: Iterable[Row], locale: Locale) -> Iterator[Row]:
+    """Amounts with the exports' decimal separator: the file ingest reads an extract with the
+    report's locale, where `1234.50` under `1.234,50` would be 123450."""
+    for row in rows:
+        yield {
+            field: text.replace(".", locale.decimal_separator)
+            if field in MONEY_FIELDS and text
+            else text
+            for field, text in row.items()
+        }
+
+
+def _write(path: Path, labels: dict[str, str], rows: Iterable[Row]) -> Path:
     """Write the CSV to `<name>.part`, then rename it into place; remove the part on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")

@@ -1,47 +1,58 @@
 """Invoice rows from a Salesforce report through the synchronous Reports API.
 
-Cells are read by value (the label is formatted for the report's locale), and reports past
+Tabular, summary and matrix reports are read (every detail row once, see `factmap`); each
+ledger field takes its cell's label or value as the policy says (`report_cells`); reports past
 the API's 2,000-row limit are paged on a unique, sortable column.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from simple_salesforce import Salesforce
 
+from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError, translate_errors
+from orchestration.ingest.salesforce_api.factmap import detail_rows, named
 from orchestration.ingest.salesforce_api.values import canonical
 
 Row = dict[str, str | None]
+Cells = dict[str, dict[str, Any]]  # API column -> its {value, label} cell
 REPORT_ID = re.compile(r"[A-Za-z0-9]{15}([A-Za-z0-9]{3})?")
 
 
 def fetch_report_rows(
-    sf: Salesforce, report_id: str, columns: dict[str, str], page_column: str | None = None
+    sf: Salesforce,
+    report_id: str,
+    columns: dict[str, str],
+    page_column: str | None = None,
+    parts: Mapping[str, CellPart] = DEFAULT_REPORT_CELLS,
 ) -> Iterator[Row]:
     """Rows of ledger field -> canonical text, for `columns` (ledger field -> API column name).
 
-    The first run happens now, so a bad id, session or mapping fails before any row is used.
+    `parts` says per ledger field whether to take the cell's label or its value (fields it
+    leaves out take the policy's defaults). The first run happens now, so a bad id, session,
+    mapping or report fails before any row is used.
     """
+    parts = {**DEFAULT_REPORT_CELLS, **parts}
     if not REPORT_ID.fullmatch(report_id):
         raise SalesforceExtractError(f"{report_id!r} is not a Salesforce report id")
     what = f"Salesforce report {report_id}"
     first = _run(sf, report_id, None, what)
     wanted = {*columns.values(), *([page_column] if page_column else [])}
-    positions = _positions(first, wanted, what)
+    rows = _cells(first, wanted, what)
     if first.get("allData", True):
-        return _ledger_rows(_cells(first, positions), columns)
+        return _ledger_rows(rows, columns, parts)
     if page_column is None:
         raise SalesforceExtractError(
-            f"{what} has more than 2,000 rows, the most the synchronous Reports API returns: "
-            "set sources.salesforce.api.report_page_column to a unique, sortable column to "
-            "page through it, or use sources.salesforce.api.soql"
+            f"{named(what, first)} has more than 2,000 rows, the most the synchronous Reports "
+            "API returns: set sources.salesforce.api.report_page_column to a unique, sortable "
+            "column to page through it, or use sources.salesforce.api.soql"
         )
     pages = _pages(sf, report_id, first["reportMetadata"], wanted, page_column, what)
-    return _ledger_rows(pages, columns)
+    return _ledger_rows(pages, columns, parts)
 
 
 def _run(sf: Salesforce, report_id: str, metadata: dict | None, what: str) -> dict:
@@ -52,6 +63,15 @@ def _run(sf: Salesforce, report_id: str, metadata: dict | None, what: str) -> di
         if metadata is None:
             return sf.restful(path, params=params)
         return sf.restful(path, params=params, method="POST", json={"reportMetadata": metadata})
+
+
+def _cells(response: dict, wanted: Iterable[str], what: str) -> list[Cells]:
+    """The wanted columns' cells of every detail row of one run (its rows are in memory)."""
+    positions = _positions(response, wanted, what)
+    return [
+        {name: cells[index] for name, index in positions.items()}
+        for cells in detail_rows(response, what)
+    ]
 
 
 def _positions(response: dict, wanted: Iterable[str], what: str) -> dict[str, int]:
@@ -66,45 +86,27 @@ def _positions(response: dict, wanted: Iterable[str], what: str) -> dict[str, in
     return {name: detail.index(name) for name in wanted}
 
 
-def _cells(response: dict, positions: dict[str, int]) -> Iterator[dict[str, Any]]:
-    """API column -> raw cell value, for every detail row of the response."""
-    fact_map = response["factMap"]
-    for key in _detail_keys(fact_map):
-        for row in fact_map[key].get("rows") or []:
-            cells = row["dataCells"]
-            yield {name: _cell_value(cells[index]) for name, index in positions.items()}
-
-
-def _detail_keys(fact_map: dict) -> list[str]:
-    """The `...!T` keys whose rows are not repeated under a deeper grouping.
-
-    `T!T` is the grand total and `0_1!T` a group inside `0!T`: only the innermost keys
-    are read, so a row is never counted twice whatever level carries detail rows.
-    """
-    downs = [key.removesuffix("!T") for key in fact_map if key.endswith("!T")]
-    parents = {"T"} if len(downs) > 1 else set()
-    for down in downs:
-        parts = down.split("_")
-        parents.update("_".join(parts[:depth]) for depth in range(1, len(parts)))
-    return [f"{down}!T" for down in downs if down not in parents]
-
-
-def _cell_value(cell: dict) -> Any:
-    """The cell's value, never its label; a currency value is {amount, currency}."""
+def _cell_part(cell: dict[str, Any], part: CellPart) -> Any:
+    """The cell's label or value; an empty cell is null either way (its label is `-`)."""
     value = cell.get("value")
-    if isinstance(value, dict) and "amount" in value:
-        return value["amount"]
-    return value
+    if value is None or part == "value":
+        return value
+    return cell.get("label")
 
 
-def _ledger_rows(cells: Iterable[dict[str, Any]], columns: dict[str, str]) -> Iterator[Row]:
-    for raw in cells:
-        yield {field: canonical(field, raw[name]) for field, name in columns.items()}
+def _ledger_rows(
+    rows: Iterable[Cells], columns: dict[str, str], parts: Mapping[str, CellPart]
+) -> Iterator[Row]:
+    for cells in rows:
+        yield {
+            field: canonical(field, _cell_part(cells[name], parts[field]))
+            for field, name in columns.items()
+        }
 
 
 def _pages(
     sf: Salesforce, report_id: str, metadata: dict, wanted: set[str], page_column: str, what: str
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Cells]:
     """All rows, one sorted run at a time, each starting after the last value of the previous.
 
     The first (unsorted) run is not reused: its last value says nothing about the rest.
@@ -112,11 +114,11 @@ def _pages(
     after: Any = None
     while True:
         response = _run(sf, report_id, _page_metadata(metadata, page_column, after), what)
-        rows = list(_cells(response, _positions(response, wanted, what)))
+        rows = _cells(response, wanted, what)
         yield from rows
         if response.get("allData", True):
             return
-        after = _next_cursor(rows, page_column, after, what)
+        after = _next_cursor([_sort_value(row[page_column]) for row in rows], page_column, after, what)
 
 
 def _page_metadata(metadata: dict, page_column: str, after: Any) -> dict:
@@ -144,10 +146,16 @@ def _page_metadata(metadata: dict, page_column: str, after: Any) -> dict:
     return page
 
 
-def _next_cursor(rows: list[dict[str, Any]], page_column: str, after: Any, what: str) -> Any:
+def _sort_value(cell: dict[str, Any]) -> Any:
+    """What a filter on the column compares: the value (an amount's number)."""
+    value = cell.get("value")
+    return value["amount"] if isinstance(value, dict) and "amount" in value else value
+
+
+def _next_cursor(values: list[Any], page_column: str, after: Any, what: str) -> Any:
     """The last page value, refusing a cursor that would skip or repeat rows."""
-    last = rows[-1][page_column] if rows else None
-    ties = len(rows) > 1 and rows[-2][page_column] == last
+    last = values[-1] if values else None
+    ties = len(values) > 1 and values[-2] == last
     if last is None or last == after or ties:
         raise SalesforceExtractError(
             f"{what} cannot be paged on {page_column}: it must be unique and never empty "

@@ -1,7 +1,8 @@
 """Canonical CSV text for ledger fields read from the Reports API or SOQL.
 
-Both APIs hand back JSON scalars (floats, ISO strings, null); the file ingest expects the same
-canonical text whichever API produced them, so every value goes through `canonical`.
+Both APIs hand back JSON scalars (floats, ISO strings, null) and the Reports API money as
+`{amount, currency}`; the file ingest expects the same canonical text whichever API produced
+them, so every value goes through `canonical`.
 """
 
 from __future__ import annotations
@@ -9,24 +10,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from orchestration.config_report_cells import DATE_FIELDS, MONEY_FIELDS, TIMESTAMP_FIELDS
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError
 
-MONEY_FIELDS = frozenset({"amount", "balance"})
-DATE_FIELDS = frozenset({"invoice_date", "due_date"})
-TIMESTAMP_FIELDS = frozenset({"last_modified_at"})
 CENT = Decimal("0.01")
 
 
 def canonical(field: str, value: object) -> str | None:
     """The text the extract CSV carries for `value` in ledger `field` (None for null)."""
+    currency = None
+    if isinstance(value, dict) and "amount" in value:  # a Reports API currency value
+        currency, value = value.get("currency"), value["amount"]
     if value is None or value == "":
         return None
     if field in MONEY_FIELDS:
-        return format(_decimal(field, value).quantize(CENT, rounding=ROUND_HALF_UP), "f")
+        cents = format(_decimal(field, value).quantize(CENT, rounding=ROUND_HALF_UP), "f")
+        # A multi-currency org's amount keeps its ISO code, as its export writes it, so the
+        # file ingest checks it against the Currency column.
+        return f"{currency} {cents}" if currency else cents
     if field in DATE_FIELDS:
         return _moment(field, value).date().isoformat()
     if field in TIMESTAMP_FIELDS:
-        return _moment(field, value).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # A report and its export show timestamps to the minute; the APIs add seconds, which
+        # would make an extract's ledger rows differ from the export's of the same report.
+        return _moment(field, value).replace(second=0, microsecond=0).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
     return _text(field, value)
 
 

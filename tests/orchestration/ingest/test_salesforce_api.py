@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 import yaml
 
 from orchestration.config import Policy
@@ -25,12 +24,12 @@ from orchestration.ingest.salesforce_api import (
     fetch_report_rows,
     fetch_soql_rows,
 )
-from tests.orchestration.ingest.salesforce_double import (
-    CGHALL_SUMMARY,
+from tests.orchestration.ingest.salesforce_double import SalesforceDouble
+from tests.orchestration.ingest.salesforce_report_runs import (
     GeneratedReport,
-    SalesforceDouble,
     SavedReport,
     invoice,
+    sample,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -99,11 +98,11 @@ SOQL_RECORDS = [soql_record(n, None if n == 3 else f"Client {n}") for n in range
 
 
 @pytest.fixture
-def org(tmp_path: Path) -> SalesforceDouble:
-    double = SalesforceDouble(tmp_path)
-    double.users[USERNAME] = PASSWORD + TOKEN
-    double.reports[SAMPLE_REPORT] = SavedReport(CGHALL_SUMMARY)
-    double.reports[INVOICE_REPORT] = GeneratedReport(
+def org(org: SalesforceDouble) -> SalesforceDouble:
+    """The org with this module's user, reports and query."""
+    org.users[USERNAME] = PASSWORD + TOKEN
+    org.reports[SAMPLE_REPORT] = SavedReport(sample("cghall_summary_basic_single_group.json"))
+    org.reports[INVOICE_REPORT] = GeneratedReport(
         INVOICE_REPORT,
         [
             invoice(1, **{"Invoice__c.Amount__c": 1234.5}),
@@ -111,30 +110,8 @@ def org(tmp_path: Path) -> SalesforceDouble:
             invoice(3),
         ],
     )
-    double.queries[SOQL] = SOQL_RECORDS
-    double.serve()
-    yield double
-    double.stop()
-
-
-@pytest.fixture
-def session(org: SalesforceDouble) -> requests.Session:
-    """What simple-salesforce gets: trust our certificate, ignore the machine's CA bundle."""
-    client = requests.Session()
-    client.trust_env = False
-    client.verify = str(org.cert_path)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def session_env(org: SalesforceDouble) -> dict[str, str]:
-    return {"SALESFORCE_INSTANCE_URL": org.instance_url, "SALESFORCE_SESSION_ID": org.valid_session}
-
-
-@pytest.fixture
-def sf(session_env: dict[str, str], session: requests.Session):
-    return connect(SalesforceCredentials.from_env(session_env), session)
+    org.queries[SOQL] = SOQL_RECORDS
+    return org
 
 
 @pytest.fixture
@@ -172,7 +149,7 @@ def big_report() -> GeneratedReport:
         BIG_REPORT,
         rows,
         report_format="SUMMARY",
-        grouping="Invoice__c.Office__c",
+        groupings_down=("Invoice__c.Office__c",),
         filters=[
             {"column": "Invoice__c.Balance__c", "operator": "greaterThan", "value": "0"},
             {"column": "Invoice__c.Stage__c", "operator": "equals", "value": "Disputed"},
@@ -256,24 +233,40 @@ def test_credentials_never_show_secrets() -> None:
 # ---- Reports API --------------------------------------------------------------------------
 
 
-def test_report_cells_are_read_by_value_not_label(sf) -> None:
-    columns = {
-        "collector": "USERS.NAME",  # id column: the label is the owner's name
-        "account_id": "ACCOUNT.NAME",  # id column: the label is the account name
-        "stage": "RATING",  # a null, labelled "-"
-        "invoice_date": "CREATED_DATE",  # ISO value, UK label 16/01/2016
-        "amount": "SALES",  # {"amount": 50000000, "currency": null}, label £50,000,000
-    }
-    rows = list(fetch_report_rows(sf, SAMPLE_REPORT, columns, None))
-    assert len(rows) == 6  # the three rows under each group key, and none twice
+CGHALL_COLUMNS = {
+    "collector": "USERS.NAME",  # name column: the owner's Id as value, the name as label
+    "account_name": "ACCOUNT.NAME",  # name column: the account Id as value, the name as label
+    "stage": "RATING",  # null in some rows: value null, label "-"
+    "invoice_date": "CREATED_DATE",  # ISO value, UK label 16/01/2016
+    "amount": "SALES",  # {"amount": 50000000, "currency": null}, label £50,000,000
+}
+
+
+def test_report_cells_take_names_by_label_and_typed_fields_by_value(sf) -> None:
+    rows = list(fetch_report_rows(sf, SAMPLE_REPORT, CGHALL_COLUMNS))  # the shipped defaults
+
+    assert len(rows) == 13  # 8 + 5 under the two group keys, none twice, none from T!T
     assert rows[0] == {
-        "collector": "00558000000FkaVAAS",
-        "account_id": "00158000002dk2NAAQ",
-        "stage": None,
+        "collector": "Chris Hall",
+        "account_name": "Burlington Textiles Corp of America",
+        "stage": "Warm",
         "invoice_date": "2016-01-16",
-        "amount": "50000000.00",
+        "amount": "350000000.00",
     }
-    assert {r["account_id"] for r in rows} >= {"00158000002dk2LAAQ", "00158000002dk2UAAQ"}
+    assert (rows[4]["stage"], rows[3]["amount"]) == (None, None)  # label "-" is no value
+    assert {r["collector"] for r in rows} == {"Chris Hall"}
+
+
+def test_report_cells_by_value_where_the_policy_says_so(sf) -> None:
+    parts = {"collector": "value", "account_name": "value"}  # the rest: the defaults
+
+    rows = list(fetch_report_rows(sf, SAMPLE_REPORT, CGHALL_COLUMNS, None, parts))
+
+    assert rows[0]["invoice_date"] == "2016-01-16"
+    assert (rows[0]["collector"], rows[0]["account_name"]) == (
+        "00558000000FkaVAAS",
+        "00158000002dk2LAAQ",
+    )
 
 
 def test_report_past_2000_rows_is_paged_completely(sf, org: SalesforceDouble) -> None:
@@ -302,7 +295,7 @@ def test_report_past_2000_rows_without_page_column_says_what_to_do(sf, org) -> N
     with pytest.raises(SalesforceExtractError) as caught:
         fetch_report_rows(sf, BIG_REPORT, REPORT_COLUMNS, None)
     message = str(caught.value)
-    assert "more than 2,000 rows" in message and BIG_REPORT in message
+    assert "more than 2,000 rows" in message and f"{BIG_REPORT} ('Open invoices')" in message
     assert "sources.salesforce.api.report_page_column" in message and "soql" in message
 
 
@@ -415,7 +408,11 @@ def test_expired_session_is_a_clear_error(org: SalesforceDouble, session) -> Non
 
 def test_extract_writes_export_shaped_csvs(tmp_path: Path, session, session_env) -> None:
     policy = policy_with_api(
-        report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS, soql=SOQL, soql_fields=SOQL_FIELDS
+        report_id=INVOICE_REPORT,
+        report_columns=REPORT_COLUMNS,
+        report_cells={"account_id": "value"},  # a lookup column: its value is the Id
+        soql=SOQL,
+        soql_fields=SOQL_FIELDS,
     )
     now = datetime(2026, 11, 7, 5, 14, 9, tzinfo=ZoneInfo("America/New_York"))
 
@@ -431,11 +428,12 @@ def test_extract_writes_export_shaped_csvs(tmp_path: Path, session, session_env)
     with paths[0].open(newline="", encoding="utf-8") as handle:
         report = list(csv.DictReader(handle))
     assert list(report[0]) == [labels[f] for f in labels if f in REPORT_COLUMNS]
-    assert report[0][labels["amount"]] == "1234.50"
+    assert report[0][labels["amount"]] == "USD 1234.50"  # a multi-currency org's amount
     assert report[0][labels["account_id"]] == "001000000000000001"
+    assert report[0][labels["account_name"]] == "Client 1"
     assert report[0][labels["invoice_date"]] == "2026-01-02"
     assert report[0][labels["last_modified_at"]] == "2026-11-07T10:14:00Z"
-    assert report[1][labels["amount"]] == "0.30" and report[1][labels["balance"]] == ""
+    assert report[1][labels["amount"]] == "USD 0.30" and report[1][labels["balance"]] == ""
     assert paths[0].read_text(encoding="utf-8").startswith(f'"{labels["invoice_number"]}",')
     with paths[1].open(newline="", encoding="utf-8") as handle:
         soql = list(csv.DictReader(handle))
