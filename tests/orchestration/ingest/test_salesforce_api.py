@@ -474,6 +474,7 @@ def test_ingest_asset_extracts_from_the_org_and_loads_it_like_an_export(
 
     data = yaml.safe_load((REPO / "ledgerloop.yaml").read_text(encoding="utf-8"))
     data["sources"]["salesforce"]["api"].update(report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS)
+    data["sources"]["intake"]["max_quarantined_share"] = 0.5  # one bad row of three is the point here
     policy_file = tmp_path / "ledgerloop.yaml"
     policy_file.write_text(yaml.safe_dump(data), encoding="utf-8")
     for name, value in session_env.items():

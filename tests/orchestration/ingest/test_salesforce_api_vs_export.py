@@ -117,7 +117,7 @@ def ingest(home: Path, policy: Policy) -> list[tuple]:
     with connect(home / "warehouse.duckdb") as con:
         register_lookups(con, policy)
         ingest_folder(con, salesforce_exports(policy), home / "landing", home / "archive",
-                      home / "tmp", dt.datetime(2026, 11, 23, 12))
+                      home / "tmp", dt.datetime(2026, 11, 23, 12), settle_seconds=0)
         assert con.execute("select count(*) from quarantine.rejected_rows").fetchone() == (0,)
         return con.execute(RAW_ROWS).fetchall()
 
