@@ -47,6 +47,14 @@ def test_bai2_records_on_one_line_that_do_not_reconcile_name_the_physical_line(t
         parse(landing_file(tmp_path, "two.bai", wrong))
 
 
+def test_bai2_slashes_inside_detail_text_do_not_end_the_record():
+    parsed = parse(fingerprint(SAMPLES / "venturehacks_eod_with_slash_in_text.bai2"))
+    (wire,) = parsed.receipts
+    assert (wire.row_number, wire.code, wire.cents) == (4, "195", 8325982)
+    assert "ORG ADDRESS:=2/AV MAIN 2/AVENUE DE ANGELLIST 3/MX,/MEXICO ;,BNF ID" in wire.reference
+    assert wire.reference.endswith("OBI:=INVOICE 123456")
+
+
 def test_bai2_a_line_without_a_record_code_after_a_finished_record_rejects_the_file(tmp_path):
     text = bai2(["16,142,2000,0,,,INV 1001/"]).replace("INV 1001/\n", "INV 1001/\nPAGE 2 OF 2\n")
     with pytest.raises(FileRejected, match=r"p.bai: line 5 is not a BAI2 record \(no record code "
@@ -83,6 +91,11 @@ def test_bai2_detail_text_after_an_empty_text_field_has_no_leading_comma(tmp_pat
         ["16,142,1000,,,,,/", "88,INV 1001 ACME LTD", "16,142,2000,,BR1,,/", "88,INV 1002"])))
     assert [(t.bank_ref, t.reference) for t in parsed.receipts] == [
         (None, "INV 1001 ACME LTD"), ("BR1", "INV 1002")]
+
+
+def test_bai2_file_ending_with_a_dos_end_of_file_mark_is_read(tmp_path):
+    parsed = parse(landing_file(tmp_path, "z.bai", bai2(["16,142,2000,0,,,INV 1001/"]) + "\x1a"))
+    assert [(t.cents, t.reference) for t in parsed.receipts] == [(2000, "INV 1001")]
 
 
 def test_bai2_header_time_written_with_colons_and_text_continued_over_88s():
