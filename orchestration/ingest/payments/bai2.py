@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from orchestration.config import Bai2Settings
 from orchestration.ingest.landing import FileRejected, LandingFile
@@ -77,9 +77,9 @@ def _created_at(fields: list[str], where: str) -> dt.datetime | None:
     date, time = (_strip_slash(f) for f in (fields + ["", "", "", ""])[2:4])
     if not date.isdigit():
         return None
-    time = time.replace(":", "")
-    clock = dt.time(int(time[:2]) % 24, int(time[2:4]) % 60) if time[:4].isdigit() and len(
-        time) >= 4 else dt.time()
+    hhmm = time.replace(":", "")[:4]
+    clock = dt.time(int(hhmm[:2]) % 24, int(hhmm[2:]) % 60) if len(hhmm) == 4 and hhmm.isdigit() \
+        else dt.time()
     return dt.datetime.combine(_date(date, where), clock)
 
 
@@ -99,7 +99,8 @@ class _Group:
     records: int
     total: int = 0
     accounts: int = 0
-    open: _Account | None = field(default=None)
+    open: _Account | None = None
+    """The account between its 03 and its 49."""
 
 
 class _Parser:
@@ -214,7 +215,7 @@ class _Parser:
         if account is None:
             raise FileRejected(f"{where}: transaction detail outside an account")
         account.records += record.count
-        body = record.text().rstrip().removesuffix("/")
+        body = record.text()
         head = body.split(",", 4)
         if len(head) < 3:
             raise FileRejected(f"{where}: a transaction detail needs type code, amount and "
