@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from orchestration.config import Bai2Settings
 from orchestration.ingest.landing import FileRejected, LandingFile
-from orchestration.ingest.payments.bai2_codes import not_a_receipt, type_code
+from orchestration.ingest.payments.bai2_codes import TypeCode, not_a_receipt, type_code
 from orchestration.ingest.payments.bai2_records import Record, read_records
 from orchestration.ingest.payments.records import ParsedFile, Rejected, Transaction
 from orchestration.ingest.payments.text import read_text
@@ -220,7 +220,7 @@ class _Parser:
         if len(head) < 3:
             raise FileRejected(f"{where}: a transaction detail needs type code, amount and "
                                "funds type")
-        code, amount_text, funds = (h.strip() for h in head[:3])
+        code, amount_text, funds = head[0].strip(), head[1].strip(), head[2].strip()
         if amount_text and not amount_text.isdigit():
             raise FileRejected(f"{where}: amount {amount_text!r} is not a number of minor units")
         account.total += int(amount_text or 0)
@@ -233,21 +233,22 @@ class _Parser:
                 record.line, "type_code", f"type code {code!r} is not 3 digits",
                 {"record": f"16,{record.text()}", "account": account.number}))
             return
-        sign = -1 if type_code(int(code)).direction == "DB" else 1
-        factor = 100 if account.currency in _ZERO_DECIMAL_CURRENCIES else 1
+        spec = type_code(int(code))
+        factor = (-1 if spec.direction == "DB" else 1) * (
+            100 if account.currency in _ZERO_DECIMAL_CURRENCIES else 1)
         self.parsed.transactions.append(Transaction(
-            record.line, account.number, group.as_of, sign * factor * int(amount_text or 0),
+            record.line, account.number, group.as_of, factor * int(amount_text or 0),
             account.currency, None,
             f"{customer_ref} {text}" if customer_ref and text else (customer_ref or text or None),
-            bank_ref or None, True, 1, code, self._reason(int(code), amount_text, group.status),
+            bank_ref or None, True, 1, code, self._reason(spec, amount_text, group.status),
         ))
 
-    def _reason(self, code: int, amount_text: str, group_status: str) -> str | None:
+    def _reason(self, spec: TypeCode, amount_text: str, group_status: str) -> str | None:
         if group_status in _GROUP_STATUS_NOT_POSTED:
             return _GROUP_STATUS_NOT_POSTED[group_status]
         if not amount_text:
             return "non-monetary"
-        return not_a_receipt(code, self.not_receipts)
+        return not_a_receipt(spec, self.not_receipts)
 
 
 def parse_bai2(file: LandingFile, settings: Bai2Settings) -> ParsedFile:

@@ -56,9 +56,9 @@ def type_code(code: int) -> TypeCode:
     return TypeCode(code, "NA", "Detail", "")
 
 
-def not_a_receipt(code: int, not_receipts: Mapping[int, str]) -> str | None:
+def not_a_receipt(spec: TypeCode, not_receipts: Mapping[int, str]) -> str | None:
     """Why a 16 record with this type code is not a customer receipt; None when it is one."""
-    spec = type_code(code)
+    code = spec.code
     if spec.level == "Status":
         return f"status code {spec.label}: a balance, not a transaction"
     if spec.level == "Summary":

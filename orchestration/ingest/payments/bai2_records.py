@@ -46,6 +46,8 @@ class Record:
 
     def text(self) -> str:
         """The fields as one text, continuations joined by commas (a 16's text keeps its commas)."""
+        if len(self.pieces) == 1:
+            return self.pieces[0].strip(_BLANK).removesuffix("/").strip()
         return ",".join(piece.strip(_BLANK).removesuffix("/").strip() for piece in self.pieces)
 
 
@@ -94,7 +96,8 @@ def _pieces(lines: list[str], name: str) -> list[tuple[int, str]]:
         if not raw.strip(_BLANK):
             continue
         if _RECORD_START.match(raw):
-            pieces += [(number, p.lstrip(_BLANK)) for p in _NEXT_ON_SAME_LINE.split(raw)]
+            split = _NEXT_ON_SAME_LINE.split(raw) if "/" in raw.rstrip(_BLANK)[:-1] else [raw]
+            pieces += [(number, p.lstrip(_BLANK)) for p in split]
         elif not pieces:
             break
         elif not pieces[-1][1].rstrip(_BLANK).endswith("/"):
