@@ -6,7 +6,6 @@ Staff edit the YAML without code, so every error must name the key and the probl
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from orchestration.config_bai2 import Bai2Settings
 from orchestration.config_dunning import Dunning
 from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart, check_report_cells
 from orchestration.config_risk import Risk
@@ -241,54 +241,6 @@ class BankCsvLayout(_Model):
         if "currency" not in self.columns and not self.currency:
             raise ValueError("map a 'currency' column or set 'currency' for the whole file")
         return self
-
-
-_CODE_RANGE = r"^\d{3}(-\d{3})?$"
-
-
-def expand_type_codes(items: list[str]) -> frozenset[int]:
-    """`["100-399", "115"]` as the set of BAI2 type codes they name."""
-    codes: set[int] = set()
-    for item in items:
-        low, _, high = item.partition("-")
-        codes.update(range(int(low), int(high or low) + 1))
-    return frozenset(codes)
-
-
-class Bai2Settings(_Model):
-    """Which BAI2 detail type codes are receipts (customer payments)."""
-
-    receipt_type_codes: list[str] = ["100-399"]
-    """Codes or ranges (`"100-399"`) of credit details."""
-    excluded_type_codes: dict[str, list[str]] = {
-        "return": ["123", "168", "252", "254", "255", "257", "258", "266", "268", "395"],
-        "reject": ["261"],
-        "internal transfer": ["191", "201", "206", "274-278", "281", "286", "347"],
-    }
-    """Credit codes that are not receipts, by the reason recorded for them."""
-    default_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    """Currency when neither the group (02) nor the account (03) record names one."""
-    fallback_encoding: str = "cp1252"
-
-    @field_validator("receipt_type_codes")
-    @classmethod
-    def _codes(cls, items: list[str]) -> list[str]:
-        bad = [i for i in items if not re.match(_CODE_RANGE, i)]
-        if bad:
-            raise ValueError(f"type codes must be 3 digits or a range like '100-399', got {bad}")
-        return items
-
-    @field_validator("excluded_type_codes")
-    @classmethod
-    def _excluded(cls, groups: dict[str, list[str]]) -> dict[str, list[str]]:
-        for items in groups.values():
-            cls._codes(items)
-        return groups
-
-    @field_validator("fallback_encoding")
-    @classmethod
-    def _known_encoding(cls, name: str) -> str:
-        return _check_encoding(name)
 
 
 _DEFAULT_BANK_CSV = BankCsvLayout(

@@ -80,26 +80,26 @@ def test_bai2_detail_text_continues_on_88_records_and_bank_reference_is_kept(tmp
     ]
 
 
-def test_bai2_returns_rejects_internal_transfers_and_debits_are_not_receipts(tmp_path):
+def test_bai2_returns_rejects_own_account_transfers_and_debits_are_not_receipts(tmp_path):
     file = landing_file(tmp_path, "mix.bai", bai2([
         "16,142,1000,0,,,ACH CREDIT/", "16,266,2000,0,,,RETURN ITEM/",
-        "16,261,3000,0,,,REJECTED/", "16,206,4000,0,,,BOOK TRANSFER/",
+        "16,261,3000,0,,,REJECTED/", "16,275,4000,0,,,ZBA CREDIT/",
         "16,475,5000,0,,,CHECK PAID/", "16,890,,,,,reports delayed/",
     ]))
     parsed = parse(file)
     assert [(t.code, t.reason, t.cents) for t in parsed.transactions] == [
         ("142", None, 1000), ("266", "return", 2000), ("261", "reject", 3000),
-        ("206", "internal transfer", 4000), ("475", "debit", -5000),
+        ("275", "own-account transfer", 4000), ("475", "debit", -5000),
         ("890", "non-monetary", 0),
     ]
 
 
-def test_bai2_receipt_type_codes_come_from_the_policy(tmp_path):
-    file = landing_file(tmp_path, "codes.bai", bai2(["16,142,1000,0,,,/", "16,115,2000,0,,,/"]))
-    settings = Bai2Settings(receipt_type_codes=["115"], excluded_type_codes={})
+def test_bai2_credit_codes_that_are_not_receipts_come_from_the_policy(tmp_path):
+    file = landing_file(tmp_path, "codes.bai", bai2(["16,354,1000,0,,,/", "16,266,2000,0,,,/"]))
+    settings = Bai2Settings(not_receipts={"bank interest": {"354": "Interest Credit"}})
     parsed = parse(file, settings)
     assert [(t.code, t.reason) for t in parsed.transactions] == [
-        ("142", "not a receipt type code"), ("115", None)]
+        ("354", "bank interest"), ("266", None)]
 
 
 def test_bai2_blocked_file_of_fixed_length_records_is_split_by_the_declared_length(tmp_path):

@@ -110,3 +110,29 @@ def test_every_entry_is_counted_and_the_reconcile_query_finds_no_file(tmp_path):
         con.execute("delete from raw.payments where _row_number = 8")
         assert [row[0] for row in query_sql_file(con, "payments_reconcile.sql").fetchall()] == [
             "moov_sample1.txt"]
+
+
+def test_real_bai2_variants_load_counted_and_one_that_does_not_reconcile_is_rejected_whole(tmp_path):
+    names = ("moov_sample3.txt", "moj_svb_us_example.bai2", "moj_example.bai2",
+             "moj_nwb_example.bai2", "moov_sample4_continuations.txt")
+    drop(tmp_path, *(SAMPLES / name for name in names))
+    results = {r.file_name: (r.status, r.rows_read, r.receipts, r.non_receipts, r.quarantined)
+               for r in ingest(tmp_path)}
+    assert results == {
+        "moov_sample3.txt": ("loaded", 26, 13, 13, 0),
+        "moj_svb_us_example.bai2": ("loaded", 2, 2, 0, 0),
+        "moj_example.bai2": ("loaded", 1, 1, 0, 0),
+        "moj_nwb_example.bai2": ("loaded", 5, 1, 4, 0),
+        "moov_sample4_continuations.txt": ("rejected", 0, 0, 0, 0),
+    }
+    assert query(tmp_path, "select transaction_code, amount, currency from raw.payments "
+                           "where _source_file = 'moj_example.bai2'") == [("191", Decimal("0.01"),
+                                                                          "GBP")]
+    (reason,) = query(tmp_path, "select reason from quarantine.rejected_rows "
+                                "where source_file = 'moov_sample4_continuations.txt'")
+    assert reason[0] == (
+        "moov_sample4_continuations.txt line 22 (49 record): account 107049932 control total is "
+        "-1260161341762 but the records add up to 7999960; the file does not reconcile and is "
+        "rejected whole")
+    with connect(tmp_path / "warehouse.duckdb") as con:
+        assert query_sql_file(con, "payments_reconcile.sql").fetchall() == []
