@@ -315,6 +315,9 @@ class Portal(_Model):
     """What the collector asks, unless `questions` has one for the invoice's stage."""
     questions: dict[str, str] = {}
     """Question per collections stage."""
+    answer_stands_days: int = Field(default=14, ge=1, le=366)
+    """A director's answer stands this many days: their jobs page shows it (with a way to change
+    it) instead of asking again; after that the collector's question is open again."""
 
     @field_validator("statuses")
     @classmethod

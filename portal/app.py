@@ -29,6 +29,7 @@ from portal.controllers.links import (
 from portal.controllers.team import TeamController
 from portal.controllers.workbench import WorkbenchController
 from portal.controllers.workbench_drafts import WorkbenchDraftsController
+from portal.local_time import local_date, local_time
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
@@ -56,6 +57,8 @@ def _jinja_environment() -> Environment:
     )
     environment.filters["money"] = money
     environment.filters["field"] = getattr
+    environment.filters["local_time"] = local_time
+    environment.filters["local_date"] = local_date
     facts_template = environment.get_template("jobs/_facts.html.jinja2")
 
     @lru_cache(maxsize=8192)

@@ -85,8 +85,8 @@ def sign_in(client, settings: PortalSettings, email: str = DANA, version: int = 
 
 
 def form_fields(html: str, invoice_number: str) -> dict[str, str]:
-    """The hidden fields of the form whose button names this invoice."""
+    """The hidden fields of the answer form whose button names this invoice (its client has one)."""
     for form in re.findall(r"<form.*?</form>", html, flags=re.S):
-        if f"Send update for {invoice_number}<" in form:
+        if f"Send answer for {invoice_number}<" in form:
             return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     raise AssertionError(f"no form for {invoice_number} on the page")

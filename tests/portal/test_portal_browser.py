@@ -136,7 +136,7 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
     Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
     browser.find_element(By.ID, "note-1").send_keys("Client pays Friday <b>really</b>")
     browser.find_element(By.ID, "promised_amount-1").send_keys("1000.00")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
 
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
     heading = browser.find_element(By.TAG_NAME, "h1").text
@@ -187,7 +187,7 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
     assert "Secret Client Corp" not in browser.page_source
     Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
     browser.find_element(By.ID, "note-1").send_keys("Paying on the 30th")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, your update was received"
     [saved] = store.updates_after(0, 10)
