@@ -135,7 +135,7 @@ def build(home: Path, invoices: list[dict], contacts: list[tuple]) -> Path:
     plain = [{k: v for k, v in row.items() if k not in ("account_id", "invoice_date")} for row in invoices]
     build_warehouse(path, plain)
     with connect(path) as con:
-        con.execute("alter table marts.ar_ledger add column account_id varchar")
+        con.execute("alter table marts.ar_ledger add column if not exists account_id varchar")
         con.execute("alter table marts.ar_ledger add column invoice_date date")
         for row in invoices:
             con.execute(
