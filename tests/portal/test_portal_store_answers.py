@@ -105,7 +105,8 @@ def _make_v2_store(url: str) -> None:
         conn.execute(
             text(
                 "insert into director_updates (submission_id, director_email, invoice_key, status, "
-                "submitted_at) values ('old-1', 'dana@example.com', 'nyc|1', 'Will pay', '2026-11-01 00:00:00')"
+                "submitted_at) values ('old-1', 'dana@example.com', 'nyc|1', 'Will pay', "
+                "'2026-11-01 00:00:00')"
             )
         )
     engine.dispose()
