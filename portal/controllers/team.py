@@ -15,6 +15,7 @@ from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff, worklist_page
 from portal.guards import requires_manager
 from portal.store import PortalStore, StaffMember
+from portal.team_view import team_view
 from portal.workbench_forms import AccountScope
 
 log = logging.getLogger("portal.team")
@@ -36,16 +37,11 @@ class TeamController(Controller):
     def workload(
         self, manager: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
     ) -> Template:
-        """Open items, balance, activity, coverage gaps and reassignment hints per collector."""
-        rows = store.workload(manager.office)
+        """Open items, balances, activity, coverage gaps per collector, and whether load is even."""
+        roster = [m for m in store.members("collector") if in_scope(manager, m.office)]
         return Template(
             "team/workload.html.jinja2",
-            context={
-                "manager": manager,
-                "rows": rows,
-                "as_of": next((r.as_of_date for r in rows if r.as_of_date), None),
-                "hints": sorted({(r.collector, r.reassignment_hint) for r in rows if r.reassignment_hint}),
-            },
+            context={"manager": manager, "team": team_view(store.workload(manager.office), roster)},
         )
 
     def _refuse(self, request: Request, manager: StaffMember, store: PortalStore, name: str) -> Template:
