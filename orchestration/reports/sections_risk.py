@@ -55,6 +55,50 @@ order by currency, account_id
 """
 
 
+ALERT_KINDS = {
+    "crossed_30": "30 days past due",
+    "crossed_60": "60 days past due",
+    "broken_promise": "Promise broken",
+    "dispute_overdue": "Dispute overdue",
+    "plan_behind": "Plan behind",
+    "payment_unmatched": "Payment not placed",
+    "check_failed": "Data check failed",
+}
+"""Alert kinds as a manager says them; an unknown kind is shown with its underscores as spaces."""
+
+FEATURES = {
+    "f_days_late_mean": "paid {value} days late on average",
+    "f_days_late_trend": "paying {value} days later than before",
+    "f_share_paid_late": "{percent} of invoices paid late",
+    "f_settled_invoices": "{value} invoices settled",
+    "f_has_payment_history": "payment history",
+    "f_has_trend": "a trend in lateness",
+    "f_open_balance": "open balance {value}",
+    "f_open_balance_change_90d": "open balance changed {percent} in 90 days",
+    "f_open_past_due_count": "{value} invoices past due",
+    "f_max_days_past_due": "oldest invoice {value} days past due",
+    "f_disputes_365d": "{value} disputes in a year",
+    "f_broken_promises_365d": "{value} broken promises in a year",
+    "f_plan_behind": "a payment plan behind",
+    "f_tenure_days": "customer for {value} days",
+    "f_invoices_last_90d": "{value} invoices in 90 days",
+    "f_invoice_volume_change": "invoice volume changed {percent}",
+    "fallback_prior": "too little history: the team's usual late rate",
+}
+"""What a risk feature means, in words; `{value}` and `{percent}` take the account's value."""
+
+
+def kind_label(kind: str | None) -> str:
+    return ALERT_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+
+
+def account_names(con) -> dict[str, str]:
+    """Account id -> name from the ledger (empty when the warehouse has no ledger yet)."""
+    if not table_exists(con, "marts", "ar_ledger"):
+        return {}
+    return {r["account_id"]: r["account_name"] for r in read_rows(con, ACCOUNT_NAMES_QUERY)}
+
+
 def alerts_section(con, as_of: dt.date) -> Section:
     section = Section("alerts", f"Alerts raised in the last {ALERT_DAYS} days")
 
@@ -66,16 +110,17 @@ def alerts_section(con, as_of: dt.date) -> Section:
         section.intro = f"{len(rows)} alert{'' if len(rows) == 1 else 's'} raised from "
         section.intro += f"{(as_of - dt.timedelta(days=ALERT_DAYS - 1)).isoformat()} to {as_of.isoformat()}."
         owners = sorted({r["owner"] or "(no owner)" for r in rows})
-        kinds = sorted({r["kind"] for r in rows})
+        kinds = sorted({kind_label(r["kind"]) for r in rows})
         counts: dict[tuple[str, str], int] = defaultdict(int)
         for r in rows:
-            counts[(r["owner"] or "(no owner)", r["kind"])] += 1
+            counts[(r["owner"] or "(no owner)", kind_label(r["kind"]))] += 1
+        names = account_names(con)
         section.charts.append(
             chart_block(
                 bar_chart(
                     owners,
                     {k: [counts[(o, k)] for o in owners] for k in kinds},
-                    title="Alerts by owner and kind",
+                    title="Alerts by owner and kind (all offices)",
                     value_format="count",
                     stacked=True,
                     horizontal=True,
@@ -106,9 +151,9 @@ def alerts_section(con, as_of: dt.date) -> Section:
                 [
                     [
                         r["raised_on"].isoformat(),
-                        r["kind"],
+                        kind_label(r["kind"]),
                         r["owner"] or "",
-                        r["account_id"] or "",
+                        names.get(r["account_id"]) or r["account_id"] or "",
                         r["subject"] or "",
                         r["message"] or "",
                     ]
@@ -121,15 +166,21 @@ def alerts_section(con, as_of: dt.date) -> Section:
 
 
 def top_driver(drivers) -> str:
-    """The driver with the largest |contribution|, as `feature = value (+0.42)`."""
+    """The driver with the largest |contribution|, in words with its value: `paid 82 days late
+    on average (raises the risk)`."""
     parsed = json.loads(drivers) if isinstance(drivers, str) else (drivers or [])
     if not parsed:
         return "–"
     best = max(parsed, key=lambda d: abs(float(d.get("contribution") or 0)))
     contribution = float(best.get("contribution") or 0)
     value = best.get("value")
-    shown = f"{value:.4g}" if isinstance(value, float) else value
-    return f"{best.get('feature')} = {shown} ({contribution:+.2f})"
+    number = float(value) if isinstance(value, int | float) else None
+    shown = f"{value}" if number is None else f"{number:,.0f}" if abs(number) >= 10 else f"{number:.3g}"
+    percent = f"{number * 100:.0f}%" if number is not None else f"{value}"
+    feature = str(best.get("feature"))
+    words = FEATURES.get(feature, feature.removeprefix("f_").replace("_", " ") + " {value}")
+    effect = "raises the risk" if contribution > 0 else "lowers the risk"
+    return f"{words.format(value=shown, percent=percent)} ({effect})"
 
 
 def risk_section(con, as_of: dt.date) -> Section:
@@ -140,13 +191,11 @@ def risk_section(con, as_of: dt.date) -> Section:
         if not rows:
             section.state = "empty"
             return
-        names = {}
-        if table_exists(con, "marts", "ar_ledger"):
-            names = {r["account_id"]: r["account_name"] for r in read_rows(con, ACCOUNT_NAMES_QUERY)}
+        names = account_names(con)
         scored_on = rows[0]["as_of"]
         section.intro = (
             f"{len(rows)} accounts scored on {scored_on} (model {rows[0]['model_version']}): the probability "
-            "that the account's next due invoice is paid late. Drivers are log-odds contributions."
+            "that the account's next due invoice is paid late, and what weighs most in it."
         )
         bands = defaultdict(int)
         for r in rows:
@@ -157,7 +206,7 @@ def risk_section(con, as_of: dt.date) -> Section:
                 bar_chart(
                     labels,
                     {"Accounts": [bands[b] for b in labels]},
-                    title="Accounts by risk band",
+                    title="Accounts by risk band (all offices and currencies)",
                     value_format="count",
                 ),
                 Table(
@@ -171,12 +220,12 @@ def risk_section(con, as_of: dt.date) -> Section:
         section.tables.append(
             Table(
                 f"Top {TOP_RISKY} riskiest accounts",
-                ["#", "Account", "Name", "Risk score", "Band", "Top driver"],
+                ["#", "Account", "Account ID", "Risk score", "Band", "What weighs most"],
                 [
                     [
                         str(i),
+                        names.get(r["account_id"]) or r["account_id"],
                         r["account_id"],
-                        names.get(r["account_id"]) or "",
                         svg.format_value(r["risk_score"], "percent"),
                         r["risk_band"],
                         top_driver(r["drivers"]),
@@ -209,6 +258,7 @@ def credit_section(con, as_of: dt.date) -> Section:
             key=lambda r: (r["currency"], -abs((r["suggested_limit"] or 0) - (r["previous_limit"] or 0)))
         )
         shown = changes[:CREDIT_ROWS]
+        names = account_names(con)
         caption = "Suggested limits" + (
             f" (the {CREDIT_ROWS} largest changes)" if len(changes) > CREDIT_ROWS else ""
         )
@@ -218,7 +268,7 @@ def credit_section(con, as_of: dt.date) -> Section:
                 ["Account", "Currency", "Current exposure", "Previous limit", "Suggested limit", "Reason"],
                 [
                     [
-                        r["account_id"],
+                        names.get(r["account_id"]) or r["account_id"],
                         r["currency"],
                         money(r["current_exposure"]),
                         money(r["previous_limit"]) or "none",
