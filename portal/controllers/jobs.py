@@ -112,7 +112,8 @@ class JobsController(Controller):
         foreign = [key for key in keys if key not in own]
         if foreign:
             return self._refuse_foreign(request, director, store, foreign)
-        picked = [job for key, job in own.items() if key in set(keys)]  # most overdue first
+        wanted = set(keys)
+        picked = [job for key, job in own.items() if key in wanted]  # most overdue first
         if len({job.client_key for job in picked}) > 1:
             return error_page(
                 400,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from orchestration.cli_portal import link_command
 from portal.store import PortalStore
-from tests.portal.portal_factories import DANA, ERIN, SECRET, STATUSES, job
+from tests.portal.portal_factories import DANA, ERIN, NEW_YORK_POLICY, SECRET, STATUSES, client_jobs, job
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -204,47 +204,8 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
 @pytest.fixture
 def portal_with_a_client_of_three_invoices(tmp_path):
     """Dana is asked about three invoices of one client (with its contact) and one of another."""
-    from decimal import Decimal
-
-    contact = {
-        "account_id": "001A",
-        "contact_name": "Isla Carter",
-        "contact_email": "ap@acme.example",
-        "contact_phone": "+1 212 555 8250",
-    }
     store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_jobs(
-        [
-            job(
-                "nyc|1",
-                DANA,
-                account_name="Acme, Inc.",
-                days_past_due=90,
-                balance=Decimal("400.00"),
-                **contact,
-            ),
-            job(
-                "nyc|2",
-                DANA,
-                account_name="Acme, Inc.",
-                days_past_due=60,
-                balance=Decimal("300.00"),
-                **contact,
-            ),
-            job(
-                "nyc|3",
-                DANA,
-                account_name="Acme, Inc.",
-                days_past_due=45,
-                balance=Decimal("200.00"),
-                **contact,
-            ),
-            job("nyc|4", DANA, account_id="001B", account_name="Bolt LLC", days_past_due=70),
-            job("boston|789", ERIN, account_name="Acme, Inc.", **contact),
-        ],
-        STATUSES,
-        {"time_zone": "America/New_York", "answer_stands_days": "14"},
-    )
+    store.publish_jobs(client_jobs(), STATUSES, NEW_YORK_POLICY)
     with serving_portal(tmp_path) as env:
         yield env, store
     store.close()

@@ -13,54 +13,22 @@ from litestar.testing import TestClient
 
 from portal.app import create_app
 from portal.store import PortalStore
-from tests.portal.portal_factories import DANA, ERIN, STATUSES, job, new_update, sign_in
-
-NEW_YORK = {"time_zone": "America/New_York", "answer_stands_days": "14"}
-CONTACT = {
-    "contact_name": "Isla Carter",
-    "contact_email": "ap@acme.example",
-    "contact_phone": "+1 212 555 8250",
-}
+from tests.portal.portal_factories import (
+    ANSWER_FIELDS,
+    DANA,
+    NEW_YORK_POLICY,
+    STATUSES,
+    client_jobs,
+    job,
+    new_update,
+    sign_in,
+)
 
 
 @pytest.fixture
 def store(portal_settings):
     store = PortalStore.from_url(portal_settings.db_url)
-    store.publish_jobs(
-        [
-            job(
-                "nyc|1",
-                DANA,
-                account_id="001A",
-                account_name="Acme, Inc.",
-                days_past_due=90,
-                balance=Decimal("400.00"),
-                **CONTACT,
-            ),
-            job(
-                "nyc|2",
-                DANA,
-                account_id="001A",
-                account_name="Acme, Inc.",
-                days_past_due=60,
-                balance=Decimal("300.00"),
-                **CONTACT,
-            ),
-            job(
-                "nyc|3",
-                DANA,
-                account_id="001A",
-                account_name="Acme, Inc.",
-                days_past_due=45,
-                balance=Decimal("200.00"),
-                **CONTACT,
-            ),
-            job("nyc|4", DANA, account_id="001B", account_name="Bolt LLC", days_past_due=70),
-            job("nyc|9", ERIN, account_id="001A", account_name="Acme, Inc.", days_past_due=80, **CONTACT),
-        ],
-        STATUSES,
-        NEW_YORK,
-    )
+    store.publish_jobs(client_jobs(), STATUSES, NEW_YORK_POLICY)
     yield store
     store.close()
 
@@ -88,16 +56,7 @@ def _answer_form(html: str, name: str) -> dict[str, object]:
     ticked = re.findall(r'type="checkbox"[^>]*name="invoice_key" value="([^"]+)"[^>]*checked', section)
     if ticked:
         data["invoice_key"] = ticked
-    data.update(
-        {
-            "status": "Will pay",
-            "note": "",
-            "expected_payment_date": "",
-            "promised_amount": "",
-            "dispute_reason": "",
-            "blocker": "",
-        }
-    )
+    data.update(ANSWER_FIELDS)
     return data
 
 
@@ -205,7 +164,7 @@ def test_a_promise_over_invoices_in_two_currencies_is_refused(portal_settings, s
             job("ldn|1", DANA, account_id="001A", currency="GBP"),
         ],
         STATUSES,
-        NEW_YORK,
+        NEW_YORK_POLICY,
     )
     with TestClient(create_app(portal_settings), base_url="http://testserver.local") as client:
         sign_in(client, portal_settings, DANA)
