@@ -19,6 +19,7 @@ from orchestration.reports.blocks import (
     read_rows,
     table_exists,
 )
+from orchestration.reports.risk_words import driver_in_words
 
 TOP_RISKY = 20
 ALERT_DAYS = 7
@@ -65,28 +66,6 @@ ALERT_KINDS = {
     "check_failed": "Data check failed",
 }
 """Alert kinds as a manager says them; an unknown kind is shown with its underscores as spaces."""
-
-FEATURES = {
-    "f_days_late_mean": "paid {value} days late on average",
-    "f_days_late_trend": "paying {value} days later than before",
-    "f_share_paid_late": "{percent} of invoices paid late",
-    "f_settled_invoices": "{value} invoices settled",
-    "f_has_payment_history": "payment history",
-    "f_has_trend": "a trend in lateness",
-    "f_open_balance": "open balance {value}",
-    "f_open_balance_change_90d": "open balance changed {percent} in 90 days",
-    "f_open_past_due_count": "{value} invoices past due",
-    "f_max_days_past_due": "oldest invoice {value} days past due",
-    "f_disputes_365d": "{value} disputes in a year",
-    "f_broken_promises_365d": "{value} broken promises in a year",
-    "f_plan_behind": "a payment plan behind",
-    "f_tenure_days": "customer for {value} days",
-    "f_invoices_last_90d": "{value} invoices in 90 days",
-    "f_invoice_volume_change": "invoice volume changed {percent}",
-    "fallback_prior": "too little history: the team's usual late rate",
-}
-"""What a risk feature means, in words; `{value}` and `{percent}` take the account's value."""
-
 
 def kind_label(kind: str | None) -> str:
     return ALERT_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
@@ -172,15 +151,7 @@ def top_driver(drivers) -> str:
     if not parsed:
         return "–"
     best = max(parsed, key=lambda d: abs(float(d.get("contribution") or 0)))
-    contribution = float(best.get("contribution") or 0)
-    value = best.get("value")
-    number = float(value) if isinstance(value, int | float) else None
-    shown = f"{value}" if number is None else f"{number:,.0f}" if abs(number) >= 10 else f"{number:.3g}"
-    percent = f"{number * 100:.0f}%" if number is not None else f"{value}"
-    feature = str(best.get("feature"))
-    words = FEATURES.get(feature, feature.removeprefix("f_").replace("_", " ") + " {value}")
-    effect = "raises the risk" if contribution > 0 else "lowers the risk"
-    return f"{words.format(value=shown, percent=percent)} ({effect})"
+    return driver_in_words(str(best.get("feature")), best.get("value"), float(best.get("contribution") or 0))
 
 
 def risk_section(con, as_of: dt.date) -> Section:
