@@ -62,7 +62,7 @@ def test_the_unassigned_row_counts_what_its_list_holds_and_amounts_never_print_n
     ]
     page = _page(portal_settings, rows)
     assert "Not assigned to a collector: 2 open items" in page
-    assert "no currency 5,373.81" in page and 'href="/team/collector?name=unassigned"' in page
+    assert "5,373.81 (no currency)" in page and 'href="/team/collector?name=unassigned"' in page
     assert "None" not in page
 
 
