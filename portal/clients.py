@@ -63,6 +63,16 @@ class ClientJobs:
         return sorted(totals.items())
 
     @property
+    def questions(self) -> list[tuple[str, list[str]]]:
+        """The collector's questions on the invoices still to answer, each once with the invoice
+        numbers it is about (asked once per client, not under every invoice)."""
+        asked: dict[str, list[str]] = {}
+        for view in self.jobs:
+            if view.job.question and not view.answered:
+                asked.setdefault(view.job.question, []).append(view.job.invoice_number)
+        return list(asked.items())
+
+    @property
     def collectors(self) -> str:
         return ", ".join(sorted({view.job.collector for view in self.jobs if view.job.collector}))
 

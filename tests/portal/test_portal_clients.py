@@ -174,3 +174,18 @@ def test_a_promise_over_invoices_in_two_currencies_is_refused(portal_settings, s
     assert response.status_code == 400
     assert "These invoices are in GBP and USD" in response.text
     assert store.updates_after(0, 10) == []
+
+
+def test_the_collectors_questions_are_asked_once_per_client_with_the_invoices_they_are_about():
+    from portal.clients import group_by_client
+
+    now = dt.datetime.now(dt.UTC)
+    jobs = [
+        job(f"nyc|{n}", DANA, account_id="001A", question=q)
+        for n, q in ((1, "Why?"), (2, "When?"), (3, "Why?"))
+    ]
+    [client] = group_by_client(jobs, {}, now)
+    assert client.questions == [("Why?", ["INV-1", "INV-3"]), ("When?", ["INV-2"])]
+    answered = {"nyc|2": new_update("a" * 32, invoice_key="nyc|2", submitted_at=now)}
+    [client] = group_by_client(jobs, answered, now)
+    assert client.questions == [("Why?", ["INV-1", "INV-3"])]  # an answered invoice is not asked again
