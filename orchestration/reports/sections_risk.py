@@ -126,14 +126,13 @@ def alerts_section(con, as_of: dt.date) -> Section:
         section.tables.append(
             Table(
                 caption,
-                ["Raised on", "Kind", "Owner", "Account", "Subject", "Message"],
+                ["Raised on", "Kind", "Owner", "Account", "Message"],
                 [
                     [
                         r["raised_on"].isoformat(),
                         kind_label(r["kind"]),
                         r["owner"] or "",
                         names.get(r["account_id"]) or r["account_id"] or "",
-                        r["subject"] or "",
                         r["message"] or "",
                     ]
                     for r in shown

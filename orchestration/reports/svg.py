@@ -466,24 +466,21 @@ def _single_points(
     palette = series_colours(list(cleaned), colours)
     colour_of = dict(zip(cleaned, palette, strict=True))
     day = _describe_x(next(rows[0][1] for rows in cleaned.values() if rows))
+    items = [(name, colour_of[name], format_value(cleaned[name][0][2], value_format)) for name in names]
+    note = f"One date so far ({day}): no trend yet."
+    longest = max([len(title) * 1.3, len(note), *(len(f"{n}: {t}") + 4 for n, _, t in items)])
     canvas = _Canvas(
         kind,
         title,
         description or _summary("Values", cleaned, value_format),
-        width,
+        min(width, max(240, int(16 + CHAR_WIDTH * longest))),  # no more room than its words need
         30 + 8 + 24 * (len(names) + 1) + 8,
         [],
         (kind, cleaned, value_format),
     )
-    canvas.parts.append(
-        f'<text x="8" y="{canvas.top + 2}" fill="#333333">'
-        f"One date so far ({escape(day)}): no trend yet.</text>"
-    )
+    canvas.parts.append(f'<text x="8" y="{canvas.top + 2}" fill="#333333">{escape(note)}</text>')
     canvas.top += 12
-    return values_panel(
-        canvas,
-        [(name, colour_of[name], format_value(cleaned[name][0][2], value_format)) for name in names],
-    )
+    return values_panel(canvas, items)
 
 
 def _bar_rect(x: float, y: float, w: float, h: float, colour: str, tooltip: str) -> str:
