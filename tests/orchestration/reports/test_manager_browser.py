@@ -44,6 +44,12 @@ def test_summary_fits_a_phone_screen_without_sideways_scrolling(browser, page_ur
     )
     assert len(widths) == 13
     assert all(0 < width <= viewport for width in widths)
+    clipped = browser.execute_script(
+        "return [...document.querySelectorAll('.scroll, .wide')]"
+        ".filter(box => box.scrollWidth > box.clientWidth + 1)"
+        ".map(box => box.querySelector('caption').textContent)"
+    )
+    assert clipped == []  # on a phone each row is a card: no column is cut off or hidden sideways
 
 
 def test_no_table_is_clipped_on_a_desktop_screen_and_print_has_every_row(browser, page_url):  # noqa: F811
