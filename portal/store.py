@@ -539,10 +539,6 @@ _JOBS_FOR = (
     .where(director_jobs.c.director_email == bindparam("director_email"))
     .order_by(director_jobs.c.days_past_due.desc(), director_jobs.c.invoice_number)
 )
-_JOB = select(*[director_jobs.c[name] for name in _JOB_FIELDS]).where(
-    director_jobs.c.director_email == bindparam("director_email"),
-    director_jobs.c.invoice_key == bindparam("invoice_key"),
-)
 _STATUS_CHOICES = (
     select(form_choices.c.value).where(form_choices.c.field == "status").order_by(form_choices.c.position)
 )
@@ -737,14 +733,6 @@ class PortalStore:
         with self.engine.connect() as conn:
             rows = conn.execute(_JOBS_FOR, {"director_email": normalize_email(director_email)})
             return [DirectorJob(*row) for row in rows]
-
-    def job(self, director_email: str, invoice_key: str) -> DirectorJob | None:
-        """One job, only if it belongs to this director."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                _JOB, {"director_email": normalize_email(director_email), "invoice_key": invoice_key}
-            ).first()
-        return None if row is None else DirectorJob(*row)
 
     def status_choices(self) -> list[str]:
         """The statuses a director may pick, in the configured order."""
