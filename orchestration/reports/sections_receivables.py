@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from orchestration.reports import svg
@@ -63,7 +63,13 @@ def bucket_colours(order: Sequence[str], seen: Sequence[str]) -> dict[str, str]:
     return {label: svg.PALETTE[i % len(svg.PALETTE)] for i, label in enumerate(ordered)}
 
 
-def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: int = TREND_DAYS) -> Section:
+def aging_section(
+    con,
+    as_of: dt.date,
+    bucket_order: Sequence[str],
+    trend_days: int = TREND_DAYS,
+    office_names: Mapping[str, str] | None = None,
+) -> Section:
     section = Section("aging", "Aging trend by bucket")
 
     def build(section: Section) -> None:
@@ -80,7 +86,8 @@ def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: 
         )
         by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for row in rows:
-            by_group[(row["office"] or "no office", row["currency"])].append(row)
+            office = row["office"] or "no office"
+            by_group[((office_names or {}).get(office, office), row["currency"])].append(row)
         order = _bucket_key(bucket_order)
         colours = bucket_colours(bucket_order, [r["aging_bucket"] for r in rows])
         for (office, currency), items in sorted(by_group.items()):
@@ -253,7 +260,9 @@ def workload_section(con) -> Section:
     return guarded(con, section, "collector_workload", build)
 
 
-def kpi_section(con, as_of: dt.date, trend_days: int = TREND_DAYS) -> Section:
+def kpi_section(
+    con, as_of: dt.date, trend_days: int = TREND_DAYS, office_names: Mapping[str, str] | None = None
+) -> Section:
     section = Section("kpis", "Collections KPIs per office")
 
     def build(section: Section) -> None:
@@ -267,7 +276,7 @@ def kpi_section(con, as_of: dt.date, trend_days: int = TREND_DAYS) -> Section:
         )
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in rows:
-            groups[(r["office"], r["currency"])].append(r)
+            groups[((office_names or {}).get(r["office"], r["office"]), r["currency"])].append(r)
         for (office, currency), items in sorted(groups.items()):
             label = f"{office}, {currency}"
             table = Table(

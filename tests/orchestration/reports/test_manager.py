@@ -167,6 +167,14 @@ def test_kpis_are_charted_per_office_and_currency_from_the_all_collectors_rows(p
     assert "Collection effectiveness index, New York, USD" in html
 
 
+def test_offices_are_shown_by_their_policy_names(tmp_path):
+    build_warehouse(tmp_path)
+    with connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
+        html = render_page(read_summary(con, AS_OF, BUCKETS, office_names={"London": "London office"}))
+    assert "KPIs, London office, GBP" in html and "DSO, best possible DSO and ADD, London office, GBP" in html
+    assert "Aging trend, New York, USD" in html  # an office the mapping does not name keeps its own
+
+
 def test_alerts_of_the_last_seven_days_by_kind_and_owner(page):
     _, parsed = page
     counts = parsed.tables["Alerts by owner and kind"]
