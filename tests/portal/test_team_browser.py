@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 import pytest
@@ -11,23 +10,12 @@ from click.testing import CliRunner
 
 from orchestration.cli_portal import link_command
 from portal.store import PortalStore
-from tests.portal import test_portal_browser
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
+from tests.portal.test_portal_browser import browser, pytestmark, serving_portal  # noqa: F401 (fixture, marks)
 from tests.portal.workbench_factories import MEMBERS, workload
 
 # A manager of every office on the policy's roster (ledgerloop.yaml): the link command reads it.
 WHITFIELD = "dana.whitfield@meridianpartners.example"
 RULE = {"team_mean_open_items": Decimal("40.00"), "load_ratio": Decimal("1.50")}
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-        reason="Debian's chromium and chromium-driver are not installed",
-    ),
-]
-browser = test_portal_browser.browser
 
 
 @pytest.fixture
@@ -72,7 +60,7 @@ def running_team(tmp_path):
 
 
 @pytest.mark.parametrize(("width", "mobile"), [(1280, False), (390, True)])
-def test_workload_page_fits_the_screen_with_every_column_visible(running_team, browser, width, mobile):
+def test_workload_page_fits_the_screen_with_every_column_visible(running_team, browser, width, mobile):  # noqa: F811
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
