@@ -126,7 +126,7 @@ class RunOutcome:
         waiting = sum(count for _, count, _ in self.payment_queue)
         return [
             f"payment queue: {waiting:,} payment(s) with cash not applied "
-            "(marts.reconciliation_exceptions; ledgerloop payments resolve|unapply)",
+            "(ledgerloop payments resolve|unapply)",
             *(f"  {currency} {count:>10,} payment(s) {unapplied:>18,.2f}"
               for currency, count, unapplied in self.payment_queue),
         ]
