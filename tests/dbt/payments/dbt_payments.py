@@ -17,7 +17,7 @@ from orchestration.ingest.sources import invoice_sources
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 from orchestration.warehouse import connect
 from tests.dbt.payments.demo_payments import create_raw_payments
-from tests.factories import row
+from tests.factories import export, row
 
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 LOADED_AT = dt.datetime(2026, 11, 23, 12)
@@ -30,6 +30,14 @@ def ingest_invoices(home: Path) -> None:
         create_raw_payments(con)
         for source in invoice_sources(POLICY):
             ingest_folder(con, source, home / "landing", home / "archive", home / "tmp", LOADED_AT)
+
+
+def land_invoices(home: Path, rows: list[dict]) -> None:
+    """One Salesforce report export of `rows` in `home/landing`, ingested into `raw`."""
+    landing = home / "landing" / "salesforce"
+    landing.mkdir(parents=True)
+    (landing / "invoices.csv").write_text(export(rows))
+    ingest_invoices(home)
 
 
 def dbt(home: Path, as_of: str, *args: str, decisions: Path | None = None) -> subprocess.CompletedProcess:

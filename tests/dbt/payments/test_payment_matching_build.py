@@ -13,12 +13,11 @@ from tests.dbt.payments.dbt_payments import (
     applications,
     build,
     exceptions,
-    ingest_invoices,
     insert_payments,
     invoice,
+    land_invoices,
     query,
 )
-from tests.factories import export
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 AS_OF = "2026-11-23"
@@ -89,10 +88,7 @@ def load_reversal(home: Path) -> None:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     home = tmp_path_factory.mktemp("cash")
-    landing = home / "landing" / "salesforce"
-    landing.mkdir(parents=True)
-    (landing / "invoices.csv").write_text(export(INVOICES))
-    ingest_invoices(home)
+    land_invoices(home, INVOICES)
     load_payments(home)
     load_reversal(home)
     build(home, AS_OF)

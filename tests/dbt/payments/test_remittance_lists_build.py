@@ -18,12 +18,11 @@ from tests.dbt.payments.dbt_payments import (
     applications,
     build,
     exceptions,
-    ingest_invoices,
     insert_payments,
     invoice,
+    land_invoices,
     query,
 )
-from tests.factories import export
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 AS_OF = "2026-11-23"
@@ -66,10 +65,7 @@ PAYMENTS = [
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     home = tmp_path_factory.mktemp("remittance_lists")
-    landing = home / "landing" / "salesforce"
-    landing.mkdir(parents=True)
-    (landing / "invoices.csv").write_text(export(INVOICES))
-    ingest_invoices(home)
+    land_invoices(home, INVOICES)
     insert_payments(home, PAYMENTS)
     build(home, AS_OF)
     return home

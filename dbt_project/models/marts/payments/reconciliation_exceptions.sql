@@ -17,6 +17,14 @@ applications as (
     select * from {{ ref('payment_applications') }}
 ),
 
+taken as (
+    select
+        invoice_key,
+        sum(applied_amount) as applied_amount
+    from applications
+    group by invoice_key
+),
+
 invoices as (
     select
         invoices.invoice_key,
@@ -24,11 +32,7 @@ invoices as (
         invoices.currency,
         cast(invoices.open_balance - coalesce(taken.applied_amount, 0) as decimal(18, 2)) as open_balance
     from {{ ref('int_invoices_open_for_matching') }} as invoices
-    left join (
-        select invoice_key, sum(applied_amount) as applied_amount
-        from applications
-        group by invoice_key
-    ) as taken using (invoice_key)
+    left join taken using (invoice_key)
 ),
 
 rule_exceptions as (
@@ -76,22 +80,26 @@ remainders as (
     having not bool_or(applications.decided_by is not null)
 ),
 
+remainder_accounts as (
+    select distinct
+        applications.payment_id,
+        invoices.account_id
+    from applications
+    inner join invoices using (invoice_key)
+    semi join remainders using (payment_id)
+),
+
 nearest_open as (
     -- the open invoices of the accounts the payment went to, in its currency, nearest the remainder
     select
         accounts.payment_id,
         others.invoice_key
-    from (
-        select distinct applications.payment_id, invoices.account_id
-        from applications
-        inner join invoices using (invoice_key)
-        semi join remainders using (payment_id)
-    ) as accounts
+    from remainder_accounts as accounts
     inner join payments using (payment_id)
     inner join invoices as others
         on
-            others.account_id = accounts.account_id
-            and others.currency = payments.currency
+            accounts.account_id = others.account_id
+            and payments.currency = others.currency
             and others.open_balance > 0
     qualify row_number() over (
         partition by accounts.payment_id
@@ -100,18 +108,24 @@ nearest_open as (
 ),
 
 remainder_candidates as (
-    select payment_id, unnest(candidates) as invoice_key
+    select
+        payment_id,
+        unnest(candidates) as invoice_key
     from remainders
 
     union
 
-    select matches.payment_id, unnest(matches.candidates) as invoice_key
+    select
+        matches.payment_id,
+        unnest(matches.candidates) as invoice_key
     from {{ ref('int_payment_matches') }} as matches
     semi join remainders using (payment_id)
 
     union
 
-    select payment_id, invoice_key
+    select
+        payment_id,
+        invoice_key
     from nearest_open
 ),
 
@@ -130,21 +144,23 @@ queued as (
     group by remainders.payment_id, remainders.reason, remainders.detail
 ),
 
+candidate_invoices as (
+    select
+        invoice_key,
+        {
+            'invoice_key': invoice_key, 'account_id': account_id, 'currency': currency,
+            'open_balance': open_balance
+        } as candidate
+    from invoices
+),
+
 candidate_details as (
     select
         queued.payment_id,
         {{ json_list("list(invoices.candidate order by invoices.invoice_key)") }} as candidates
     from queued,
         unnest(queued.candidates) as listed (candidate_key)
-    inner join (
-        select
-            invoice_key,
-            {
-                'invoice_key': invoice_key, 'account_id': account_id, 'currency': currency,
-                'open_balance': open_balance
-            } as candidate
-        from invoices
-    ) as invoices
+    inner join candidate_invoices as invoices
         on listed.candidate_key = invoices.invoice_key
     group by queued.payment_id
 )
