@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from notifications.channels import ChannelOutbox
+from notifications.dunning_drafts import DunningDraft, dunning_outboxes
 from notifications.outbox import Outbox
 from orchestration.config import Policy
 from orchestration.dunning.contacts import contacts_path, load_contacts
@@ -37,6 +38,7 @@ from orchestration.dunning.notices import (
     render_letter,
     render_sms,
 )
+from orchestration.dunning.rejections import rejection_subject, settle_rejections
 from orchestration.dunning.selection import DunningPlan, Escalation, Notice, plan_dunning
 
 SYSTEM_ACTOR = "ledgerloop"
@@ -55,12 +57,10 @@ class DunningOutboxes:
 
     @classmethod
     def at(cls, home: Path) -> DunningOutboxes:
-        root = home / "outbox" / "dunning"
-        return cls(
-            Outbox(root / "email"),
-            ChannelOutbox(root / "sms", "sms"),
-            ChannelOutbox(root / "letter", "letter"),
-        )
+        """The outboxes under `home`, each keeping the drafts index (`notifications.draft_index`)
+        current as drafts are written, withdrawn, approved and sent."""
+        boxes = dunning_outboxes(home)
+        return cls(boxes["dunning"], boxes["sms"], boxes["letter"])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ class RunResult:
     contacts_loaded: int = 0
     withdrawn: list[str] = field(default_factory=list)
     """Unapproved drafts taken back: every invoice they chase is paid or now suppressed."""
+    released: list[str] = field(default_factory=list)
+    """Rejected drafts whose steps may be drafted again from this run on (policy permitting)."""
 
 
 @dataclass
@@ -147,11 +149,12 @@ def run_day(
     ensure_schema(con)
     contacts = load_contacts(con, contacts_path(home), now)
     load_pending_events(con, home)
+    rejected, released = settle_rejections(con, home, policy, as_of, audit)
+    events = [event for draft in rejected for event in _rejection_events(draft, now)]
     plan = plan_day(con, policy, as_of, home)
-    result = RunResult(plan, sha256, contacts_loaded=contacts)
+    result = RunResult(plan, sha256, contacts_loaded=contacts, released=released)
     outboxes = DunningOutboxes.at(home)
     result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
-    events: list[OutreachEvent] = []
     state = _StateRows()
     for notice in plan.notices:
         events.extend(_draft_notice(policy, sha256, outboxes, notice, as_of, now, audit, result, state))
@@ -180,6 +183,14 @@ def run_day(
         ),
     )
     return result
+
+
+def _rejection_events(draft: DunningDraft, now: dt.datetime) -> list[OutreachEvent]:
+    """A rejected notice on the timeline: who rejected it, when and why (once: the event id)."""
+    return events_for(
+        draft.notice_id, draft.account_id, draft.invoice_keys, draft.channel, "rejected",
+        rejection_subject(draft), draft.rejected_at or now, draft.rejected_by or SYSTEM_ACTOR,
+    )
 
 
 SUPPRESSIONS = ("open_dispute", "pending_promise", "kept_promise", "on_track_plan")
