@@ -56,6 +56,13 @@ def current_parts(message: EmailMessage | ChannelMessage, channel: str) -> list[
     return [message.body]  # type: ignore[union-attr]
 
 
+def fixed_text(message: EmailMessage | ChannelMessage, channel: str) -> str:
+    """What an edit leaves as drafted: a letter's invoice table, one line per invoice."""
+    if channel != "letter":
+        return ""
+    return str((message.meta.get(LETTER_LAYOUT) or {}).get("invoice_lines", ""))  # type: ignore[union-attr]
+
+
 def _digest(parts: list[str]) -> dict[str, Any]:
     text = "\n\n".join(parts)
     return {"length": len(text), "sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}

@@ -19,9 +19,10 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from notifications.channels import ATTACHMENT, ChannelItem, ChannelOutbox
@@ -31,7 +32,7 @@ from notifications.outbox import Outbox
 
 log = logging.getLogger("notifications.draft_index")
 INDEX_NAME = "index.sqlite3"
-RACY_SECONDS = 2.0
+RACY_SECONDS = 1.0
 """A folder changed this recently may change again within the same clock tick: it is not recorded
 as read, so the next sync lists it again."""
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,6 +75,36 @@ _DIRTY = "insert or ignore into folders values (?, ?, ?, -1)"
 _DELETE_ONE = "delete from drafts where channel = ? and state = ? and day = ? and name = ?"
 
 
+_local = threading.local()
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    """This thread's connection to the index at `path`, kept open: opening one per call would make
+    SQLite checkpoint and sync the WAL each time the last connection closes."""
+    cache = getattr(_local, "connections", None)
+    if cache is None or _local.pid != os.getpid():  # a forked child must not reuse its parent's
+        cache = _local.connections = {}
+        _local.pid = os.getpid()
+    con = cache.get(path)
+    if con is None or not path.exists():
+        con = cache[path] = _open(path)
+    return con
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Create the index owner-only (the previews are customer data), WAL, with its schema."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    con = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    con.execute("pragma busy_timeout = 10000")
+    if con.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
+        con.execute("pragma journal_mode = wal")
+    con.execute("pragma synchronous = normal")
+    con.executescript(_SCHEMA)
+    return con
+
+
 def _signature(item: StoredItem) -> str:
     """What changes when an entry is replaced: inode, modification time and size of its file."""
     path = item.path / "message.json" if isinstance(item, ChannelItem) else item.path
@@ -95,20 +126,7 @@ class DraftIndex:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.exists():
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with suppress(FileExistsError):
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            con.execute("pragma busy_timeout = 10000")
-            if con.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
-                con.execute("pragma journal_mode = wal")
-            con.execute("pragma synchronous = normal")
-            con.executescript(_SCHEMA)
-            yield con
-        finally:
-            con.close()
+        yield _connection(self.path)
 
     # keeping it current -------------------------------------------------------------------------
     def put(self, label: str, item: StoredItem) -> None:
@@ -142,18 +160,23 @@ class DraftIndex:
         with self._connect() as con:
             con.execute(_DELETE_ONE, [label, item.state, item.day, item.name])
 
-    def sync(self) -> None:
+    def sync(self, *, locked: bool = False) -> None:
         """Bring the index in line with the folders: list again only the day folders that changed
-        since they were last read, parse only new or replaced entries, forget what is gone."""
+        since they were last read, parse only new or replaced entries, forget what is gone.
+
+        `locked`: hold each outbox's lock meanwhile, so no writer of ours changes a folder while it
+        is read and a folder just written can be recorded as read at once (the pipeline does this
+        when it has drafted, so the portal's next read finds nothing to do)."""
         with self._connect() as con:
             known = {(c, s, d): m for c, s, d, m in con.execute("select * from folders")}
         seen: set[tuple[str, str, str]] = set()
         for label, outbox in self.outboxes.items():
-            for state in STATES:
-                for day, mtime in _day_folders(outbox.root / state):
-                    seen.add((label, state, day))
-                    if known.get((label, state, day)) != mtime:
-                        self._rescan(label, outbox, state, day, mtime)
+            with outbox.locked() if locked else nullcontext():
+                for state in STATES:
+                    for day, mtime in _day_folders(outbox.root / state):
+                        seen.add((label, state, day))
+                        if known.get((label, state, day)) != mtime:
+                            self._rescan(label, outbox, state, day, mtime, settled=locked)
         gone = [key for key in known if key not in seen]
         if gone:
             with self._connect() as con:
@@ -163,7 +186,9 @@ class DraftIndex:
                     con.execute("delete from folders where channel = ? and state = ? and day = ?", key)
                 con.execute("commit")
 
-    def _rescan(self, label: str, outbox: FolderStates, state: str, day: str, mtime: int) -> None:
+    def _rescan(
+        self, label: str, outbox: FolderStates, state: str, day: str, mtime: int, *, settled: bool
+    ) -> None:
         with self._connect() as con:
             indexed = dict(
                 con.execute(
@@ -180,7 +205,7 @@ class DraftIndex:
                     rows.append([label, state, day, item.name, *read_row(label, item, signature)])
             except (OSError, ValueError, KeyError, TypeError):  # moved meanwhile or unreadable
                 complete = False
-        settled = time.time_ns() - mtime > RACY_SECONDS * 1e9
+        settled = settled or time.time_ns() - mtime > RACY_SECONDS * 1e9
         with self._connect() as con:
             con.execute("begin immediate")
             for name in set(indexed) - present:

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from notifications.draft_edits import EditRefused, edited_message
+from notifications.draft_edits import EditRefused, current_parts, edited_message, fixed_text
 from notifications.draft_index import DraftIndex
 from notifications.draft_rows import CHANNELS, INVOICES_HEADER, DunningDraft
 from notifications.folder_states import FolderStates, OutboxError
@@ -28,6 +28,7 @@ __all__ = [
     "EditRefused",
     "account_drafts",
     "approve_draft",
+    "draft_parts",
     "dunning_outboxes",
     "edit_draft",
     "letter_pdf",
@@ -96,6 +97,20 @@ def reject_draft(
         return False
     note = {"by": actor, "at": now.astimezone(dt.UTC).isoformat(), "reason": reason}
     return outbox.reject(ident, note, audit) is not None  # type: ignore[attr-defined]
+
+
+def draft_parts(home: Path, draft: DunningDraft) -> tuple[list[str], str] | None:
+    """(what a person edits of a waiting draft: its text, or a letter's text before and after its
+    invoice table; what stays as drafted: the letter's table), read from its file; None when it
+    is no longer a draft."""
+    item = dunning_outboxes(home)[draft.label.partition(":")[0]].draft(f"{draft.day}/{draft.name}")
+    if item is None:
+        return None
+    try:
+        message = item.message()
+        return current_parts(message, draft.channel), fixed_text(message, draft.channel)
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def edit_draft(home: Path, draft: DunningDraft, actor: str, parts: list[str], audit: AccountAudit) -> bool:

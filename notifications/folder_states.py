@@ -99,6 +99,10 @@ class FolderStates(Generic[ItemT]):
         self._marker = marker
         self.watcher = watcher
 
+    def locked(self) -> AbstractContextManager[None]:
+        """Hold the outbox's lock: no draft is written, moved or removed meanwhile (by this code)."""
+        return self._locked()
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One writer at a time: the pipeline writing drafts, a person approving or sending."""

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from notifications.channels import ChannelOutbox
+from notifications.draft_index import DraftIndex
 from notifications.dunning_drafts import DunningDraft, dunning_outboxes
 from notifications.outbox import Outbox
 from orchestration.config import Policy
@@ -163,6 +164,7 @@ def run_day(
         events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
     record_events(con, events)
     result.events = len(events)
+    DraftIndex(home).sync(locked=True)  # the portal's next read of the drafts finds nothing to redo
     run_id = hashlib.sha256(f"{as_of}|{now.isoformat()}|{sha256}".encode()).hexdigest()[:16]
     con.execute(
         "insert into outreach.dunning_runs values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",

@@ -14,10 +14,10 @@ import logging
 from litestar import Controller, Request, get
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
-from litestar.response import Template
 
 from portal.context import PortalContext, client_id, portal_context
 from portal.links import LinkClaims, LinkExpired, LinkInvalid, StaffClaims
+from portal.pages import Page
 from portal.ratelimit import attempt_id
 from portal.session import (
     SESSION_COOKIE,
@@ -60,7 +60,7 @@ def _verify_staff(context: PortalContext, token: str, role: str) -> tuple[StaffC
     return claims, ""
 
 
-def _refused(request: Request, role: str, token: str, reason: str, subject: str) -> Template:
+def _refused(request: Request, role: str, token: str, reason: str, subject: str) -> Page:
     """The same refusal page whatever the reason; a guess is counted, and once over the limit it
     is answered "too many attempts" and no longer audited one by one."""
     context = portal_context(request.app)
@@ -68,7 +68,7 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
     if reason != GUESSED:
         log.warning("%s link rejected from %s: %s", role, client, reason)
         context.store.audit(f"client:{client}", "link_rejected", subject, {"reason": reason})
-        return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+        return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
     signer = context.links if role == "director" else context.staff_links[role]
     person = signer.claimed(token)
     keys = [f"address {client}"] + ([f"{role} {person}"] if person else [])
@@ -80,11 +80,11 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
         )
     if verdict.limited:
         log.warning("%s link refused: %s is over the failure limit", role, " and ".join(keys))
-        return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+        return Page(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
     failures = verdict.failures
     log.warning("%s link rejected from %s: %s (%d failures in window)", role, client, reason, failures)
     context.store.audit(f"client:{client}", "link_rejected", subject, {"failures": failures})
-    return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+    return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
 
 
 def _session_cookie(
@@ -111,7 +111,7 @@ class LinkController(Controller):
     path = "/d"
 
     @get("/{token:str}", sync_to_thread=True)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
         """Verify the token; on success set the session and move on to a URL without the token.
 
         The move is a meta refresh from a 200 page rather than a 302: a SameSite=Strict cookie
@@ -126,10 +126,10 @@ class LinkController(Controller):
         email = claims.director_email
         context.store.audit(email, "link_opened", email, {"client": client_id(request)})
         cookie = _session_cookie(context, SESSION_COOKIE, context.sessions, claims)
-        return Template("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
+        return Page("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
 
 
-def _open_staff_link(request: Request, token: str, role: str) -> Template:
+def _open_staff_link(request: Request, token: str, role: str) -> Page:
     """Like a director link, for a collector or manager: the same refusal page and limits, a
     session cookie of the workbench's own kind, and the person must be on the roster."""
     context = portal_context(request.app)
@@ -138,7 +138,7 @@ def _open_staff_link(request: Request, token: str, role: str) -> Template:
         return _refused(request, role, token, reason, f"{role}: {reason}")
     context.store.audit(claims.email, "link_opened", f"{role}:{claims.email}", {"client": client_id(request)})
     cookie = _session_cookie(context, STAFF_SESSION_COOKIE, context.staff_sessions, claims)
-    return Template(
+    return Page(
         "links/opened.html.jinja2",
         context={"next_url": STAFF_HOME[role], "destination": "your workbench" if role == "collector"
                  else "your team"},
@@ -152,7 +152,7 @@ class CollectorLinkController(Controller):
     path = "/c"
 
     @get("/{token:str}", sync_to_thread=True)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
         """Verify a collector token and start a collector session."""
         return _open_staff_link(request, token, "collector")
 
@@ -163,6 +163,6 @@ class ManagerLinkController(Controller):
     path = "/m"
 
     @get("/{token:str}", sync_to_thread=True)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
         """Verify a manager token and start a manager session."""
         return _open_staff_link(request, token, "manager")
