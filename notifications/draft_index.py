@@ -115,9 +115,13 @@ def _signature(item: StoredItem) -> str:
 class DraftIndex:
     """The index of `$LEDGERLOOP_HOME/outbox/dunning/`, and the three outboxes that keep it current."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, batch_size: int = 0) -> None:
+        """`batch_size`: index drafts as they are written in batches of this many, in one
+        transaction each (the pipeline, which drafts thousands; `flush()` writes the rest)."""
         root = home / "outbox" / "dunning"
         self.path = root / INDEX_NAME
+        self._batch_size = batch_size
+        self._pending: list[tuple[str, StoredItem]] = []
         self.outboxes: dict[str, FolderStates] = {
             "dunning": Outbox(root / "email", watcher=_Watcher(self, "dunning")),
             "sms": ChannelOutbox(root / "sms", "sms", watcher=_Watcher(self, "sms")),
@@ -130,17 +134,32 @@ class DraftIndex:
 
     # keeping it current -------------------------------------------------------------------------
     def put(self, label: str, item: StoredItem) -> None:
-        """Index one entry as it is now (parsed from its file)."""
-        row = read_row(label, item, _signature(item))
+        """Index one entry as it is now (parsed from its file), at once or with its batch."""
+        self._pending.append((label, item))
+        if len(self._pending) >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Index the entries put since the last flush, in one transaction (an entry gone meanwhile
+        is left to `sync()`)."""
+        pending, self._pending = self._pending, []
+        rows = []
+        for label, item in pending:
+            with suppress(OSError, ValueError, KeyError, TypeError):
+                row = read_row(label, item, _signature(item))
+                rows.append([label, item.state, item.day, item.name, *row])
+        if not rows:
+            return
         with self._connect() as con:
             con.execute("begin immediate")
-            con.execute(_UPSERT, [label, item.state, item.day, item.name, *row])
-            con.execute(_DIRTY, [label, item.state, item.day])
+            con.executemany(_UPSERT, rows)
+            con.executemany(_DIRTY, [row[:3] for row in rows])
             con.execute("commit")
 
     def move(self, label: str, item: StoredItem, to: StoredItem) -> None:
         """An entry changed state: its row follows without parsing it again (a rejection's note is
         read from beside it)."""
+        self.flush()
         if to.state == "rejected":
             with self._connect() as con:
                 con.execute(_DELETE_ONE, [label, item.state, item.day, item.name])
@@ -157,6 +176,8 @@ class DraftIndex:
             con.execute("commit")
 
     def drop(self, label: str, item: StoredItem) -> None:
+        """An entry is gone."""
+        self.flush()
         with self._connect() as con:
             con.execute(_DELETE_ONE, [label, item.state, item.day, item.name])
 
@@ -167,6 +188,7 @@ class DraftIndex:
         `locked`: hold each outbox's lock meanwhile, so no writer of ours changes a folder while it
         is read and a folder just written can be recorded as read at once (the pipeline does this
         when it has drafted, so the portal's next read finds nothing to do)."""
+        self.flush()
         with self._connect() as con:
             known = {(c, s, d): m for c, s, d, m in con.execute("select * from folders")}
         seen: set[tuple[str, str, str]] = set()

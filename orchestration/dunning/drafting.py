@@ -21,7 +21,7 @@ import pandas as pd
 
 from notifications.channels import ChannelOutbox
 from notifications.draft_index import DraftIndex
-from notifications.dunning_drafts import DunningDraft, dunning_outboxes
+from notifications.dunning_drafts import DunningDraft
 from notifications.outbox import Outbox
 from orchestration.config import Policy
 from orchestration.dunning.contacts import contacts_path, load_contacts
@@ -57,10 +57,10 @@ class DunningOutboxes:
     letter: ChannelOutbox
 
     @classmethod
-    def at(cls, home: Path) -> DunningOutboxes:
+    def at(cls, home: Path, index: DraftIndex | None = None) -> DunningOutboxes:
         """The outboxes under `home`, each keeping the drafts index (`notifications.draft_index`)
         current as drafts are written, withdrawn, approved and sent."""
-        boxes = dunning_outboxes(home)
+        boxes = (index or DraftIndex(home)).outboxes
         return cls(boxes["dunning"], boxes["sms"], boxes["letter"])  # type: ignore[arg-type]
 
 
@@ -154,7 +154,8 @@ def run_day(
     events = [event for draft in rejected for event in _rejection_events(draft, now)]
     plan = plan_day(con, policy, as_of, home)
     result = RunResult(plan, sha256, contacts_loaded=contacts, released=released)
-    outboxes = DunningOutboxes.at(home)
+    index = DraftIndex(home, batch_size=500)  # thousands of drafts: indexed 500 to a transaction
+    outboxes = DunningOutboxes.at(home, index)
     result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
     state = _StateRows()
     for notice in plan.notices:
@@ -164,7 +165,7 @@ def run_day(
         events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
     record_events(con, events)
     result.events = len(events)
-    DraftIndex(home).sync(locked=True)  # the portal's next read of the drafts finds nothing to redo
+    index.sync(locked=True)  # the portal's next read of the drafts finds nothing to redo
     run_id = hashlib.sha256(f"{as_of}|{now.isoformat()}|{sha256}".encode()).hexdigest()[:16]
     con.execute(
         "insert into outreach.dunning_runs values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",

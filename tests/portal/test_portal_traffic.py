@@ -90,3 +90,29 @@ def test_healthz_answers_at_once_while_a_drafts_page_of_thousands_is_served(busy
         assert len(pages) >= 4, f"only {len(pages)} drafts pages in 3 s"
         assert statistics.median(pages) < 0.5, f"drafts page took {statistics.median(pages):.3f} s"
         assert max(health) < 0.1, f"/healthz took up to {max(health):.3f} s while drafts were served"
+
+
+# Handlers that may run on the event loop: they touch neither the store nor a file.
+ON_THE_LOOP = {"/": "the director's front door: a redirect to /jobs"}
+
+
+def test_no_handler_or_guard_reads_the_store_or_files_on_the_event_loop(portal_settings):
+    from litestar.utils.sync import AsyncCallable
+
+    from portal.app import create_app
+
+    app = create_app(portal_settings)
+    checked = 0
+    for route in app.routes:
+        if route.path.startswith("/static"):
+            continue  # Litestar's static files are read asynchronously
+        for handler in getattr(route, "route_handlers", []):
+            if handler.handler_name == "options_handler":
+                continue  # Litestar's own OPTIONS answers touch nothing
+            checked += 1
+            where = f"{route.path} ({handler.handler_name})"
+            in_a_thread = isinstance(handler.fn, AsyncCallable)  # how Litestar wraps sync_to_thread
+            assert in_a_thread or route.path in ON_THE_LOOP, f"{where} runs on the event loop"
+            for guard in handler.resolve_guards():
+                assert isinstance(guard, AsyncCallable), f"{where}: guard {guard} runs on the event loop"
+    assert checked >= 25
