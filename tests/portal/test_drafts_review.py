@@ -222,6 +222,7 @@ def test_manager_reviews_the_drafts_of_their_offices_accounts_only(
     workbench_client, portal_settings, workbench_store, drafts
 ):
     sign_in_staff(workbench_client, portal_settings, "manager", MORGAN)  # NYC
+    assert 'href="/team/drafts"' in workbench_client.get("/team").text
     page = workbench_client.get("/team/drafts").text
     assert "3 reminders to your team&#39;s accounts wait" in page and "Secret London" not in page
     form = _form(_edit_page(workbench_client, drafts["email"], "/team/drafts"), "/team/drafts/reject")

@@ -4,7 +4,10 @@ with who rejected it and why, and is not drafted again the same day: the policy'
 
 import datetime as dt
 
+from click.testing import CliRunner
+
 from notifications.dunning_drafts import account_drafts, reject_draft
+from orchestration.cli_drafts import drafts
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.warehouse import connect
@@ -50,6 +53,8 @@ def test_rejected_draft_is_never_sent_nor_redrafted_the_same_day_and_is_on_the_t
     config = _home(tmp_path)
     label = _reject_first_draft(tmp_path, config)
     assert delivery.pending_names(tmp_path, None) == []  # `drafts approve --all` cannot pick it up
+    listed = CliRunner().invoke(drafts, ["list", "--state", "rejected", "--home", str(tmp_path)]).output
+    assert listed.startswith(f"rejected  {label}  to Ann <ann@acme.example>")
     again = _run(tmp_path, config, FIRST)
     assert again.drafted == []
     [rejected] = account_drafts(tmp_path, None, ("rejected",))
