@@ -116,6 +116,17 @@ def _refused(
                     {"client": client_id(request), "what": what})
 
 
+def _mine_or_refused(
+    request: Request, store: PortalStore, reviewer: Reviewer, label: str, what: str
+) -> DunningDraft | None:
+    """The reviewer's waiting draft of this name; None (logged, audited when foreign) otherwise."""
+    index = _index(request)
+    draft = _listed(index, reviewer, label)
+    if draft is None:
+        _refused(request, store, reviewer, index, label, what)
+    return draft
+
+
 def _done(reviewer: Reviewer, label: str, did: str, page: int = 1) -> Redirect:
     query = urlencode({"done": label, "did": did, "page": max(page, 1)})
     return Redirect(f"{reviewer.base}?{query}", status_code=303)
@@ -184,11 +195,9 @@ def edit_page(
     status_code: int = 200,
 ) -> Page:
     """One waiting draft with its text to edit and the reject form; the list when it is gone."""
-    index = _index(request)
-    draft = _listed(index, reviewer, label)
+    draft = _mine_or_refused(request, store, reviewer, label, "edit")
     found = draft_parts(portal_context(request.app).settings.home, draft) if draft is not None else None
     if draft is None or found is None:
-        _refused(request, store, reviewer, index, label, "edit")
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=404)
     parts, fixed = found
     if isinstance(form, EditForm):
@@ -212,10 +221,8 @@ def edit_page(
 
 def save_edit(request: Request, store: PortalStore, reviewer: Reviewer, form: EditForm) -> Page | Redirect:
     """Replace a waiting draft's text with the reviewer's (audited); errors go back to the form."""
-    index = _index(request)
-    draft = _listed(index, reviewer, form.draft)
+    draft = _mine_or_refused(request, store, reviewer, form.draft, "edit")
     if draft is None:
-        _refused(request, store, reviewer, index, form.draft, "edit")
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=409)
     parts = [form.before, form.after] if draft.channel == "letter" else [form.text]
     home = portal_context(request.app).settings.home
@@ -230,10 +237,8 @@ def save_edit(request: Request, store: PortalStore, reviewer: Reviewer, form: Ed
 
 def reject(request: Request, store: PortalStore, reviewer: Reviewer, form: RejectForm) -> Page | Redirect:
     """Reject one waiting draft with the reviewer's reason: it never goes out (audited)."""
-    index = _index(request)
-    draft = _listed(index, reviewer, form.draft)
+    draft = _mine_or_refused(request, store, reviewer, form.draft, "reject")
     if draft is None:
-        _refused(request, store, reviewer, index, form.draft, "reject")
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=409)
     home = portal_context(request.app).settings.home
     try:
@@ -249,11 +254,9 @@ def reject(request: Request, store: PortalStore, reviewer: Reviewer, form: Rejec
 
 def letter(request: Request, store: PortalStore, reviewer: Reviewer, label: str) -> Response | Page:
     """The printable PDF of one of the reviewer's waiting letter drafts."""
-    index = _index(request)
-    draft = _listed(index, reviewer, label)
+    draft = _mine_or_refused(request, store, reviewer, label, "download")
     pdf = letter_pdf(portal_context(request.app).settings.home, draft.label) if draft is not None else None
     if pdf is None:
-        _refused(request, store, reviewer, index, label, "download")
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=404)
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", draft.name)[:120] or "letter"  # type: ignore[union-attr]
     return Response(

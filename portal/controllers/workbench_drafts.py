@@ -16,12 +16,38 @@ from portal.guards import requires_collector, requires_manager
 from portal.pages import Page
 from portal.store import PortalStore, StaffMember
 
+# Where each role's drafts pages are and whose accounts they show.
+ROLE_PAGES = {
+    "collector": {
+        "base": "/workbench/drafts",
+        "back_url": "/workbench",
+        "back_label": "Back to your list",
+        "sub": "collector workbench",
+        "whose": "your accounts",
+        "account_url": "/workbench/account",
+    },
+    "manager": {
+        "base": "/team/drafts",
+        "back_url": "/team",
+        "back_label": "Back to your team",
+        "sub": "team view",
+        "whose": "your team's accounts",
+    },
+}
+
+
+def reviewer_of(store: PortalStore, person: StaffMember) -> review.Reviewer:
+    """The signed-in person and the accounts whose drafts they may act on: a collector's own list,
+    a manager's office (every office for a manager without one)."""
+    if person.role == "collector":
+        accounts = store.account_names(collector_email=person.email)
+    else:
+        accounts = store.account_names(office=person.office)
+    return review.Reviewer(email=person.email, name=person.name, accounts=accounts, **ROLE_PAGES[person.role])
+
 
 class _DraftsController(Controller):
-    """The pages both roles share; a subclass says whose accounts they are."""
-
-    def reviewer(self, store: PortalStore, person: StaffMember) -> review.Reviewer:
-        raise NotImplementedError
+    """The pages both roles share; a subclass says where they are and who may see them."""
 
     @get("/", sync_to_thread=True)
     def drafts(
@@ -34,7 +60,7 @@ class _DraftsController(Controller):
         did: FromQuery[str] = "approved",
     ) -> Page:
         """A page of dunning drafts waiting for approval, each with its preview and actions."""
-        reviewer = self.reviewer(store, person)
+        reviewer = reviewer_of(store, person)
         return review.list_page(request, store, reviewer, page=page, done=done, did=did)
 
     @get("/edit", sync_to_thread=True)
@@ -46,7 +72,7 @@ class _DraftsController(Controller):
         draft: FromQuery[str] = "",
     ) -> Page:
         """One waiting draft: edit its text, or reject it with a reason."""
-        return review.edit_page(request, store, self.reviewer(store, person), draft)
+        return review.edit_page(request, store, reviewer_of(store, person), draft)
 
     @post("/edit", sync_to_thread=True)
     def save(
@@ -57,7 +83,7 @@ class _DraftsController(Controller):
         data: URLEncodedBody[review.EditForm],
     ) -> Page | Redirect:
         """Save the edited text: it is what is approved and sent."""
-        return review.save_edit(request, store, self.reviewer(store, person), data)
+        return review.save_edit(request, store, reviewer_of(store, person), data)
 
     @post("/approve", sync_to_thread=True)
     def approve(
@@ -68,7 +94,7 @@ class _DraftsController(Controller):
         data: URLEncodedBody[review.ApproveForm],
     ) -> Page | Redirect:
         """Approve one listed draft (audited with the person as actor and the account)."""
-        return review.approve(request, store, self.reviewer(store, person), data)
+        return review.approve(request, store, reviewer_of(store, person), data)
 
     @post("/reject", sync_to_thread=True)
     def reject(
@@ -79,7 +105,7 @@ class _DraftsController(Controller):
         data: URLEncodedBody[review.RejectForm],
     ) -> Page | Redirect:
         """Reject one waiting draft with a reason: it never goes out."""
-        return review.reject(request, store, self.reviewer(store, person), data)
+        return review.reject(request, store, reviewer_of(store, person), data)
 
     @get("/letter.pdf", sync_to_thread=True)
     def letter(
@@ -90,7 +116,7 @@ class _DraftsController(Controller):
         draft: FromQuery[str] = "",
     ) -> Response | Page:
         """The printable PDF of one waiting letter draft."""
-        return review.letter(request, store, self.reviewer(store, person), draft)
+        return review.letter(request, store, reviewer_of(store, person), draft)
 
 
 class WorkbenchDraftsController(_DraftsController):
@@ -100,19 +126,6 @@ class WorkbenchDraftsController(_DraftsController):
     guards = [requires_collector]
     dependencies = signed_in_dependencies("person", provide_staff)
 
-    def reviewer(self, store: PortalStore, person: StaffMember) -> review.Reviewer:
-        return review.Reviewer(
-            email=person.email,
-            name=person.name,
-            accounts=store.account_names(collector_email=person.email),
-            base="/workbench/drafts",
-            back_url="/workbench",
-            back_label="Back to your list",
-            sub="collector workbench",
-            whose="your accounts",
-            account_url="/workbench/account",
-        )
-
 
 class TeamDraftsController(_DraftsController):
     """A manager's drafts: the accounts of their office's collectors (every office without one)."""
@@ -120,15 +133,3 @@ class TeamDraftsController(_DraftsController):
     path = "/team/drafts"
     guards = [requires_manager]
     dependencies = signed_in_dependencies("person", provide_staff)
-
-    def reviewer(self, store: PortalStore, person: StaffMember) -> review.Reviewer:
-        return review.Reviewer(
-            email=person.email,
-            name=person.name,
-            accounts=store.account_names(office=person.office),
-            base="/team/drafts",
-            back_url="/team",
-            back_label="Back to your team",
-            sub="team view",
-            whose="your team's accounts",
-        )

@@ -3,8 +3,6 @@ approve it, reject an SMS with a reason; no CSP violation, and the page fits a p
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from notifications.dunning_drafts import account_drafts
@@ -12,17 +10,10 @@ from portal.settings import PortalSettings
 from portal.store import PortalStore
 from tests.notifications.dunning_draft_factories import write_email, write_sms
 from tests.portal import test_portal_browser
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
+from tests.portal.test_portal_browser import serving_portal
 from tests.portal.workbench_factories import AVERY, EVENTS, ITEMS, MEMBERS, WORKLOAD, mint_staff
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-        reason="Debian's chromium and chromium-driver are not installed",
-    ),
-]
+pytestmark = test_portal_browser.pytestmark  # e2e, slow, and only where Chromium is installed
 browser = test_portal_browser.browser  # the same headless Chromium fixture as the director's test
 
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from notifications.dunning_drafts import account_drafts, reject_draft
 from orchestration.cli_drafts import drafts
 from orchestration.dunning import delivery
-from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.warehouse import connect
-from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
+from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, write_policy
+from tests.orchestration.dunning.test_drafting import _run as run_drafting_day
 
 DUE = dt.date(2026, 11, 2)
 FIRST = DUE + dt.timedelta(days=3)
@@ -19,16 +19,7 @@ AVERY = "avery.brooks@example.com"
 
 
 def _run(home, config, day):
-    with connect(home / "warehouse.duckdb") as con:
-        return run_day(
-            con,
-            policy(config),
-            policy_sha256(config),
-            home,
-            day,
-            dt.datetime.combine(day, dt.time(5), dt.UTC),
-            lambda *args, **kwargs: None,
-        )
+    return run_drafting_day(home, config, day, lambda *args, **kwargs: None)
 
 
 def _home(tmp_path, change=None):
