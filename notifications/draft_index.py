@@ -32,9 +32,10 @@ from notifications.outbox import Outbox
 
 log = logging.getLogger("notifications.draft_index")
 INDEX_NAME = "index.sqlite3"
-RACY_SECONDS = 1.0
-"""A folder changed this recently may change again within the same clock tick: it is not recorded
-as read, so the next sync lists it again."""
+RACY_NS = 100_000_000
+"""A folder whose modification time is not this much older than the start of a sync could change
+again within the same clock tick while it is read: it is not recorded as read, so the next sync
+lists it again (file times are coarser than the clock: a tick is 1-10 ms)."""
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SCHEMA = """
 create table if not exists drafts (
@@ -189,6 +190,7 @@ class DraftIndex:
         is read and a folder just written can be recorded as read at once (the pipeline does this
         when it has drafted, so the portal's next read finds nothing to do)."""
         self.flush()
+        settled_before = time.time_ns() - RACY_NS
         with self._connect() as con:
             known = {(c, s, d): m for c, s, d, m in con.execute("select * from folders")}
         seen: set[tuple[str, str, str]] = set()
@@ -198,7 +200,8 @@ class DraftIndex:
                     for day, mtime in _day_folders(outbox.root / state):
                         seen.add((label, state, day))
                         if known.get((label, state, day)) != mtime:
-                            self._rescan(label, outbox, state, day, mtime, settled=locked)
+                            settled = locked or mtime < settled_before
+                            self._rescan(label, outbox, state, day, mtime, settled=settled)
         gone = [key for key in known if key not in seen]
         if gone:
             with self._connect() as con:
@@ -227,7 +230,6 @@ class DraftIndex:
                     rows.append([label, state, day, item.name, *read_row(label, item, signature)])
             except (OSError, ValueError, KeyError, TypeError):  # moved meanwhile or unreadable
                 complete = False
-        settled = settled or time.time_ns() - mtime > RACY_SECONDS * 1e9
         with self._connect() as con:
             con.execute("begin immediate")
             for name in set(indexed) - present:
