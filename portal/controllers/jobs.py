@@ -9,12 +9,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from portal.context import client_id
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.forms import UpdateForm, new_submission_id, validate_update
 from portal.guards import requires_director
+from portal.pages import Page
 from portal.store import PortalStore, SubmissionConflict
 
 log = logging.getLogger("portal.jobs")
@@ -33,20 +34,20 @@ class JobsController(Controller):
     guards = [requires_director]
     dependencies = signed_in_dependencies("director", provide_director)
 
-    @get("/", sync_to_thread=False)
+    @get("/", sync_to_thread=False)  # no store, no files: nothing to wait for
     def home(self) -> Redirect:
         """The portal's front door leads to the jobs."""
         return Redirect("/jobs", status_code=303)
 
-    @get("/jobs", sync_to_thread=False)
-    def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Template:
+    @get("/jobs", sync_to_thread=True)
+    def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Page:
         """Every job this director is asked about, each with its own form."""
         jobs = store.jobs_for(director)
         forms = {
             job.invoice_key: UpdateForm(submission_id=new_submission_id(), invoice_key=job.invoice_key)
             for job in jobs
         }
-        return Template(
+        return Page(
             "jobs/list.html.jinja2",
             context={
                 "jobs": jobs,
@@ -57,14 +58,14 @@ class JobsController(Controller):
             },
         )
 
-    @post("/updates", sync_to_thread=False)
+    @post("/updates", sync_to_thread=True)
     def submit(
         self,
         request: Request,
         director: NamedDependency[str],
         store: NamedDependency[PortalStore],
         data: URLEncodedBody[UpdateForm],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """Store one update (once per form) and show the confirmation; errors go back to the form."""
         job = store.job(director, data.invoice_key)
         if job is None:
@@ -85,7 +86,7 @@ class JobsController(Controller):
         choices = store.status_choices()
         result = validate_update(data, director, choices, dt.datetime.now(dt.UTC))
         if result.update is None:
-            return Template(
+            return Page(
                 "jobs/answer.html.jinja2",
                 status_code=400,
                 context={
@@ -105,15 +106,15 @@ class JobsController(Controller):
             )
         return Redirect(f"/updates/{update_id:d}", status_code=303)
 
-    @get("/updates/{update_id:int}", sync_to_thread=False)
+    @get("/updates/{update_id:int}", sync_to_thread=True)
     def confirmation(
         self, director: NamedDependency[str], store: NamedDependency[PortalStore], update_id: FromPath[int]
-    ) -> Template:
+    ) -> Page:
         """What was saved, so the director can check it."""
         saved = store.update(director, update_id) if 0 < update_id <= MAX_UPDATE_ID else None
         if saved is None:
             raise NotFoundException("no such update")
-        return Template(
+        return Page(
             "updates/confirmed.html.jinja2",
             context={
                 "update": saved,
