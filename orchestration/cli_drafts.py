@@ -46,13 +46,13 @@ def drafts() -> None:
 
 
 @drafts.command("list")
-@click.option("--state", type=click.Choice(["drafts", "approved", "sending", "sent", "all"]),
+@click.option("--state", type=click.Choice(["drafts", "approved", "sending", "sent", "rejected", "all"]),
               default="all", show_default=True)
 @home_option
 def list_command(state: str, home: str | None) -> None:
     """Show messages by state (`sending` means delivery was interrupted: check before resending)."""
     outbox = _outbox(home)
-    states = ["drafts", "approved", "sending", "sent"] if state == "all" else [state]
+    states = ["drafts", "approved", "sending", "sent", "rejected"] if state == "all" else [state]
     shown = 0
     for name in states:
         for item in outbox.items(name):

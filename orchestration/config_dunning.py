@@ -206,6 +206,9 @@ class Dunning(_Model):
     contact_cap: ContactCap = ContactCap()
     suppress: Suppression = Suppression()
     escalation: Escalation = Escalation()
+    redraft_rejected_after_days: int | None = Field(default=1, ge=1, le=365)
+    """A notice a person rejected is drafted afresh (if still due) this many days after the
+    rejection, never on its day; null: never (the rejected step counts as done)."""
     segments: list[Segment] = []
     """Tried in order: an account follows the first segment it matches."""
 

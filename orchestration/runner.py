@@ -38,6 +38,8 @@ class RunOutcome:
     buckets: list[tuple] = field(default_factory=list)
     totals: tuple = ()
     quarantined_total: int = 0
+    payment_queue: list[tuple] | None = None
+    """(currency, payments, unapplied cash) of the exception queue; None without cash application."""
     step_seconds: dict[str, float] = field(default_factory=dict)
     settings: Settings | None = None
     failure: str | None = None
@@ -60,6 +62,9 @@ class RunOutcome:
                 for c, b, n, v in self.buckets
             ],
             "quarantined_rows": self.quarantined_total,
+            "payment_queue": None if self.payment_queue is None else [
+                {"currency": c, "payments": n, "unapplied": str(v)} for c, n, v in self.payment_queue
+            ],
         }
 
     def report(self) -> str:
@@ -94,6 +99,7 @@ class RunOutcome:
             lines.append(f"ledger: {invoices:,} invoices, {open_invoices:,} open ({currencies})")
         for currency, bucket, count, balance in self.buckets:
             lines.append(f"  {currency} {bucket:<8} {count:>10,} invoices {balance:>18,.2f}")
+        lines += self._payment_queue_lines()
         if self.step_seconds:
             lines.append("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.step_seconds.items()))
         passed = sum(c.passed for c in self.checks)
@@ -122,6 +128,20 @@ class RunOutcome:
         if not explained:
             return []
         return ["needs attention", *(f"  {line}" for c in explained for line in c.detail.splitlines())]
+
+    def _payment_queue_lines(self) -> list[str]:
+        """Payments waiting for a person, so that unapplied cash is never out of sight."""
+        if self.payment_queue is None:
+            return []
+        if not self.payment_queue:
+            return ["payment queue: empty"]
+        waiting = sum(count for _, count, _ in self.payment_queue)
+        return [
+            f"payment queue: {waiting:,} payment(s) with cash not applied "
+            "(ledgerloop payments resolve|unapply)",
+            *(f"  {currency} {count:>10,} payment(s) {unapplied:>18,.2f}"
+              for currency, count, unapplied in self.payment_queue),
+        ]
 
     def _people_outputs(self) -> list[str]:
         """What the run drafted and wrote for people, from its assets' metadata."""
@@ -190,7 +210,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:
             outcome.failure = event.step_failure_data.error.message.strip().splitlines()[0]
     if outcome.blocking_failures:
         outcome.success = False
-    _ledger_totals(outcome, settings)
+    read_warehouse_totals(outcome, settings)
     return outcome
 
 
@@ -198,17 +218,26 @@ def _lines(text: str | None) -> list[str]:
     return [line for line in (text or "").splitlines() if line]
 
 
-def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:
+def _has_mart(con, table: str) -> bool:
+    return con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+    ).fetchone()[0] > 0
+
+
+def read_warehouse_totals(outcome: RunOutcome, settings: Settings) -> None:
+    """The summary's numbers from the warehouse: quarantine, ledger, the payment queue."""
     if not settings.warehouse_path.exists():
         return
     with connect(settings.warehouse_path, read_only=True) as con:
-        has_ledger = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'ar_ledger'"
-        ).fetchone()[0]
         outcome.quarantined_total = con.execute(
             "select count(*) from quarantine.rejected_rows"
         ).fetchone()[0]
-        if not has_ledger:
+        if _has_mart(con, "reconciliation_exceptions"):
+            outcome.payment_queue = con.execute(
+                "select coalesce(currency, 'n/a'), count(*), sum(unapplied_amount) "
+                "from marts.reconciliation_exceptions group by all order by 1"
+            ).fetchall()
+        if not _has_mart(con, "ar_ledger"):
             return
         outcome.totals = con.execute(
             "select count(*), count(*) filter (where status = 'open'), "

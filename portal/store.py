@@ -991,6 +991,33 @@ class PortalStore:
             collector_items.c.account_id == account_id,
         )
 
+    def account_names(
+        self, *, collector_email: str | None = None, office: str | None = None
+    ) -> dict[str, str]:
+        """Accounts (id -> name) on one collector's list (by email), or on the lists of an office's
+        collectors (every collector's when neither is given): whose drafts a person may act on."""
+        query = select(collector_items.c.account_id, func.min(collector_items.c.account_name)).where(
+            collector_items.c.account_id.is_not(None)
+        )
+        if collector_email is not None:
+            query = query.where(collector_items.c.collector_email == normalize_email(collector_email))
+        elif office is not None:
+            query = query.where(collector_items.c.collector_office == office)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.group_by(collector_items.c.account_id))
+            return {account_id: name or account_id for account_id, name in rows}
+
+    def invoice_numbers(self, invoice_keys: Iterable[str]) -> dict[str, str]:
+        """The invoice number of each of these keys that is on a worklist."""
+        keys = sorted(set(invoice_keys))
+        if not keys:
+            return {}
+        query = select(collector_items.c.invoice_key, collector_items.c.invoice_number).where(
+            collector_items.c.invoice_key.in_(keys), collector_items.c.invoice_number.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(query).all())
+
     def account_open_balances(self, account_id: str) -> dict[str, Decimal]:
         """The account's open invoice balance per currency, over every collector's list."""
         query = select(collector_items.c.currency, collector_items.c.balance).where(

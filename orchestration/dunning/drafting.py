@@ -20,6 +20,8 @@ import duckdb
 import pandas as pd
 
 from notifications.channels import ChannelOutbox
+from notifications.draft_index import DraftIndex
+from notifications.dunning_drafts import DunningDraft
 from notifications.outbox import Outbox
 from orchestration.config import Policy
 from orchestration.dunning.contacts import contacts_path, load_contacts
@@ -37,6 +39,7 @@ from orchestration.dunning.notices import (
     render_letter,
     render_sms,
 )
+from orchestration.dunning.rejections import rejection_subject, settle_rejections
 from orchestration.dunning.selection import DunningPlan, Escalation, Notice, plan_dunning
 
 SYSTEM_ACTOR = "ledgerloop"
@@ -54,13 +57,11 @@ class DunningOutboxes:
     letter: ChannelOutbox
 
     @classmethod
-    def at(cls, home: Path) -> DunningOutboxes:
-        root = home / "outbox" / "dunning"
-        return cls(
-            Outbox(root / "email"),
-            ChannelOutbox(root / "sms", "sms"),
-            ChannelOutbox(root / "letter", "letter"),
-        )
+    def at(cls, home: Path, index: DraftIndex | None = None) -> DunningOutboxes:
+        """The outboxes under `home`, each keeping the drafts index (`notifications.draft_index`)
+        current as drafts are written, withdrawn, approved and sent."""
+        boxes = (index or DraftIndex(home)).outboxes
+        return cls(boxes["dunning"], boxes["sms"], boxes["letter"])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class RunResult:
     contacts_loaded: int = 0
     withdrawn: list[str] = field(default_factory=list)
     """Unapproved drafts taken back: every invoice they chase is paid or now suppressed."""
+    released: list[str] = field(default_factory=list)
+    """Rejected drafts whose steps may be drafted again from this run on (policy permitting)."""
 
 
 @dataclass
@@ -147,11 +150,13 @@ def run_day(
     ensure_schema(con)
     contacts = load_contacts(con, contacts_path(home), now)
     load_pending_events(con, home)
+    rejected, released = settle_rejections(con, home, policy, as_of, audit)
+    events = [event for draft in rejected for event in _rejection_events(draft, now)]
     plan = plan_day(con, policy, as_of, home)
-    result = RunResult(plan, sha256, contacts_loaded=contacts)
-    outboxes = DunningOutboxes.at(home)
+    result = RunResult(plan, sha256, contacts_loaded=contacts, released=released)
+    index = DraftIndex(home, batch_size=500)  # thousands of drafts: indexed 500 to a transaction
+    outboxes = DunningOutboxes.at(home, index)
     result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
-    events: list[OutreachEvent] = []
     state = _StateRows()
     for notice in plan.notices:
         events.extend(_draft_notice(policy, sha256, outboxes, notice, as_of, now, audit, result, state))
@@ -160,6 +165,7 @@ def run_day(
         events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
     record_events(con, events)
     result.events = len(events)
+    index.sync(locked=True)  # the portal's next read of the drafts finds nothing to redo
     run_id = hashlib.sha256(f"{as_of}|{now.isoformat()}|{sha256}".encode()).hexdigest()[:16]
     con.execute(
         "insert into outreach.dunning_runs values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
@@ -180,6 +186,14 @@ def run_day(
         ),
     )
     return result
+
+
+def _rejection_events(draft: DunningDraft, now: dt.datetime) -> list[OutreachEvent]:
+    """A rejected notice on the timeline: who rejected it, when and why (once: the event id)."""
+    return events_for(
+        draft.notice_id, draft.account_id, draft.invoice_keys, draft.channel, "rejected",
+        rejection_subject(draft), draft.rejected_at or now, draft.rejected_by or SYSTEM_ACTOR,
+    )
 
 
 SUPPRESSIONS = ("open_dispute", "pending_promise", "kept_promise", "on_track_plan")

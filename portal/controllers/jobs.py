@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from portal.clients import DEFAULT_ANSWER_STANDS_DAYS, ClientJobs, group_by_client
 from portal.context import client_id
@@ -18,6 +18,7 @@ from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.forms import UpdateForm, new_submission_id, selected_keys, validate_answer
 from portal.guards import requires_director
 from portal.local_time import page_zone
+from portal.pages import Page
 from portal.store import DirectorJob, PortalStore, SubmissionConflict
 
 log = logging.getLogger("portal.jobs")
@@ -55,18 +56,18 @@ class JobsController(Controller):
     guards = [requires_director]
     dependencies = signed_in_dependencies("director", provide_director)
 
-    @get("/", sync_to_thread=False)
+    @get("/", sync_to_thread=False)  # no store, no files: nothing to wait for
     def home(self) -> Redirect:
         """The portal's front door leads to the jobs."""
         return Redirect("/jobs", status_code=303)
 
-    @get("/jobs", sync_to_thread=False)
-    def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Template:
+    @get("/jobs", sync_to_thread=True)
+    def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Page:
         """Every job this director is asked about, grouped by client, each client with one form."""
         jobs = store.jobs_for(director)
         published = store.published_policy()
         clients = _clients(store, director, jobs, published)
-        return Template(
+        return Page(
             "jobs/list.html.jinja2",
             context={
                 "clients": clients,
@@ -82,7 +83,7 @@ class JobsController(Controller):
 
     def _refuse_foreign(
         self, request: Request, director: str, store: PortalStore, keys: list[str]
-    ) -> Template:
+    ) -> Page:
         for key in keys:
             log.warning(
                 "update refused: %s posted invoice key %r that is not theirs (client %s)",
@@ -97,14 +98,14 @@ class JobsController(Controller):
             "That invoice is not among the jobs we asked you about. Go back to your jobs.",
         )
 
-    @post("/updates", sync_to_thread=False)
+    @post("/updates", sync_to_thread=True)
     def submit(
         self,
         request: Request,
         director: NamedDependency[str],
         store: NamedDependency[PortalStore],
         data: URLEncodedBody[UpdateForm],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """Store one answer for the ticked invoices of one client (each checked against the
         director's own jobs) and show the confirmation; errors go back to the client's form."""
         keys = selected_keys(data)
@@ -135,7 +136,7 @@ class JobsController(Controller):
                 return error_page(
                     400, "Nothing to answer", "Tick at least one invoice. Go back to your jobs."
                 )
-            return Template(
+            return Page(
                 "jobs/answer.html.jinja2",
                 status_code=400,
                 context={
@@ -156,16 +157,16 @@ class JobsController(Controller):
             )
         return Redirect(f"/updates/{update_ids[0]:d}", status_code=303)
 
-    @get("/updates/{update_id:int}", sync_to_thread=False)
+    @get("/updates/{update_id:int}", sync_to_thread=True)
     def confirmation(
         self, director: NamedDependency[str], store: NamedDependency[PortalStore], update_id: FromPath[int]
-    ) -> Template:
+    ) -> Page:
         """What was saved, for every invoice the answer covers, so the director can check it."""
         rows = store.answer_rows(director, update_id) if 0 < update_id <= MAX_UPDATE_ID else []
         if not rows:
             raise NotFoundException("no such update")
         jobs = {job.invoice_key: job for job in store.jobs_for(director)}
-        return Template(
+        return Page(
             "updates/confirmed.html.jinja2",
             context={
                 "update": rows[0],
