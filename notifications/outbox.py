@@ -23,6 +23,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Literal
 
+from notifications.draft_kinds import email_kind
 from notifications.folder_states import STATES, FolderStates, OutboxError, SendReport, StoredItem
 
 __all__ = ["STATES", "Outbox", "OutboxError", "OutboxItem", "SendReport", "SmtpSettings"]
@@ -145,10 +146,15 @@ class Outbox(FolderStates[OutboxItem]):
 
         return self._write_draft(day, name, write)
 
-    def withdraw_drafts(self, day: str, keep: set[str]) -> list[OutboxItem]:
-        """Delete this day's unapproved drafts not in `keep` (their director has nothing to answer now)."""
+    def withdraw_drafts(self, day: str, kind: str, keep: set[str]) -> list[OutboxItem]:
+        """Delete this day's unapproved drafts of `kind` not in `keep` (e.g. a director with nothing
+        to answer now); drafts of other kinds in the same folder belong to other writers."""
         with self._locked():
-            stale = [item for item in self.items("drafts", day) if item.name not in keep]
+            stale = [
+                item
+                for item in self.items("drafts", day)
+                if item.name not in keep and email_kind(item.message(), item.name, dunning=False) == kind
+            ]
             for item in stale:
                 item.path.unlink()
             return stale

@@ -174,7 +174,9 @@ class Escalation(_Model):
 class Sender(_Model):
     """Who notices come from."""
 
-    email: str = Field(default="collections@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Where notices come from and replies go; unset: the default sender's, else
+    `LEDGERLOOP_MAIL_FROM` (there is no built-in address: mail from `@localhost` is junk)."""
     name: str = Field(default="Accounts Receivable", min_length=1, max_length=80)
     sms_sender: str = Field(default="Accounts", min_length=1, max_length=11)
     """Alphanumeric SMS sender id (at most 11 characters)."""
@@ -231,7 +233,26 @@ class Dunning(_Model):
         return self.channel_windows.get(channel, self.sending_window)  # type: ignore[call-overload]
 
     def sender(self, office: str | None) -> Sender:
-        return self.office_senders.get(office or "", self.senders)
+        """The office's sender, else the default one; its address falls back to the default's."""
+        chosen = self.office_senders.get(office or "", self.senders)
+        email = chosen.email or self.senders.email
+        if not email:
+            raise ValueError(
+                "no sender address for notices: set dunning.senders.email in ledgerloop.yaml "
+                "or LEDGERLOOP_MAIL_FROM"
+            )
+        return chosen if chosen.email else chosen.model_copy(update={"email": email})
+
+    def with_mail_from(self, address: str | None) -> Dunning:
+        """This policy with `address` (`LEDGERLOOP_MAIL_FROM`) as the default sender's address where
+        the policy names none; resolved once where a run or command starts."""
+        if self.senders.email or not address:
+            return self
+        try:
+            senders = Sender.model_validate({**self.senders.model_dump(), "email": address.strip()})
+        except ValueError:
+            raise ValueError(f"LEDGERLOOP_MAIL_FROM={address!r} is not one email address") from None
+        return self.model_copy(update={"senders": senders})
 
     def check_offices(self, codes: list[str]) -> None:
         """Raise ValueError naming office keys the policy does not know."""

@@ -128,7 +128,7 @@ class RunOutcome:
         lines = []
         if alerts := self.outputs.get("outbox/alert_drafts"):
             lines.append(f"  alerts      {alerts.get('alerts_raised_today', 0):,} raised today, "
-                         f"{alerts.get('drafts_written', 0):,} email draft(s) to their owners")
+                         f"{self._alert_emails(alerts):,} email draft(s) to their owners")
         if dunning := self.outputs.get("outbox/dunning_drafts"):
             lines.append(
                 f"  dunning     {dunning.get('notices', 0):,} notice(s), "
@@ -141,6 +141,19 @@ class RunOutcome:
             folder = statements.get("folder")
             lines.append(f"  statements  {statements.get('accounts', 0):,} account(s) in {folder}")
         return lines
+
+
+    def _alert_emails(self, alerts: dict) -> int:
+        """The day's alert emails that exist after the whole run (not what was once written)."""
+        from pathlib import Path
+
+        from notifications.outbox import Outbox
+        from orchestration.outreach.alerts import alert_emails
+
+        day = alerts.get("as_of") or Path(str(alerts.get("folder", ""))).name
+        if self.settings is None or not day:
+            return 0
+        return len(alert_emails(Outbox(self.settings.home / "outbox"), dt.date.fromisoformat(str(day))))
 
 
 def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:

@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 from jinja2 import Environment
 
+from notifications.draft_kinds import ALERT_PREFIX, stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, template_environment
 from orchestration.config import Policy
@@ -140,6 +141,12 @@ def render_alert_email(
         f"<alerts-{day.isoformat()}-{digest}@{sender.address.rpartition('@')[2] or 'localhost'}>"
     )
     message["Auto-Submitted"] = "auto-generated"
+    stamp(
+        message,
+        "alert",
+        [a.account_id for a in alerts if a.account_id],
+        [a.invoice_key for a in alerts if a.invoice_key],
+    )
     message.set_content(env.get_template("email/alert/alerts.txt.jinja2").render(context))
     message.add_alternative(
         env.get_template("email/alert/alerts.html.jinja2").render(context), subtype="html"
@@ -149,7 +156,18 @@ def render_alert_email(
 
 def alert_draft_name(owner_email: str) -> str:
     """`alerts-<readable>-<hash>`: never the same file as the owner's director or dunning drafts."""
-    return f"alerts-{draft_name(owner_email)}"
+    return f"{ALERT_PREFIX}{draft_name(owner_email)}"
+
+
+def alert_emails(outbox: Outbox, day: dt.date) -> list[Path]:
+    """The alert emails of `day` that exist now, in any state (a person may have approved or sent
+    some since they were drafted)."""
+    return [
+        item.path
+        for state in ("drafts", "approved", "sending", "sent")
+        for item in outbox.items(state, day.isoformat())
+        if item.name.startswith(ALERT_PREFIX)
+    ]
 
 
 def write_alert_drafts(
@@ -193,7 +211,12 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         alerts = read_alerts(con, day)
     result = write_alert_drafts(
-        alerts, owner_names(policy), Outbox(home / "outbox"), day, sender_from_env(), dt.datetime.now(dt.UTC)
+        alerts,
+        owner_names(policy),
+        Outbox(home / "outbox"),
+        day,
+        sender_from_env(policy),
+        dt.datetime.now(dt.UTC),
     )
     return dg.MaterializeResult(
         metadata={
@@ -203,6 +226,7 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
             "owners_without_email": len(result.without_email),
             "alerts_without_email": "; ".join(result.without_email[:10]) or "none",
             "folder": str(home / "outbox" / "drafts" / day.isoformat()),
+            "as_of": day.isoformat(),
         }
     )
 
