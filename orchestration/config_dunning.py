@@ -154,14 +154,73 @@ class Suppression(_Model):
     on_track_plan: bool = True
 
 
+class StageMeanings(_Model):
+    """What the team's own collections stages mean for reminders. An invoice whose stage (the
+    ledger's: the newest tracker row or director answer, else Salesforce's) is listed gets no
+    automatic reminder while the stage stands, like a dispute or promise logged in the workbench.
+    Matched ignoring case and repeated spaces; every name must be one of the policy's `stages`."""
+
+    disputed: list[str] = ["Disputed"]
+    promised: list[str] = ["Promised"]
+
+    @model_validator(mode="after")
+    def _one_meaning_each(self) -> StageMeanings:
+        both = {stage_key(s) for s in self.disputed} & {stage_key(s) for s in self.promised}
+        if both:
+            raise ValueError(f"stage(s) {sorted(both)} cannot mean both disputed and promised")
+        return self
+
+    def meaning(self, stage: str | None) -> str | None:
+        """`disputed`, `promised` or None for a stage as the ledger spells it."""
+        key = stage_key(stage or "")
+        for name in ("disputed", "promised"):
+            if key and key in {stage_key(s) for s in getattr(self, name)}:
+                return name
+        return None
+
+    def unknown(self, stages: list[str]) -> list[str]:
+        """The mapped stages that are not among `stages` (the policy's list)."""
+        known = {stage_key(s) for s in stages}
+        return sorted(s for s in [*self.disputed, *self.promised] if stage_key(s) not in known)
+
+
+def stage_key(stage: str) -> str:
+    return " ".join(stage.split()).casefold()
+
+
+class CashFirst(_Model):
+    """Cash before dunning: nobody is chased for money that arrived this morning."""
+
+    payment_files_expected: dt.time | None = dt.time(7, 0)
+    """Local time (policy `timezone`) from which the day's payment files arrive. Until a payment
+    file has been loaded after it on the run's day (on other days: on the last bank day before it),
+    every notice and escalation waits, with the reason. null: no such wait. Never waited for
+    where no payment file was ever loaded (there is no bank feed to wait for)."""
+    bank_days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    """Days the bank delivers payment files."""
+    unapplied_cash: bool = True
+    """Hold a customer's notices while cash of theirs is not yet applied: a queued payment whose
+    candidates are their invoices, the rest of a payment applied to them in part, or a payment
+    whose payer is written exactly like their account name."""
+
+    @field_validator("bank_days")
+    @classmethod
+    def _some_days(cls, days: list[str]) -> list[str]:
+        if not days:
+            raise ValueError("at least one bank day is needed")
+        return days
+
+
 class Escalation(_Model):
     """When an account goes to a manager (policy.team.managers_of(office)) instead of a reminder."""
 
     days_past_due: int | None = Field(default=60, ge=1)
     """An open invoice this far past due, and no response since the last touch ..."""
     no_response_days: int = Field(default=7, ge=0)
-    """... for at least this many days (a payment, a reached call, a promise, a dispute or a plan
-    counts as a response). null days_past_due turns the rule off."""
+    """... for at least this many days since the last contact actually made (a message sent, a call
+    logged; drafts never sent are not contact). A response is a payment, a call that reached the
+    client, a reply logged as a note, a promise, dispute or plan, or a director's answer, on or
+    after the last contact. null days_past_due turns the rule off."""
     broken_promise: bool = True
     template: str = "escalation"
 
@@ -208,6 +267,8 @@ class Dunning(_Model):
     contact_cap: ContactCap = ContactCap()
     suppress: Suppression = Suppression()
     escalation: Escalation = Escalation()
+    stage_meanings: StageMeanings = StageMeanings()
+    cash_first: CashFirst = CashFirst()
     segments: list[Segment] = []
     """Tried in order: an account follows the first segment it matches."""
 

@@ -101,6 +101,7 @@ def _context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
         "terms_days": dunning.payment_terms.days_for(account.contact.customer_type),
         "tone": notice.lead.step.tone,
         "step_name": notice.lead.step.name,
+        "reminded_before": any(item.reminded_before for item in notice.items),
         "segment": notice.segment,
         "as_of": as_of,
     }
