@@ -16,6 +16,7 @@ from functools import cache
 from jinja2 import Environment
 
 from notifications.channels import ChannelMessage, sms_size
+from notifications.draft_kinds import KIND_HEADER
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 from notifications.pdf import PdfDocument, PdfTable, render_pdf
 from notifications.render import money, template_environment
@@ -125,6 +126,7 @@ def render_email(notice: Notice, dunning: Dunning, as_of: dt.date) -> EmailMessa
     message["Date"] = format_datetime(notice.scheduled_at)
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "dunning_email"
     message[ACCOUNT_HEADER] = notice.account.account_id
     message[SEND_AFTER_HEADER] = notice.scheduled_at.isoformat()
     message[NOTICE_HEADER] = id_of(notice)
@@ -277,6 +279,7 @@ def render_escalation(
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "escalation"
     message[ACCOUNT_HEADER] = account.account_id
     message[NOTICE_HEADER] = escalation_id(escalation)
     message[INVOICES_HEADER] = ",".join(i.invoice_key for i in escalation.invoices)
