@@ -147,13 +147,15 @@ class Outbox(FolderStates[OutboxItem]):
         return self._write_draft(day, name, write)
 
     def withdraw_drafts(self, day: str, kind: str, keep: set[str]) -> list[OutboxItem]:
-        """Delete this day's unapproved drafts of `kind` not in `keep` (e.g. a director with nothing
-        to answer now); drafts of other kinds in the same folder belong to other writers."""
+        """Delete the unapproved drafts of `kind` that `day`'s drafts supersede: that day's not in
+        `keep` (e.g. a director with nothing to answer now) and every earlier day's (today's list
+        and link replace them). Drafts of other kinds in the same folder belong to other writers."""
         with self._locked():
             stale = [
                 item
-                for item in self.items("drafts", day)
-                if item.name not in keep and email_kind(item.message(), item.name, dunning=False) == kind
+                for item in self.items("drafts")
+                if (item.day < day or (item.day == day and item.name not in keep))
+                and email_kind(item.message(), item.name, dunning=False) == kind
             ]
             for item in stale:
                 item.path.unlink()

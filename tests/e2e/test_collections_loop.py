@@ -1,15 +1,25 @@
 """The collections loop over two consecutive as-of dates on generated demo data: collectors'
-records from the portal store and a bank file reach the marts, alerts are raised once, a broken
-promise tops its collector's list, an open dispute holds dunning, a plan's running balance is
-exact, and the risk backtest beats its naive baseline on the same history."""
+records from the portal store and a bank file reach the marts, alerts are raised once and their
+emails are there after the whole run, a broken promise tops its collector's list, an open dispute
+and every stage the policy maps to disputed or promised hold dunning, a plan's running balance is
+exact, every link in every draft opens the portal actually served, and the risk backtest beats its
+naive baseline on the same history."""
 
 import datetime as dt
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -73,6 +83,46 @@ def bank_csv(invoice: dict) -> str:
         "Date,Amount,Currency,Payer,Reference,Bank Transaction ID\n"
         f"{DAY_2.isoformat()},{PAID_ON_PLAN},USD,Plan Payer,INV {invoice['invoice_number']},E2E-PLAN-1\n"
     )
+
+
+@contextmanager
+def portal_served_as_a_user(home: Path) -> Iterator[str]:
+    """`ledgerloop portal --port P` on a free port, as a person starts it: no LEDGERLOOP_PORTAL_URL
+    and the home's own secret, so links minted meanwhile must find the port by themselves."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hidden = ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL")
+    env = {**{k: v for k, v in os.environ.items() if k not in hidden}, "LEDGERLOOP_HOME": str(home)}
+    code = "from orchestration.cli import main; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "portal", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "the portal did not answer within 30 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def drafts_listed(home: Path) -> list[dict]:
+    result = CliRunner().invoke(main, ["drafts", "list", "--json", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +190,13 @@ def loop(tmp_path_factory):
     assert second.success, second.report()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         alerts_after_day_2 = con.execute("select alert_key from marts.alerts order by 1").fetchall()
-    again = run_pipeline(settings, DAY_2)
-    assert again.success, again.report()
+    with pytest.MonkeyPatch.context() as patch, portal_served_as_a_user(home) as served:
+        for hidden in ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL"):
+            patch.delenv(hidden, raising=False)
+        again = run_pipeline(settings, DAY_2)
+        assert again.success, again.report()
+        drafts = drafts_listed(home)
+        links = {url: httpx.get(url, timeout=10).status_code for row in drafts for url in row["link_urls"]}
     yield {
         "settings": settings,
         "promised": promised,
@@ -149,6 +204,10 @@ def loop(tmp_path_factory):
         "planned": planned,
         "crossed_on_day_1": crossed_on_day_1,
         "alerts_after_day_2": alerts_after_day_2,
+        "summary": again.report(),
+        "drafts": drafts,
+        "served": served,
+        "links": links,
     }
     shutil.rmtree(home, ignore_errors=True)
 
@@ -295,3 +354,38 @@ def test_a_promise_logged_in_the_browser_is_on_the_collectors_list_after_the_nex
         {"a": invoice["account_id"]},
     )[0]
     assert "USD 321.00" in drivers
+
+
+def test_alert_emails_exist_after_the_whole_run_on_a_day_alerts_are_raised(loop):
+    owners = {
+        email.lower()
+        for (email,) in query(
+            loop,
+            "select distinct owner_email from marts.alerts where raised_on = $d and owner_email is not null",
+            {"d": DAY_2},
+        )
+    }
+    assert owners, "the demo raises alerts for rostered owners on day 2"
+    day = f"/{DAY_2.isoformat()}/"
+    alert_emails = [r for r in loop["drafts"] if r["kind"] == "alert" and day in r["path"]]
+    assert {r["recipient"] for r in alert_emails} == owners
+    assert all(Path(r["path"]).is_file() for r in alert_emails)
+    assert f", {len(alert_emails)} email draft(s) to their owners" in loop["summary"]
+
+
+def test_no_dunning_draft_covers_an_invoice_whose_stage_means_disputed_or_promised(loop):
+    meanings = loop["settings"].policy().dunning.stage_meanings
+    stages = dict(query(loop, "select invoice_key, stage from marts.ar_ledger where status = 'open'"))
+    held = {key for key, stage in stages.items() if meanings.meaning(stage)}
+    assert len(held) >= 10, "the demo's tracker marks open invoices Disputed and Promised"
+    covered = {
+        key for row in loop["drafts"] if row["kind"].startswith("dunning_") for key in row["invoice_keys"]
+    }
+    assert covered, "the loop drafts dunning notices"
+    assert not covered & held
+
+
+def test_every_link_in_every_draft_opens_the_portal_being_served(loop):
+    assert loop["links"], "director emails carry links"
+    assert all(url.startswith(loop["served"] + "/") for url in loop["links"])
+    assert set(loop["links"].values()) == {200}
