@@ -120,3 +120,17 @@ def test_drafts_list_groups_by_kind_with_counts_first(home):
     headers = [line for line in output[1:] if not line.startswith("  ")]
     assert headers[:2] == ["director (1)", "alert (1)"] and headers[-1] == "escalation (1)"
     assert any(line.startswith("  drafts    letter:") for line in output)
+
+
+def test_no_header_of_any_email_carries_none(home):
+    from email import policy as email_policy
+    from email.parser import BytesParser
+
+    emails = [r["path"] for r in listed() if r["path"].endswith(".eml")]
+    assert len(emails) >= 4
+    for path in emails:
+        with open(path, "rb") as handle:
+            message = BytesParser(policy=email_policy.SMTP).parse(handle)
+        for name, value in message.items():
+            assert "None" not in str(value).split(), (path, name, value)
+        assert message["From"].addresses[0].domain != "localhost", path
