@@ -274,8 +274,13 @@ def _add_notices(
     for notice in candidates:
         near = [t for t in touches if abs((notice.local_day - t).days) < cap.days]
         if len(near) >= cap.max_touches:
+            detail = (
+                f"{notice.channel} on {notice.local_day.isoformat()} would follow contact on "
+                f"{', '.join(sorted({t.isoformat() for t in near}))} (at most {cap.max_touches} "
+                f"within {cap.days} days)"
+            )
             plan.held.extend(
-                Held(account.account_id, i.invoice.invoice_key, "contact_cap") for i in notice.items
+                Held(account.account_id, i.invoice.invoice_key, "contact_cap", detail) for i in notice.items
             )
             continue
         touches.append(notice.local_day)
