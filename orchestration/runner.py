@@ -135,6 +135,15 @@ class RunOutcome:
                 f"{dunning.get('call_tasks', 0):,} call task(s), "
                 f"{dunning.get('escalations', 0):,} escalation(s) in {dunning.get('outbox')}"
             )
+            held = dunning.get("held_by_reason") or {}
+            waiting = {
+                "the day's payment files": held.get("payment_files_not_in", 0),
+                "cash not yet applied": held.get("unapplied_cash", 0),
+            }
+            if any(waiting.values()):
+                lines.append("              waiting for cash: " + ", ".join(
+                    f"{count:,} for {what}" for what, count in waiting.items() if count
+                ) + " (ledgerloop dunning preview says why)")
         if summary := self.outputs.get("exports/manager_summary"):
             lines.append(f"  manager     {summary.get('path')}")
         if statements := self.outputs.get("exports/statements"):

@@ -79,3 +79,15 @@ def test_run_summary_counts_the_alert_emails_that_exist(home):
     assert "1 raised today, 1 email draft(s) to their owners" in outcome.report()
     Outbox(home / "outbox").withdraw(f"{AS_OF}/{alert_draft_name(AVERY)}")  # as the bug did
     assert "1 raised today, 0 email draft(s) to their owners" in outcome.report()
+
+
+def test_run_summary_says_when_notices_wait_for_cash(tmp_path):
+    outcome = RunOutcome(True, 1.0, "run", settings=Settings(home=tmp_path))
+    outcome.outputs["outbox/dunning_drafts"] = {
+        "notices": 0,
+        "held_by_reason": {"payment_files_not_in": 12, "stage_disputed": 3},
+        "outbox": str(tmp_path / "outbox" / "dunning"),
+    }
+    assert "waiting for cash: 12 for the day's payment files (ledgerloop dunning preview says why)" in (
+        outcome.report()
+    )
