@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,6 +124,11 @@ class Segment(_Model):
     match: SegmentMatch = SegmentMatch()
     steps: list[Step]
 
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Each step's `offset_days`, in order (increasing)."""
+        return tuple(step.offset_days for step in self.steps)
+
     @field_validator("steps")
     @classmethod
     def _ordered(cls, steps: list[Step]) -> list[Step]:
@@ -172,11 +178,7 @@ class StageMeanings(_Model):
 
     def meaning(self, stage: str | None) -> str | None:
         """`disputed`, `promised` or None for a stage as the ledger spells it."""
-        key = stage_key(stage or "")
-        for name in ("disputed", "promised"):
-            if key and key in {stage_key(s) for s in getattr(self, name)}:
-                return name
-        return None
+        return _meaning(tuple(self.disputed), tuple(self.promised), stage or "")
 
     def unknown(self, stages: list[str]) -> list[str]:
         """The mapped stages that are not among `stages` (the policy's list)."""
@@ -186,6 +188,15 @@ class StageMeanings(_Model):
 
 def stage_key(stage: str) -> str:
     return " ".join(stage.split()).casefold()
+
+
+@cache
+def _meaning(disputed: tuple[str, ...], promised: tuple[str, ...], stage: str) -> str | None:
+    """Worked out once per mapping and stage spelling: it is asked once per open invoice."""
+    key = stage_key(stage)
+    if key in {stage_key(s) for s in disputed}:
+        return "disputed"
+    return "promised" if key in {stage_key(s) for s in promised} else None
 
 
 class CashFirst(_Model):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -161,8 +162,7 @@ def next_step(
     index, skipped, seen = done or 0, (), None
     if done is None:
         seen = min(first_seen or as_of, as_of)
-        fitting = [i for i, step in enumerate(steps) if step.offset_days <= invoice.days_past_due(seen)]
-        index = fitting[-1] if fitting else 0
+        index = max(bisect_right(segment.offsets, invoice.days_past_due(seen)) - 1, 0)
         skipped = tuple(steps[:index])
     if index >= len(steps) or days < steps[index].offset_days:
         return None
