@@ -127,7 +127,20 @@ def drafts_listed(home: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
+    """The portal served as a person serves it for the whole loop (links minted by every run must
+    open it), three runs over two days, and what the drafts look like at the end."""
     home = tmp_path_factory.mktemp("loop")
+    with pytest.MonkeyPatch.context() as patch, portal_served_as_a_user(home) as served:
+        for hidden in ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL"):
+            patch.delenv(hidden, raising=False)
+        found = run_the_loop(home)
+        drafts = drafts_listed(home)
+        links = {url: httpx.get(url, timeout=10).status_code for row in drafts for url in row["link_urls"]}
+    yield {**found, "drafts": drafts, "served": served, "links": links}
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def run_the_loop(home: Path) -> dict:
     settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
     policy = settings.policy()
     generate_demo(home, policy, 3_000, DEMO_SEED, DAY_1, progress=False)
@@ -190,14 +203,9 @@ def loop(tmp_path_factory):
     assert second.success, second.report()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         alerts_after_day_2 = con.execute("select alert_key from marts.alerts order by 1").fetchall()
-    with pytest.MonkeyPatch.context() as patch, portal_served_as_a_user(home) as served:
-        for hidden in ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL"):
-            patch.delenv(hidden, raising=False)
-        again = run_pipeline(settings, DAY_2)
-        assert again.success, again.report()
-        drafts = drafts_listed(home)
-        links = {url: httpx.get(url, timeout=10).status_code for row in drafts for url in row["link_urls"]}
-    yield {
+    again = run_pipeline(settings, DAY_2)
+    assert again.success, again.report()
+    return {
         "settings": settings,
         "promised": promised,
         "disputed": disputed,
@@ -205,11 +213,7 @@ def loop(tmp_path_factory):
         "crossed_on_day_1": crossed_on_day_1,
         "alerts_after_day_2": alerts_after_day_2,
         "summary": again.report(),
-        "drafts": drafts,
-        "served": served,
-        "links": links,
     }
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def query(loop, sql: str, params=None) -> list[tuple]:
