@@ -10,9 +10,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -31,7 +28,7 @@ from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewEntry
 from tests.portal import test_portal_browser
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
+from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, portal_process, serving_portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 browser = test_portal_browser.browser  # the portal tests' headless Chromium fixture
@@ -94,29 +91,8 @@ def portal_served_as_a_user(home: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     hidden = ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL")
     env = {**{k: v for k, v in os.environ.items() if k not in hidden}, "LEDGERLOOP_HOME": str(home)}
-    code = "from orchestration.cli import main; main()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "portal", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read().decode()
-            assert time.monotonic() < deadline, "the portal did not answer within 30 s"
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with portal_process(env, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def drafts_listed(home: Path) -> list[dict]:
