@@ -42,6 +42,10 @@ def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
 
     settings = settings_for(home)
     policy = with_mail_from(load_policy(settings))
+    try:
+        policy.dunning.sender(None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     as_of = day.date()
     busy = "cannot read the warehouse now (a run may hold it)"
     with read_only_warehouse(settings.warehouse_path, busy) as con:

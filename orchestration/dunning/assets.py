@@ -25,6 +25,7 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Today's dunning notices (email, SMS, letter, call task) and escalations, drafted for approval."""
     settings = ledgerloop.settings
     policy = with_mail_from(ledgerloop.policy())  # an invalid policy stops here, before any draft
+    policy.dunning.sender(None)  # and so does one without a sender address
     sha256 = policy_sha256(settings.config_path)
     as_of = ledgerloop.as_of_date(policy)
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:

@@ -84,3 +84,18 @@ def test_ledgerloop_portal_records_the_port_it_serves_and_link_uses_it(tmp_path,
     minted = CliRunner().invoke(main, ["link", "dana@example.com", "--role", "director"])
     assert minted.exit_code == 0, minted.output
     assert minted.output.strip().splitlines()[-1].startswith("http://127.0.0.1:8765/d/")
+
+
+def test_dunning_preview_without_any_sender_address_says_which_setting(tmp_path, monkeypatch):
+    import yaml
+
+    data = yaml.safe_load((REPO_ROOT / "ledgerloop.yaml").read_text())
+    data["dunning"].pop("senders")
+    data["dunning"].pop("office_senders")
+    config = tmp_path / "ledgerloop.yaml"
+    config.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("LEDGERLOOP_CONFIG", str(config))
+    monkeypatch.delenv("LEDGERLOOP_MAIL_FROM", raising=False)
+    result = CliRunner().invoke(main, ["dunning", "preview", "--date", "2026-12-01", "--home", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no sender address for notices: set dunning.senders.email in ledgerloop.yaml" in result.output
