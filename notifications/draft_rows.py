@@ -17,10 +17,10 @@ from email.policy import compat32
 from email.utils import getaddresses
 from typing import Any
 
+from notifications.draft_kinds import INVOICES_HEADER
 from notifications.folder_states import StoredItem, rejection_note
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 
-INVOICES_HEADER = "X-Ledgerloop-Invoices"
 """The invoice keys a dunning email covers, comma-separated (as orchestration/dunning writes it)."""
 NOTICE_HEADER = "X-Ledgerloop-Notice"
 EDITED_HEADER = "X-Ledgerloop-Edited-By"

@@ -23,6 +23,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Literal
 
+from notifications.draft_kinds import email_kind
 from notifications.folder_states import (
     STATES,
     FolderStates,
@@ -154,10 +155,17 @@ class Outbox(FolderStates[OutboxItem]):
 
         return self._reject(ident, note, rejected)
 
-    def withdraw_drafts(self, day: str, keep: set[str]) -> list[OutboxItem]:
-        """Delete this day's unapproved drafts not in `keep` (their director has nothing to answer now)."""
+    def withdraw_drafts(self, day: str, kind: str, keep: set[str]) -> list[OutboxItem]:
+        """Delete the unapproved drafts of `kind` that `day`'s drafts supersede: that day's not in
+        `keep` (e.g. a director with nothing to answer now) and every earlier day's (today's list
+        and link replace them). Drafts of other kinds in the same folder belong to other writers."""
         with self._locked():
-            stale = [item for item in self.items("drafts", day) if item.name not in keep]
+            stale = [
+                item
+                for item in self.items("drafts")
+                if (item.day < day or (item.day == day and item.name not in keep))
+                and email_kind(item.message(), item.name, dunning=False) == kind
+            ]
             for item in stale:
                 self._remove(item)
             return stale

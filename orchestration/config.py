@@ -634,6 +634,11 @@ class Policy(_Model):
         offices = info.data.get("offices")
         if offices is not None:  # `offices` itself is invalid and reported
             dunning.check_offices([o.code for o in offices])
+        stages = info.data.get("stages")
+        if stages is not None:
+            unknown = dunning.stage_meanings.unknown(stages)
+            if unknown:
+                raise ValueError(f"stage_meanings: unknown stage(s) {unknown}; known: {stages}")
         return dunning
 
     @cached_property

@@ -148,19 +148,41 @@ class RunOutcome:
         lines = []
         if alerts := self.outputs.get("outbox/alert_drafts"):
             lines.append(f"  alerts      {alerts.get('alerts_raised_today', 0):,} raised today, "
-                         f"{alerts.get('drafts_written', 0):,} email draft(s) to their owners")
+                         f"{self._alert_emails(alerts):,} email draft(s) to their owners")
         if dunning := self.outputs.get("outbox/dunning_drafts"):
             lines.append(
                 f"  dunning     {dunning.get('notices', 0):,} notice(s), "
                 f"{dunning.get('call_tasks', 0):,} call task(s), "
                 f"{dunning.get('escalations', 0):,} escalation(s) in {dunning.get('outbox')}"
             )
+            held = dunning.get("held_by_reason") or {}
+            waiting = {
+                "the day's payment files": held.get("payment_files_not_in", 0),
+                "cash not yet applied": held.get("unapplied_cash", 0),
+            }
+            if any(waiting.values()):
+                lines.append("              waiting for cash: " + ", ".join(
+                    f"{count:,} for {what}" for what, count in waiting.items() if count
+                ) + " (ledgerloop dunning preview says why)")
         if summary := self.outputs.get("exports/manager_summary"):
             lines.append(f"  manager     {summary.get('path')}")
         if statements := self.outputs.get("exports/statements"):
             folder = statements.get("folder")
             lines.append(f"  statements  {statements.get('accounts', 0):,} account(s) in {folder}")
         return lines
+
+
+    def _alert_emails(self, alerts: dict) -> int:
+        """The day's alert emails that exist after the whole run (not what was once written)."""
+        from pathlib import Path
+
+        from notifications.outbox import Outbox
+        from orchestration.outreach.alerts import alert_emails
+
+        day = alerts.get("as_of") or Path(str(alerts.get("folder", ""))).name
+        if self.settings is None or not day:
+            return 0
+        return len(alert_emails(Outbox(self.settings.home / "outbox"), dt.date.fromisoformat(str(day))))
 
 
 def run_pipeline(settings: Settings, as_of: dt.date | None) -> RunOutcome:

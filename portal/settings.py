@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.served import portal_base_url
+
 SECRET_FILE_NAME = "secret.key"
 MIN_SECRET_LENGTH = 32
 
@@ -21,7 +23,8 @@ class PortalSettings:
     secret_key: signs links and session cookies (`LEDGERLOOP_SECRET_KEY`, else
         `$LEDGERLOOP_HOME/secret.key`, created once with mode 0600; never a built-in default).
     db_url: the portal store (`LEDGERLOOP_PORTAL_DB_URL`, default SQLite under home).
-    base_url: the public address links point at (`LEDGERLOOP_PORTAL_URL`).
+    base_url: the public address links point at (`LEDGERLOOP_PORTAL_URL`, else the address the
+        portal was last served at from this home: `portal.served`).
     link_max_age_days: how long a director link stays valid (`LEDGERLOOP_LINK_MAX_AGE_DAYS`).
     trusted_proxies: addresses or networks of the reverse proxies in front of the portal
         (`LEDGERLOOP_TRUSTED_PROXIES`, comma-separated); only a request from one of them has its
@@ -76,7 +79,7 @@ class PortalSettings:
             home=home,
             secret_key=secret,
             db_url=db_url,
-            base_url=(env.get("LEDGERLOOP_PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            base_url=portal_base_url(home, env.get("LEDGERLOOP_PORTAL_URL")),
             link_max_age_days=days,
             trusted_proxies=_trusted_proxies(env.get("LEDGERLOOP_TRUSTED_PROXIES") or ""),
         )

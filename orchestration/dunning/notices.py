@@ -16,6 +16,7 @@ from functools import cache
 from jinja2 import Environment
 
 from notifications.channels import ChannelMessage, sms_size
+from notifications.draft_kinds import KIND_HEADER
 from notifications.draft_rows import INVOICES_HEADER, LETTER_LAYOUT, NOTICE_HEADER
 from notifications.letter_layout import layout_pdf
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
@@ -100,6 +101,7 @@ def _context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
         "terms_days": dunning.payment_terms.days_for(account.contact.customer_type),
         "tone": notice.lead.step.tone,
         "step_name": notice.lead.step.name,
+        "reminded_before": any(item.reminded_before for item in notice.items),
         "segment": notice.segment,
         "as_of": as_of,
     }
@@ -123,6 +125,7 @@ def render_email(notice: Notice, dunning: Dunning, as_of: dt.date) -> EmailMessa
     message["Date"] = format_datetime(notice.scheduled_at)
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "dunning_email"
     message[ACCOUNT_HEADER] = notice.account.account_id
     message[SEND_AFTER_HEADER] = notice.scheduled_at.isoformat()
     message[NOTICE_HEADER] = id_of(notice)
@@ -272,6 +275,7 @@ def render_escalation(
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "escalation"
     message[ACCOUNT_HEADER] = account.account_id
     message[NOTICE_HEADER] = escalation_id(escalation)
     message[INVOICES_HEADER] = ",".join(i.invoice_key for i in escalation.invoices)

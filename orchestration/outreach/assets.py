@@ -24,6 +24,14 @@ def _selection(ledgerloop: LedgerloopResource) -> JobSelection:
         return select_director_jobs(con, ledgerloop.policy(), contacts)
 
 
+def _accounts(ledgerloop: LedgerloopResource) -> dict[str, str]:
+    """Invoice key -> customer account id of open invoices, to name the accounts a draft is about."""
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        return dict(con.execute(
+            "select invoice_key, account_id from marts.ar_ledger where balance > 0 and account_id is not null"
+        ).fetchall())
+
+
 @dg.asset(key=DIRECTOR_JOBS, deps=[LEDGER], group_name="outreach", kinds={"sqlite"})
 def director_jobs(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Open invoices each director must answer about, published to the portal store in one transaction."""
@@ -52,7 +60,8 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with open_store(home) as store:
         result = write_director_drafts(
             selection.by_director(), store, portal_settings(home), Outbox(home / "outbox"),
-            ledgerloop.as_of_date(policy), sender_from_env(), dt.datetime.now(dt.UTC),
+            ledgerloop.as_of_date(policy), sender_from_env(policy), dt.datetime.now(dt.UTC),
+            _accounts(ledgerloop),
         )
     return dg.MaterializeResult(metadata={
         "drafts_written": len(result.written),

@@ -60,6 +60,14 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
         "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
         "LEDGERLOOP_PORTAL_DB_URL": "",
     }
+    with portal_process(env, port):
+        yield env
+
+
+@contextmanager
+def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
+    """`ledgerloop portal --port P` in a subprocess with `env`, from its first 200 on /healthz until
+    the block ends."""
     code = "from orchestration.cli_portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
@@ -68,7 +76,7 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -76,9 +84,9 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
             except httpx.TransportError:
                 pass
             assert process.poll() is None, process.stdout.read().decode()
-            assert time.monotonic() < deadline, "portal did not answer within 20 s"
+            assert time.monotonic() < deadline, "portal did not answer within 30 s"
             time.sleep(0.1)
-        yield env
+        yield
     finally:
         process.terminate()
         process.wait(timeout=10)
