@@ -45,7 +45,7 @@ def test_rejected_draft_is_never_sent_nor_redrafted_the_same_day_and_is_on_the_t
     label = _reject_first_draft(tmp_path, config)
     assert delivery.pending_names(tmp_path, None) == []  # `drafts approve --all` cannot pick it up
     listed = CliRunner().invoke(drafts, ["list", "--state", "rejected", "--home", str(tmp_path)]).output
-    assert listed.startswith(f"rejected  {label}  to Ann <ann@acme.example>")
+    assert f"\n  rejected  {label}  to Ann <ann@acme.example>" in listed
     again = _run(tmp_path, config, FIRST)
     assert again.drafted == []
     [rejected] = account_drafts(tmp_path, None, ("rejected",))

@@ -56,10 +56,8 @@ def _insert(con: duckdb.DuckDBPyConnection, values: dict) -> None:
 
 
 def build_ledger_with_accounts(path: Path, invoices: list[dict], account_id: str = "A1") -> Path:
-    """The ledger with the contract's `account_id` column, one account for every row (drafts name
-    the accounts they are about)."""
+    """The ledger with one account for every row (drafts name the accounts they are about)."""
     build_warehouse(path, invoices)
     with connect(path) as con:
-        con.execute("alter table marts.ar_ledger add column account_id varchar")
         con.execute("update marts.ar_ledger set account_id = ?", [account_id])
     return path
