@@ -17,6 +17,7 @@ SCRIPT_ACCOUNT = "<script>alert(1)</script> & Co"
 # reconciliation_exceptions: a singular test on payments (built upstream) reads it.
 COLLECTIONS = [
     "+collector_worklist",
+    "+collector_worklist_items",
     "+collector_workload",
     "+account_timeline",
     "reconciliation_exceptions",

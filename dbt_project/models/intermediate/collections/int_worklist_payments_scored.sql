@@ -32,6 +32,7 @@ select
     exceptions.currency,
     exceptions.amount,
     exceptions.reason as exception_reason,
+    exceptions.payer,
     exceptions.received_on,
     greatest(exceptions.age_days, 0) as days_unmatched,
     {{ worklist_points(worklist_weight('unmatched_payment')) }} as unmatched_payment_points,
