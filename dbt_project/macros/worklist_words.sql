@@ -46,12 +46,12 @@
     )[1]
 {%- endmacro %}
 
-{# The account's payment risk in words: `high risk of paying late (72%)`, and the history
-   driver behind it when there is one (`: pays 42 days late on average`). Never a feature code
-   or log-odds. #}
+{# The account's payment risk in words: `high risk of paying late (72%)`, and for a medium or
+   high risk the history driver behind it when there is one (`: pays 42 days late on average`).
+   Never a feature code or log-odds. #}
 {% macro risk_context(score, band, driver) -%}
     ({{ band }} || ' risk of paying late (' || cast(round({{ score }} * 100) as integer) || '%)'
-    || coalesce(': ' || case {{ driver }}.feature
+    || coalesce(': ' || case (case when {{ band }} = 'low' then null else {{ driver }}.feature end)
         when 'f_days_late_mean' then 'pays ' || cast(round({{ driver }}.value) as integer) || ' days late on average'
         when 'f_days_late_trend' then 'pays ' || cast(round({{ driver }}.value) as integer) || ' days later than before'
         when 'f_share_paid_late' then 'paid ' || cast(round({{ driver }}.value * 100) as integer) || '% of recent invoices late'

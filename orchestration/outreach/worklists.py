@@ -25,7 +25,6 @@ from orchestration.outreach.worklist_files import (
     account_row,
     driver_list,
     item_rows,
-    source_spelling,
     write_csv,
     write_xlsx,
 )
@@ -118,7 +117,7 @@ def _page_account(account: dict, as_of: dt.date) -> dict:
         "due_text": day_text(account["due_by"], as_of),
         "driver_list": driver_list(account["drivers"]),
         "items": [
-            {**item, "source_spelling": source_spelling(item),
+            {**item, "due_text": day_text(item["due_date"], as_of),
              "balance_text": "" if item["balance"] is None else f"{item['balance']:,.2f}"}
             for item in account["items"]
         ],

@@ -190,11 +190,21 @@ dunning_call_due as (
     group by invoice_key
 ),
 
+account_contacts as (
+    -- Contact is with the client, not with one invoice: the account's newest contact counts for
+    -- every invoice of it; with none ever, the days count from its oldest open invoice.
+    select
+        * exclude (last_touch_at),
+        max(last_touch_at) over (partition by coalesce(account_id, invoice_key)) as last_touch_at,
+        min(coalesce(invoice_date, due_date)) over (partition by coalesce(account_id, invoice_key)) as first_open_on
+    from signals
+),
+
 touched as (
     select
         *,
         greatest(
-            as_of_date - coalesce(cast(last_touch_at as date), invoice_date, due_date, as_of_date), 0
+            as_of_date - coalesce(cast(last_touch_at as date), first_open_on, as_of_date), 0
         ) as days_since_touch,
         risk.risk_score,
         risk.risk_context,
@@ -202,7 +212,7 @@ touched as (
         dunning_call_due.invoice_key is not null
         and not (is_promise_to_pay_pending or is_promise_to_pay_due or is_plan_on_track or is_dispute_open)
             as is_dunning_call_due
-    from signals
+    from account_contacts
     left join risk using (account_id)
     left join dunning_call_due using (invoice_key)
 )

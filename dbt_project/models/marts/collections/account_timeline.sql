@@ -5,8 +5,9 @@
 -- disputes (opened, resolved), payment plans (made, installments due) and outreach (drafted,
 -- approved, sent: `raw.outreach_events`). `detail` says each in words, invoices by their
 -- display number. Invoices only the tracker knows have no account id: their account is the
--- account name. Account-wide entries have no invoice key. Later dates (an invoice or an
--- installment falling due) join the timeline when they come.
+-- account name. Account-wide entries have no invoice key. Dates still to come (an invoice or an
+-- installment falling due) join the timeline when they come. A stage change is dated by the
+-- update that made it (else when the run saw it).
 
 with invoices as (
     select
@@ -18,7 +19,8 @@ with invoices as (
         due_date,
         amount,
         currency,
-        financial_source
+        case financial_source when 'salesforce' then 'Salesforce' when 'tracker' then 'legacy tracker' end
+            as financial_source
     from {{ ref('ar_ledger') }}
 ),
 
@@ -29,6 +31,7 @@ stage_versions as (
         status,
         balance,
         last_update_source,
+        last_update_at,
         dbt_valid_from,
         lag(stage) over (partition by invoice_key order by dbt_valid_from) as previous_stage,
         row_number() over (partition by invoice_key order by dbt_valid_from) as version_number
@@ -96,11 +99,13 @@ events as (
         null as account_id,
         null as currency,
         invoice_key,
-        dbt_valid_from as occurred_at,
+        coalesce(last_update_at, dbt_valid_from) as occurred_at,
         'stage_changed' as kind,
         null as payment_id,
         balance as amount,
-        last_update_source as actor,
+        case last_update_source
+            when 'salesforce' then 'Salesforce' when 'tracker' then 'legacy tracker' when 'portal' then 'director'
+        end as actor,
         'Stage ' || coalesce(previous_stage, 'none') || ' → ' || coalesce(stage, 'none') as detail
     from stage_versions
     where version_number > 1 and stage is distinct from previous_stage
@@ -348,4 +353,4 @@ select
     actor,
     detail
 from placed
-where occurred_at is null or cast(occurred_at as date) <= {{ as_of_date() }}
+where kind not in ('invoice_due', 'plan_installment_due') or cast(occurred_at as date) <= {{ as_of_date() }}
