@@ -97,10 +97,16 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9 ().,-]+$")
+"""A phone number or amount (`+1 (212) 555-0101`): no letters, so nothing a spreadsheet could run."""
+
+
 def csv_cell(value) -> str:
-    """Text a spreadsheet shows as text: a director's note like `=HYPERLINK(...)` must not run."""
+    """Text a spreadsheet shows as text: a director's note like `=HYPERLINK(...)` must not run.
+    A contact's phone number stays as it is written."""
     text = _text(value)
-    if isinstance(value, str) and text.startswith(("=", "+", "-", "@", "\t", "\r")):
+    formula_like = text.startswith(("=", "+", "-", "@", "\t", "\r")) and not _PLAIN_NUMBER.match(text)
+    if isinstance(value, str) and formula_like:
         return "'" + text
     return text
 

@@ -94,9 +94,23 @@ def item(collector: str, rank: int, invoice_key: str, account_id: str, **changes
     return replace(base, **changes)
 
 
+# ACC-1's first invoice has reached the dunning call step; nobody contacted Acme for 21 days.
+CALL_DUE = (
+    '[{"reason": "dunning_call", "due_by": "2026-11-23"}, {"reason": "untouched", "due_by": "2026-11-24"}, '
+    '{"reason": "past_due", "due_by": "2026-11-26"}]'
+)
+UNTOUCHED = (
+    '[{"reason": "untouched", "due_by": "2026-11-24"}, {"reason": "past_due", "due_by": "2026-11-26"}]'
+)
+CALL_ACTION = "Make the dunning call: the reminder sequence has reached its call step"
+
 ITEMS = [
-    item("Avery Brooks", 1, "NYC|101", "ACC-1", balance=Decimal("1500.00"), account_name="Acme Builders"),
-    item("Avery Brooks", 2, "NYC|102", "ACC-1", balance=Decimal("500.25"), account_name="Acme Builders"),
+    item("Avery Brooks", 1, "NYC|101", "ACC-1", balance=Decimal("1500.00"), account_name="Acme Builders",
+         reason="dunning_call", next_action=CALL_ACTION, due_by=dt.date(2026, 11, 23), reasons=CALL_DUE,
+         source_number="inv 101"),
+    item("Avery Brooks", 2, "NYC|102", "ACC-1", balance=Decimal("500.25"), account_name="Acme Builders",
+         reason="untouched", next_action="Contact the client: nobody has for too long",
+         due_by=dt.date(2026, 11, 24), reasons=UNTOUCHED),
     item("Avery Brooks", 3, "NYC|201", "ACC-2", account_name="Bolt & Sons <b>"),
     item("Harriet Cole", 1, "LDN|901", "ACC-9", currency="GBP", account_name="Secret London Client"),
 ]
@@ -132,7 +146,8 @@ def account(collector: str, rank: int, account_id: str, **changes) -> CollectorA
 
 ACCOUNTS = [
     account("Avery Brooks", 1, "ACC-1", account_name="Acme Builders", open_invoices=2,
-            open_balances="USD 2,000.25"),
+            open_balances="USD 2,000.25", reason="dunning_call", next_action=CALL_ACTION,
+            due_by=dt.date(2026, 11, 23)),
     account(
         "Avery Brooks", 2, "ACC-2", account_name="Bolt & Sons <b>", contact_name=None, contact_email=None,
         contact_phone=None,
