@@ -283,10 +283,13 @@ class WorkbenchController(Controller):
         saved = store.entry(collector.email, entry_id) if 0 < entry_id <= MAX_UPDATE_ID else None
         if saved is None:
             raise NotFoundException("no such entry")
+        items = store.account_items(collector.email, saved.account_id)
         return Template(
             "workbench/confirmed.html.jinja2",
             context={
                 "entry": saved,
+                "account_name": next((i.account_name for i in items if i.account_name), saved.account_id),
+                "numbers": {i.invoice_key: i.invoice_number for i in items if i.invoice_key},
                 "collector": collector,
                 "kind_labels": KIND_LABELS,
                 "outcomes": CALL_OUTCOMES,

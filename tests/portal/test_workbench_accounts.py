@@ -35,12 +35,14 @@ def _soon(days: int = 10) -> str:
     return (dt.date.today() + dt.timedelta(days=days)).isoformat()
 
 
-def _log(client, kind: str, account_id: str = "ACC-1", **fields) -> None:
+def _log(client, kind: str, account_id: str = "ACC-1", **fields) -> str:
+    """Log an entry on the account's page; returns the confirmation's address."""
     page = client.get("/workbench/account", params={"account_id": account_id}).text
     data = entry_form(page, kind)
     data.update(fields)
     response = client.post("/workbench/entries", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
+    return response.headers["location"]
 
 
 def test_worklist_lists_each_account_once_with_its_contact_and_invoices_under_it(
@@ -72,9 +74,11 @@ def test_worklist_and_account_pages_read_in_words_without_codes(workbench_client
 def test_a_promise_just_logged_changes_the_accounts_next_action_at_once(workbench_client, portal_settings):
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
     promised = dt.date.fromisoformat(_soon(10))
-    _log(workbench_client, "promise", promised_amount="750.50", currency="USD",
-         promised_date=promised.isoformat(),
-         invoice_key="NYC|101")
+    confirmation = _log(workbench_client, "promise", promised_amount="750.50", currency="USD",
+                        promised_date=promised.isoformat(), invoice_key="NYC|101")
+    saved = workbench_client.get(confirmation).text
+    assert "<dt>Account</dt><dd>Acme Builders</dd>" in saved and "<dt>Invoice</dt><dd>INV-101</dd>" in saved
+    assert "NYC|101" not in visible_text(saved)
     acme = cards(workbench_client.get("/workbench").text)["Acme Builders"]
     due = promised + dt.timedelta(days=1)
     assert "Wait for the promised payment, then check it arrived</p>" not in acme  # it has its date
