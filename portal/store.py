@@ -979,13 +979,9 @@ class PortalStore:
     ) -> list[CollectorItem]:
         """A collector's items of these accounts, in rank order: by the session's email, or by the
         name in the lists for a manager already scoped to that collector."""
-        if not account_ids or (collector_email is None) == (collector is None):
+        owner = _owned_by(collector_items, collector_email, collector)
+        if not account_ids or owner is None:
             return []
-        owner = (
-            collector_items.c.collector == collector
-            if collector is not None
-            else collector_items.c.collector_email == normalize_email(collector_email)
-        )
         return self._items(owner, collector_items.c.account_id.in_(account_ids))
 
     def collector_account(
@@ -993,13 +989,9 @@ class PortalStore:
     ) -> CollectorAccount | None:
         """One account row of a collector's list (by the session's email, or by name for a manager
         already scoped); None when it is not on that list."""
-        if (collector_email is None) == (collector is None):
+        owner = _owned_by(collector_accounts, collector_email, collector)
+        if owner is None:
             return None
-        owner = (
-            collector_accounts.c.collector == collector
-            if collector is not None
-            else collector_accounts.c.collector_email == normalize_email(collector_email)
-        )
         found = self._accounts(owner, collector_accounts.c.account_id == account_id, limit=1)
         return found[0] if found else None
 
@@ -1243,6 +1235,16 @@ def _bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> No
             for row in rows[start : start + batch]
         ]
         conn.exec_driver_sql(compiled.string, values)
+
+
+def _owned_by(table: Table, collector_email: str | None, collector: str | None):
+    """The rows of one collector: by the session's email, or by the name in the lists (for a
+    manager already scoped to that collector); None unless exactly one is given."""
+    if (collector_email is None) == (collector is None):
+        return None
+    if collector is not None:
+        return table.c.collector == collector
+    return table.c.collector_email == normalize_email(collector_email)
 
 
 def _with_emails(rows: list[dict]) -> list[dict]:
