@@ -45,6 +45,11 @@
     cast(round({{ expression }}, 2) as decimal(18, 2))
 {%- endmacro %}
 
+{# The weight `name` as points when `flag` (a boolean column) holds, else 0. #}
+{% macro worklist_flag_points(flag, name) -%}
+    {{ worklist_points('case when ' ~ flag ~ ' then ' ~ worklist_weight(name) ~ ' else 0 end') }}
+{%- endmacro %}
+
 {# Points of an aging bucket label from `weights.buckets` (0 for a bucket with none). #}
 {% macro worklist_bucket_points(bucket_column) -%}
     case

@@ -121,8 +121,8 @@ events as (
         applications.payment_id,
         applications.applied_amount as amount,
         coalesce(applications.decided_by, 'cash application') as actor,
-        'Payment' || coalesce(' from ' || payments.payer, '') || ' placed: ' || {{ timeline_rule_text('applications.rule') }}
-            as detail
+        'Payment' || coalesce(' from ' || payments.payer, '') || ' placed: '
+        || {{ timeline_rule_text('applications.rule') }} as detail
     from {{ ref('payment_applications') }} as applications
     inner join {{ ref('payments') }} as payments using (payment_id)
 
@@ -170,7 +170,8 @@ events as (
         null as amount,
         collector as actor,
         case
-            when kind = 'call' then 'Call: ' || {{ timeline_call_outcome('call_outcome') }} || coalesce('; ' || note, '')
+            when kind = 'call'
+                then 'Call: ' || {{ timeline_call_outcome('call_outcome') }} || coalesce('; ' || note, '')
             else 'Note: ' || note
         end as detail
     from entries

@@ -32,7 +32,8 @@ balance_ranks as (
         collector,
         group_key,
         max({{ worklist_points(worklist_weight('balance') ~ ' * rank_in_currency') }}) as balance_points,
-        string_agg({{ money_text('currency', 'balance') }}, ' and ' order by balance desc, currency) as balances_text,
+        string_agg({{ money_text('currency', 'balance') }}, ' and ' order by balance desc, currency asc)
+            as balances_text,
         count(*) as currencies,
         min(currency) as only_currency,
         cast(sum(balance) as decimal(18, 2)) as balance_sum
@@ -58,7 +59,7 @@ oldest as (
     from items
     where invoice_key is not null
     qualify row_number() over (
-        partition by collector, group_key order by days_past_due desc nulls last, balance desc, item_key
+        partition by collector, group_key order by days_past_due desc nulls last, balance desc, item_key asc
     ) = 1
 ),
 
@@ -82,8 +83,10 @@ oldest_bucket as (
         bucket_totals.group_key,
         {{ count_text('sum(bucket_totals.invoices)', 'invoice', 'invoices') }} || ' '
         || {{ bucket_text('min(bucket_totals.aging_bucket)') }} || ', '
-        || string_agg({{ money_text('bucket_totals.currency', 'bucket_totals.balance') }}, ' and '
-            order by bucket_totals.balance desc, bucket_totals.currency) as label
+        || string_agg(
+            {{ money_text('bucket_totals.currency', 'bucket_totals.balance') }}, ' and '
+            order by bucket_totals.balance desc, bucket_totals.currency asc
+        ) as label
     from bucket_totals
     inner join oldest using (collector, group_key, aging_bucket)
     group by bucket_totals.collector, bucket_totals.group_key
@@ -105,47 +108,51 @@ accounts as (
         max(risk_context) as risk_context,
         max(unmatched_payment_points + days_unmatched_points) as queued_payment_points,
         string_agg(payment_text, '; ' order by item_key) as payment_label,
-        {%- for flag, weight in [
-            ('is_promise_to_pay_broken', 'promise_to_pay_broken'), ('is_promise_to_pay_due', 'promise_to_pay_due'),
-            ('is_promise_broken', 'broken_promise'), ('is_promise_due', 'promise_due'),
-            ('is_director_dispute', 'director_dispute'), ('is_dispute_overdue', 'dispute_overdue'),
-            ('is_dispute_deadline_near', 'dispute_deadline_near'), ('is_plan_behind', 'plan_behind'),
-            ('is_dunning_call_due', 'dunning_call')] %}
-        {{ worklist_points('case when bool_or(' ~ flag ~ ') then ' ~ worklist_weight(weight) ~ ' else 0 end') }}
-            as {{ weight }}_points,
-        {%- endfor %}
+        bool_or(is_promise_to_pay_broken) as any_promise_to_pay_broken,
+        bool_or(is_promise_to_pay_due) as any_promise_to_pay_due,
+        bool_or(is_promise_broken) as any_broken_promise,
+        bool_or(is_promise_due) as any_promise_due,
+        bool_or(is_director_dispute) as any_director_dispute,
+        bool_or(is_dispute_overdue) as any_dispute_overdue,
+        bool_or(is_dispute_deadline_near) as any_dispute_deadline_near,
+        bool_or(is_plan_behind) as any_plan_behind,
+        bool_or(is_dunning_call_due) as any_dunning_call,
         string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_broken) as promise_broken_label,
         string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_due) as promise_due_label,
-        {%- for flag in ['is_promise_broken', 'is_promise_due', 'is_director_dispute'] %}
-        string_agg(display_number || ': ' || director_text, '; ' order by display_number)
-            filter (where {{ flag }}) as {{ flag }}_label,
-        {%- endfor %}
-        string_agg(display_number || ': ' || dispute_text, '; ' order by display_number)
-            filter (where is_dispute_overdue or is_dispute_deadline_near) as dispute_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_promise_broken) as dir_broken_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_promise_due) as dir_due_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_director_dispute) as dir_dispute_label,
+        string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_pressing) as dispute_label,
         string_agg(distinct plan_text, '; ') filter (where is_plan_behind) as plan_label,
         'reminders reached their call step for '
-        || string_agg(display_number, ', ' order by display_number) filter (where is_dunning_call_due)
-            as dunning_call_label,
-        concat_ws('; ',
-            string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_pending),
-            string_agg(display_number || ': ' || dispute_text, '; ' order by display_number)
-                filter (where is_dispute_open and not (is_dispute_overdue or is_dispute_deadline_near)),
-            string_agg(distinct plan_text, '; ') filter (where is_plan_on_track),
-            string_agg(display_number || ': ' || director_text, '; ' order by display_number)
-                filter (where director_text is not null and not (is_promise_broken or is_promise_due or is_director_dispute))
-        ) as notes,
+        || string_agg(display_number, ', ' order by display_number) filter (where is_dunning_call_due) as call_label,
+        -- standing records that add no points: the row's notes
+        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_pending) as pending_promise_note,
+        string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_waiting) as dispute_note,
+        string_agg(distinct plan_text, '; ') filter (where is_plan_on_track) as plan_note,
+        string_agg(director_line, '; ' order by director_line) filter (where is_director_note) as director_note,
         max(as_of_date) as as_of_date
-    from items
+    from (
+        select
+            *,
+            display_number || ': ' || director_text as director_line,
+            display_number || ': ' || dispute_text as dispute_line,
+            is_dispute_overdue or is_dispute_deadline_near as is_dispute_pressing,
+            is_dispute_open and not (is_dispute_overdue or is_dispute_deadline_near) as is_dispute_waiting,
+            director_text is not null and not (is_promise_broken or is_promise_due or is_director_dispute)
+                as is_director_note
+        from items
+    ) as items
     group by collector, group_key
 ),
 
 contacted as (
     select
-        accounts.*,
+        *,
         greatest(
-            accounts.as_of_date - coalesce(cast(accounts.last_contact_at as date), accounts.oldest_invoice_date, accounts.as_of_date),
-            0
-        ) as days_since_contact
+            as_of_date - coalesce(cast(last_contact_at as date), oldest_invoice_date, as_of_date), 0
+        ) as days_since_contact,
+        concat_ws('; ', pending_promise_note, dispute_note, plan_note, director_note) as notes
     from accounts
 ),
 
@@ -155,6 +162,17 @@ scored as (
         coalesce(balance_ranks.balance_points, 0) as balance_points,
         coalesce(oldest.days_past_due_points, 0) as days_past_due_points,
         coalesce(oldest.aging_bucket_points, 0) as aging_bucket_points,
+        {{ worklist_flag_points('any_promise_to_pay_broken', 'promise_to_pay_broken') }}
+            as promise_to_pay_broken_points,
+        {{ worklist_flag_points('any_promise_to_pay_due', 'promise_to_pay_due') }} as promise_to_pay_due_points,
+        {{ worklist_flag_points('any_broken_promise', 'broken_promise') }} as broken_promise_points,
+        {{ worklist_flag_points('any_promise_due', 'promise_due') }} as promise_due_points,
+        {{ worklist_flag_points('any_director_dispute', 'director_dispute') }} as director_dispute_points,
+        {{ worklist_flag_points('any_dispute_overdue', 'dispute_overdue') }} as dispute_overdue_points,
+        {{ worklist_flag_points('any_dispute_deadline_near', 'dispute_deadline_near') }}
+            as dispute_deadline_near_points,
+        {{ worklist_flag_points('any_plan_behind', 'plan_behind') }} as plan_behind_points,
+        {{ worklist_flag_points('any_dunning_call', 'dunning_call') }} as dunning_call_points,
         case
             when contacted.open_invoices = 0 then cast(0 as decimal(18, 2))
             else {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(contacted.days_since_contact, '
@@ -184,35 +202,38 @@ totalled as (
     from scored
 ),
 
+item_reasons as (
+    -- Per account, each reason its items are listed for, with the first date one is due by.
+    select
+        collector,
+        group_key,
+        reason,
+        min(next_action) as next_action,
+        min(due_by) as due_by
+    from items
+    group by collector, group_key, reason
+),
+
 decided as (
     -- The account's reason is its most urgent item's; that item's action is due first.
     select
         totalled.*,
-        first_items.reason,
-        first_items.next_action,
-        first_items.due_by
+        item_reasons.reason,
+        item_reasons.next_action,
+        item_reasons.due_by
     from totalled
-    inner join (
-        select
-            collector,
-            group_key,
-            min(reason) as reason,
-            min(next_action) as next_action,
-            min(due_by) as due_by
-        from items
-        group by collector, group_key, reason
-    ) as first_items
+    inner join item_reasons
         on
-            totalled.collector = first_items.collector
-            and totalled.group_key = first_items.group_key
-            and totalled.reason_position = {{ worklist_reason_position('first_items.reason') }}
+            totalled.collector = item_reasons.collector
+            and totalled.group_key = item_reasons.group_key
+            and totalled.reason_position = {{ worklist_reason_position('item_reasons.reason') }}
 )
 
 select
     decided.collector,
     row_number() over (
         partition by decided.collector
-        order by decided.priority_score desc, decided.days_past_due desc nulls last, decided.group_key
+        order by decided.priority_score desc, decided.days_past_due desc nulls last, decided.group_key asc
     ) as rank,
     decided.group_key as item_key,
     decided.account_id,
@@ -243,13 +264,13 @@ select
             ~ count_text('days_since_contact', 'day', 'days') ~ " end", 'no_contact_points'),
         ('promise_to_pay_broken', 'promise_broken_label', 'promise_to_pay_broken_points'),
         ('promise_to_pay_due', 'promise_due_label', 'promise_to_pay_due_points'),
-        ('broken_promise', 'is_promise_broken_label', 'broken_promise_points'),
-        ('promise_due', 'is_promise_due_label', 'promise_due_points'),
-        ('director_dispute', 'is_director_dispute_label', 'director_dispute_points'),
+        ('broken_promise', 'dir_broken_label', 'broken_promise_points'),
+        ('promise_due', 'dir_due_label', 'promise_due_points'),
+        ('director_dispute', 'dir_dispute_label', 'director_dispute_points'),
         ('dispute_overdue', 'dispute_label', 'dispute_overdue_points'),
         ('dispute_deadline_near', 'dispute_label', 'dispute_deadline_near_points'),
         ('plan_behind', 'plan_label', 'plan_behind_points'),
-        ('dunning_call', 'dunning_call_label', 'dunning_call_points'),
+        ('dunning_call', 'call_label', 'dunning_call_points'),
         ('queued_payment', 'payment_label', 'coalesce(queued_payment_points, 0)'),
         ('payment_risk', 'risk_context', 'payment_risk_points'),
     ]) }} as drivers,
