@@ -54,6 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
+from portal.worklist_rows import CollectorAccount, WorkbenchState, json_dicts
 
 SCHEMA_VERSION = 3
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -456,63 +457,11 @@ class CollectorItem:
 
     def driver_list(self) -> list[dict]:
         """The drivers of the score, largest contribution first."""
-        return _json_dicts(self.drivers)
+        return json_dicts(self.drivers)
 
     def reason_list(self) -> list[dict]:
         """Every reason that holds, in the policy's order, each with its due date (ISO text)."""
-        return _json_dicts(self.reasons, by_points=False)
-
-
-@dataclass(frozen=True)
-class CollectorAccount:
-    """One ranked account of a collector's worklist (marts.collector_worklist)."""
-
-    collector: str
-    item_key: str
-    collector_email: str | None
-    collector_office: str | None
-    rank: int
-    account_id: str | None
-    account_name: str | None
-    payment_id: str | None
-    contact_name: str | None
-    contact_email: str | None
-    contact_phone: str | None
-    open_invoices: int
-    open_balances: str | None
-    days_past_due: int | None
-    reason: str
-    next_action: str
-    due_by: dt.date | None
-    priority_score: Decimal
-    drivers: str
-    notes: str | None
-    days_since_contact: int | None
-
-    def driver_list(self) -> list[dict]:
-        """The drivers of the score ({driver, label, points}), largest first."""
-        return _json_dicts(self.drivers)
-
-
-@dataclass(frozen=True)
-class WorkbenchState:
-    """What the published worklists reflect: their day, the last collector entry they count,
-    and the worklist policy (next actions in order, promise and dispute windows)."""
-
-    as_of_date: dt.date
-    entries_through: int
-    published_at: dt.datetime
-    policy: dict
-
-
-def _json_dicts(text: str | None, *, by_points: bool = True) -> list[dict]:
-    """The dicts of a JSON list (largest |points| first when `by_points`); [] when unreadable."""
-    try:
-        parsed = json.loads(text) if text else []
-    except ValueError:
-        return []
-    found = [d for d in parsed if isinstance(d, dict)] if isinstance(parsed, list) else []
-    return sorted(found, key=lambda d: -abs(float(d.get("points") or 0))) if by_points else found
+        return json_dicts(self.reasons, by_points=False)
 
 
 @dataclass(frozen=True)
