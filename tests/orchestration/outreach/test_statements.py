@@ -54,8 +54,6 @@ def build(home: Path, rows: list[dict]) -> Path:
     with connect(path) as con:
         con.execute("alter table marts.ar_ledger add column account_id varchar")
         con.execute("alter table marts.ar_ledger add column invoice_date date")
-        con.execute("alter table marts.ar_ledger add column display_number varchar")
-        con.execute("update marts.ar_ledger set display_number = invoice_number")
         for row in rows:
             con.execute(
                 "update marts.ar_ledger set account_id = $account_id, invoice_date = $invoice_date "
