@@ -6,6 +6,7 @@ Staff edit the YAML without code, so every error must name the key and the probl
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +29,16 @@ from orchestration.config_dunning import Dunning
 from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart, check_report_cells
 from orchestration.config_risk import Risk
 from orchestration.config_statements import Statements
+from orchestration.config_worklist import (
+    RECORD_REASONS,
+    WORKLIST_REASONS,
+    NextAction,
+    Worklist,
+    WorklistWeights,
+)
+
+# The `worklist:` section lives in config_worklist; these names stay importable from here.
+__all__ = ["RECORD_REASONS", "WORKLIST_REASONS", "NextAction", "Worklist", "WorklistWeights"]
 
 
 class PolicyError(ValueError):
@@ -48,10 +59,35 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+INVOICE_DISPLAY = re.compile(
+    r"^(?P<prefix>[^{}]*)\{number(?::0(?P<width>[1-9][0-9]?))?\}(?P<suffix>[^{}]*)$"
+)
+"""`INV-{number:08}`: text around the normalized invoice number, zero-padded to a width."""
+
+
 class Office(_Model):
     code: str = Field(pattern=r"^[A-Z0-9_]{2,12}$")
     name: str
     aliases: list[str] = []
+    invoice_display: str = "{number}"
+    """How the office writes its invoice numbers on every page, file and message people read:
+    the normalized number (no prefix, no leading zeros) in `{number}`, or zero-padded to a width
+    with `{number:08}`, with any text around it (`INV-{number:08}` -> `INV-00200123`)."""
+
+    @field_validator("invoice_display")
+    @classmethod
+    def _display_has_the_number(cls, display: str) -> str:
+        if INVOICE_DISPLAY.match(display) is None:
+            raise ValueError(
+                f"{display!r} must hold {{number}} or {{number:0N}} (N a width) once, "
+                "e.g. 'INV-{number:08}'"
+            )
+        return display
+
+    def invoice_display_parts(self) -> dict:
+        """The display format as dbt reads it: prefix, zero-padded width (0: none) and suffix."""
+        parts = INVOICE_DISPLAY.match(self.invoice_display)
+        return {"prefix": parts["prefix"], "width": int(parts["width"] or 0), "suffix": parts["suffix"]}
 
 
 class AgingBucket(_Model):
@@ -368,145 +404,6 @@ class Kpis(_Model):
     receivables are those of the as-of date this many days earlier."""
 
 
-WORKLIST_REASONS = (
-    "promise_to_pay_broken", "broken_promise", "dispute_overdue", "promise_to_pay_due", "promise_due",
-    "dispute_deadline_near", "plan_behind", "dunning_call", "open_dispute", "director_dispute",
-    "unmatched_payment", "untouched", "past_due", "not_yet_due",
-)
-"""Why an item is on a collector's list; each names a condition computed in dbt."""
-
-RECORD_REASONS = (
-    "promise_to_pay_broken", "dispute_overdue", "promise_to_pay_due", "dispute_deadline_near",
-    "plan_behind", "dunning_call", "open_dispute",
-)
-"""Reasons from the collectors' own records (promises to pay, disputes, payment plans): a policy
-file written before they existed may leave them out and gets their default actions."""
-
-
-class WorklistWeights(_Model):
-    """Points each driver adds to an invoice's priority score (the score is their sum)."""
-
-    balance: Decimal = Field(default=Decimal("30"), ge=0)
-    """For the largest open balance in its currency, scaled by the balance's cumulative rank
-    within that currency (currency-neutral: no exchange rates)."""
-    per_day_past_due: Decimal = Field(default=Decimal("0.25"), ge=0)
-    days_past_due_cap: int = Field(default=120, ge=0)
-    """Days past due beyond this add nothing more."""
-    buckets: dict[str, Decimal] = {"1-30": Decimal("5"), "31-60": Decimal("15"),
-                                   "61-90": Decimal("25"), "90+": Decimal("35")}
-    """Points per aging bucket label (labels from `aging.buckets`; a missing label adds 0)."""
-    per_day_untouched: Decimal = Field(default=Decimal("0.5"), ge=0)
-    """Per day since the invoice's last update of any kind (source, tracker, portal, payment)."""
-    days_untouched_cap: int = Field(default=60, ge=0)
-    broken_promise: Decimal = Field(default=Decimal("60"), ge=0)
-    """The director's answer promised payment by a date that has passed, and not enough came."""
-    promise_due: Decimal = Field(default=Decimal("20"), ge=0)
-    """The director's promised payment date falls within `promise_due_within_days`."""
-    director_dispute: Decimal = Field(default=Decimal("15"), ge=0)
-    """The director's newest answer says the client disputes the invoice."""
-    unmatched_payment: Decimal = Field(default=Decimal("10"), ge=0)
-    """A payment in the exception queue whose candidate invoices are all this collector's."""
-    per_day_unmatched: Decimal = Field(default=Decimal("1"), ge=0)
-    """Per day the payment has waited in the exception queue."""
-    days_unmatched_cap: int = Field(default=30, ge=0)
-    promise_to_pay_broken: Decimal = Field(default=Decimal("250"), ge=0)
-    """A collector's recorded promise to pay passed its date short of the amount: large enough to
-    put the account at the top of the collector's list."""
-    promise_to_pay_due: Decimal = Field(default=Decimal("25"), ge=0)
-    """A recorded promise to pay falls due within `promise_due_within_days`."""
-    dispute_overdue: Decimal = Field(default=Decimal("45"), ge=0)
-    """An open dispute is past its resolution deadline."""
-    dispute_deadline_near: Decimal = Field(default=Decimal("25"), ge=0)
-    """An open dispute's resolution deadline falls within `dispute_deadline_within_days`."""
-    plan_behind: Decimal = Field(default=Decimal("40"), ge=0)
-    """The account's payment plan has less paid than the installments due so far."""
-    dunning_call: Decimal = Field(default=Decimal("30"), ge=0)
-    """The dunning sequence's call step for the invoice is due and nobody has called since."""
-    payment_risk: Decimal = Field(default=Decimal("20"), ge=0)
-    """For an account certain to pay its next invoice late (`marts.account_risk`), scaled by its
-    risk score: an account the model flags rises before its invoices age."""
-
-
-class NextAction(_Model):
-    """What a collector does for an invoice listed for `reason`, and within how many days."""
-
-    reason: Literal[WORKLIST_REASONS]  # type: ignore[valid-type]
-    action: str = Field(min_length=1, max_length=200)
-    due_in_days: int = Field(ge=0, le=90)
-
-
-class Worklist(_Model):
-    """Collector worklists: the priority score's weights and the next-action policy."""
-
-    weights: WorklistWeights = WorklistWeights()
-    promise_due_within_days: int = Field(default=3, ge=0, le=60)
-    dispute_deadline_within_days: int = Field(default=3, ge=0, le=60)
-    """An open dispute whose resolution deadline is this close is `dispute_deadline_near`."""
-    coverage_gap_days: int = Field(default=14, ge=1)
-    """A past-due account nobody touched for this many days is a coverage gap (and `untouched`)."""
-    reassign_load_ratio: Decimal = Field(default=Decimal("1.5"), gt=1)
-    """A collector with more than this times the team's mean open items gets a reassignment hint."""
-    page_items: int = Field(default=50, ge=1, le=1000)
-    """The phone page shows a collector's first this many items; CSV and XLSX hold the whole list."""
-    next_actions: list[NextAction] = [
-        NextAction(reason="promise_to_pay_broken",
-                   action="Call the client: the payment they promised you did not come", due_in_days=0),
-        NextAction(reason="broken_promise", action="Call the client: the promised payment did not come",
-                   due_in_days=0),
-        NextAction(reason="dispute_overdue",
-                   action="Resolve the dispute: its deadline has passed", due_in_days=0),
-        NextAction(reason="promise_to_pay_due",
-                   action="Check the payment the client promised you arrived", due_in_days=1),
-        NextAction(reason="promise_due", action="Check the promised payment arrived", due_in_days=1),
-        NextAction(reason="dispute_deadline_near",
-                   action="Settle the dispute before its deadline", due_in_days=1),
-        NextAction(reason="plan_behind",
-                   action="Call the client: the payment plan is behind", due_in_days=1),
-        NextAction(reason="dunning_call",
-                   action="Make the dunning call: the reminder sequence has reached its call step",
-                   due_in_days=0),
-        NextAction(reason="open_dispute",
-                   action="Work the dispute: no reminders go out while it is open", due_in_days=3),
-        NextAction(reason="director_dispute", action="Ask the director what is disputed and settle it",
-                   due_in_days=2),
-        NextAction(reason="unmatched_payment",
-                   action="Find out which invoices this payment pays and tell cash application",
-                   due_in_days=1),
-        NextAction(reason="untouched", action="Contact the client: nobody has for too long",
-                   due_in_days=1),
-        NextAction(reason="past_due", action="Send a reminder or call the client", due_in_days=3),
-        NextAction(reason="not_yet_due", action="No action before the due date", due_in_days=7),
-    ]
-    """In order of precedence: an invoice's reason is the first whose condition holds."""
-
-    @field_validator("next_actions")
-    @classmethod
-    def _every_reason_once(cls, actions: list[NextAction]) -> list[NextAction]:
-        actions = _with_record_reasons(actions)
-        reasons = [a.reason for a in actions]
-        missing = [r for r in WORKLIST_REASONS if r not in reasons]
-        duplicated = sorted({r for r in reasons if reasons.count(r) > 1})
-        if missing or duplicated:
-            raise ValueError(
-                f"every reason needs exactly one action; missing {missing}, duplicated {duplicated}"
-            )
-        return actions
-
-
-def _with_record_reasons(actions: list[NextAction]) -> list[NextAction]:
-    """`actions` with the default action of each record reason it leaves out, placed before the
-    first listed reason that the defaults rank after it."""
-    defaults = {a.reason: a for a in Worklist.model_fields["next_actions"].default}
-    order = {reason: i for i, reason in enumerate(WORKLIST_REASONS)}
-    result = list(actions)
-    for reason in RECORD_REASONS:
-        if any(a.reason == reason for a in result):
-            continue
-        at = next((i for i, a in enumerate(result) if order[a.reason] > order[reason]), len(result))
-        result.insert(at, defaults[reason])
-    return result
-
-
 class TeamMember(_Model):
     """A collector or manager: `name` as the sources write it (Salesforce's Collector column)."""
 
@@ -659,6 +556,7 @@ class Policy(_Model):
             "risk": self.risk.model_dump(mode="json"),
             "timezone": self.timezone,
             "team": self.team.model_dump(mode="json"),
+            "invoice_display": {o.code: o.invoice_display_parts() for o in self.offices},
         }
 
 

@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.automation import definitions as automation
 from orchestration.dunning import assets as dunning
 from orchestration.ingest import assets as ingest
-from orchestration.ingest import collector_entries, history, payment_assets, portal_updates
+from orchestration.ingest import collector_entries, contacts, history, payment_assets, portal_updates
 from orchestration.outreach import alerts, statements, workbench, worklists
 from orchestration.outreach import assets as outreach
 from orchestration.quality import check_failures
@@ -23,6 +23,7 @@ defs = dg.Definitions.merge(
     payment_assets.defs,
     portal_updates.defs,
     collector_entries.defs,
+    contacts.defs,
     transform.defs,
     quality.defs,
     check_failures.defs,

@@ -8,8 +8,9 @@ URL. The pipeline publishes `director_jobs` and the collector workbench's read m
 
 Schema versions: 1 (director portal), 2 (collector workbench: the tables above, and
 `audit_log.account_id`), 3 (the client and contact on each director job, answers that cover
-several invoices, `published_policy`, the load rule on `team_workload`). `create_schema` migrates
-an older store in place.
+several invoices, `published_policy`, the load rule on `team_workload`; worklists per account:
+`collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
+`due_date`, `notes`). `create_schema` migrates an older store in place.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
+from portal.worklist_rows import CollectorAccount, WorkbenchState, json_dicts
 
 SCHEMA_VERSION = 3
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -233,8 +235,53 @@ collector_items = Table(
     Column("due_by", Date),
     Column("priority_score", Money),
     Column("drivers", Text, nullable=False),  # JSON list of {driver, value, points}
+    Column("reasons", Text),  # schema 3: JSON list of {reason, due_by}, every reason that holds
+    Column("source_number", String(100)),  # schema 3: the source's spelling where it differs
+    Column("due_date", Date),  # schema 3
+    Column("notes", Text),  # schema 3: the invoice's promise, dispute, plan, director answer in words
     Index("ix_collector_items_email", "collector_email"),
     Index("ix_collector_items_account", "account_id"),
+)
+
+# Schema 3: each collector's ranked accounts (marts.collector_worklist), the items above under them.
+collector_accounts = Table(
+    "collector_accounts",
+    metadata,
+    Column("collector", String(200), primary_key=True),
+    Column("item_key", String(300), primary_key=True),  # the account id, or payment:<id>
+    Column("collector_email", String(320)),
+    Column("collector_office", String(100)),
+    Column("rank", Integer, nullable=False),
+    Column("account_id", String(300)),
+    Column("account_name", String(300)),
+    Column("payment_id", String(300)),
+    Column("contact_name", String(300)),
+    Column("contact_email", String(320)),
+    Column("contact_phone", String(100)),
+    Column("open_invoices", Integer, nullable=False),
+    Column("open_balances", Text),
+    Column("days_past_due", Integer),
+    Column("reason", String(100), nullable=False),
+    Column("next_action", Text, nullable=False),
+    Column("due_by", Date),
+    Column("priority_score", Money, nullable=False),
+    Column("drivers", Text, nullable=False),  # JSON list of {driver, label, points}
+    Column("notes", Text),
+    Column("days_since_contact", Integer),
+    Index("ix_collector_accounts_email", "collector_email"),
+    Index("ix_collector_accounts_account", "account_id"),
+)
+
+# Schema 3: what the published worklists reflect (one row): the entries they already count and
+# the policy the portal needs to show a new entry's next action before the next run.
+workbench_state = Table(
+    "workbench_state",
+    metadata,
+    Column("state_id", Integer, primary_key=True),
+    Column("as_of_date", Date, nullable=False),
+    Column("entries_through", BigInteger, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("policy", Text, nullable=False),  # JSON: next_actions, promise_due_within_days, ...
 )
 
 account_events = Table(
@@ -435,15 +482,18 @@ class CollectorItem:
     due_by: dt.date | None
     priority_score: Decimal | None
     drivers: str
+    reasons: str | None = None
+    source_number: str | None = None
+    due_date: dt.date | None = None
+    notes: str | None = None
 
     def driver_list(self) -> list[dict]:
         """The drivers of the score, largest contribution first."""
-        try:
-            drivers = json.loads(self.drivers) if self.drivers else []
-        except ValueError:
-            return []
-        drivers = [d for d in drivers if isinstance(d, dict)]
-        return sorted(drivers, key=lambda d: -abs(float(d.get("points") or 0)))
+        return json_dicts(self.drivers)
+
+    def reason_list(self) -> list[dict]:
+        """Every reason that holds, in the policy's order, each with its due date (ISO text)."""
+        return json_dicts(self.reasons, by_points=False)
 
 
 @dataclass(frozen=True)
@@ -527,6 +577,7 @@ _JOB_FIELDS = [f for f in DirectorJob.__dataclass_fields__]
 _UPDATE_FIELDS = [f for f in DirectorUpdate.__dataclass_fields__]
 _NEW_UPDATE_FIELDS = [f for f in NewUpdate.__dataclass_fields__]
 _ITEM_FIELDS = [f for f in CollectorItem.__dataclass_fields__]
+_ACCOUNT_FIELDS = [f for f in CollectorAccount.__dataclass_fields__]
 _EVENT_FIELDS = [f for f in AccountEvent.__dataclass_fields__]
 _WORKLOAD_FIELDS = [f for f in WorkloadRow.__dataclass_fields__]
 _NEW_ENTRY_FIELDS = [f for f in NewEntry.__dataclass_fields__]
@@ -627,12 +678,17 @@ _COLUMNS_OF_3 = {  # (table, column): its DDL, written out (no SQL is built from
     ("team_workload", "team_mean_open_items"):
         "ALTER TABLE team_workload ADD COLUMN team_mean_open_items VARCHAR(40)",
     ("team_workload", "load_ratio"): "ALTER TABLE team_workload ADD COLUMN load_ratio VARCHAR(40)",
+    ("collector_items", "reasons"): "ALTER TABLE collector_items ADD COLUMN reasons TEXT",
+    ("collector_items", "source_number"): "ALTER TABLE collector_items ADD COLUMN source_number VARCHAR(100)",
+    ("collector_items", "due_date"): "ALTER TABLE collector_items ADD COLUMN due_date DATE",
+    ("collector_items", "notes"): "ALTER TABLE collector_items ADD COLUMN notes TEXT",
 }
 
 
 def _migrate_2_to_3(conn) -> None:
     """Version 2 -> 3, in the caller's transaction: new nullable columns on tables that exist
-    (`create_all` made `published_policy`), and the index of answers by director."""
+    (`create_all` made `published_policy`, `collector_accounts` and `workbench_state`), and the
+    index of answers by director."""
     for (table, column), ddl in _COLUMNS_OF_3.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
             conn.exec_driver_sql(ddl)
@@ -919,31 +975,100 @@ class PortalStore:
         items: Iterable[CollectorItem],
         events: Iterable[AccountEvent],
         workload: Iterable[WorkloadRow],
+        accounts: Iterable[CollectorAccount] = (),
+        state: WorkbenchState | None = None,
     ) -> dict[str, int]:
-        """Replace the roster, every worklist, the timelines and the team workload in one
-        transaction: a page reads either the old set or the new one, never a mix."""
+        """Replace the roster, every worklist (accounts and their items), the timelines, the team
+        workload and the state in one transaction: a page reads the old set or the new, never a mix."""
         member_rows = _member_rows(members)
-        item_rows = [_money_checked(item, ("balance", "priority_score"), _ITEM_FIELDS) for item in items]
-        for row in item_rows:
-            row["collector_email"] = row["collector_email"] and normalize_email(row["collector_email"])
+        item_rows = _with_emails(
+            [_money_checked(i, ("balance", "priority_score"), _ITEM_FIELDS) for i in items]
+        )
+        account_rows = _with_emails(
+            [_money_checked(a, ("priority_score",), _ACCOUNT_FIELDS) for a in accounts]
+        )
         event_rows = [_money_checked(event, ("amount",), _EVENT_FIELDS) for event in events]
         workload_money = ("open_balance", "past_due_balance", "team_mean_open_items", "load_ratio")
         workload_rows = [_money_checked(row, workload_money, _WORKLOAD_FIELDS) for row in workload]
+        state_rows = [] if state is None else [_state_row(state)]
         with self._writer.begin() as conn:
             for table, rows in (
                 (team_members, member_rows),
                 (collector_items, item_rows),
+                (collector_accounts, account_rows),
                 (account_events, event_rows),
                 (team_workload, workload_rows),
+                (workbench_state, state_rows),
             ):
                 conn.execute(delete(table))
                 _bulk_insert(conn, table, rows)
         return {
             "team_members": len(member_rows),
             "collector_items": len(item_rows),
+            "collector_accounts": len(account_rows),
             "account_events": len(event_rows),
             "team_workload": len(workload_rows),
         }
+
+    def _accounts(self, *conditions, limit: int | None = None) -> list[CollectorAccount]:
+        query = (
+            select(*[collector_accounts.c[name] for name in _ACCOUNT_FIELDS])
+            .where(*conditions)
+            .order_by(collector_accounts.c.collector, collector_accounts.c.rank)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [CollectorAccount(*row) for row in conn.execute(query)]
+
+    def accounts_for(self, collector_email: str, limit: int | None = None) -> list[CollectorAccount]:
+        """The ranked accounts of the collector with this email (the session's), top `limit`."""
+        return self._accounts(
+            collector_accounts.c.collector_email == normalize_email(collector_email), limit=limit
+        )
+
+    def accounts_of_collector(self, collector: str, limit: int | None = None) -> list[CollectorAccount]:
+        """The ranked accounts of a collector by roster name (for a manager already scoped)."""
+        return self._accounts(collector_accounts.c.collector == collector, limit=limit)
+
+    def items_of_accounts(
+        self, account_ids: list[str], *, collector_email: str | None = None, collector: str | None = None
+    ) -> list[CollectorItem]:
+        """A collector's items of these accounts, in rank order: by the session's email, or by the
+        name in the lists for a manager already scoped to that collector."""
+        owner = _owned_by(collector_items, collector_email, collector)
+        if not account_ids or owner is None:
+            return []
+        return self._items(owner, collector_items.c.account_id.in_(account_ids))
+
+    def collector_account(
+        self, account_id: str, *, collector_email: str | None = None, collector: str | None = None
+    ) -> CollectorAccount | None:
+        """One account row of a collector's list (by the session's email, or by name for a manager
+        already scoped); None when it is not on that list."""
+        owner = _owned_by(collector_accounts, collector_email, collector)
+        if owner is None:
+            return None
+        found = self._accounts(owner, collector_accounts.c.account_id == account_id, limit=1)
+        return found[0] if found else None
+
+    def workbench_state(self) -> WorkbenchState | None:
+        """What the published worklists reflect; None before the first publish with a state."""
+        columns = [workbench_state.c[name] for name in WorkbenchState.__dataclass_fields__]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(workbench_state.c.state_id == 1)).first()
+        if row is None:
+            return None
+        as_of, through, at, policy = row
+        return WorkbenchState(as_of, through, at, json.loads(policy))
+
+    def entries_since(self, entry_id: int, account_ids: list[str]) -> list[CollectorEntry]:
+        """Entries on these accounts with an id above `entry_id` (not in the published lists yet),
+        oldest first."""
+        if not account_ids:
+            return []
+        return self._entries(
+            collector_entries.c.entry_id > entry_id, collector_entries.c.account_id.in_(account_ids)
+        )
 
     def member(self, email: str, role: str) -> StaffMember | None:
         """The roster entry of this person in this role, if they have it."""
@@ -1193,6 +1318,32 @@ def _bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> No
             for row in rows[start : start + batch]
         ]
         conn.exec_driver_sql(compiled.string, values)
+
+
+def _owned_by(table: Table, collector_email: str | None, collector: str | None):
+    """The rows of one collector: by the session's email, or by the name in the lists (for a
+    manager already scoped to that collector); None unless exactly one is given."""
+    if (collector_email is None) == (collector is None):
+        return None
+    if collector is not None:
+        return table.c.collector == collector
+    return table.c.collector_email == normalize_email(collector_email)
+
+
+def _with_emails(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["collector_email"] = row["collector_email"] and normalize_email(row["collector_email"])
+    return rows
+
+
+def _state_row(state: WorkbenchState) -> dict:
+    return {
+        "state_id": 1,
+        "as_of_date": state.as_of_date,
+        "entries_through": state.entries_through,
+        "published_at": state.published_at,
+        "policy": json.dumps(state.policy, sort_keys=True, default=str),
+    }
 
 
 def _member_rows(members: Iterable[StaffMember]) -> list[dict]:

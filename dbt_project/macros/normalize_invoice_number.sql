@@ -18,3 +18,32 @@
 {% macro invoice_key(office, invoice_number) -%}
     {{ office }} || ':' || coalesce({{ normalize_invoice_number(invoice_number) }}, '0')
 {%- endmacro %}
+
+{#
+  An invoice number as the office writes it on every page, file and message people read
+  (policy `offices[].invoice_display`, passed as var `invoice_display`: prefix, zero-padded
+  width, suffix per office code): `inv 200123`, `#200123` and `0000200123` of NYC all read
+  `INV-00200123`. The one place that decides the display; `ar_ledger.display_number` carries
+  it to every consumer. An office without a format shows the normalized number.
+#}
+{% macro display_invoice_number(office, invoice_number) -%}
+    {%- set number = 'coalesce(' ~ normalize_invoice_number(invoice_number) ~ ", '0')" -%}
+    {%- set formats = var('invoice_display', {}) -%}
+    case
+        {%- for code, display in formats.items() %}
+        when {{ office }} = '{{ code | replace("'", "''") }}' then
+            '{{ display['prefix'] | replace("'", "''") }}'
+            {%- if display['width'] %}
+            || case
+                when length({{ number }}) < {{ display['width'] | int }}
+                    then lpad({{ number }}, {{ display['width'] | int }}, '0')
+                else {{ number }}
+            end
+            {%- else %}
+            || {{ number }}
+            {%- endif %}
+            || '{{ display['suffix'] | replace("'", "''") }}'
+        {%- endfor %}
+        else {{ number }}
+    end
+{%- endmacro %}

@@ -15,3 +15,16 @@
 {% macro worklist_json_invoice_keys(candidates) -%}
     json_extract_string({{ candidates }}, '$[*].invoice_key')
 {%- endmacro %}
+
+{# An account's drivers as a JSON list of {driver, label, points}, largest first, leaving out
+   those that add no points: `label` is what the collector reads ("3 invoices 61–90 days, USD
+   28,974.39"), `driver` a stable name for programs. `drivers` is a list of (name, label
+   expression, points expression). DuckDB list and struct functions. #}
+{% macro worklist_account_drivers_json(drivers) -%}
+    to_json(list_sort(list_filter([
+        {%- for name, label, points in drivers %}
+        {'points': {{ points }}, 'driver': '{{ name }}', 'label': {{ label }}}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    ], lambda driver: driver.points <> 0), 'DESC'))
+{%- endmacro %}

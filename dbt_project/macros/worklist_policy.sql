@@ -26,6 +26,8 @@
             {'reason': 'open_dispute', 'action': 'Work the dispute: no reminders go out while it is open', 'due_in_days': 3},
             {'reason': 'director_dispute', 'action': 'Ask the director what is disputed and settle it', 'due_in_days': 2},
             {'reason': 'unmatched_payment', 'action': 'Find out which invoices this payment pays and tell cash application', 'due_in_days': 1},
+            {'reason': 'promise_to_pay_pending', 'action': 'Wait for the promised payment, then check it arrived', 'due_in_days': 1},
+            {'reason': 'plan_on_track', 'action': 'Check the next plan installment arrived', 'due_in_days': 1},
             {'reason': 'untouched', 'action': 'Contact the client: nobody has for too long', 'due_in_days': 1},
             {'reason': 'past_due', 'action': 'Send a reminder or call the client', 'due_in_days': 3},
             {'reason': 'not_yet_due', 'action': 'No action before the due date', 'due_in_days': 7}]
@@ -41,6 +43,11 @@
 {# Points as a decimal(18, 2) rounded once, so that the drivers' points sum to the score exactly. #}
 {% macro worklist_points(expression) -%}
     cast(round({{ expression }}, 2) as decimal(18, 2))
+{%- endmacro %}
+
+{# The weight `name` as points when `flag` (a boolean column) holds, else 0. #}
+{% macro worklist_flag_points(flag, name) -%}
+    {{ worklist_points('case when ' ~ flag ~ ' then ' ~ worklist_weight(name) ~ ' else 0 end') }}
 {%- endmacro %}
 
 {# Points of an aging bucket label from `weights.buckets` (0 for a bucket with none). #}
@@ -67,9 +74,11 @@
         'promise_due': 'is_promise_due',
         'director_dispute': 'is_director_dispute',
         'unmatched_payment': 'payment_id is not null',
+        'promise_to_pay_pending': 'is_promise_to_pay_pending',
+        'plan_on_track': 'is_plan_on_track',
         'untouched': 'days_past_due > 0 and days_since_touch >= ' ~ worklist_policy()['coverage_gap_days'],
         'past_due': 'days_past_due > 0',
-        'not_yet_due': 'payment_id is null',
+        'not_yet_due': 'payment_id is null and coalesce(days_past_due, 0) <= 0',
     } -%}
     {%- if reason not in conditions -%}
         {{ exceptions.raise_compiler_error("worklist: unknown reason " ~ reason) }}
@@ -90,6 +99,42 @@
     end
 {%- endmacro %}
 
+{# The date the action of `reason` (a column or literal) is due by: the run's day plus the
+   policy's days; for a promise the promised date plus them, for a plan on track its next
+   installment plus them, so the date stays put from run to run; a dispute's action never later
+   than its deadline. Reads the item columns promise_to_pay_date, promised_on,
+   plan_next_installment_on, dispute_deadline_on and as_of_date. #}
+{% macro worklist_due_by(reason) -%}
+    {%- set anchors = {
+        'promise_to_pay_due': 'promise_to_pay_date', 'promise_to_pay_pending': 'promise_to_pay_date',
+        'promise_due': 'promised_on', 'plan_on_track': 'plan_next_installment_on'} -%}
+    cast(case {{ reason }}
+        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- set days = rule['due_in_days'] | int %}
+        when '{{ rule["reason"] }}' then
+            {%- if rule['reason'] in anchors %} coalesce({{ anchors[rule['reason']] }}, as_of_date) + {{ days }}
+            {%- elif rule['reason'] in ('open_dispute', 'dispute_deadline_near') %}
+                least(as_of_date + {{ days }}, coalesce(dispute_deadline_on, as_of_date + {{ days }}))
+            {%- else %} as_of_date + {{ days }}
+            {%- endif %}
+        {%- endfor %}
+    end as date)
+{%- endmacro %}
+
+{# Every reason that holds for an item, in the policy's order, with the date its action would be
+   due by: a JSON list of {reason, due_by}. The portal replays a collector's new entries on it
+   (portal/worklist_now.py) to show the next action before the pipeline ingests them. DuckDB
+   list functions. #}
+{% macro worklist_reasons_json() -%}
+    to_json(list_transform(list_filter([
+        {%- for rule in worklist_policy()['next_actions'] %}
+        {'reason': '{{ rule["reason"] }}', 'due_by': {{ worklist_due_by("'" ~ rule['reason'] ~ "'") }},
+         'holds': coalesce({{ worklist_reason_condition(rule['reason']) }}, false)}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    ], lambda r: r.holds), lambda r: {'reason': r.reason, 'due_by': r.due_by}))
+{%- endmacro %}
+
 {# The collections stage a director's portal answer stands for (policy `portal.statuses`). #}
 {% macro worklist_answer_stage(status_column) -%}
     case
@@ -103,4 +148,22 @@
 {# The collector who owns an invoice; `unassigned` when the source names nobody. #}
 {% macro worklist_collector(collector_column) -%}
     coalesce(nullif(trim({{ collector_column }}), ''), 'unassigned')
+{%- endmacro %}
+
+{# Where `reason` stands in the policy's order of precedence (1 first). #}
+{% macro worklist_reason_position(reason) -%}
+    case {{ reason }}
+        {%- for rule in worklist_policy()['next_actions'] %}
+        when '{{ rule["reason"] }}' then {{ loop.index }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{# The policy's action for `reason`. #}
+{% macro worklist_action_for(reason) -%}
+    case {{ reason }}
+        {%- for rule in worklist_policy()['next_actions'] %}
+        when '{{ rule["reason"] }}' then '{{ rule["action"] | replace("'", "''") }}'
+        {%- endfor %}
+    end
 {%- endmacro %}

@@ -34,15 +34,15 @@ LEDGER = dg.AssetKey(["marts", "ar_ledger"])
 INDEX_FILE = "index.csv"
 
 STATEMENT_INVOICES_QUERY = """
-select account_id, account_name, office, invoice_key, invoice_number, invoice_date, due_date,
-    coalesce(currency, '') as currency, amount, balance
+select account_id, account_name, office, invoice_key, display_number as invoice_number, invoice_date,
+    due_date, coalesce(currency, '') as currency, amount, balance
 from marts.ar_ledger
 where balance > 0
     and account_id is not null
     and ($account_id is null or account_id = $account_id)
 order by account_id, invoice_key
 """
-"""Open invoices of every account (or of one), grouped by account."""
+"""Open invoices of every account (or of one), grouped by account; numbers as the office writes them."""
 
 ACCOUNT_KNOWN_QUERY = "select count(*) from marts.ar_ledger where account_id = $account_id"
 OPEN_WITHOUT_ACCOUNT_QUERY = "select count(*) from marts.ar_ledger where balance > 0 and account_id is null"

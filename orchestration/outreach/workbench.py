@@ -1,9 +1,11 @@
 """The collector workbench's read models, published from the warehouse to the portal store.
 
-One asset reads each collector's ranked list (`marts.collector_worklist`), the timelines of the
-accounts on those lists (`marts.account_timeline`, newest `TIMELINE_EVENTS_PER_ACCOUNT` events
-each) and the team workload (`marts.collector_workload`), attaches the roster (email and office
-per collector, contract C1) and replaces all of it in the store in one transaction.
+One asset reads each collector's ranked accounts (`marts.collector_worklist`) and the items under
+them (`marts.collector_worklist_items`), the timelines of those accounts (`marts.account_timeline`,
+newest `TIMELINE_EVENTS_PER_ACCOUNT` events each), the team workload (`marts.collector_workload`)
+and the state the lists reflect (their day, the last collector entry they count, the worklist
+policy the portal replays newer entries with), attaches the roster (email and office per
+collector, contract C1) and replaces all of it in the store in one transaction.
 """
 
 import datetime as dt
@@ -15,30 +17,54 @@ from orchestration.config import Policy
 from orchestration.outreach.portal_store import open_store
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
-from portal.store import AccountEvent, CollectorItem, StaffMember, WorkloadRow
+from portal.store import (
+    AccountEvent,
+    CollectorAccount,
+    CollectorItem,
+    StaffMember,
+    WorkbenchState,
+    WorkloadRow,
+)
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
+WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
 TIMELINE = dg.AssetKey(["marts", "account_timeline"])
 WORKLOAD = dg.AssetKey(["marts", "collector_workload"])
 TIMELINE_EVENTS_PER_ACCOUNT = 200
 
-# Tracker-only invoices have no account id; the timeline names their account by the account name.
+# Invoice numbers are published as the office writes them; the source's spelling beside it only
+# where it differs. Tracker-only invoices' account is the account name (as in the timeline).
 _ITEMS = """
-select collector, item_key, rank, invoice_key, payment_id,
-       coalesce(account_id, account_name) as account_id, account_name, invoice_number, currency,
-       balance, days_past_due, aging_bucket, reason, next_action, due_by, priority_score,
-       cast(drivers as varchar) as drivers
+select collector, item_key, rank, invoice_key, payment_id, account_id, account_name,
+       coalesce(display_number, invoice_number) as invoice_number, currency, balance, days_past_due,
+       aging_bucket, reason, next_action, due_by, priority_score, cast(drivers as varchar) as drivers,
+       cast(reasons as varchar) as reasons,
+       case when invoice_number <> display_number then invoice_number end as source_number, due_date,
+       nullif(concat_ws('; ', promise_text, dispute_text, plan_text, director_text, payment_text), '')
+           as notes
+from marts.collector_worklist_items
+order by collector, rank
+"""
+
+_ACCOUNTS = """
+select collector, item_key, rank, account_id, account_name, payment_id, contact_name, contact_email,
+       contact_phone, open_invoices, open_balances, days_past_due, reason, next_action, due_by,
+       priority_score, cast(drivers as varchar) as drivers, notes, days_since_contact
 from marts.collector_worklist
 order by collector, rank
+"""
+
+# The lists count the entries submitted up to their day (stg_portal__collector_entries); the
+# portal replays the ones after this id.
+_ENTRIES_THROUGH = """
+select coalesce(max(entry_id), 0) from raw.collector_entries where cast(submitted_at as date) <= $as_of
 """
 
 _EVENTS = """
 select account_id, sequence_number, account_name, occurred_at, kind, invoice_key, payment_id,
        amount, currency, actor, detail
 from marts.account_timeline
-where account_id in (
-    select distinct coalesce(account_id, account_name) from marts.collector_worklist
-)
+where account_id in (select distinct account_id from marts.collector_worklist)
 qualify row_number() over (partition by account_id order by sequence_number desc) <= $per_account
 order by account_id, sequence_number
 """
@@ -70,21 +96,46 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
 
-def read_models(
-    con: duckdb.DuckDBPyConnection, policy: Policy
-) -> tuple[list[CollectorItem], list[AccountEvent], list[WorkloadRow]]:
-    """The three read models from the warehouse, each collector's row carrying their email and office."""
+def _staff(policy: Policy):
+    """collector name -> (email, office) from the roster; (None, None) for a name not on it."""
     by_name = {m.name.casefold().strip(): m for m in policy.team.collectors}
 
     def who(collector: str) -> tuple[str | None, str | None]:
         member = by_name.get((collector or "").casefold().strip())
         return (member.email, member.office) if member else (None, None)
 
+    return who
+
+
+def replay_policy(policy: Policy) -> dict:
+    """The part of the `worklist:` policy the portal replays new entries with."""
+    worklist = policy.worklist.model_dump(mode="json")
+    keys = ("next_actions", "promise_due_within_days", "dispute_deadline_within_days")
+    return {key: worklist[key] for key in keys}
+
+
+def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> WorkbenchState:
+    """The lists' day, the last collector entry they count, and the policy the portal replays with."""
+    (through,) = con.execute(_ENTRIES_THROUGH, {"as_of": as_of}).fetchone()
+    return WorkbenchState(
+        as_of_date=as_of,
+        entries_through=int(through),
+        published_at=dt.datetime.now(dt.UTC),
+        policy=replay_policy(policy),
+    )
+
+
+def read_models(
+    con: duckdb.DuckDBPyConnection, policy: Policy
+) -> tuple[list[CollectorAccount], list[CollectorItem], list[AccountEvent], list[WorkloadRow]]:
+    """The read models from the warehouse, each collector's row carrying their email and office."""
+    who = _staff(policy)
+    accounts = []
+    for collector, item_key, rank, *rest in con.execute(_ACCOUNTS).fetchall():
+        accounts.append(CollectorAccount(collector, item_key, *who(collector), rank, *rest))
     items = []
-    for row in con.execute(_ITEMS).fetchall():
-        collector, item_key, rank, *rest = row
-        email, office = who(collector)
-        items.append(CollectorItem(collector, item_key, email, office, rank, *rest))
+    for collector, item_key, rank, *rest in con.execute(_ITEMS).fetchall():
+        items.append(CollectorItem(collector, item_key, *who(collector), rank, *rest))
     events = [
         AccountEvent(account_id, seq, name, _utc(at), *rest)
         for account_id, seq, name, at, *rest in con.execute(
@@ -93,31 +144,32 @@ def read_models(
     ]
     workload = []
     for collector, currency, *rest in con.execute(_WORKLOAD).fetchall():
-        email, office = who(collector)
         # Invoices only the legacy tracker knows carry no currency: their own row, never summed in.
-        workload.append(WorkloadRow(collector, currency or NO_CURRENCY, email, office, *rest))
-    return items, events, workload
+        workload.append(WorkloadRow(collector, currency or NO_CURRENCY, *who(collector), *rest))
+    return accounts, items, events, workload
 
 
 @dg.asset(
     key=["portal", "collector_worklists"],
-    deps=[WORKLIST, TIMELINE, WORKLOAD],
+    deps=[WORKLIST, WORKLIST_ITEMS, TIMELINE, WORKLOAD],
     group_name="outreach",
     kinds={"sqlite"},
 )
 def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
-    """Collector worklists, account timelines and team workload, published to the portal store at once."""
+    """Collector worklists by account, timelines and team workload, published to the portal store at once."""
     policy = ledgerloop.policy()
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        items, events, workload = read_models(con, policy)
+        accounts, items, events, workload = read_models(con, policy)
+        state = worklist_state(con, policy, ledgerloop.as_of_date(policy))
     with open_store(ledgerloop.settings.home) as store:
-        counts = store.publish_workbench(roster(policy), items, events, workload)
-    without_roster = sorted({i.collector for i in items if i.collector_email is None})
+        counts = store.publish_workbench(roster(policy), items, events, workload, accounts, state)
+    without_roster = sorted({a.collector for a in accounts if a.collector_email is None})
     return dg.MaterializeResult(
         metadata={
             **counts,
-            "collectors": len({i.collector for i in items}),
-            "accounts": len({i.account_id for i in items if i.account_id}),
+            "collectors": len({a.collector for a in accounts}),
+            "accounts": len({a.account_id for a in accounts if a.account_id}),
+            "entries_through": state.entries_through,
             "collectors_not_on_roster": ", ".join(without_roster[:10]) or "none",
         }
     )

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 
 from portal.context import client_id
 from portal.controllers.signed_in import error_page, signed_in_dependencies
-from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff, worklist_page
+from portal.controllers.workbench import MAX_ID_LENGTH, account_page, provide_staff, worklist_page
 from portal.guards import requires_manager
 from portal.pages import Page
 from portal.store import PortalStore, StaffMember
@@ -79,7 +79,7 @@ class TeamController(Controller):
         collector = self._collector(manager, store, name)
         if collector is None:
             return self._refuse(request, manager, store, name)
-        return worklist_page(collector, store.items_of_collector(name, limit=PAGE_ITEMS + 1), read_only=True)
+        return worklist_page(store, collector, read_only=True)
 
     @get("/account", sync_to_thread=True)
     def account(

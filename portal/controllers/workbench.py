@@ -1,6 +1,8 @@
-"""The collector workbench: the ranked worklist, an account's timeline with its forms, the submit
+"""The collector workbench: the ranked accounts, an account's timeline with its forms, the submit
 and the confirmation. Every read and write is scoped by the collector in the session; an account
-or invoice named in the URL or a form is checked against the collector's own list."""
+or invoice named in the URL or a form is checked against the collector's own list. An entry
+logged since the lists were published changes the account's next action at once (replayed from
+the store's inbox by `portal.worklist_now`)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.guards import requires_collector
 from portal.pages import Page
-from portal.store import ENTRY_KINDS, PortalStore, StaffMember, SubmissionConflict
+from portal.store import ENTRY_KINDS, CollectorAccount, PortalStore, StaffMember, SubmissionConflict
 from portal.workbench_forms import (
     CALL_OUTCOMES,
     KIND_LABELS,
@@ -30,10 +32,11 @@ from portal.workbench_forms import (
     installment_fields,
     validate_entry,
 )
+from portal.worklist_now import AccountNow, ItemNow, Replay, published
 
 log = logging.getLogger("portal.workbench")
 DEFAULT_PLAN_ROWS = 6
-PAGE_ITEMS = 200  # a phone page holds the top of the list; the daily exports hold all of it
+PAGE_ITEMS = 200  # accounts: a phone page holds the top of the list; the daily exports hold all of it
 MAX_ID_LENGTH = 300
 
 
@@ -86,11 +89,42 @@ def _not_yours(store: PortalStore, collector: StaffMember, request: Request, acc
     )
 
 
-def worklist_page(collector: StaffMember, items: list, *, read_only: bool = False) -> Page:
-    """A collector's ranked list (the top `PAGE_ITEMS` of `items`), with drivers and next actions."""
+def accounts_now(
+    store: PortalStore, collector: StaffMember, accounts: list[CollectorAccount], *, by_name: bool
+) -> list[AccountNow]:
+    """The accounts with their items and the entries logged since the lists were published."""
+    ids = [a.account_id for a in accounts if a.account_id]
+    if by_name:  # a manager's view, already scoped to a collector named in the lists
+        items = store.items_of_accounts(ids, collector=collector.name)
+    else:
+        items = store.items_of_accounts(ids, collector_email=collector.email)
+    by_account: dict[str, list] = {}
+    for item in items:
+        by_account.setdefault(item.account_id, []).append(item)
+    state = store.workbench_state()
+    if state is None:  # lists published before the portal knew their state: shown as published
+        return [published(a, [ItemNow(i, {}) for i in by_account.get(a.account_id, [])]) for a in accounts]
+    entries: dict[str, list] = {}
+    for entry in store.entries_since(state.entries_through, ids):
+        entries.setdefault(entry.account_id, []).append(entry)
+    replay = Replay(state)
+    return [
+        replay.account(a, by_account.get(a.account_id, []), entries.get(a.account_id, [])) for a in accounts
+    ]
+
+
+def worklist_page(store: PortalStore, collector: StaffMember, *, read_only: bool = False) -> Page:
+    """A collector's ranked accounts (the top `PAGE_ITEMS`), each with its contact, next action as it
+    stands now, the drivers of its score and its invoices."""
+    if read_only:
+        accounts = store.accounts_of_collector(collector.name, limit=PAGE_ITEMS + 1)
+    else:
+        accounts = store.accounts_for(collector.email, limit=PAGE_ITEMS + 1)
+    shown = accounts_now(store, collector, accounts[:PAGE_ITEMS], by_name=read_only)
     return Page(
         "workbench/list.html.jinja2",
-        context={"collector": collector, "items": items, "page_items": PAGE_ITEMS, "read_only": read_only},
+        context={"collector": collector, "accounts": shown, "more": len(accounts) > PAGE_ITEMS,
+                 "page_items": PAGE_ITEMS, "read_only": read_only},
     )
 
 
@@ -114,6 +148,9 @@ def account_page(
     if posted is not None:
         forms[posted.kind] = posted
     open_disputes = store.open_disputes(scope.account_id)
+    owner = {"collector": collector.name} if read_only else {"collector_email": collector.email}
+    row = store.collector_account(scope.account_id, **owner)
+    now = accounts_now(store, collector, [row], by_name=read_only)[0] if row is not None else None
     return Page(
         "workbench/account.html.jinja2",
         status_code=status_code,
@@ -121,6 +158,8 @@ def account_page(
             "collector": collector,
             "account_id": scope.account_id,
             "account_name": next((i.account_name for i in items if i.account_name), scope.account_id),
+            "now": now,
+            "numbers": {i.invoice_key: i.invoice_number for i in items if i.invoice_key},
             "items": items,
             "events": store.account_events(scope.account_id),
             "entries": store.account_entries(scope.account_id, limit=20),
@@ -151,8 +190,8 @@ class WorkbenchController(Controller):
     def worklist(
         self, collector: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
     ) -> Page:
-        """The collector's ranked list for today, with the drivers and next action of each item."""
-        return worklist_page(collector, store.items_for(collector.email, limit=PAGE_ITEMS + 1))
+        """The collector's ranked accounts for today, with the drivers and next action of each."""
+        return worklist_page(store, collector)
 
     @get("/account", sync_to_thread=True)
     def account(
@@ -245,10 +284,13 @@ class WorkbenchController(Controller):
         saved = store.entry(collector.email, entry_id) if 0 < entry_id <= MAX_UPDATE_ID else None
         if saved is None:
             raise NotFoundException("no such entry")
+        items = store.account_items(collector.email, saved.account_id)
         return Page(
             "workbench/confirmed.html.jinja2",
             context={
                 "entry": saved,
+                "account_name": next((i.account_name for i in items if i.account_name), saved.account_id),
+                "numbers": {i.invoice_key: i.invoice_number for i in items if i.invoice_key},
                 "collector": collector,
                 "kind_labels": KIND_LABELS,
                 "outcomes": CALL_OUTCOMES,

@@ -58,3 +58,16 @@ def test_policy_rejects_unknown_keys(tmp_path):
 def test_policy_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(PolicyError, match="policy file not found"):
         load_policy(tmp_path / "nope.yaml")
+
+
+def test_policy_gives_dbt_each_offices_invoice_display_format():
+    formats = load_policy(POLICY).dbt_vars()["invoice_display"]
+    assert formats == {"NYC": {"prefix": "INV-", "width": 8, "suffix": ""},
+                       "LDN": {"prefix": "INV-", "width": 8, "suffix": ""}}
+
+
+def test_policy_error_names_an_invoice_display_without_the_number(tmp_path):
+    path = _write(tmp_path, lambda d: d["offices"][1].update(invoice_display="LDN-{num:06}"))
+    expected = r"offices\.1\.invoice_display: 'LDN-\{num:06\}' must hold \{number\}"
+    with pytest.raises(PolicyError, match=expected):
+        load_policy(path)

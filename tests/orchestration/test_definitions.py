@@ -102,6 +102,13 @@ def test_ledger_lineage_reaches_back_to_the_ingest_asset(asset_graph, source):
     assert source in ancestors(asset_graph, LEDGER)
 
 
+def test_worklists_are_built_after_the_customer_contacts_are_loaded(asset_graph):
+    contacts = dg.AssetKey(["contacts", "account_contacts"])
+    assert asset_graph.get(contacts).is_materializable
+    assert contacts in ancestors(asset_graph, dg.AssetKey(["marts", "collector_worklist"]))
+    assert contacts in ancestors(asset_graph, dg.AssetKey(["exports", "worklists"]))
+
+
 def test_aging_and_snapshot_are_built_from_the_ledger(asset_graph):
     assert LEDGER in asset_graph.get(AGING).parent_keys
     assert LEDGER in asset_graph.get(SNAPSHOT).parent_keys

@@ -279,12 +279,13 @@ def test_worklist_page_shows_the_top_of_a_long_list_in_rank_order(
     workbench_client, portal_settings, workbench_store
 ):
     from portal.controllers.workbench import PAGE_ITEMS
-    from tests.portal.workbench_factories import EVENTS, MEMBERS, WORKLOAD, item
+    from tests.portal.workbench_factories import EVENTS, MEMBERS, STATE, WORKLOAD, account, item
 
     items = [item("Avery Brooks", n, f"NYC|{n}", f"ACC-{n}") for n in range(1, PAGE_ITEMS + 6)]
-    workbench_store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD)
+    accounts = [account("Avery Brooks", n, f"ACC-{n}") for n in range(1, PAGE_ITEMS + 6)]
+    workbench_store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD, accounts, STATE)
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
     page = workbench_client.get("/workbench").text
-    assert f"The top {PAGE_ITEMS} items" in page
+    assert f"The top {PAGE_ITEMS} accounts" in page
     ranks = [int(r) for r in re.findall(r'<span class="rank">#(\d+)</span>', page)]
     assert ranks == list(range(1, PAGE_ITEMS + 1))

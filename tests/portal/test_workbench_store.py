@@ -1,6 +1,6 @@
-"""The store's workbench side: migration from schema 1, atomic publishing of the read models, the
-idempotent entry inbox, open disputes and the audit trail by account and actor (on SQLite, and on
-a real PostgreSQL server where one is installed)."""
+"""The store's workbench side: migration from schemas 1 and 2, atomic publishing of the read
+models, the idempotent entry inbox, open disputes and the audit trail by account and actor (on
+SQLite, and on a real PostgreSQL server where one is installed)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from portal.store import (
     SCHEMA_VERSION,
@@ -107,6 +107,44 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
         assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
         assert store.record_entry(new_entry(1)) == 1
         assert store.create_schema() == 3  # a second open changes nothing
+    finally:
+        store.close()
+
+
+V3_ITEM_COLUMNS = {"reasons", "source_number", "due_date", "notes"}
+
+
+def test_store_migrates_a_version_2_store_in_place_keeping_its_worklists(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    engine = create_engine(url)
+    v2 = MetaData()
+    for name, table in metadata.tables.items():
+        if name == "collector_items":
+            Table(name, v2, *[c._copy() for c in table.columns if c.name not in V3_ITEM_COLUMNS])
+        elif name not in ("collector_accounts", "workbench_state"):
+            table.to_metadata(v2)
+    with engine.begin() as conn:
+        v2.create_all(conn)
+        conn.execute(text("insert into schema_version values (2, '2026-11-01 00:00:00')"))
+        conn.execute(
+            text(
+                "insert into collector_items (collector, item_key, collector_email, rank, invoice_key, "
+                "account_id, drivers) values ('Avery Brooks', 'NYC|101', :email, 1, 'NYC|101', 'ACC-1', '[]')"
+            ),
+            {"email": AVERY},
+        )
+    engine.dispose()
+    store = PortalStore.from_url(url)
+    try:
+        assert store.schema_version() == 3
+        columns = {c["name"] for c in inspect(store.engine).get_columns("collector_items")}
+        assert columns >= V3_ITEM_COLUMNS
+        [kept] = store.items_for(AVERY)
+        assert (kept.item_key, kept.reasons, kept.reason_list()) == ("NYC|101", None, [])
+        assert store.accounts_for(AVERY) == [] and store.workbench_state() is None
+        publish(store)
+        assert [a.account_name for a in store.accounts_for(AVERY)] == ["Acme Builders", "Bolt & Sons <b>"]
+        assert store.workbench_state().as_of_date == dt.date(2026, 11, 23)
     finally:
         store.close()
 

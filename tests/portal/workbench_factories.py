@@ -1,5 +1,6 @@
-"""Workbench test data: a roster, two collectors' worklists, timelines and the team workload, and
-signing collectors and managers in."""
+"""Workbench test data: a roster, two collectors' worklists (accounts and the invoices under
+them), timelines, the team workload and the state the lists reflect, and signing collectors and
+managers in."""
 
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ from decimal import Decimal
 import pytest
 from litestar.testing import TestClient
 
+from orchestration.config import load_policy
+from orchestration.outreach.workbench import replay_policy
+from orchestration.settings import REPO_ROOT
 from portal.app import create_app
 from portal.links import StaffLinkSigner
 from portal.settings import PortalSettings
-from portal.store import AccountEvent, CollectorItem, PortalStore, StaffMember, WorkloadRow
+from portal.store import (
+    AccountEvent,
+    CollectorAccount,
+    CollectorItem,
+    PortalStore,
+    StaffMember,
+    WorkbenchState,
+    WorkloadRow,
+)
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, job
 
 AVERY = "avery.brooks@example.com"  # collector, NYC: accounts ACC-1 and ACC-2
@@ -35,6 +47,19 @@ DRIVERS = json.dumps(
     [
         {"driver": "days_past_due", "value": "45", "points": "22.50"},
         {"driver": "balance_rank_in_currency", "value": "0.9", "points": "27.00"},
+    ]
+)
+
+
+PAST_DUE = '[{"reason": "past_due", "due_by": "2026-11-26"}]'
+AS_OF = dt.date(2026, 11, 23)
+ACCOUNT_DRIVERS = json.dumps(
+    [
+        {"driver": "balance", "label": "USD 2,000.25 open in 2 invoices", "points": "27.00"},
+        {"driver": "days_past_due", "label": "oldest invoice 45 days past due", "points": "11.25"},
+        {"driver": "no_contact", "label": "no contact for 21 days", "points": "10.50"},
+        {"driver": "dunning_call", "label": "reminders reached their call step for INV-101",
+         "points": "30.00"},
     ]
 )
 
@@ -63,16 +88,75 @@ def item(collector: str, rank: int, invoice_key: str, account_id: str, **changes
         due_by=dt.date(2026, 11, 26),
         priority_score=Decimal("49.50"),
         drivers=DRIVERS,
+        reasons=PAST_DUE,
+        due_date=dt.date(2026, 10, 9),
     )
     return replace(base, **changes)
 
 
+# ACC-1's first invoice has reached the dunning call step; nobody contacted Acme for 21 days.
+CALL_DUE = (
+    '[{"reason": "dunning_call", "due_by": "2026-11-23"}, {"reason": "untouched", "due_by": "2026-11-24"}, '
+    '{"reason": "past_due", "due_by": "2026-11-26"}]'
+)
+UNTOUCHED = (
+    '[{"reason": "untouched", "due_by": "2026-11-24"}, {"reason": "past_due", "due_by": "2026-11-26"}]'
+)
+CALL_ACTION = "Make the dunning call: the reminder sequence has reached its call step"
+
 ITEMS = [
-    item("Avery Brooks", 1, "NYC|101", "ACC-1", balance=Decimal("1500.00"), account_name="Acme Builders"),
-    item("Avery Brooks", 2, "NYC|102", "ACC-1", balance=Decimal("500.25"), account_name="Acme Builders"),
+    item("Avery Brooks", 1, "NYC|101", "ACC-1", balance=Decimal("1500.00"), account_name="Acme Builders",
+         reason="dunning_call", next_action=CALL_ACTION, due_by=dt.date(2026, 11, 23), reasons=CALL_DUE,
+         source_number="inv 101"),
+    item("Avery Brooks", 2, "NYC|102", "ACC-1", balance=Decimal("500.25"), account_name="Acme Builders",
+         reason="untouched", next_action="Contact the client: nobody has for too long",
+         due_by=dt.date(2026, 11, 24), reasons=UNTOUCHED),
     item("Avery Brooks", 3, "NYC|201", "ACC-2", account_name="Bolt & Sons <b>"),
     item("Harriet Cole", 1, "LDN|901", "ACC-9", currency="GBP", account_name="Secret London Client"),
 ]
+def account(collector: str, rank: int, account_id: str, **changes) -> CollectorAccount:
+    """One ranked account of a collector's list; keyword arguments override any field."""
+    email = {"Avery Brooks": AVERY, "Harriet Cole": HARRIET}.get(collector)
+    office = {"Avery Brooks": "NYC", "Harriet Cole": "LDN"}.get(collector)
+    base = CollectorAccount(
+        collector=collector,
+        item_key=account_id,
+        collector_email=email,
+        collector_office=office,
+        rank=rank,
+        account_id=account_id,
+        account_name=f"{account_id} Holdings",
+        payment_id=None,
+        contact_name="Dana Payables",
+        contact_email="payables@example.com",
+        contact_phone="+1 212 555 0199",
+        open_invoices=1,
+        open_balances="USD 1,000.00",
+        days_past_due=45,
+        reason="past_due",
+        next_action="Send a reminder or call the client",
+        due_by=dt.date(2026, 11, 26),
+        priority_score=Decimal("78.75"),
+        drivers=ACCOUNT_DRIVERS,
+        notes=None,
+        days_since_contact=21,
+    )
+    return replace(base, **changes)
+
+
+ACCOUNTS = [
+    account("Avery Brooks", 1, "ACC-1", account_name="Acme Builders", open_invoices=2,
+            open_balances="USD 2,000.25", reason="dunning_call", next_action=CALL_ACTION,
+            due_by=dt.date(2026, 11, 23)),
+    account(
+        "Avery Brooks", 2, "ACC-2", account_name="Bolt & Sons <b>", contact_name=None, contact_email=None,
+        contact_phone=None,
+    ),
+    account("Harriet Cole", 1, "ACC-9", account_name="Secret London Client", open_balances="GBP 1,000.00"),
+]
+STATE = WorkbenchState(AS_OF, 0, dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC),
+                       replay_policy(load_policy(REPO_ROOT / "ledgerloop.yaml")))
+
 EVENTS = [
     AccountEvent(
         "ACC-1",
@@ -148,7 +232,7 @@ WORKLOAD = [
 
 def publish(store: PortalStore) -> None:
     """The workbench read models as a pipeline run would publish them."""
-    store.publish_workbench(MEMBERS, ITEMS, EVENTS, WORKLOAD)
+    store.publish_workbench(MEMBERS, ITEMS, EVENTS, WORKLOAD, ACCOUNTS, STATE)
 
 
 def mint_staff(settings: PortalSettings, role: str, email: str, version: int = 1) -> str:

@@ -19,7 +19,7 @@ select
     coalesce(nullif(trim(ledger.project_director), ''), lower(trim(ledger.director_email)))
         as director_name,
     ledger.invoice_key,
-    ledger.invoice_number,
+    ledger.display_number as invoice_number,  -- as the office writes it (ar_ledger.display_number)
     ledger.office,
     ledger.account_id,
     ledger.account_name,

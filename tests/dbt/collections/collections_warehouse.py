@@ -1,13 +1,15 @@
 """A small warehouse for the collections marts: invoices ingested from a Salesforce export the
-way the pipeline does, payments, director answers, collector entries (promises to pay,
-disputes, payment plans, notes) and a failed check, and `dbt build` of the collections marts
-and everything upstream of them."""
+way the pipeline does (one number spelled as customers do), payments, director answers, customer
+contacts, collector entries (promises to pay, disputes, payment plans, notes) and a failed check,
+and `dbt build` of the collections marts and everything upstream of them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+from orchestration.dunning.contacts import contacts_path, load_contacts
+from orchestration.dunning.facts import ensure_schema
 from orchestration.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
 from tests.factories import export, row
@@ -17,6 +19,7 @@ SCRIPT_ACCOUNT = "<script>alert(1)</script> & Co"
 # reconciliation_exceptions: a singular test on payments (built upstream) reads it.
 COLLECTIONS = [
     "+collector_worklist",
+    "+collector_worklist_items",
     "+collector_workload",
     "+account_timeline",
     "reconciliation_exceptions",
@@ -52,7 +55,7 @@ INVOICES = [
     invoice("2002", "500.00", due="8/1/2026", issued="7/1/2026"),
     invoice("2003", "300.00", due="12/15/2026"),
     invoice("2004", "100.00"),
-    invoice("2005", "100.00"),
+    invoice("inv 0002005", "100.00"),  # NYC:2005, shown as INV-00002005
     invoice("2006", "100.00"),
     invoice("4001", "700.00", office="London", currency="GBP"),
     invoice("3001", "200.00", "Lee", "Beta LLC", "001B"),
@@ -232,6 +235,23 @@ ANSWERS = [
 PAYMENTS = [("pay-1", "USD", "inv 2001"), ("pay-gbp", "GBP", "inv 2004")]
 
 
+# The staff-kept contacts file (orchestration.dunning.contacts), as the contacts asset loads it.
+CONTACTS = (
+    "Account ID,Contact Name,Email,Phone,Address,Time Zone,Customer Type\n"
+    "001A,Pat Payer,ap@acme.example,+1 212 555 0101,1 Main St,,smb\n"
+    "001E,Erin Echo,payables@echo.example,+1 212 555 0102,,,\n"
+)
+
+
+def load_contacts_file(home: Path) -> None:
+    path = contacts_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONTACTS, encoding="utf-8")
+    with connect(home / "warehouse.duckdb") as con:
+        ensure_schema(con)
+        load_contacts(con, path, dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+
+
 def load_answers_and_payment(home: Path) -> None:
     with connect(home / "warehouse.duckdb") as con:
         for update_id, key, status, expected, promised, at in ANSWERS:
@@ -259,24 +279,29 @@ def load_answers_and_payment(home: Path) -> None:
             )
 
 
+def add_entry(con, values: dict) -> None:
+    """One raw.collector_entries row as the ingest writes it."""
+    con.execute(
+        "insert into raw.collector_entries by name select $entry_id as entry_id, "
+        "$submission_id as submission_id, $collector_email as collector_email, "
+        "$collector as collector, "
+        "$kind as kind, $account_id as account_id, $invoice_key as invoice_key, $note as note, "
+        "$call_outcome as call_outcome, $currency as currency, "
+        "cast($promised_amount as decimal(18, 2)) as promised_amount, "
+        "$promised_date as promised_date, "
+        "$dispute_reason as dispute_reason, $dispute_evidence as dispute_evidence, "
+        "$dispute_deadline as dispute_deadline, $resolution as resolution, "
+        "cast($plan_installments as json) as plan_installments, $submitted_at as submitted_at, "
+        "$submitted_at as _loaded_at",
+        values,
+    )
+
+
 def load_records(home: Path) -> None:
     """Avery's collector entries and the payments applied to their invoices."""
     with connect(home / "warehouse.duckdb") as con:
         for values in ENTRIES:
-            con.execute(
-                "insert into raw.collector_entries by name select $entry_id as entry_id, "
-                "$submission_id as submission_id, $collector_email as collector_email, "
-                "$collector as collector, "
-                "$kind as kind, $account_id as account_id, $invoice_key as invoice_key, $note as note, "
-                "$call_outcome as call_outcome, $currency as currency, "
-                "cast($promised_amount as decimal(18, 2)) as promised_amount, "
-                "$promised_date as promised_date, "
-                "$dispute_reason as dispute_reason, $dispute_evidence as dispute_evidence, "
-                "$dispute_deadline as dispute_deadline, $resolution as resolution, "
-                "cast($plan_installments as json) as plan_installments, $submitted_at as submitted_at, "
-                "$submitted_at as _loaded_at",
-                values,
-            )
+            add_entry(con, values)
         con.execute(
             "insert into raw.outreach_events values ('ev-1', '001E', 'NYC:6001', 'email', 'sent', "
             "'Reminder: invoice 6001', timestamp '2026-11-19 10:00', 'avery.brooks')"
@@ -316,6 +341,7 @@ def build_collections(home: Path, as_of: str = AS_OF, *, records: bool = False) 
     (landing / "invoices.csv").write_text(export(INVOICES + (RECORD_INVOICES if records else [])))
     ingest_invoices(home)
     load_answers_and_payment(home)
+    load_contacts_file(home)
     if records:
         load_records(home)
     rebuild(home, as_of)

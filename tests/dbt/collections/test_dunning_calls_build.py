@@ -24,7 +24,7 @@ def add_call_task(home, task_id: str, invoice_keys: str, due_on: str, account_id
 def chris_items(home) -> dict[str, tuple]:
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         rows = con.execute(
-            "select item_key, reason, next_action, drivers from marts.collector_worklist "
+            "select item_key, reason, next_action, drivers from marts.collector_worklist_items "
             "where collector = 'Chris'"
         ).fetchall()
     return {key: (reason, action, drivers) for key, reason, action, drivers in rows}

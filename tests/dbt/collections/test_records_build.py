@@ -1,5 +1,6 @@
 """Promises to pay, disputes, payment plans and alerts built by `dbt build` over two consecutive
-as-of dates (11/23, then 11/24) on a small warehouse with Avery Brooks's collector entries."""
+as-of dates (11/23, then 11/24) on a small warehouse with Avery Brooks's collector entries, and
+the worklist rows they put on Avery's list (per invoice, and per account in words)."""
 
 import datetime as dt
 import json
@@ -11,8 +12,10 @@ from orchestration.warehouse import connect
 from tests.dbt.collections.collections_warehouse import (
     AVERY,
     AVERY_EMAIL,
+    add_entry,
     build_collections,
     dbt,
+    entry,
     fail_check,
     rebuild,
 )
@@ -31,9 +34,23 @@ def query(home, sql):
 ALERTS = "select alert_key, kind, owner, owner_email, raised_on from marts.alerts order by alert_key"
 AVERY_LIST = (
     "select rank, item_key, reason, next_action, priority_score, drivers, promise_id, promise_to_pay_amount, "
-    "promise_to_pay_date, promise_to_pay_paid, dispute_id, dispute_reason from marts.collector_worklist "
-    "where collector = 'Avery Brooks' order by rank"
+    "promise_to_pay_date, promise_to_pay_paid, dispute_id, dispute_reason "
+    "from marts.collector_worklist_items where collector = 'Avery Brooks' order by rank"
 )
+AVERY_ACCOUNTS = (
+    "select rank, item_key, reason, next_action, due_by, drivers, notes, contact_name "
+    "from marts.collector_worklist where collector = 'Avery Brooks' order by rank"
+)
+
+
+def answer_dispute(home) -> None:
+    """A director's portal answer whose status the policy maps to the Disputed stage."""
+    with connect(home / "warehouse.duckdb") as con:
+        con.execute(
+            "insert into raw.director_updates values (2, 's2', 'dana@example.com', 'NYC:2006', "
+            "'Client disputes the invoice', null, null, null, 'rate', null, "
+            "timestamp '2026-11-23 18:00', timestamp '2026-11-23 18:00')"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +62,7 @@ def runs(tmp_path_factory):
     seen = {
         "day1_alerts": query(home, ALERTS),
         "day1_list": query(home, AVERY_LIST),
+        "day1_accounts": query(home, AVERY_ACCOUNTS),
         "day1_promises": query(
             home,
             "select promise_id, invoice_key, paid_amount, status, kept_on, broken_on "
@@ -56,6 +74,7 @@ def runs(tmp_path_factory):
     assert result.returncode == 0, result.stdout[-4000:]
     seen["day1_rerun_alerts"] = query(home, ALERTS)
     fail_check(home, dt.datetime(2026, 11, 24, 6, 30))
+    answer_dispute(home)  # a director's answer moves NYC:2006 to Disputed before day 2's run
     rebuild(home, DAY_2)
     seen["day2_alerts"] = query(home, ALERTS)
     seen["day2_list"] = query(home, AVERY_LIST)
@@ -114,10 +133,56 @@ def test_a_broken_promise_is_rank_one_of_its_collectors_list_with_its_drivers(ru
         drivers = {d["driver"]: d for d in json.loads(top[5], parse_float=Decimal)}
         assert drivers["promise_to_pay_broken"] == {
             "driver": "promise_to_pay_broken",
-            "value": "USD 300.00 by 2026-11-20, paid 100.00",
+            "value": "promise broken: USD 300.00 by 20 Nov, USD 100.00 paid",
             "points": Decimal("250.00"),
         }
         assert sum(d["points"] for d in drivers.values()) == top[4]
+
+
+def test_an_accounts_records_read_as_a_collector_says_them_with_their_numbers(runs):
+    echo, golf = runs["day1_accounts"]
+    assert echo[:5] == (
+        1, "001E", "promise_to_pay_broken", "Call the client: the payment they promised you did not come",
+        dt.date(2026, 11, 23))
+    labels = {d["driver"]: (d["label"], d["points"]) for d in json.loads(echo[5], parse_float=Decimal)}
+    assert labels["promise_to_pay_broken"] == (
+        "promise broken: USD 300.00 by 20 Nov, USD 100.00 paid", Decimal("250.00"))
+    assert labels["promise_to_pay_due"] == ("promised USD 250.00 by 25 Nov", Decimal("25.00"))
+    assert labels["dispute_overdue"] == (
+        "INV-00006005: dispute past its deadline of 20 Nov: Work not accepted", Decimal("45.00"))
+    assert labels["no_contact"] == ("no contact for 1 day", Decimal("0.50"))  # the promise logged 11/22
+    assert echo[6] == "INV-00006002: disputed, to settle by 10 Dec: Rate differs from the contract"
+    assert echo[7] == "Erin Echo"
+    assert golf[1:5] == (
+        "001G", "plan_behind", "Call the client: the payment plan is behind", dt.date(2026, 11, 24))
+    plan = next(d for d in json.loads(golf[5]) if d["driver"] == "plan_behind")
+    assert plan["label"] == "payment plan behind: USD 1,000.50 due so far, USD 500.25 paid"
+
+
+def test_a_promise_not_yet_due_and_a_plan_on_track_set_an_action_due_after_the_clients_date(tmp_path):
+    """A pending promise is the account's next action, due the day after the promised date (not
+    \"send a reminder\"), and stays so run after run; a plan on track waits for its installment."""
+    build_collections(tmp_path, DAY_1, records=True)
+    with connect(tmp_path / "warehouse.duckdb") as con:
+        for entry_id, kind, account, values in (
+            (20, "promise", "001C", {"currency": "USD", "promised_amount": "50.00",
+                                     "promised_date": dt.date(2026, 12, 4)}),
+            (21, "plan", "001D", {"currency": "USD", "plan_installments":
+                                  '[{"due_on": "2026-12-01", "amount": "25.00"}, '
+                                  '{"due_on": "2026-12-15", "amount": "25.00"}]'}),
+        ):
+            add_entry(con, entry(entry_id, kind, account, dt.datetime(2026, 11, 23, 9), **values))
+    for day in (DAY_1, DAY_2):
+        rebuild(tmp_path, day)
+        listed = query(tmp_path, "select item_key, reason, next_action, due_by "
+                                 "from marts.collector_worklist where item_key in ('001C', '001D')")
+        rows = {key: (reason, action, due_by) for key, reason, action, due_by in listed}
+        waiting = "Wait for the promised payment, then check it arrived"
+        assert rows["001C"] == ("promise_to_pay_pending", waiting, dt.date(2026, 12, 5))
+        checking = "Check the next plan installment arrived"
+        assert rows["001D"] == ("plan_on_track", checking, dt.date(2026, 12, 2))
+    notes = query(tmp_path, "select notes from marts.collector_worklist where item_key = '001D'")
+    assert notes == [("payment plan on track: next USD 25.00 due 1 Dec",)]
 
 
 def test_worklist_lists_the_collectors_records_with_their_reasons(runs):
@@ -202,5 +267,12 @@ def test_timeline_holds_the_collectors_records_in_order(runs):
         ("plan_made", Decimal("1500.50")),
         ("plan_installment_due", Decimal("500.25")),
         ("plan_installment_due", Decimal("500.25")),
-        ("plan_installment_due", Decimal("500.00")),
-    ]
+    ]  # the third installment falls due on 12/10: not an event before then
+
+
+def test_a_stage_change_after_the_first_run_is_on_the_timeline_and_the_first_runs_stages_are_not(runs):
+    changes = query(
+        runs["home"],
+        "select invoice_key, kind, detail, actor from marts.account_timeline where kind = 'stage_changed'",
+    )
+    assert changes == [("NYC:2006", "stage_changed", "INV-00002006 · Stage Follow Up → Disputed", "director")]

@@ -10,7 +10,8 @@ from orchestration.warehouse import connect
 LEDGER_DDL = """
 create schema if not exists marts;
 create or replace table marts.ar_ledger (
-    invoice_key varchar, invoice_number varchar, office varchar, account_id varchar, account_name varchar,
+    invoice_key varchar, invoice_number varchar, display_number varchar, office varchar,
+    account_id varchar, account_name varchar,
     project varchar, project_director varchar, director_email varchar, collector varchar,
     currency varchar, amount decimal(18, 2), balance decimal(18, 2), due_date date,
     status varchar, stage varchar, days_past_due integer, aging_bucket varchar
@@ -19,6 +20,7 @@ create or replace table marts.ar_ledger (
 
 
 def invoice(number: str, **changes) -> dict:
+    """A ledger row; its display number is the source's spelling unless `display_number` is given."""
     values = dict(
         invoice_key=f"NYC:{number}", invoice_number=f"INV-{number}", office="NYC",
         account_id="001A", account_name="Acme, Inc.", project="Bridge", project_director="Dana Diaz",
@@ -27,6 +29,7 @@ def invoice(number: str, **changes) -> dict:
         days_past_due=83, aging_bucket="61-90",
     )
     values.update(changes)
+    values.setdefault("display_number", values["invoice_number"])
     return values
 
 
@@ -44,7 +47,8 @@ def _insert(con: duckdb.DuckDBPyConnection, values: dict) -> None:
     values = {"account_id": None, **values}
     con.execute(
         "insert into marts.ar_ledger by name select "
-        "$invoice_key as invoice_key, $invoice_number as invoice_number, $office as office, "
+        "$invoice_key as invoice_key, $invoice_number as invoice_number, "
+        "$display_number as display_number, $office as office, "
         "$account_id as account_id, $account_name as account_name, $project as project, "
         "$project_director as project_director, "
         "$director_email as director_email, $collector as collector, $currency as currency, "

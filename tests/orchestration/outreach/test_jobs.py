@@ -93,3 +93,8 @@ def test_jobs_never_show_another_directors_answer_as_the_last_answer(tmp_path):
         (job,) = select_director_jobs(con, POLICY).jobs
     assert job.director_email == "dana@example.com"
     assert job.last_answer is None and job.last_answer_at is None
+
+
+def test_jobs_name_the_invoice_as_the_office_writes_it(tmp_path):
+    selection = select(tmp_path, [invoice("7", invoice_number="inv 0007", display_number="INV-00000007")])
+    assert [j.invoice_number for j in selection.jobs] == ["INV-00000007"]

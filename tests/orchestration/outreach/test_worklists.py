@@ -1,7 +1,10 @@
-"""Worklist exports: one CSV, XLSX and HTML page per collector in exports/worklists/<date>/."""
+"""Worklist exports: per collector in exports/worklists/<date>/, their ranked accounts as CSV, the
+invoices under them as a second CSV, both as sheets of one XLSX, and a phone page; headers and
+cells in words, invoice numbers as the office writes them, the contact on every account."""
 
 import csv
 import datetime as dt
+import re
 import zipfile
 
 import dagster as dg
@@ -10,57 +13,71 @@ import yaml
 from pydantic import ValidationError
 
 from orchestration.config import NextAction, PolicyError, Worklist, load_policy
-from orchestration.outreach.worklists import (
-    defs,
-    describe_drivers,
-    file_stems,
-    read_worklists,
-    render_html,
-    worklists,
-)
+from orchestration.outreach.worklist_files import csv_cell, describe_drivers
+from orchestration.outreach.worklists import defs, file_stems, read_worklists, render_html, worklists
 from orchestration.resources import LedgerloopResource
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect
 
 AS_OF = "2026-11-23"
-DRIVERS = ('[{"driver":"days_past_due","value":"45","points":11.25},'
-           '{"driver":"aging_bucket","value":"31-60","points":15.00}]')
+DRIVERS = ('[{"points":25.00,"driver":"aging_bucket","label":"3 invoices 61–90 days, USD 28,974.39"},'
+           '{"points":10.50,"driver":"no_contact","label":"no contact for 21 days"}]')
 
-WORKLIST_DDL = """
+# The columns of the two marts the export reads (dbt builds them; see tests/dbt/collections).
+MARTS_DDL = """
 create schema if not exists marts;
 create or replace table marts.collector_worklist (
-    collector varchar, rank bigint, invoice_key varchar, invoice_number varchar, office varchar,
-    account_id varchar, account_name varchar, currency varchar, balance decimal(18, 2),
-    due_date date, days_past_due integer, aging_bucket varchar, stage varchar, reason varchar,
-    next_action varchar, due_by date, priority_score decimal(18, 2), drivers json,
-    director_answer varchar, promised_on date, days_since_touch integer, item_key varchar,
-    payment_id varchar, exception_reason varchar
+    collector varchar, rank bigint, item_key varchar, account_id varchar, account_name varchar,
+    payment_id varchar, contact_name varchar, contact_email varchar, contact_phone varchar,
+    open_invoices bigint, currency varchar, balance decimal(18, 2), open_balances varchar, due_date date,
+    days_past_due integer, next_action varchar, due_by date, priority_score decimal(18, 2), drivers json,
+    notes varchar
+);
+create or replace table marts.collector_worklist_items (
+    collector varchar, item_key varchar, account_id varchar, invoice_key varchar, payment_id varchar,
+    display_number varchar, invoice_number varchar, currency varchar, balance decimal(18, 2), due_date date,
+    days_past_due integer, next_action varchar, due_by date, promise_text varchar, dispute_text varchar,
+    plan_text varchar, director_text varchar, payment_text varchar
 )
 """
 
 
-def item(collector, rank, key, account="Acme, Inc.", score="26.25", answer=None):
-    return {"collector": collector, "rank": rank, "key": key, "account": account, "score": score,
-            "answer": answer}
+def account(collector, rank, account_id, name="Acme, Inc.", contact="Pat Payer", notes=None):
+    return {"collector": collector, "rank": rank, "account": account_id, "name": name, "contact": contact,
+            "notes": notes}
 
 
-def build(home, items):
+def build(home, accounts):
     with connect(home / "warehouse.duckdb") as con:
-        for statement in WORKLIST_DDL.split(";"):
+        for statement in MARTS_DDL.split(";"):
             if statement.strip():
                 con.execute(statement)
-        for values in items:
+        for values in accounts:
             con.execute(
-                "insert into marts.collector_worklist by name select $collector as collector, "
-                "$rank as rank, $key as invoice_key, 'INV-' || $key as invoice_number, 'NYC' as office, "
-                "'001A' as account_id, $account as account_name, 'USD' as currency, 1234.50 as balance, "
-                "date '2026-10-09' as due_date, "
-                "45 as days_past_due, '31-60' as aging_bucket, 'Follow Up' as stage, 'past_due' as reason, "
+                "insert into marts.collector_worklist by name select $collector as collector, $rank as rank, "
+                "$account as item_key, $account as account_id, $name as account_name, "
+                "$contact as contact_name, 'ap@acme.example' as contact_email, "
+                "'+1 (212) 555-0101' as contact_phone, 2 as open_invoices, 'USD' as currency, "
+                "28974.39 as balance, 'USD 28,974.39' as open_balances, 62 as days_past_due, "
                 "'Send a reminder or call the client' as next_action, date '2026-11-26' as due_by, "
-                "cast($score as decimal(18, 2)) as priority_score, $drivers as drivers, "
-                "$answer as director_answer, null as promised_on, 3 as days_since_touch",
+                "35.50 as priority_score, $drivers as drivers, $notes as notes",
                 {**values, "drivers": DRIVERS},
             )
+            for n, spelled in ((1, "inv 000{rank}1"), (2, "INV-0000000{rank}2")):
+                number = f"{values['rank']}{n}"
+                con.execute(
+                    "insert into marts.collector_worklist_items by name select $collector as collector, "
+                    "$key as item_key, $account as account_id, $key as invoice_key, "
+                    "$display as display_number, "
+                    "$spelled as invoice_number, 'USD' as currency, 14487.20 as balance, "
+                    "date '2026-09-22' as due_date, 62 - $n as days_past_due, "
+                    "'Send a reminder or call the client' as next_action, date '2026-11-26' as due_by, "
+                    "$promise as promise_text",
+                    {"collector": values["collector"], "key": f"NYC:{values['account']}-{number}",
+                     "account": values["account"], "display": f"INV-000000{number}",
+                     "spelled": spelled.format(rank=values["rank"]), "n": n,
+                     "promise": "promised USD 500.00 by 10 Dec" if n == 1 else None},
+                )
 
 
 def export(home):
@@ -72,69 +89,98 @@ def export(home):
 def home(tmp_path, monkeypatch):
     monkeypatch.delenv("LEDGERLOOP_CONFIG", raising=False)
     build(tmp_path, [
-        item("Chris", 1, "NYC:1"), item("Chris", 2, "NYC:2", "<script>alert(1)</script>", "10.00"),
-        item("Lee O'Neil", 1, "NYC:3", answer="Client disputes the invoice"),
+        account("Chris", 1, "001A"), account("Chris", 2, "001S", "<script>alert(1)</script>", contact=None),
+        account("Lee O'Neil", 1, "001B", notes="INV-00000011: disputed, to settle by 10 Dec: =cmd()"),
     ])
     return tmp_path
 
 
-def test_worklists_write_csv_xlsx_and_html_per_collector(home):
+def test_worklists_write_accounts_invoices_xlsx_and_html_per_collector(home):
     result = export(home)
     assert result.success
     folder = home / "exports" / "worklists" / AS_OF
     assert sorted(p.name for p in folder.iterdir()) == [
-        "Chris.csv", "Chris.html", "Chris.xlsx", "Lee_O_Neil.csv", "Lee_O_Neil.html", "Lee_O_Neil.xlsx"]
+        "Chris-invoices.csv", "Chris.csv", "Chris.html", "Chris.xlsx",
+        "Lee_O_Neil-invoices.csv", "Lee_O_Neil.csv", "Lee_O_Neil.html", "Lee_O_Neil.xlsx"]
     with (folder / "Chris.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["rank"], r["invoice_key"], r["balance"], r["due_by"]) for r in rows] == [
-        ("1", "NYC:1", "1234.50", "2026-11-26"), ("2", "NYC:2", "1234.50", "2026-11-26")]
-    assert rows[0]["drivers"] == DRIVERS
-    with zipfile.ZipFile(folder / "Lee_O_Neil.xlsx") as book:
-        strings = book.read("xl/worksheets/sheet1.xml").decode()  # inline strings (constant_memory)
-    assert "Client disputes the invoice" in strings and "Send a reminder or call the client" in strings
+    columns = ("Rank", "Account", "Contact", "Phone", "Email", "Balance", "Due by")
+    assert [tuple(r[c] for c in columns) for r in rows] == [
+        ("1", "Acme, Inc.", "Pat Payer", "+1 (212) 555-0101", "ap@acme.example", "28974.39", "2026-11-26"),
+        ("2", "<script>alert(1)</script>", "", "+1 (212) 555-0101", "ap@acme.example", "28974.39",
+         "2026-11-26"),
+    ]
+    assert rows[0]["Invoices"] == "INV-00000011, INV-00000012"
+    assert rows[0]["Why it ranks here (points)"] == (
+        "3 invoices 61–90 days, USD 28,974.39 (+25.00); no contact for 21 days (+10.50)")
+    with (folder / "Chris-invoices.csv").open(encoding="utf-8") as f:
+        invoices = list(csv.DictReader(f))
+    columns = ("Account rank", "Invoice", "Spelled in the source", "Promise")
+    assert [tuple(r[c] for c in columns) for r in invoices][:2] == [
+        ("1", "INV-00000011", "inv 00011", "promised USD 500.00 by 10 Dec"),
+        ("1", "INV-00000012", "INV-000000012", ""),
+    ]
     (materialization,) = result.get_asset_materialization_events()
-    materialization = materialization.materialization
-    assert materialization.metadata["rows"].value == 3
-    assert materialization.metadata["collectors"].value == 2
+    metadata = materialization.materialization.metadata
+    assert (metadata["accounts"].value, metadata["collectors"].value) == (3, 2)
 
 
-def test_worklists_html_escapes_what_the_sources_wrote(home):
+def test_worklists_xlsx_has_an_accounts_and_an_invoices_sheet_in_words(home):
+    export(home)
+    with zipfile.ZipFile(home / "exports" / "worklists" / AS_OF / "Lee_O_Neil.xlsx") as book:
+        workbook = book.read("xl/workbook.xml").decode()
+        accounts = book.read("xl/worksheets/sheet1.xml").decode()  # inline strings (constant_memory)
+        invoices = book.read("xl/worksheets/sheet2.xml").decode()
+    assert 'name="Accounts"' in workbook and 'name="Invoices"' in workbook
+    assert "Pat Payer" in accounts and "Send a reminder or call the client" in accounts
+    assert "INV-00000011" in invoices and "Spelled in the source" in invoices
+    headers = re.findall(r"<t[^>]*>([^<]*)</t>", accounts)[:17]
+    assert headers[:3] == ["Rank", "Account", "Account ID"] and not any("_" in h for h in headers)
+
+
+def test_worklists_phone_page_shows_the_contact_and_escapes_what_the_sources_wrote(home):
     export(home)
     page = (home / "exports" / "worklists" / AS_OF / "Chris.html").read_text(encoding="utf-8")
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'name="viewport"' in page
-    assert "days_past_due 45: +11.25; aging_bucket 31-60: +15.00" in page
+    assert 'href="tel:+12125550101"' in page and 'href="mailto:ap@acme.example"' in page
+    assert "3 invoices 61–90 days, USD 28,974.39" in page and "+25.00" in page
+    assert "INV-00000011: USD 14,487.20, 61 days past due; promised USD 500.00 by 10 Dec" in page
+    assert "No contact on file" in page  # the second account has none
     assert page.index("#1 Acme, Inc.") < page.index("#2 &lt;script&gt;")
+    assert "inv 00011" not in page  # the source's spelling is for the spreadsheet, not the phone
 
 
-def test_worklists_page_shows_a_queued_payment_as_a_payment(home):
+def test_worklists_page_shows_a_payment_no_single_account_owns_as_a_payment(home):
     with connect(home / "warehouse.duckdb") as con:
         con.execute("insert into marts.collector_worklist (collector, rank, item_key, payment_id, "
-                    "account_name, currency, balance, reason, next_action, due_by, priority_score, drivers, "
-                    "exception_reason, days_since_touch) values ('Chris', 3, 'payment:p9', 'p9', null, "
-                    "'GBP', 400.00, 'unmatched_payment', 'Tell cash application', date '2026-11-24', "
-                    "13.00, '[]', 'currency_mismatch', 3)")
+                    "open_invoices, next_action, due_by, priority_score, drivers) values ('Chris', 3, "
+                    "'payment:p9', 'p9', 0, 'Tell cash application', date '2026-11-24', 13.00, '[]')")
+        con.execute("insert into marts.collector_worklist_items (collector, item_key, payment_id, currency, "
+                    "balance, payment_text) values ('Chris', 'payment:p9', 'p9', 'GBP', 400.00, "
+                    "'payment of GBP 400.00 from ACME INC waiting 3 days to be placed')")
     export(home)
     page = (home / "exports" / "worklists" / AS_OF / "Chris.html").read_text(encoding="utf-8")
-    assert "Payment p9 has waited 3 days in the\n    exception queue (currency_mismatch)." in page
-    assert "GBP 400.00" in page and "Invoice None" not in page
+    assert "#3 Payment to place" in page
+    assert "payment of GBP 400.00 from ACME INC waiting 3 days to be placed" in page
+    assert "Invoice None" not in page and "None" not in page
 
 
-def test_worklists_page_shows_the_first_items_and_says_where_the_rest_are(home):
+def test_worklists_page_shows_the_first_accounts_and_says_where_the_rest_are(home):
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         chris = read_worklists(con)["Chris"]
     page = render_html("Chris", chris, dt.date(2026, 11, 23), page_items=1)
-    assert "Chris: 2 items to work" in page and "the first 1 here,\nall of them in the spreadsheet" in page
+    assert "Chris: 2 accounts to work" in page and "the first 1 here,\nall of them in the spreadsheet" in page
     assert "#1 Acme" in page and "#2 " not in page
 
 
 def test_worklists_rerun_replaces_the_days_folder(home):
     export(home)
-    build(home, [item("Chris", 1, "NYC:1")])
+    build(home, [account("Chris", 1, "001A")])
     export(home)
     folder = home / "exports" / "worklists" / AS_OF
-    assert sorted(p.name for p in folder.iterdir()) == ["Chris.csv", "Chris.html", "Chris.xlsx"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Chris-invoices.csv", "Chris.csv", "Chris.html", "Chris.xlsx"]
     assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
 
 
@@ -143,9 +189,10 @@ def test_file_stems_are_safe_and_unique():
         "../..": "collector", "Chris": "Chris", "Lee O'Neil": "Lee_O_Neil", "Lee/O'Neil": "Lee_O_Neil-2"}
 
 
-def test_describe_drivers_reads_the_json_list():
-    assert describe_drivers(DRIVERS) == "days_past_due 45: +11.25; aging_bucket 31-60: +15.00"
-    assert describe_drivers("[]") == "no drivers"
+def test_describe_drivers_says_each_in_words_with_its_points_largest_first():
+    assert describe_drivers(DRIVERS) == (
+        "3 invoices 61–90 days, USD 28,974.39 (+25.00); no contact for 21 days (+10.50)")
+    assert describe_drivers("[]") == "nothing scores"
 
 
 def test_worklists_definitions_load():
@@ -153,10 +200,11 @@ def test_worklists_definitions_load():
         dg.Definitions.merge(defs, dg.Definitions(resources={"ledgerloop": LedgerloopResource()})))
 
 
-def test_worklists_asset_follows_the_worklist_mart():
+def test_worklists_asset_follows_both_worklist_marts():
     spec = next(iter(worklists.specs))
     assert spec.key == dg.AssetKey(["exports", "worklists"])
-    assert dg.AssetKey(["marts", "collector_worklist"]) in {dep.asset_key for dep in spec.deps}
+    marts = {dg.AssetKey(["marts", "collector_worklist"]), dg.AssetKey(["marts", "collector_worklist_items"])}
+    assert marts <= {dep.asset_key for dep in spec.deps}
 
 
 def test_worklist_policy_needs_every_reason_once():
@@ -178,15 +226,13 @@ def test_worklist_policy_names_an_unknown_bucket(tmp_path):
         load_policy(path)
 
 
-def test_worklist_csv_keeps_formulas_from_running_in_a_spreadsheet(tmp_path):
-    from orchestration.outreach.worklists import COLUMNS, write_csv
-
-    item = dict.fromkeys(COLUMNS)
-    item[COLUMNS[-1]] = '=HYPERLINK("http://evil.example","Pay here")'
-    item[COLUMNS[0]] = "Ana"
-    write_csv(tmp_path / "list.csv", [item])
-    import csv
-
-    rows = list(csv.reader((tmp_path / "list.csv").open(encoding="utf-8")))
-    assert rows[1][-1] == "'=HYPERLINK(\"http://evil.example\",\"Pay here\")"
-    assert rows[1][0] == "Ana"
+def test_worklist_csv_keeps_formulas_from_running_in_a_spreadsheet(home):
+    export(home)
+    with (home / "exports" / "worklists" / AS_OF / "Lee_O_Neil.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["Notes"] == "INV-00000011: disputed, to settle by 10 Dec: =cmd()"  # not at the start: safe
+    formula = '=HYPERLINK("http://evil.example","Pay here")'
+    assert csv_cell(formula) == "'" + formula
+    assert csv_cell("+1 (212) 555-0101") == "+1 (212) 555-0101"  # a phone number stays dialable
+    assert csv_cell("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert csv_cell("Ana") == "Ana"

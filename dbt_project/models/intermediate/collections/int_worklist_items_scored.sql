@@ -2,12 +2,25 @@
 -- driver adds (policy `worklist.weights`). "Promise" and "dispute" without more are the
 -- director's newest portal answer (a status whose stage is Promised or Disputed); the
 -- collectors' own records (promises to pay, disputes, payment plans) are separate drivers
--- (int_worklist_records_attached), and their entries count as touches.
+-- (int_worklist_records_attached). The last touch is the last contact with the client: a
+-- collector's entry, a director's answer, a tracker update or a message sent; a system's record
+-- update or a payment is not a contact.
 
 with open_invoices as (
     select *
     from {{ ref('ar_ledger') }}
     where status = 'open'
+),
+
+messages_sent as (
+    -- The newest message sent to each account (email, SMS or letter; drafts are not contact).
+    select
+        account_id,
+        max(occurred_at) as last_sent_at
+    from {{ raw_table_or_empty('outreach_events', [
+        ('account_id', 'varchar'), ('kind', 'varchar'), ('occurred_at', 'timestamp')]) }} as events
+    where kind = 'sent' and cast(occurred_at as date) <= {{ as_of_date() }}
+    group by account_id
 ),
 
 newest_answers as (
@@ -54,8 +67,9 @@ signals as (
     select
         open_invoices.invoice_key,
         open_invoices.invoice_number,
+        open_invoices.display_number,
         open_invoices.office,
-        open_invoices.account_id,
+        coalesce(open_invoices.account_id, open_invoices.account_name) as account_id,
         open_invoices.account_name,
         {{ worklist_collector('open_invoices.collector') }} as collector,
         open_invoices.currency,
@@ -69,11 +83,12 @@ signals as (
         newest_answers.promised_on,
         newest_answers.promised_amount,
         coalesce(payment_signals.paid_since_answer, 0) as paid_since_answer,
+        payment_signals.last_payment_on,
         greatest(
-            open_invoices.last_update_at,
+            case when open_invoices.last_update_source in ('tracker', 'portal') then open_invoices.last_update_at end,
             newest_answers.director_answer_at,
-            cast(payment_signals.last_payment_on as timestamp),
-            records.last_entry_at
+            records.last_entry_at,
+            messages_sent.last_sent_at
         ) as last_touch_at,
         records.promise_id,
         records.promise_to_pay_amount,
@@ -81,6 +96,7 @@ signals as (
         records.promise_to_pay_paid,
         coalesce(records.is_promise_to_pay_broken, false) as is_promise_to_pay_broken,
         coalesce(records.is_promise_to_pay_due, false) as is_promise_to_pay_due,
+        coalesce(records.is_promise_to_pay_pending, false) as is_promise_to_pay_pending,
         records.dispute_id,
         records.dispute_reason,
         records.dispute_deadline_on,
@@ -90,7 +106,10 @@ signals as (
         records.plan_id,
         records.plan_due_to_date,
         records.plan_paid_to_date,
+        records.plan_next_installment_on,
+        records.plan_next_installment_amount,
         coalesce(records.is_plan_behind, false) as is_plan_behind,
+        coalesce(records.is_plan_on_track, false) as is_plan_on_track,
         coalesce(
             newest_answers.director_answer_stage = 'Promised'
             and newest_answers.promised_on < open_invoices.as_of_date
@@ -117,19 +136,32 @@ signals as (
     left join newest_answers using (invoice_key)
     left join payment_signals using (invoice_key)
     left join {{ ref('int_worklist_records_attached') }} as records using (invoice_key)
+    left join messages_sent
+        on messages_sent.account_id = coalesce(open_invoices.account_id, open_invoices.account_name)
 ),
 
--- The account's payment risk (marts.account_risk): the chance its next invoice is paid late.
+-- The account's payment risk (marts.account_risk): the chance its next invoice is paid late,
+-- said with the payment history behind it (never a feature code or log-odds).
+risk_history as (
+    select
+        account_id,
+        risk_score,
+        risk_band,
+        {{ risk_history_driver('drivers') }} as history_driver
+    from {{ ref('account_risk') }}
+),
+
 risk as (
     select
         account_id,
         risk_score,
-        risk_band || ' risk (' || cast(round(risk_score * 100) as integer) || '%): ' || top_driver as risk_context
-    from {{ ref('account_risk') }}
+        {{ risk_context('risk_score', 'risk_band', 'history_driver') }} as risk_context
+    from risk_history
 ),
 
 -- The dunning sequence's call steps (outreach.dunning_call_tasks, written by the dunning
--- asset) that are due, on accounts nobody has logged a call for since the task was made.
+-- asset) that are due, on accounts nobody has logged a call for since the task was made. An
+-- invoice whose dunning a promise, a plan on track or a dispute holds has no call due.
 dunning_calls as (
     select
         {{ split_csv('tasks.invoice_keys') }} as invoice_key,
@@ -158,17 +190,29 @@ dunning_call_due as (
     group by invoice_key
 ),
 
+account_contacts as (
+    -- Contact is with the client, not with one invoice: the account's newest contact counts for
+    -- every invoice of it; with none ever, the days count from its oldest open invoice.
+    select
+        * exclude (last_touch_at),
+        max(last_touch_at) over (partition by coalesce(account_id, invoice_key)) as last_touch_at,
+        min(coalesce(invoice_date, due_date)) over (partition by coalesce(account_id, invoice_key)) as first_open_on
+    from signals
+),
+
 touched as (
     select
         *,
         greatest(
-            as_of_date - coalesce(cast(last_touch_at as date), invoice_date, due_date, as_of_date), 0
+            as_of_date - coalesce(cast(last_touch_at as date), first_open_on, as_of_date), 0
         ) as days_since_touch,
         risk.risk_score,
         risk.risk_context,
         dunning_call_due.dunning_call_task,
-        dunning_call_due.invoice_key is not null as is_dunning_call_due
-    from signals
+        dunning_call_due.invoice_key is not null
+        and not (is_promise_to_pay_pending or is_promise_to_pay_due or is_plan_on_track or is_dispute_open)
+            as is_dunning_call_due
+    from account_contacts
     left join risk using (account_id)
     left join dunning_call_due using (invoice_key)
 )
@@ -176,6 +220,7 @@ touched as (
 select
     invoice_key,
     invoice_number,
+    display_number,
     office,
     account_id,
     account_name,
@@ -202,6 +247,7 @@ select
     promise_to_pay_paid,
     is_promise_to_pay_broken,
     is_promise_to_pay_due,
+    is_promise_to_pay_pending,
     dispute_id,
     dispute_reason,
     dispute_deadline_on,
@@ -211,7 +257,12 @@ select
     plan_id,
     plan_due_to_date,
     plan_paid_to_date,
+    plan_next_installment_on,
+    plan_next_installment_amount,
     is_plan_behind,
+    is_plan_on_track,
+    last_payment_on,
+    invoice_date,
     risk_score,
     risk_context,
     is_dunning_call_due,

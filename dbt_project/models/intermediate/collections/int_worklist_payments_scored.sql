@@ -34,6 +34,7 @@ select
     exceptions.currency,
     exceptions.unapplied_amount,
     exceptions.reason as exception_reason,
+    exceptions.payer,
     exceptions.received_on,
     greatest(exceptions.age_days, 0) as days_unmatched,
     {{ worklist_points(worklist_weight('unmatched_payment')) }} as unmatched_payment_points,

@@ -44,6 +44,7 @@ aged as (
 select
     invoice_key,
     invoice_number,
+    {{ display_invoice_number('office', 'invoice_number') }} as display_number,
     office,
     account_id,
     account_name,

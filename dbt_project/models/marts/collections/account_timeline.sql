@@ -1,21 +1,26 @@
--- One ordered timeline per account: invoices issued and falling due, stage changes the runs
--- saw (snapshot), payments placed on its invoices, the directors' portal answers, the legacy
+-- One ordered timeline per account of what happened up to the as-of date: invoices issued and
+-- falling due, stage changes the runs saw (snapshot; the stage an invoice was first seen with is
+-- not a change), payments placed on its invoices, the directors' portal answers, the legacy
 -- tracker's notes, the collectors' notes and calls, promises to pay (made, kept, broken),
 -- disputes (opened, resolved), payment plans (made, installments due) and outreach (drafted,
--- approved, sent, rejected: `raw.outreach_events`). Invoices only the tracker knows have no account id:
--- their account is the account name. Account-wide entries have no invoice key.
+-- approved, sent, rejected: `raw.outreach_events`). `detail` says each in words, invoices by their
+-- display number. Invoices only the tracker knows have no account id: their account is the
+-- account name. Account-wide entries have no invoice key. Dates still to come (an invoice or an
+-- installment falling due) join the timeline when they come. A stage change is dated by the
+-- update that made it (else when the run saw it).
 
 with invoices as (
     select
         invoice_key,
         coalesce(account_id, account_name) as account_id,
         account_name,
-        invoice_number,
+        display_number,
         invoice_date,
         due_date,
         amount,
         currency,
-        financial_source
+        case financial_source when 'salesforce' then 'Salesforce' when 'tracker' then 'legacy tracker' end
+            as financial_source
     from {{ ref('ar_ledger') }}
 ),
 
@@ -26,6 +31,7 @@ stage_versions as (
         status,
         balance,
         last_update_source,
+        last_update_at,
         dbt_valid_from,
         lag(stage) over (partition by invoice_key order by dbt_valid_from) as previous_stage,
         row_number() over (partition by invoice_key order by dbt_valid_from) as version_number
@@ -68,7 +74,7 @@ events as (
         cast(null as varchar) as payment_id,
         amount,
         financial_source as actor,
-        'Invoice ' || invoice_number || ' issued' as detail
+        'Invoice ' || display_number || ' issued' as detail
     from invoices
     where invoice_date is not null
 
@@ -83,7 +89,7 @@ events as (
         null as payment_id,
         amount,
         financial_source as actor,
-        'Invoice ' || invoice_number || ' due' as detail
+        'Invoice ' || display_number || ' fell due' as detail
     from invoices
     where due_date is not null
 
@@ -93,15 +99,16 @@ events as (
         null as account_id,
         null as currency,
         invoice_key,
-        dbt_valid_from as occurred_at,
+        coalesce(last_update_at, dbt_valid_from) as occurred_at,
         'stage_changed' as kind,
         null as payment_id,
         balance as amount,
-        last_update_source as actor,
-        coalesce(previous_stage, '(none)') || ' -> ' || coalesce(stage, '(none)') || ' (' || status || ')'
-            as detail
+        case last_update_source
+            when 'salesforce' then 'Salesforce' when 'tracker' then 'legacy tracker' when 'portal' then 'director'
+        end as actor,
+        'Stage ' || coalesce(previous_stage, 'none') || ' → ' || coalesce(stage, 'none') as detail
     from stage_versions
-    where version_number = 1 or stage is distinct from previous_stage
+    where version_number > 1 and stage is distinct from previous_stage
 
     union all
 
@@ -113,9 +120,9 @@ events as (
         'payment_applied' as kind,
         applications.payment_id,
         applications.applied_amount as amount,
-        coalesce(applications.decided_by, 'matching') as actor,
-        'Payment from ' || coalesce(payments.payer, '(no payer)') || ' applied by rule ' || applications.rule
-            as detail
+        coalesce(applications.decided_by, 'cash application') as actor,
+        'Payment' || coalesce(' from ' || payments.payer, '') || ' placed: '
+        || {{ timeline_rule_text('applications.rule') }} as detail
     from {{ ref('payment_applications') }} as applications
     inner join {{ ref('payments') }} as payments using (payment_id)
 
@@ -130,8 +137,8 @@ events as (
         null as payment_id,
         promised_amount as amount,
         director_email as actor,
-        status
-        || coalesce('; expects payment on ' || cast(expected_payment_on as varchar), '')
+        'Director''s answer: ' || status
+        || coalesce('; expects payment by ' || {{ day_text('expected_payment_on') }}, '')
         || coalesce('; dispute: ' || dispute_reason, '')
         || coalesce('; blocker: ' || blocker, '')
         || coalesce('; note: ' || note, '') as detail
@@ -148,7 +155,7 @@ events as (
         null as payment_id,
         null as amount,
         updated_by as actor,
-        notes as detail
+        'Tracker note: ' || notes as detail
     from tracker_notes
 
     union all
@@ -162,8 +169,11 @@ events as (
         null as payment_id,
         null as amount,
         collector as actor,
-        case when kind = 'call' then coalesce(call_outcome, 'call') || coalesce(': ' || note, '') else note end
-            as detail
+        case
+            when kind = 'call'
+                then 'Call: ' || {{ timeline_call_outcome('call_outcome') }} || coalesce('; ' || note, '')
+            else 'Note: ' || note
+        end as detail
     from entries
     where kind in ('note', 'call')
 
@@ -178,8 +188,8 @@ events as (
         null as payment_id,
         promised_amount as amount,
         collector as actor,
-        'Promised ' || coalesce(currency || ' ', '') || cast(promised_amount as varchar) || ' by '
-        || cast(promised_date as varchar) || coalesce('; note: ' || note, '') as detail
+        'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
+        || {{ day_text('promised_date') }} || coalesce('; note: ' || note, '') as detail
     from {{ ref('promises_to_pay') }}
 
     union all
@@ -193,8 +203,8 @@ events as (
         null as payment_id,
         paid_amount as amount,
         collector as actor,
-        'Promise of ' || cast(promised_amount as varchar) || ' by ' || cast(promised_date as varchar) || ' '
-        || status || ': ' || cast(paid_amount as varchar) || ' paid' as detail
+        'Promise of ' || {{ money_text('currency', 'promised_amount') }} || ' by ' || {{ day_text('promised_date') }}
+        || ' ' || status || ': ' || {{ money_text('currency', 'paid_amount') }} || ' paid' as detail
     from {{ ref('promises_to_pay') }}
     where status in ('kept', 'broken')
 
@@ -209,8 +219,8 @@ events as (
         null as payment_id,
         null as amount,
         collector as actor,
-        'Dispute: ' || coalesce(reason, '') || '; evidence: ' || coalesce(evidence, '') || '; deadline '
-        || coalesce(cast(deadline_on as varchar), '(none)') as detail
+        'Dispute: ' || coalesce(reason, '') || '; evidence: ' || coalesce(evidence, '')
+        || coalesce('; to settle by ' || {{ day_text('deadline_on') }}, '') as detail
     from {{ ref('disputes') }}
 
     union all
@@ -224,7 +234,7 @@ events as (
         null as payment_id,
         null as amount,
         resolved_by as actor,
-        'Resolved: ' || coalesce(resolution, '') as detail
+        'Dispute resolved: ' || coalesce(resolution, '') as detail
     from {{ ref('disputes') }}
     where status = 'resolved'
 
@@ -239,8 +249,8 @@ events as (
         null as payment_id,
         max(plan_total) as amount,
         min(collector) as actor,
-        'Payment plan ' || plan_id || ': ' || count(*) || ' installment(s) from ' || cast(min(due_on) as varchar)
-        || ' to ' || cast(max(due_on) as varchar) as detail
+        'Payment plan: ' || {{ count_text('count(*)', 'installment', 'installments') }} || ' from '
+        || {{ day_text('min(due_on)') }} || ' to ' || {{ day_text('max(due_on)') }} as detail
     from {{ ref('payment_plans') }}
     group by account_id, currency, plan_id
 
@@ -255,8 +265,8 @@ events as (
         null as payment_id,
         amount,
         collector as actor,
-        'Installment ' || installment_number || ' of plan ' || plan_id || ' due ('
-        || cast(cumulative_due as varchar) || ' due in all by then)' as detail
+        'Plan installment ' || installment_number || ' fell due ('
+        || {{ money_text('currency', 'cumulative_due') }} || ' due in all by then)' as detail
     from {{ ref('payment_plans') }}
     where is_current_plan
 
@@ -271,7 +281,7 @@ events as (
         null as payment_id,
         null as amount,
         actor,
-        coalesce(channel, 'outreach') || coalesce(': ' || subject, '') as detail
+        {{ timeline_channel('channel') }} || ' ' || kind || coalesce(': ' || subject, '') as detail
     from outreach
     where kind in ('drafted', 'approved', 'sent', 'rejected')
 ),
@@ -304,7 +314,10 @@ placed as (
         events.amount,
         coalesce(invoices.currency, events.currency) as currency,
         events.actor,
-        events.detail
+        case
+            when events.kind in ('invoice_issued', 'invoice_due') then events.detail
+            else invoices.display_number || ' · ' || events.detail
+        end as detail
     from events
     inner join invoices using (invoice_key)
 
@@ -330,7 +343,7 @@ select
     account_name,
     row_number() over (
         partition by account_id
-        order by occurred_at nulls last, invoice_key nulls first, kind, payment_id nulls first, detail
+        order by occurred_at nulls first, invoice_key nulls first, kind, payment_id nulls first, detail
     ) as sequence_number,
     occurred_at,
     kind,
@@ -341,3 +354,4 @@ select
     actor,
     detail
 from placed
+where kind not in ('invoice_due', 'plan_installment_due') or cast(occurred_at as date) <= {{ as_of_date() }}

@@ -24,10 +24,18 @@ roster as (
     select * from {{ team_roster() }} as members
 ),
 
+numbers as (
+    -- Invoices are named as the office writes them (ar_ledger.display_number).
+    select
+        invoice_key,
+        display_number
+    from {{ ref('ar_ledger') }}
+),
+
 ledger as (
     select
         invoice_key,
-        invoice_number,
+        display_number,
         coalesce(account_id, account_name) as account_id,
         account_name,
         {{ worklist_collector('collector') }} as collector,
@@ -52,7 +60,7 @@ crossings as (
         ledger.account_id,
         ledger.invoice_key,
         ledger.collector,
-        'Invoice ' || ledger.invoice_number || ' of ' || coalesce(ledger.account_name, ledger.account_id, '?')
+        'Invoice ' || ledger.display_number || ' of ' || coalesce(ledger.account_name, ledger.account_id, '?')
         || ' is ' || ledger.days_past_due || ' days past due (crossed ' || thresholds.threshold || '): '
         || coalesce(ledger.currency || ' ', '') || cast(ledger.balance as varchar) || ' open' as message
     from ledger
@@ -73,9 +81,10 @@ broken_promises as (
         collector,
         'Promise to pay ' || coalesce(currency || ' ', '') || cast(promised_amount as varchar) || ' by '
         || cast(promised_date as varchar) || ' (account ' || account_id
-        || coalesce(', invoice ' || invoice_key, '') || ') is broken: ' || cast(paid_amount as varchar)
+        || coalesce(', invoice ' || numbers.display_number, '') || ') is broken: ' || cast(paid_amount as varchar)
         || ' paid' as message
     from {{ ref('promises_to_pay') }}
+    left join numbers using (invoice_key)
     where is_broken
 ),
 
@@ -86,9 +95,10 @@ overdue_disputes as (
         account_id,
         invoice_key,
         collector,
-        'Dispute on invoice ' || invoice_key || ' passed its deadline ' || cast(deadline_on as varchar)
-        || ' unresolved: ' || coalesce(reason, '') as message
+        'Dispute on invoice ' || coalesce(numbers.display_number, invoice_key) || ' passed its deadline '
+        || cast(deadline_on as varchar) || ' unresolved: ' || coalesce(reason, '') as message
     from {{ ref('disputes') }}
+    left join numbers using (invoice_key)
     where is_overdue
 ),
 

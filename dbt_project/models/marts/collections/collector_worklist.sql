@@ -1,241 +1,282 @@
--- Each collector's ranked list for the day: every open invoice, and every queued payment only
--- they can place, with its priority score, the drivers that make it up (JSON list of {driver,
--- value, points} summing to the score), why it is listed, the next action and the date it is
--- due by (policy `worklist.next_actions`). Collectors' records add drivers with their context: a
--- broken promise to pay (amount, date, paid), one falling due, a dispute past or near its
--- deadline, a payment plan behind; an invoice with an open dispute carries its reason. Ties
--- rank the longer overdue first, then by item key, so ranks never change between runs.
+-- Each collector's ranked list for the day, one row per account (its invoices and queued
+-- payments are in marts.collector_worklist_items; a queued payment no single account owns is a
+-- row of its own). The account's priority score is the sum of its drivers, each counted once
+-- per account and said in words with its numbers (`drivers`: JSON list of {driver, label,
+-- points}); its reason is the first of the policy's reasons that holds for any of its items, the
+-- next action and due date those of that item; `notes` are its standing records that add no
+-- points (a promise not yet due, a dispute, a plan on track, a director's answer). The
+-- contact's name, email and phone come from the customer contacts file.
 
-with invoice_items as (
+with items as (
     select
-        invoice_key as item_key,
-        invoice_key,
-        cast(null as varchar) as payment_id,
+        *,
+        coalesce(account_id, item_key) as group_key
+    from {{ ref('collector_worklist_items') }}
+),
+
+currency_totals as (
+    select
         collector,
-        invoice_number,
-        office,
-        account_id,
-        account_name,
+        group_key,
         currency,
-        balance,
+        count(*) as invoices,
+        sum(balance) as balance
+    from items
+    where invoice_key is not null
+    group by collector, group_key, currency
+),
+
+balance_ranks as (
+    -- Each account's balance ranked among the accounts with a balance in that currency.
+    select
+        collector,
+        group_key,
+        max({{ worklist_points(worklist_weight('balance') ~ ' * rank_in_currency') }}) as balance_points,
+        string_agg({{ money_text('currency', 'balance') }}, ' and ' order by balance desc, currency asc)
+            as balances_text,
+        count(*) as currencies,
+        min(currency) as only_currency,
+        cast(sum(balance) as decimal(18, 2)) as balance_sum
+    from (
+        select
+            *,
+            cume_dist() over (partition by currency order by balance) as rank_in_currency
+        from currency_totals
+    ) as ranked
+    group by collector, group_key
+),
+
+oldest as (
+    -- The account's longest-overdue open invoice, and the invoices in its aging bucket.
+    select
+        collector,
+        group_key,
         due_date,
         days_past_due,
         aging_bucket,
-        stage,
-        director_answer,
-        director_answer_at,
-        promised_on,
-        promised_amount,
-        paid_since_answer,
-        last_touch_at,
-        days_since_touch,
-        is_promise_broken,
-        is_promise_due,
-        is_director_dispute,
-        balance_rank_in_currency,
-        promise_id,
-        promise_to_pay_amount,
-        promise_to_pay_date,
-        promise_to_pay_paid,
-        is_promise_to_pay_broken,
-        is_promise_to_pay_due,
-        dispute_id,
-        dispute_reason,
-        dispute_deadline_on,
-        is_dispute_open,
-        is_dispute_overdue,
-        is_dispute_deadline_near,
-        plan_id,
-        plan_due_to_date,
-        plan_paid_to_date,
-        is_plan_behind,
-        risk_score,
-        risk_context,
-        payment_risk_points,
-        is_dunning_call_due,
-        dunning_call_task,
-        dunning_call_points,
-        promise_to_pay_broken_points,
-        promise_to_pay_due_points,
-        dispute_overdue_points,
-        dispute_deadline_near_points,
-        plan_behind_points,
-        cast(null as varchar) as exception_reason,
-        cast(null as integer) as days_unmatched,
-        balance_points,
         days_past_due_points,
-        aging_bucket_points,
-        days_since_touch_points,
-        broken_promise_points,
-        promise_due_points,
-        director_dispute_points,
-        cast(0 as decimal(18, 2)) as unmatched_payment_points,
-        cast(0 as decimal(18, 2)) as days_unmatched_points,
-        as_of_date
-    from {{ ref('int_worklist_items_scored') }}
+        aging_bucket_points
+    from items
+    where invoice_key is not null
+    qualify row_number() over (
+        partition by collector, group_key order by days_past_due desc nulls last, balance desc, item_key asc
+    ) = 1
 ),
 
-payment_items as (
+bucket_totals as (
     select
-        'payment:' || payment_id as item_key,
-        cast(null as varchar) as invoice_key,
-        payment_id,
         collector,
-        cast(null as varchar) as invoice_number,
-        cast(null as varchar) as office,
-        account_id,
-        account_name,
+        group_key,
+        aging_bucket,
         currency,
-        unapplied_amount as balance,
-        cast(null as date) as due_date,
-        cast(null as integer) as days_past_due,
-        cast(null as varchar) as aging_bucket,
-        cast(null as varchar) as stage,
-        cast(null as varchar) as director_answer,
-        cast(null as timestamp) as director_answer_at,
-        cast(null as date) as promised_on,
-        cast(null as decimal(18, 2)) as promised_amount,
-        cast(null as decimal(18, 2)) as paid_since_answer,
-        cast(received_on as timestamp) as last_touch_at,
-        days_unmatched as days_since_touch,
-        false as is_promise_broken,
-        false as is_promise_due,
-        false as is_director_dispute,
-        cast(null as decimal(5, 4)) as balance_rank_in_currency,
-        cast(null as varchar) as promise_id,
-        cast(null as decimal(18, 2)) as promise_to_pay_amount,
-        cast(null as date) as promise_to_pay_date,
-        cast(null as decimal(18, 2)) as promise_to_pay_paid,
-        false as is_promise_to_pay_broken,
-        false as is_promise_to_pay_due,
-        cast(null as varchar) as dispute_id,
-        cast(null as varchar) as dispute_reason,
-        cast(null as date) as dispute_deadline_on,
-        false as is_dispute_open,
-        false as is_dispute_overdue,
-        false as is_dispute_deadline_near,
-        cast(null as varchar) as plan_id,
-        cast(null as decimal(18, 2)) as plan_due_to_date,
-        cast(null as decimal(18, 2)) as plan_paid_to_date,
-        false as is_plan_behind,
-        cast(null as double) as risk_score,
-        cast(null as varchar) as risk_context,
-        cast(0 as decimal(18, 2)) as payment_risk_points,
-        false as is_dunning_call_due,
-        cast(null as varchar) as dunning_call_task,
-        cast(0 as decimal(18, 2)) as dunning_call_points,
-        cast(0 as decimal(18, 2)) as promise_to_pay_broken_points,
-        cast(0 as decimal(18, 2)) as promise_to_pay_due_points,
-        cast(0 as decimal(18, 2)) as dispute_overdue_points,
-        cast(0 as decimal(18, 2)) as dispute_deadline_near_points,
-        cast(0 as decimal(18, 2)) as plan_behind_points,
-        exception_reason,
-        days_unmatched,
-        cast(0 as decimal(18, 2)) as balance_points,
-        cast(0 as decimal(18, 2)) as days_past_due_points,
-        cast(0 as decimal(18, 2)) as aging_bucket_points,
-        cast(0 as decimal(18, 2)) as days_since_touch_points,
-        cast(0 as decimal(18, 2)) as broken_promise_points,
-        cast(0 as decimal(18, 2)) as promise_due_points,
-        cast(0 as decimal(18, 2)) as director_dispute_points,
-        unmatched_payment_points,
-        days_unmatched_points,
-        as_of_date
-    from {{ ref('int_worklist_payments_scored') }}
+        count(*) as invoices,
+        sum(balance) as balance
+    from items
+    where invoice_key is not null
+    group by collector, group_key, aging_bucket, currency
+),
+
+oldest_bucket as (
+    -- `3 invoices 61–90 days, USD 28,974.39`: the invoices in the oldest invoice's bucket.
+    select
+        bucket_totals.collector,
+        bucket_totals.group_key,
+        {{ count_text('sum(bucket_totals.invoices)', 'invoice', 'invoices') }} || ' '
+        || {{ bucket_text('min(bucket_totals.aging_bucket)') }} || ', '
+        || string_agg(
+            {{ money_text('bucket_totals.currency', 'bucket_totals.balance') }}, ' and '
+            order by bucket_totals.balance desc, bucket_totals.currency asc
+        ) as label
+    from bucket_totals
+    inner join oldest using (collector, group_key, aging_bucket)
+    group by bucket_totals.collector, bucket_totals.group_key
+),
+
+accounts as (
+    select
+        collector,
+        group_key,
+        min(account_id) as account_id,
+        min(account_name) as account_name,
+        min(payment_id) filter (where account_id is null) as payment_id,
+        count(invoice_key) as open_invoices,
+        count(invoice_key) filter (where days_past_due > 0) as past_due_invoices,
+        max(last_touch_at) filter (where invoice_key is not null) as last_contact_at,
+        min(invoice_date) as oldest_invoice_date,
+        min({{ worklist_reason_position('reason') }}) as reason_position,
+        max(payment_risk_points) as payment_risk_points,
+        max(risk_context) as risk_context,
+        max(unmatched_payment_points + days_unmatched_points) as queued_payment_points,
+        string_agg(payment_text, '; ' order by item_key) as payment_label,
+        bool_or(is_promise_to_pay_broken) as any_promise_to_pay_broken,
+        bool_or(is_promise_to_pay_due) as any_promise_to_pay_due,
+        bool_or(is_promise_broken) as any_broken_promise,
+        bool_or(is_promise_due) as any_promise_due,
+        bool_or(is_director_dispute) as any_director_dispute,
+        bool_or(is_dispute_overdue) as any_dispute_overdue,
+        bool_or(is_dispute_deadline_near) as any_dispute_deadline_near,
+        bool_or(is_plan_behind) as any_plan_behind,
+        bool_or(is_dunning_call_due) as any_dunning_call,
+        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_broken) as promise_broken_label,
+        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_due) as promise_due_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_promise_broken) as dir_broken_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_promise_due) as dir_due_label,
+        string_agg(director_line, '; ' order by director_line) filter (where is_director_dispute) as dir_dispute_label,
+        string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_pressing) as dispute_label,
+        string_agg(distinct plan_text, '; ') filter (where is_plan_behind) as plan_label,
+        'reminders reached their call step for '
+        || string_agg(display_number, ', ' order by display_number) filter (where is_dunning_call_due) as call_label,
+        -- standing records that add no points: the row's notes
+        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_pending) as pending_promise_note,
+        string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_waiting) as dispute_note,
+        string_agg(distinct plan_text, '; ') filter (where is_plan_on_track) as plan_note,
+        string_agg(director_line, '; ' order by director_line) filter (where is_director_note) as director_note,
+        max(as_of_date) as as_of_date
+    from (
+        select
+            *,
+            display_number || ': ' || director_text as director_line,
+            display_number || ': ' || dispute_text as dispute_line,
+            is_dispute_overdue or is_dispute_deadline_near as is_dispute_pressing,
+            is_dispute_open and not (is_dispute_overdue or is_dispute_deadline_near) as is_dispute_waiting,
+            director_text is not null and not (is_promise_broken or is_promise_due or is_director_dispute)
+                as is_director_note
+        from items
+    ) as items
+    group by collector, group_key
+),
+
+contacted as (
+    select
+        *,
+        greatest(
+            as_of_date - coalesce(cast(last_contact_at as date), oldest_invoice_date, as_of_date), 0
+        ) as days_since_contact,
+        concat_ws('; ', pending_promise_note, dispute_note, plan_note, director_note) as notes
+    from accounts
 ),
 
 scored as (
     select
+        contacted.*,
+        coalesce(balance_ranks.balance_points, 0) as balance_points,
+        coalesce(oldest.days_past_due_points, 0) as days_past_due_points,
+        coalesce(oldest.aging_bucket_points, 0) as aging_bucket_points,
+        {{ worklist_flag_points('any_promise_to_pay_broken', 'promise_to_pay_broken') }}
+            as promise_to_pay_broken_points,
+        {{ worklist_flag_points('any_promise_to_pay_due', 'promise_to_pay_due') }} as promise_to_pay_due_points,
+        {{ worklist_flag_points('any_broken_promise', 'broken_promise') }} as broken_promise_points,
+        {{ worklist_flag_points('any_promise_due', 'promise_due') }} as promise_due_points,
+        {{ worklist_flag_points('any_director_dispute', 'director_dispute') }} as director_dispute_points,
+        {{ worklist_flag_points('any_dispute_overdue', 'dispute_overdue') }} as dispute_overdue_points,
+        {{ worklist_flag_points('any_dispute_deadline_near', 'dispute_deadline_near') }}
+            as dispute_deadline_near_points,
+        {{ worklist_flag_points('any_plan_behind', 'plan_behind') }} as plan_behind_points,
+        {{ worklist_flag_points('any_dunning_call', 'dunning_call') }} as dunning_call_points,
+        case
+            when contacted.open_invoices = 0 then cast(0 as decimal(18, 2))
+            else {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(contacted.days_since_contact, '
+                ~ worklist_policy()['weights']['days_untouched_cap'] ~ ')') }}
+        end as no_contact_points,
+        balance_ranks.balances_text,
+        balance_ranks.currencies,
+        balance_ranks.only_currency,
+        balance_ranks.balance_sum,
+        oldest.due_date,
+        oldest.days_past_due,
+        oldest.aging_bucket,
+        oldest_bucket.label as oldest_bucket_label
+    from contacted
+    left join balance_ranks using (collector, group_key)
+    left join oldest using (collector, group_key)
+    left join oldest_bucket using (collector, group_key)
+),
+
+totalled as (
+    select
         *,
-        balance_points + days_past_due_points + aging_bucket_points + days_since_touch_points
-        + broken_promise_points + promise_due_points + director_dispute_points
-        + unmatched_payment_points + days_unmatched_points
-        + promise_to_pay_broken_points + promise_to_pay_due_points + dispute_overdue_points
-        + dispute_deadline_near_points + plan_behind_points + payment_risk_points
-        + dunning_call_points as priority_score
-    from (
-        select * from invoice_items
-        union all
-        select * from payment_items
-    ) as items
+        balance_points + days_past_due_points + aging_bucket_points + no_contact_points + payment_risk_points
+        + coalesce(queued_payment_points, 0) + promise_to_pay_broken_points + promise_to_pay_due_points
+        + broken_promise_points + promise_due_points + director_dispute_points + dispute_overdue_points
+        + dispute_deadline_near_points + plan_behind_points + dunning_call_points as priority_score
+    from scored
+),
+
+item_reasons as (
+    -- Per account, each reason its items are listed for, with the first date one is due by.
+    select
+        collector,
+        group_key,
+        reason,
+        min(next_action) as next_action,
+        min(due_by) as due_by
+    from items
+    group by collector, group_key, reason
 ),
 
 decided as (
+    -- The account's reason is its most urgent item's; that item's action is due first.
     select
-        *,
-        coalesce(currency || ' ', '') || cast(promise_to_pay_amount as varchar) || ' by '
-        || cast(promise_to_pay_date as varchar)
-        || ', paid ' || cast(promise_to_pay_paid as varchar) as promise_to_pay_context,
-        'deadline ' || cast(dispute_deadline_on as varchar) || ': ' || coalesce(dispute_reason, '')
-            as dispute_context,
-        'due ' || cast(plan_due_to_date as varchar) || ', paid ' || cast(plan_paid_to_date as varchar)
-            as plan_context,
-        {{ worklist_next_action('reason') }} as reason,
-        {{ worklist_next_action('action') }} as next_action,
-        {{ worklist_next_action('due_in_days') }} as due_in_days
-    from scored
+        totalled.*,
+        item_reasons.reason,
+        item_reasons.next_action,
+        item_reasons.due_by
+    from totalled
+    inner join item_reasons
+        on
+            totalled.collector = item_reasons.collector
+            and totalled.group_key = item_reasons.group_key
+            and totalled.reason_position = {{ worklist_reason_position('item_reasons.reason') }}
 )
 
 select
-    collector,
+    decided.collector,
     row_number() over (
-        partition by collector
-        order by priority_score desc, days_past_due desc nulls last, item_key
+        partition by decided.collector
+        order by decided.priority_score desc, decided.days_past_due desc nulls last, decided.group_key asc
     ) as rank,
-    item_key,
-    invoice_key,
-    payment_id,
-    invoice_number,
-    office,
-    account_id,
-    account_name,
-    currency,
-    balance,
-    due_date,
-    days_past_due,
-    aging_bucket,
-    stage,
-    reason,
-    next_action,
-    cast(as_of_date + due_in_days as date) as due_by,
-    cast(priority_score as decimal(18, 2)) as priority_score,
-    {{ worklist_drivers_json([
-        ('balance_rank_in_currency', 'balance_rank_in_currency', 'balance_points'),
-        ('days_past_due', 'days_past_due', 'days_past_due_points'),
-        ('aging_bucket', 'aging_bucket', 'aging_bucket_points'),
-        ('days_since_touch', 'days_since_touch', 'days_since_touch_points'),
-        ('broken_promise', 'promised_on', 'broken_promise_points'),
-        ('promise_due', 'promised_on', 'promise_due_points'),
-        ('director_dispute', 'director_answer', 'director_dispute_points'),
-        ('unmatched_payment', 'exception_reason', 'unmatched_payment_points'),
-        ('days_unmatched', 'days_unmatched', 'days_unmatched_points'),
-        ('promise_to_pay_broken', 'promise_to_pay_context', 'promise_to_pay_broken_points'),
-        ('promise_to_pay_due', 'promise_to_pay_context', 'promise_to_pay_due_points'),
-        ('dispute_overdue', 'dispute_context', 'dispute_overdue_points'),
-        ('dispute_deadline_near', 'dispute_context', 'dispute_deadline_near_points'),
-        ('plan_behind', 'plan_context', 'plan_behind_points'),
+    decided.group_key as item_key,
+    decided.account_id,
+    decided.account_name,
+    decided.payment_id,
+    contacts.contact_name,
+    contacts.contact_email,
+    contacts.contact_phone,
+    decided.open_invoices,
+    decided.past_due_invoices,
+    case when decided.currencies = 1 then decided.only_currency end as currency,
+    case when decided.currencies = 1 then decided.balance_sum end as balance,
+    decided.balances_text as open_balances,
+    decided.due_date,
+    decided.days_past_due,
+    decided.aging_bucket,
+    decided.reason,
+    decided.next_action,
+    decided.due_by,
+    cast(decided.priority_score as decimal(18, 2)) as priority_score,
+    {{ worklist_account_drivers_json([
+        ('balance', "balances_text || ' open in ' || " ~ count_text('open_invoices', 'invoice', 'invoices'),
+            'balance_points'),
+        ('days_past_due', "'oldest invoice ' || days_past_due || ' days past due'", 'days_past_due_points'),
+        ('aging_bucket', 'oldest_bucket_label', 'aging_bucket_points'),
+        ('no_contact', "case when last_contact_at is null then 'no contact logged since the oldest open invoice ('"
+            ~ " || days_since_contact || ' days)' else 'no contact for ' || "
+            ~ count_text('days_since_contact', 'day', 'days') ~ " end", 'no_contact_points'),
+        ('promise_to_pay_broken', 'promise_broken_label', 'promise_to_pay_broken_points'),
+        ('promise_to_pay_due', 'promise_due_label', 'promise_to_pay_due_points'),
+        ('broken_promise', 'dir_broken_label', 'broken_promise_points'),
+        ('promise_due', 'dir_due_label', 'promise_due_points'),
+        ('director_dispute', 'dir_dispute_label', 'director_dispute_points'),
+        ('dispute_overdue', 'dispute_label', 'dispute_overdue_points'),
+        ('dispute_deadline_near', 'dispute_label', 'dispute_deadline_near_points'),
+        ('plan_behind', 'plan_label', 'plan_behind_points'),
+        ('dunning_call', 'call_label', 'dunning_call_points'),
+        ('queued_payment', 'payment_label', 'coalesce(queued_payment_points, 0)'),
         ('payment_risk', 'risk_context', 'payment_risk_points'),
-        ('dunning_call', 'dunning_call_task', 'dunning_call_points'),
     ]) }} as drivers,
-    director_answer,
-    director_answer_at,
-    promised_on,
-    promised_amount,
-    paid_since_answer,
-    exception_reason,
-    promise_id,
-    promise_to_pay_amount,
-    promise_to_pay_date,
-    promise_to_pay_paid,
-    dispute_id,
-    dispute_reason,
-    dispute_deadline_on,
-    is_dispute_open,
-    plan_id,
-    plan_due_to_date,
-    plan_paid_to_date,
-    risk_score,
-    last_touch_at,
-    days_since_touch,
-    as_of_date
+    nullif(decided.notes, '') as notes,
+    decided.last_contact_at,
+    decided.days_since_contact,
+    decided.as_of_date
 from decided
+left join {{ ref('stg_contacts__account_contacts') }} as contacts using (account_id)
