@@ -37,7 +37,8 @@ def _if_table(con: duckdb.DuckDBPyConnection, table: str, query: str) -> list[tu
 
 
 OPEN_INVOICES = (
-    "select invoice_key, invoice_number, coalesce(account_id, account_name) as account_id, account_name, "
+    "select invoice_key, coalesce(display_number, invoice_number) as invoice_number, "
+    "coalesce(account_id, account_name) as account_id, account_name, "
     "office, collector, project, currency, amount, balance, due_date, stage, last_update_source, "
     "last_update_at from marts.ar_ledger where balance > 0 and due_date is not null order by invoice_key"
 )
