@@ -37,7 +37,10 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
 
 
 def _accepted(model: str, column: str, kwargs: Mapping[str, Any]) -> str:
-    values = [str(v) for v in kwargs.get("values") or []]
+    values = kwargs.get("values") or []
+    if isinstance(values, str):  # a Jinja expression, e.g. the policy's aging bucket labels
+        return f"{column} in {model} is always one of the values of `{values.strip('{} ')}`."
+    values = [str(v) for v in values]
     shown = ", ".join(values[:_MAX_VALUES]) + (f" (and {len(values) - _MAX_VALUES} more)"
                                               if len(values) > _MAX_VALUES else "")
     return f"{column} in {model} is always one of: {shown}."
@@ -46,7 +49,7 @@ def _accepted(model: str, column: str, kwargs: Mapping[str, Any]) -> str:
 def _related(model: str, column: str, kwargs: Mapping[str, Any]) -> str:
     target = _REF.search(str(kwargs.get("to", "")))
     other = target[1] if target else str(kwargs.get("to", "another model"))
-    return f"Every {column} in {model} is also a {kwargs.get('field', column)} in {other}."
+    return f"Every {column} in {model} is found in {other}.{kwargs.get('field', column)}."
 
 
 def _combination(model: str, _column: str, kwargs: Mapping[str, Any]) -> str:
