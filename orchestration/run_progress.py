@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-# What each step does, in the words of the people who wait for it. A step missing here shows
-# the first clause of its asset's description.
+# What each step does (or, for a dbt model that checks run on, what it is), in the words of the
+# people who wait for it. A step missing here shows the first clause of its asset's description.
 STEP_LABELS = {
     "dagster__check_failures": "Noting checks that failed in earlier runs",
     "salesforce__invoices": "Salesforce invoices",
@@ -34,6 +34,7 @@ STEP_LABELS = {
     "outbox__director_drafts": "Drafting emails to directors",
     "portal__director_jobs": "Publishing directors' questions to the portal",
     "portal__collector_worklists": "Publishing worklists to the workbench",
+    "marts__ar_ledger": "The AR ledger",
 }
 HEARTBEAT_SECONDS = 15.0  # on a pipe: a "still ..." line after this long without output
 _CLEAR = "\r\x1b[K"
@@ -108,8 +109,8 @@ class RunProgress:
         """The run's steps are known: say how many."""
         with self._lock:
             self._plan = plan
-            self._activity = ""
         self.say(f"Running {len(plan)} steps")
+        self.phase("Dagster records the run's plan")
 
     def event(self, event: StepEvent) -> None:
         with self._lock:
@@ -239,9 +240,11 @@ class RunProgress:
 def step_facts(plan: StepPlan, metadata: Mapping[str, Any], materialized: int, checked: int,
                failed: int) -> str:
     """What a finished step did, in a few words (files and rows for intake, counts for dbt)."""
+    if metadata.get("note"):
+        return str(metadata["note"])
     if "rows_loaded" in metadata:
-        facts = (f"{metadata.get('files_processed', 0):,} new file(s), "
-                 f"{metadata['rows_loaded']:,} row(s) taken in")
+        facts = (f"{plural(metadata.get('files_processed', 0), 'new file')}, "
+                 f"{plural(metadata['rows_loaded'], 'row')} taken in")
         if metadata.get("rows_quarantined"):
             facts += f", {metadata['rows_quarantined']:,} set aside"
         return facts
@@ -249,8 +252,13 @@ def step_facts(plan: StepPlan, metadata: Mapping[str, Any], materialized: int, c
         if key in metadata:
             return f"{metadata[key]:,} new"
     if plan.expected > 1:
-        tests = f"{checked - failed:,} test(s) passed" + (f", {failed:,} failed" if failed else "")
-        return f"{materialized:,} table(s) built, {tests}"
+        tests = f"{plural(checked - failed, 'test')} passed" + (f", {failed:,} failed" if failed else "")
+        return f"{plural(materialized, 'table')} built, {tests}"
     if checked and not materialized:
         return "passed" if not failed else "check FAILED"
     return ""
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 new file`, `6 new files`."""
+    return f"{count:,} {singular if count == 1 else plural_form or singular + 's'}"

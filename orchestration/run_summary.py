@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from orchestration.run_progress import plural as _n
 from orchestration.warehouse_lock import explain_lock, is_lock_error
 
 if TYPE_CHECKING:
@@ -206,11 +207,6 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
-
-
-def _n(count: int, singular: str, plural: str | None = None) -> str:
-    """`1 new file`, `6 new files`."""
-    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _lines(text: str | None) -> list[str]:

@@ -53,7 +53,8 @@ def test_each_finished_step_gets_a_line_with_what_it_did():
     lines = stream.getvalue().splitlines()
     assert lines == [
         "[0:00] Running 3 steps",
-        "[0:22]  1/3 Salesforce invoices: 6 new file(s), 1,479 row(s) taken in, 4 set aside (1.3 s)",
+        "[0:00] Dagster records the run's plan ...",
+        "[0:22]  1/3 Salesforce invoices: 6 new files, 1,479 rows taken in, 4 set aside (1.3 s)",
     ]
 
 
@@ -65,8 +66,8 @@ def test_the_dbt_step_counts_tables_and_tests_and_names_a_failed_test():
              StepEvent("checked", "ledgerloop_dbt_models", passed=False, blocking=True,
                        message="invoice_key is filled in on every row of ar_ledger.")]
     events(reporter, clock, "ledgerloop_dbt_models", *built, *tests, seconds=70)
-    assert stream.getvalue().splitlines()[1:] == [
-        "[1:10]  1/3 Building the ledger (dbt): 3 table(s) built, 1 test(s) passed, 1 failed (70.0 s)",
+    assert stream.getvalue().splitlines()[2:] == [
+        "[1:10]  1/3 Building the ledger (dbt): 3 tables built, 1 test passed, 1 failed (70.0 s)",
         "         check failed: invoice_key is filled in on every row of ar_ledger. (blocking)",
     ]
 
@@ -79,7 +80,7 @@ def test_a_failed_step_says_why_and_the_steps_it_stopped_are_counted_once():
     reporter.event(StepEvent("skipped", "ledgerloop_dbt_models"))
     reporter.event(StepEvent("skipped", "exports__worklists"))
     reporter.close()
-    assert stream.getvalue().splitlines()[1:] == [
+    assert stream.getvalue().splitlines()[2:] == [
         "[0:00]  1/3 FAILED Salesforce invoices: /h/warehouse.duckdb is held by X",
         "[0:00] 2 step(s) not run because a step before them failed",
     ]
