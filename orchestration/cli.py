@@ -78,18 +78,20 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
 
     progress = RunProgress(None if quiet else sys.stderr)
     progress.phase("Reading the policy and checking the warehouse is free")
-    settings = _settings(home)
-    load_policy(settings)
-    from orchestration.warehouse_lock import warehouse_in_use
+    try:
+        settings = _settings(home)
+        load_policy(settings)
+        from orchestration.warehouse_lock import warehouse_in_use
 
-    if holder := warehouse_in_use(settings.warehouse_path):
+        if holder := warehouse_in_use(settings.warehouse_path):
+            raise click.ClickException(f"cannot run now: {holder}")
+        from orchestration.runner import run_pipeline
+
+        outcome = run_pipeline(settings, as_of.date() if as_of else None, progress=progress, verbose=verbose)
+    finally:
         progress.close()
-        raise click.ClickException(f"cannot run now: {holder}")
     import json
 
-    from orchestration.runner import run_pipeline
-
-    outcome = run_pipeline(settings, as_of.date() if as_of else None, progress=progress, verbose=verbose)
     click.echo(json.dumps(outcome.as_dict(), default=str) if as_json else outcome.report())
     sys.exit(0 if outcome.success else 1)
 
@@ -137,7 +139,7 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
         [str(bin_dir / "ledgerloop"), "portal", "--host", host, "--port", str(portal_port)],
     ]
     click.echo(f"Dagster UI: http://{host}:{port}\nDirector portal: http://{host}:{portal_port}"
-               "  (mint a director's link with `ledgerloop link EMAIL`; Ctrl-C stops both)")
+               "  (mint a link with `ledgerloop link EMAIL_OR_NAME`; Ctrl-C stops both)")
     # Stop on Ctrl-C or SIGTERM even when started from a script (which leaves SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
