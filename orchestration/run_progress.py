@@ -214,7 +214,8 @@ class RunProgress:
                     continue
                 doing, since = self._doing()
                 now = self._clock()
-                if doing and now - self._last_output >= self._heartbeat:
+                quiet_for = now - max(self._last_output, since)
+                if doing and quiet_for >= self._heartbeat:
                     self._write(f"{self._stamp()} ... still working: {doing} ({int(now - since)} s)\n")
 
     def _start_ticker(self) -> None:

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.run_summary import describe_failure
 from orchestration.warehouse_lock import warehouse_in_use
 
 HOLD = ("import duckdb, sys, time\n"
@@ -105,3 +106,14 @@ def test_a_read_only_command_names_the_holder_too(tmp_path, warehouse, serve):
                                        "--home", str(tmp_path)])
     assert result.exit_code == 1
     assert f"a run started by `ledgerloop serve` (PID {serve.pid}" in result.output
+
+
+def test_a_run_whose_step_hits_the_lock_says_who_holds_it(warehouse, holder):
+    # Another process can take the warehouse after the check at start; the failed step's error
+    # (DuckDB's, as Dagster reports it) becomes the same one line.
+    message = (f'IOException: IO Error: Could not set lock on file "{warehouse}": Conflicting lock is '
+               f"held in {sys.executable} (PID {holder.pid}). See also "
+               "https://duckdb.org/docs/current/connect/concurrency\n\nStack Trace: ...")
+    line = describe_failure(message, warehouse)
+    assert line.startswith(f"{warehouse} is held by PID {holder.pid} (`")
+    assert "\n" not in line
