@@ -38,8 +38,11 @@ def describe_test(test: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
 
 def _accepted(model: str, column: str, kwargs: Mapping[str, Any]) -> str:
     values = kwargs.get("values") or []
-    if isinstance(values, str):  # a Jinja expression, e.g. the policy's aging bucket labels
-        return f"{column} in {model} is always one of the values of `{values.strip('{} ')}`."
+    if isinstance(values, str):  # a Jinja expression, e.g. `{{ aging_bucket_labels() }}`
+        expression = values.strip("{} ")
+        call = re.fullmatch(r"(\w+)\(\)", expression)
+        what = call[1].replace("_", " ") if call else "values of"
+        return f"{column} in {model} is always one of the {what} (`{expression}`)."
     values = [str(v) for v in values]
     shown = ", ".join(values[:_MAX_VALUES]) + (f" (and {len(values) - _MAX_VALUES} more)"
                                               if len(values) > _MAX_VALUES else "")
