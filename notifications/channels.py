@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from notifications.folder_states import FolderStates, SendReport, StoredItem
+from notifications.folder_states import FolderStates, SendReport, StateWatcher, StoredItem
 
 AccountAudit = Callable[..., None]
 """(actor, action, subject, detail, account_id=...): the portal store's `audit`, or a list's append."""
@@ -150,26 +150,26 @@ def _send_after(item: ChannelItem) -> dt.datetime | None:
 class ChannelOutbox(FolderStates[ChannelItem]):
     """`outbox/.../<channel>/` under `$LEDGERLOOP_HOME`, for SMS or letters: one folder per message."""
 
-    def __init__(self, root: Path, channel: str) -> None:
-        super().__init__(root, ChannelItem, marker="message.json")
+    def __init__(self, root: Path, channel: str, watcher: StateWatcher | None = None) -> None:
+        super().__init__(root, ChannelItem, marker="message.json", watcher=watcher)
         self.channel = channel
 
     def write_draft(self, day: str, name: str, message: ChannelMessage) -> Path | None:
         """Write a draft; None when a message of this name and day is already approved or sent."""
+        return self._write_draft(day, name, lambda path: _write_folder(path, message))
 
-        def write(path: Path) -> None:
-            temporary = path.with_name(f".{name}.tmp")
-            if temporary.exists():
-                shutil.rmtree(temporary)
-            temporary.mkdir(mode=0o700, parents=True)
-            _write(temporary / "message.json", message.to_json().encode("utf-8"))
-            if message.attachment is not None:
-                _write(temporary / ATTACHMENT, message.attachment)
-            if path.exists():
-                shutil.rmtree(path)
-            os.rename(temporary, path)
+    def rewrite_draft(self, ident: str, message: ChannelMessage) -> Path | None:
+        """Replace a waiting draft (`<date>/<name>`) with a person's edit; None when it is no longer one."""
+        day, _, name = ident.partition("/")
+        return self._write_draft(day, name, lambda path: _write_folder(path, message), replace_only=True)
 
-        return self._write_draft(day, name, write)
+    def reject(self, ident: str, note: dict[str, str], audit: AccountAudit) -> ChannelItem | None:
+        """Move a draft to rejected/ with who, when and why; None when it is no longer a draft."""
+
+        def rejected(item: ChannelItem) -> None:
+            self._audit(audit, note.get("by", ""), "rejected", item.message(), f": {note.get('reason', '')}")
+
+        return self._reject(ident, note, rejected)
 
     def approve(self, idents: list[str], actor: str, audit: AccountAudit) -> list[ChannelItem]:
         """Move the named drafts (`<date>/<name>`) to approved; an unknown name is an error."""
@@ -207,6 +207,20 @@ class ChannelOutbox(FolderStates[ChannelItem]):
             f"{_detail(message)}{outcome}",
             account_id=message.meta.get("account_id"),
         )
+
+
+def _write_folder(path: Path, message: ChannelMessage) -> None:
+    """The message's folder, complete, renamed into place (a reader never sees half of it)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    temporary.mkdir(mode=0o700, parents=True)
+    _write(temporary / "message.json", message.to_json().encode("utf-8"))
+    if message.attachment is not None:
+        _write(temporary / ATTACHMENT, message.attachment)
+    if path.exists():
+        shutil.rmtree(path)
+    os.rename(temporary, path)
 
 
 def _detail(message: ChannelMessage) -> str:

@@ -1,150 +1,71 @@
-"""Read and approve the dunning drafts of some accounts, across the three dunning outboxes.
+"""Read, approve, edit and reject the dunning drafts of some accounts, across the three dunning outboxes.
 
 The pipeline writes customer dunning messages into `$LEDGERLOOP_HOME/outbox/dunning/{email,sms,letter}/`
-(`notifications.outbox` and `notifications.channels`). A person who may only act on some accounts
-(a collector in the portal) reads here the drafts of those accounts and approves one by its labelled
-name, `dunning:<date>/<name>`, `sms:<date>/<name>` or `letter:<date>/<name>`, as `ledgerloop drafts`
-names them. Escalation emails (to managers) are not customer dunning and are left out.
+(`notifications.outbox` and `notifications.channels`), indexed as it writes them
+(`notifications.draft_index`). A person who may only act on some accounts (a collector in the
+portal) reads here the drafts of those accounts and acts on one by its labelled name,
+`dunning:<date>/<name>`, `sms:<date>/<name>` or `letter:<date>/<name>`, as `ledgerloop drafts`
+names them. Callers check first that the draft is of an account the person may act on. Escalation
+emails (to managers) are not customer dunning and are left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
 
-from notifications.channels import ChannelItem, ChannelOutbox
-from notifications.folder_states import STATES, FolderStates, OutboxError, StoredItem
-from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER, Outbox, OutboxItem
+from notifications.draft_edits import EditRefused, current_parts, edited_message, fixed_text
+from notifications.draft_index import DraftIndex
+from notifications.draft_rows import CHANNELS, INVOICES_HEADER, DunningDraft
+from notifications.folder_states import FolderStates, OutboxError
 
-INVOICES_HEADER = "X-Ledgerloop-Invoices"
-"""The invoice keys a dunning email covers, comma-separated (as orchestration/dunning writes it)."""
-CHANNELS = {"dunning": "email", "sms": "sms", "letter": "letter"}
-"""Label of a dunning outbox -> its channel."""
+__all__ = [
+    "CHANNELS",
+    "INVOICES_HEADER",
+    "MAX_REASON_LENGTH",
+    "DunningDraft",
+    "EditRefused",
+    "account_drafts",
+    "approve_draft",
+    "draft_parts",
+    "dunning_outboxes",
+    "edit_draft",
+    "letter_pdf",
+    "reject_draft",
+]
+
 AccountAudit = Callable[..., None]
 """(actor, action, subject, detail, account_id=...): the portal store's `audit`."""
-
-
-@dataclass(frozen=True)
-class DunningDraft:
-    """One customer dunning message as a person reviews it."""
-
-    label: str
-    """`dunning:<date>/<name>`, `sms:<date>/<name>` or `letter:<date>/<name>`."""
-    state: str
-    channel: str
-    account_id: str
-    recipient: str
-    subject: str
-    send_after: dt.datetime | None
-    invoice_keys: tuple[str, ...]
-    text: str
-    """The email's text part, the SMS text or the letter's text."""
-    segments: int | None = None
-    encoding: str | None = None
-    has_pdf: bool = False
+MAX_REASON_LENGTH = 500
 
 
 def dunning_outboxes(home: Path) -> dict[str, FolderStates]:
-    """The dunning outboxes under `home` by label (the same folders orchestration/dunning writes)."""
-    root = home / "outbox" / "dunning"
-    return {
-        "dunning": Outbox(root / "email"),
-        "sms": ChannelOutbox(root / "sms", "sms"),
-        "letter": ChannelOutbox(root / "letter", "letter"),
-    }
-
-
-def _when(value: object) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _email_draft(state: str, item: OutboxItem) -> DunningDraft | None:
-    if "-escalation-" in item.name:  # to a manager, not to the customer
-        return None
-    message = item.message()
-    account = message[ACCOUNT_HEADER]
-    if not account:
-        return None
-    body = message.get_body(preferencelist=("plain",))
-    to = message["To"]
-    addresses = getattr(to, "addresses", ()) if to is not None else ()
-    return DunningDraft(
-        label=f"dunning:{item.ident}",
-        state=state,
-        channel="email",
-        account_id=str(account),
-        recipient=str(addresses[0].addr_spec) if addresses else str(to or ""),
-        subject=str(message["Subject"] or ""),
-        send_after=_when(message[SEND_AFTER_HEADER]),
-        invoice_keys=tuple(k for k in str(message[INVOICES_HEADER] or "").split(",") if k),
-        text=body.get_content() if body is not None else "",
-    )
-
-
-def _channel_draft(label: str, state: str, item: ChannelItem) -> DunningDraft | None:
-    message = item.message()
-    meta = message.meta
-    if not meta.get("account_id"):
-        return None
-    return DunningDraft(
-        label=f"{label}:{item.ident}",
-        state=state,
-        channel=message.channel,
-        account_id=str(meta["account_id"]),
-        recipient=message.recipient,
-        subject=message.subject,
-        send_after=_when(meta.get("send_after")),
-        invoice_keys=tuple(str(k) for k in meta.get("invoice_keys", [])),
-        text=message.body,
-        segments=meta.get("segments"),
-        encoding=meta.get("encoding"),
-        has_pdf=message.attachment is not None,
-    )
-
-
-def _read(label: str, state: str, item: StoredItem) -> DunningDraft | None:
-    if label == "dunning":
-        return _email_draft(state, item)  # type: ignore[arg-type]
-    return _channel_draft(label, state, item)  # type: ignore[arg-type]
+    """The dunning outboxes under `home` by label, each keeping the drafts index current."""
+    return DraftIndex(home).outboxes
 
 
 def account_drafts(
     home: Path, accounts: Collection[str] | None, states: Collection[str] = ("drafts",)
 ) -> list[DunningDraft]:
     """Customer dunning messages in `states` whose account is in `accounts` (None: every account),
-    oldest day first, email then SMS then letters."""
-    found = []
-    for label, outbox in dunning_outboxes(home).items():
-        for state in (s for s in STATES if s in states):
-            for item in outbox.items(state):
-                try:
-                    draft = _read(label, state, item)
-                except (OSError, ValueError, KeyError):  # moved meanwhile or unreadable: not reviewable
-                    continue
-                if draft is not None and (accounts is None or draft.account_id in accounts):
-                    found.append(draft)
-    return sorted(found, key=lambda d: (d.label.partition(":")[2], d.label))
+    oldest day first, from the index brought in line with the folders."""
+    index = DraftIndex(home)
+    index.sync()
+    return index.drafts(accounts, states)
 
 
 def letter_pdf(home: Path, label: str) -> bytes | None:
     """The PDF of the letter draft named `label` (`letter:<date>/<name>`), None when it is not a
-    waiting letter draft. Callers check first that the draft is one the person may see."""
-    channel, _, ident = label.partition(":")
-    if channel != "letter":
+    waiting letter draft (or it moved meanwhile). The path comes from the index, never the label."""
+    index = DraftIndex(home)
+    draft = index.find(label) if label.startswith("letter:") else None
+    if draft is None or not draft.has_pdf:
         return None
-    outbox = dunning_outboxes(home)["letter"]
-    for item in outbox.items("drafts"):
-        if item.ident == ident:
-            try:
-                return item.message().attachment
-            except OSError:
-                return None
-    return None
+    try:
+        return index.letter_path(draft).read_bytes()
+    except OSError:
+        return None
 
 
 def approve_draft(home: Path, label: str, actor: str, audit: AccountAudit) -> bool:
@@ -158,4 +79,57 @@ def approve_draft(home: Path, label: str, actor: str, audit: AccountAudit) -> bo
         outbox.approve([ident], actor, audit)  # type: ignore[attr-defined]
     except OutboxError:
         return False
+    return True
+
+
+def reject_draft(
+    home: Path, label: str, actor: str, reason: str, audit: AccountAudit, now: dt.datetime
+) -> bool:
+    """Reject one draft with a reason: it moves to `rejected/` with who, when and why, and never goes
+    out; False when it is no longer a draft. The pipeline's next runs read the rejection (the
+    account's timeline, and when the step may be drafted again: `dunning.redraft_rejected_after_days`)."""
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_REASON_LENGTH:
+        raise ValueError(f"a rejection needs a reason of 1 to {MAX_REASON_LENGTH} characters")
+    channel, _, ident = label.partition(":")
+    outbox = dunning_outboxes(home).get(channel)
+    if outbox is None:
+        return False
+    note = {"by": actor, "at": now.astimezone(dt.UTC).isoformat(), "reason": reason}
+    return outbox.reject(ident, note, audit) is not None  # type: ignore[attr-defined]
+
+
+def draft_parts(home: Path, draft: DunningDraft) -> tuple[list[str], str] | None:
+    """(what a person edits of a waiting draft: its text, or a letter's text before and after its
+    invoice table; what stays as drafted: the letter's table), read from its file; None when it
+    is no longer a draft."""
+    item = dunning_outboxes(home)[draft.label.partition(":")[0]].draft(f"{draft.day}/{draft.name}")
+    if item is None:
+        return None
+    try:
+        message = item.message()
+        return current_parts(message, draft.channel), fixed_text(message, draft.channel)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def edit_draft(home: Path, draft: DunningDraft, actor: str, parts: list[str], audit: AccountAudit) -> bool:
+    """Replace a waiting draft's text with a person's edit (`parts`: the text, or for a letter the
+    text before and after its invoice table), so the edited text is what is approved and sent.
+    Raises `EditRefused` with the reason when the text cannot be used; False when it is no longer
+    a draft. Audited with the account, the lengths and a digest of both texts."""
+    outbox = dunning_outboxes(home)[draft.label.partition(":")[0]]
+    item = outbox.draft(f"{draft.day}/{draft.name}")
+    if item is None:
+        return False
+    message, before, after = edited_message(item.message(), draft.channel, parts, actor)
+    if outbox.rewrite_draft(item.ident, message) is None:  # type: ignore[attr-defined]
+        return False
+    audit(
+        actor,
+        f"{draft.channel}.edited",
+        draft.recipient[:400],
+        {"draft": draft.label, "before": before, "after": after},
+        account_id=draft.account_id,
+    )
     return True

@@ -1,18 +1,21 @@
 """The state machine every outbox shares: a message's state is the folder it sits in.
 
-`drafts/<date>/<entry>` -> `approved/<date>/` -> `sending/<date>/` -> `sent/<date>/`, changed by
-atomic renames under a lock (one writer at a time: the pipeline writing drafts, a person approving
-or sending). A message moves to `sending/` (and the move is made durable) *before* it is handed
-over for delivery, so a crash mid-way leaves it there and a later send reports it as uncertain
-instead of delivering it twice. An entry is one file (an email's `.eml`) or one folder (an SMS or
-a letter with its PDF); the email outbox and the SMS/letter outboxes differ only in that, in how
-they deliver and in what they audit.
+`drafts/<date>/<entry>` -> `approved/<date>/` -> `sending/<date>/` -> `sent/<date>/`, or a draft
+-> `rejected/<date>/` (with the reason beside it), changed by atomic renames under a lock (one
+writer at a time: the pipeline writing drafts, a person approving, editing, rejecting or sending).
+A watcher (the dunning drafts index) is told of every change, under that lock. A message moves
+to `sending/` (and the move is made durable) *before* it is handed over for delivery, so a crash
+mid-way leaves it there and a later send reports it as uncertain instead of delivering it twice.
+An entry is one file (an email's `.eml`) or one folder (an SMS or a letter with its PDF); the
+email outbox and the SMS/letter outboxes differ only in that, in how they deliver and in what
+they audit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import os
 import shutil
 from abc import ABC, abstractmethod
@@ -20,9 +23,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-STATES = ("drafts", "approved", "sending", "sent")
+STATES = ("drafts", "approved", "sending", "sent", "rejected")
+REJECTION_SUFFIX = ".rejection.json"
+"""`rejected/<date>/<name>.rejection.json`: who rejected a draft, when and why."""
 
 
 class OutboxError(RuntimeError):
@@ -48,6 +53,20 @@ class StoredItem(ABC):
         """The stored message, parsed (an email, an SMS, a letter)."""
 
 
+class StateWatcher(Protocol):
+    """Told of each change an outbox makes, under its lock; must not raise (best effort: the
+    dunning drafts index reconciles itself with the folders anyway)."""
+
+    def placed(self, item: StoredItem) -> None:
+        """`item` was written (or rewritten) in its state."""
+
+    def moved(self, item: StoredItem, to: StoredItem) -> None:
+        """`item` is now `to` (another state)."""
+
+    def removed(self, item: StoredItem) -> None:
+        """`item` is gone."""
+
+
 ItemT = TypeVar("ItemT", bound=StoredItem)
 Deliver = Callable[[Any, Any], Any]
 """(item now in sending/, its message) -> the delivery's reference; raises a refusal when not accepted."""
@@ -66,11 +85,23 @@ class FolderStates(Generic[ItemT]):
     """The state folders under `root`. Entries are named `<name><suffix>`; with `marker`, an
     entry is a folder and only folders holding that file count."""
 
-    def __init__(self, root: Path, item: type[ItemT], suffix: str = "", marker: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        item: type[ItemT],
+        suffix: str = "",
+        marker: str | None = None,
+        watcher: StateWatcher | None = None,
+    ) -> None:
         self.root = root
         self._item = item
         self._suffix = suffix
         self._marker = marker
+        self.watcher = watcher
+
+    def locked(self) -> AbstractContextManager[None]:
+        """Hold the outbox's lock: no draft is written, moved or removed meanwhile (by this code)."""
+        return self._locked()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -95,16 +126,24 @@ class FolderStates(Generic[ItemT]):
             key=lambda item: (item.day, item.name),
         )
 
-    def _write_draft(self, day: str, name: str, write_entry: Callable[[Path], None]) -> Path | None:
+    def _write_draft(
+        self, day: str, name: str, write_entry: Callable[[Path], None], *, replace_only: bool = False
+    ) -> Path | None:
         """Write (or refresh) a draft with `write_entry(path)`, which makes the content durable and
-        renames it into place; None when this message of this day is already approved or sent."""
+        renames it into place; None when this message of this day is already approved, sent or
+        rejected (or, with `replace_only`, when it is not a draft now: a person's edit never
+        brings back a draft withdrawn or approved meanwhile)."""
         with self._locked():
+            path = self._path("drafts", day, name)
             if any(self._path(s, day, name).exists() for s in STATES[1:]):
                 return None
-            path = self._path("drafts", day, name)
+            if replace_only and not path.exists():
+                return None
             path.parent.mkdir(parents=True, exist_ok=True)
             write_entry(path)
             _fsync_dir(path.parent)
+            if self.watcher is not None:
+                self.watcher.placed(self._item("drafts", day, name, path))
             return path
 
     def withdraw(self, ident: str) -> bool:
@@ -112,10 +151,39 @@ class FolderStates(Generic[ItemT]):
         day, _, name = ident.partition("/")
         with self._locked():
             path = self._path("drafts", day, name)
-            if not path.exists():
+            if not _is_entry_name(day, name) or not path.exists():
                 return False
-            _remove(path)
+            self._remove(self._item("drafts", day, name, path))
             return True
+
+    def _remove(self, item: ItemT) -> None:
+        _remove(item.path)
+        if self.watcher is not None:
+            self.watcher.removed(item)
+
+    def draft(self, ident: str) -> ItemT | None:
+        """The draft named `<date>/<name>`, if it is one now."""
+        day, _, name = ident.partition("/")
+        path = self._path("drafts", day, name)
+        if not _is_entry_name(day, name) or not path.exists():
+            return None
+        if self._marker and not (path / self._marker).exists():
+            return None
+        return self._item("drafts", day, name, path)
+
+    def _reject(self, ident: str, note: dict[str, str], audit: Callable[[ItemT], None]) -> ItemT | None:
+        """Move one draft to rejected/ with `note` (who, when, why) beside it, audited; None when it
+        is no longer a draft (approved, rejected or withdrawn meanwhile)."""
+        with self._locked():
+            item = self.draft(ident)
+            if item is None:
+                return None
+            target = self._path("rejected", item.day, item.name)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_private(target.with_name(item.name + REJECTION_SUFFIX), json.dumps(note, sort_keys=True))
+            moved = self._move(item, "rejected")
+            audit(moved)
+            return moved
 
     def _approve(self, idents: list[str], what: str, audit: Callable[[ItemT], None]) -> list[ItemT]:
         """Move the named drafts (`<date>/<name>`) to approved, auditing each; an unknown name is an
@@ -177,7 +245,34 @@ class FolderStates(Generic[ItemT]):
         os.rename(item.path, target)
         _fsync_dir(target.parent)
         _fsync_dir(item.path.parent)
-        return self._item(state, item.day, item.name, target)
+        moved = self._item(state, item.day, item.name, target)
+        if self.watcher is not None:
+            self.watcher.moved(item, moved)
+        return moved
+
+
+def rejection_note(item: StoredItem) -> dict[str, str]:
+    """Who rejected a rejected message, when and why (empty when the note is missing)."""
+    path = item.path.with_name(item.name + REJECTION_SUFFIX)
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in note.items()} if isinstance(note, dict) else {}
+
+
+def _is_entry_name(day: str, name: str) -> bool:
+    """A name a person may give: one folder level, no path tricks."""
+    return bool(day and name) and not any(part in ("", ".", "..") or "/" in part or "\\" in part
+                                          for part in (day, name))
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(fd)
 
 
 def _later(moment: dt.datetime | None, now: dt.datetime) -> bool:

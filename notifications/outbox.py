@@ -23,7 +23,15 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Literal
 
-from notifications.folder_states import STATES, FolderStates, OutboxError, SendReport, StoredItem
+from notifications.draft_kinds import email_kind
+from notifications.folder_states import (
+    STATES,
+    FolderStates,
+    OutboxError,
+    SendReport,
+    StateWatcher,
+    StoredItem,
+)
 
 __all__ = ["STATES", "Outbox", "OutboxError", "OutboxItem", "SendReport", "SmtpSettings"]
 
@@ -126,31 +134,40 @@ _REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.S
 class Outbox(FolderStates[OutboxItem]):
     """The `outbox/` folder under `$LEDGERLOOP_HOME`: one `.eml` file per message."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(root, OutboxItem, suffix=".eml")
+    def __init__(self, root: Path, watcher: StateWatcher | None = None) -> None:
+        super().__init__(root, OutboxItem, suffix=".eml", watcher=watcher)
 
     def write_draft(self, day: str, name: str, message: EmailMessage) -> Path | None:
         """Write (or refresh) a draft; None when this message of this day is already approved or sent."""
+        return self._write_draft(day, name, lambda path: _write_eml(path, message))
 
-        def write(path: Path) -> None:
-            temporary = path.with_suffix(".eml.tmp")
-            # Owner-only: the message carries the director's signed link, which opens their page.
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(fd, 0o600)  # a leftover temporary file may have had another mode
-                handle.write(message.as_bytes(policy=policy.SMTP))
-                handle.flush()
-                os.fsync(fd)  # the content is durable before the rename makes it the draft
-            os.replace(temporary, path)
+    def rewrite_draft(self, ident: str, message: EmailMessage) -> Path | None:
+        """Replace a waiting draft (`<date>/<name>`) with a person's edit; None when it is no longer one."""
+        day, _, name = ident.partition("/")
+        return self._write_draft(day, name, lambda path: _write_eml(path, message), replace_only=True)
 
-        return self._write_draft(day, name, write)
+    def reject(self, ident: str, note: dict[str, str], audit: Audit) -> OutboxItem | None:
+        """Move a draft to rejected/ with who, when and why; None when it is no longer a draft."""
 
-    def withdraw_drafts(self, day: str, keep: set[str]) -> list[OutboxItem]:
-        """Delete this day's unapproved drafts not in `keep` (their director has nothing to answer now)."""
+        def rejected(item: OutboxItem) -> None:
+            detail = f"{_message_id(item)}: {note.get('reason', '')}"
+            _audit(audit, item.message(), note.get("by", ""), "email.rejected", _recipient(item), detail)
+
+        return self._reject(ident, note, rejected)
+
+    def withdraw_drafts(self, day: str, kind: str, keep: set[str]) -> list[OutboxItem]:
+        """Delete the unapproved drafts of `kind` that `day`'s drafts supersede: that day's not in
+        `keep` (e.g. a director with nothing to answer now) and every earlier day's (today's list
+        and link replace them). Drafts of other kinds in the same folder belong to other writers."""
         with self._locked():
-            stale = [item for item in self.items("drafts", day) if item.name not in keep]
+            stale = [
+                item
+                for item in self.items("drafts")
+                if (item.day < day or (item.day == day and item.name not in keep))
+                and email_kind(item.message(), item.name, dunning=False) == kind
+            ]
             for item in stale:
-                item.path.unlink()
+                self._remove(item)
             return stale
 
     def approve(self, idents: list[str], actor: str, audit: Audit) -> list[OutboxItem]:
@@ -179,6 +196,18 @@ class Outbox(FolderStates[OutboxItem]):
             _audit(audit, message, actor, "email.sent", _recipient(item), str(message["Message-ID"]))
 
         return self._send(now, _send_after, delivery, _REFUSALS, refused, sent)
+
+
+def _write_eml(path: Path, message: EmailMessage) -> None:
+    temporary = path.with_suffix(".eml.tmp")
+    # Owner-only: the message carries the director's signed link, which opens their page.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(fd, 0o600)  # a leftover temporary file may have had another mode
+        handle.write(message.as_bytes(policy=policy.SMTP))
+        handle.flush()
+        os.fsync(fd)  # the content is durable before the rename makes it the draft
+    os.replace(temporary, path)
 
 
 ACCOUNT_HEADER = "X-Ledgerloop-Account"

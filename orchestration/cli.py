@@ -126,9 +126,12 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     """Serve the Dagster UI (schedules and sensors running) and the portal until Ctrl-C."""
     from orchestration.dagster_home import prepare_dagster_home
     from orchestration.transform.project import prepare_manifest
+    from portal.served import record_served_url, served_url
 
     settings = _settings(home)
     load_policy(settings)
+    # Before either child starts: a run the UI starts at once already mints links to this portal.
+    record_served_url(settings.home, served_url(host, portal_port))
     prepare_dagster_home(settings.dagster_home)
     prepare_manifest()
     bin_dir = Path(sys.executable).parent

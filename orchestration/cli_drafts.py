@@ -46,26 +46,50 @@ def drafts() -> None:
 
 
 @drafts.command("list")
-@click.option("--state", type=click.Choice(["drafts", "approved", "sending", "sent", "all"]),
+@click.option("--state", type=click.Choice(["drafts", "approved", "sending", "sent", "rejected", "all"]),
               default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object a line per message: path, kind, state, name, recipient, subject, "
+                   "account_ids, invoice_keys, link_urls.")
 @home_option
-def list_command(state: str, home: str | None) -> None:
-    """Show messages by state (`sending` means delivery was interrupted: check before resending)."""
-    outbox = _outbox(home)
-    states = ["drafts", "approved", "sending", "sent"] if state == "all" else [state]
-    shown = 0
-    for name in states:
-        for item in outbox.items(name):
-            message = item.message()
-            click.echo(f"{name:<9} {item.ident}  to {message['To']}  \"{message['Subject']}\"")
-            shown += 1
-    from orchestration.dunning.delivery import listing
+def list_command(state: str, as_json: bool, home: str | None) -> None:
+    """Show every message (director, alert, dunning email/SMS/letter, escalation) grouped by kind,
+    counts first (`sending` means delivery was interrupted: check before resending)."""
+    import json
 
-    for name, ident, recipient, subject in listing(_home(home), states):
-        click.echo(f"{name:<9} {ident}  to {recipient}  \"{subject}\"")
-        shown += 1
-    if not shown:
-        click.echo(f"no messages in {outbox.root}")
+    from notifications.draft_catalog import catalog
+
+    states = ["drafts", "approved", "sending", "sent", "rejected"] if state == "all" else [state]
+    entries = catalog(_home(home), states)
+    if as_json:
+        for entry in entries:
+            click.echo(json.dumps(entry.as_json(), ensure_ascii=False))
+        return
+    if not entries:
+        click.echo(f"no messages in {_outbox(home).root}")
+        return
+    for line in listing_lines(entries):
+        click.echo(line)
+
+
+def listing_lines(entries: list) -> list[str]:
+    """Counts first (by kind and by state), then each kind's messages, one a line."""
+    by_kind: dict[str, list] = {}
+    by_state: dict[str, int] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(entry)
+        by_state[entry.state] = by_state.get(entry.state, 0) + 1
+    kinds = ", ".join(f"{len(rows)} {kind}" for kind, rows in by_kind.items())
+    states = ", ".join(f"{count} {state}" for state, count in by_state.items())
+    lines = [f"{len(entries)} message(s): {kinds} ({states})"]
+    folder = {"draft": "drafts"}
+    for kind, rows in by_kind.items():
+        lines.append(f"{kind} ({len(rows)})")
+        lines.extend(
+            f"  {folder.get(e.state, e.state):<9} {e.name}  to {e.to or e.recipient}  \"{e.subject}\""
+            for e in rows
+        )
+    return lines
 
 
 @drafts.command()

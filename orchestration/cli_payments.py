@@ -63,7 +63,8 @@ def payments() -> None:
 def resolve(payment_id: str, invoices: tuple[str, ...], decided_by: str | None, home: str | None) -> None:
     """Apply PAYMENT_ID to INVOICE[=AMOUNT] ... (OFFICE:NUMBER or a number in any spelling;
     without an amount, the invoice's open balance as far as the payment reaches). Overrides
-    the rules for this payment on every later run and teaches the payer's account."""
+    the rules for this payment on every later run and teaches the payer's account; what the
+    named invoices do not take stays unapplied by your decision, off the exception queue."""
     _record(home, payment_id, "resolve", invoices, decided_by)
 
 

@@ -40,11 +40,14 @@ def portal_command(host: str, port: int, home: str | None) -> None:
     import uvicorn
 
     from portal.app import create_app
+    from portal.served import record_served_url, served_url
 
     settings = _portal_settings(home)
     app = create_app(settings)
-    click.echo(f"Director portal: http://{host}:{port}  "
-               f"(store: {store_label(settings.db_url)}; Ctrl-C to stop)")
+    url = served_url(host, port)
+    record_served_url(settings.home, url)  # links minted from now on open this portal
+    click.echo(f"Director portal: {url}  (links point at {settings.base_url if _url_fixed() else url}; "
+               f"store: {store_label(settings.db_url)}; Ctrl-C to stop)")
     uvicorn.run(
         app,
         host=host,
@@ -54,6 +57,11 @@ def portal_command(host: str, port: int, home: str | None) -> None:
         proxy_headers=False,  # the failure limiter counts the peer address, not a forgeable header
         server_header=False,
     )
+
+
+def _url_fixed() -> bool:
+    """True when `LEDGERLOOP_PORTAL_URL` names the address links use (a proxy, a public name)."""
+    return bool(os.environ.get("LEDGERLOOP_PORTAL_URL"))
 
 
 def team_roster(team) -> list:

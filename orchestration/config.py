@@ -316,6 +316,9 @@ class Portal(_Model):
     """What the collector asks, unless `questions` has one for the invoice's stage."""
     questions: dict[str, str] = {}
     """Question per collections stage."""
+    answer_stands_days: int = Field(default=14, ge=1, le=366)
+    """A director's answer stands this many days: their jobs page shows it (with a way to change
+    it) instead of asking again; after that the collector's question is open again."""
 
     @field_validator("statuses")
     @classmethod
@@ -595,6 +598,11 @@ class Policy(_Model):
         offices = info.data.get("offices")
         if offices is not None:  # `offices` itself is invalid and reported
             dunning.check_offices([o.code for o in offices])
+        stages = info.data.get("stages")
+        if stages is not None:
+            unknown = dunning.stage_meanings.unknown(stages)
+            if unknown:
+                raise ValueError(f"stage_meanings: unknown stage(s) {unknown}; known: {stages}")
         return dunning
 
     @cached_property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,6 +124,11 @@ class Segment(_Model):
     match: SegmentMatch = SegmentMatch()
     steps: list[Step]
 
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Each step's `offset_days`, in order (increasing)."""
+        return tuple(step.offset_days for step in self.steps)
+
     @field_validator("steps")
     @classmethod
     def _ordered(cls, steps: list[Step]) -> list[Step]:
@@ -154,14 +160,78 @@ class Suppression(_Model):
     on_track_plan: bool = True
 
 
+class StageMeanings(_Model):
+    """What the team's own collections stages mean for reminders. An invoice whose stage (the
+    ledger's: the newest tracker row or director answer, else Salesforce's) is listed gets no
+    automatic reminder while the stage stands, like a dispute or promise logged in the workbench.
+    Matched ignoring case and repeated spaces; every name must be one of the policy's `stages`."""
+
+    disputed: list[str] = ["Disputed"]
+    promised: list[str] = ["Promised"]
+
+    @model_validator(mode="after")
+    def _one_meaning_each(self) -> StageMeanings:
+        both = {stage_key(s) for s in self.disputed} & {stage_key(s) for s in self.promised}
+        if both:
+            raise ValueError(f"stage(s) {sorted(both)} cannot mean both disputed and promised")
+        return self
+
+    def meaning(self, stage: str | None) -> str | None:
+        """`disputed`, `promised` or None for a stage as the ledger spells it."""
+        return _meaning(tuple(self.disputed), tuple(self.promised), stage or "")
+
+    def unknown(self, stages: list[str]) -> list[str]:
+        """The mapped stages that are not among `stages` (the policy's list)."""
+        known = {stage_key(s) for s in stages}
+        return sorted(s for s in [*self.disputed, *self.promised] if stage_key(s) not in known)
+
+
+def stage_key(stage: str) -> str:
+    return " ".join(stage.split()).casefold()
+
+
+@cache
+def _meaning(disputed: tuple[str, ...], promised: tuple[str, ...], stage: str) -> str | None:
+    """Worked out once per mapping and stage spelling: it is asked once per open invoice."""
+    key = stage_key(stage)
+    if key in {stage_key(s) for s in disputed}:
+        return "disputed"
+    return "promised" if key in {stage_key(s) for s in promised} else None
+
+
+class CashFirst(_Model):
+    """Cash before dunning: nobody is chased for money that arrived this morning."""
+
+    payment_files_expected: dt.time | None = dt.time(7, 0)
+    """Local time (policy `timezone`) from which the day's payment files arrive. Until a payment
+    file has been loaded after it on the run's day (on other days: on the last bank day before it),
+    every notice and escalation waits, with the reason. null: no such wait. Never waited for
+    where no payment file was ever loaded (there is no bank feed to wait for)."""
+    bank_days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    """Days the bank delivers payment files."""
+    unapplied_cash: bool = True
+    """Hold a customer's notices while cash of theirs is not yet applied: a queued payment whose
+    candidates are their invoices, the rest of a payment applied to them in part, or a payment
+    whose payer is written exactly like their account name."""
+
+    @field_validator("bank_days")
+    @classmethod
+    def _some_days(cls, days: list[str]) -> list[str]:
+        if not days:
+            raise ValueError("at least one bank day is needed")
+        return days
+
+
 class Escalation(_Model):
     """When an account goes to a manager (policy.team.managers_of(office)) instead of a reminder."""
 
     days_past_due: int | None = Field(default=60, ge=1)
     """An open invoice this far past due, and no response since the last touch ..."""
     no_response_days: int = Field(default=7, ge=0)
-    """... for at least this many days (a payment, a reached call, a promise, a dispute or a plan
-    counts as a response). null days_past_due turns the rule off."""
+    """... for at least this many days since the last contact actually made (a message sent, a call
+    logged; drafts never sent are not contact). A response is a payment, a call that reached the
+    client, a reply logged as a note, a promise, dispute or plan, or a director's answer, on or
+    after the last contact. null days_past_due turns the rule off."""
     broken_promise: bool = True
     template: str = "escalation"
 
@@ -174,7 +244,9 @@ class Escalation(_Model):
 class Sender(_Model):
     """Who notices come from."""
 
-    email: str = Field(default="collections@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Where notices come from and replies go; unset: the default sender's, else
+    `LEDGERLOOP_MAIL_FROM` (there is no built-in address: mail from `@localhost` is junk)."""
     name: str = Field(default="Accounts Receivable", min_length=1, max_length=80)
     sms_sender: str = Field(default="Accounts", min_length=1, max_length=11)
     """Alphanumeric SMS sender id (at most 11 characters)."""
@@ -206,6 +278,11 @@ class Dunning(_Model):
     contact_cap: ContactCap = ContactCap()
     suppress: Suppression = Suppression()
     escalation: Escalation = Escalation()
+    redraft_rejected_after_days: int | None = Field(default=1, ge=1, le=365)
+    """A notice a person rejected is drafted afresh (if still due) this many days after the
+    rejection, never on its day; null: never (the rejected step counts as done)."""
+    stage_meanings: StageMeanings = StageMeanings()
+    cash_first: CashFirst = CashFirst()
     segments: list[Segment] = []
     """Tried in order: an account follows the first segment it matches."""
 
@@ -231,7 +308,26 @@ class Dunning(_Model):
         return self.channel_windows.get(channel, self.sending_window)  # type: ignore[call-overload]
 
     def sender(self, office: str | None) -> Sender:
-        return self.office_senders.get(office or "", self.senders)
+        """The office's sender, else the default one; its address falls back to the default's."""
+        chosen = self.office_senders.get(office or "", self.senders)
+        email = chosen.email or self.senders.email
+        if not email:
+            raise ValueError(
+                "no sender address for notices: set dunning.senders.email in ledgerloop.yaml "
+                "or LEDGERLOOP_MAIL_FROM"
+            )
+        return chosen if chosen.email else chosen.model_copy(update={"email": email})
+
+    def with_mail_from(self, address: str | None) -> Dunning:
+        """This policy with `address` (`LEDGERLOOP_MAIL_FROM`) as the default sender's address where
+        the policy names none; resolved once where a run or command starts."""
+        if self.senders.email or not address:
+            return self
+        try:
+            senders = Sender.model_validate({**self.senders.model_dump(), "email": address.strip()})
+        except ValueError:
+            raise ValueError(f"LEDGERLOOP_MAIL_FROM={address!r} is not one email address") from None
+        return self.model_copy(update={"senders": senders})
 
     def check_offices(self, codes: list[str]) -> None:
         """Raise ValueError naming office keys the policy does not know."""

@@ -6,6 +6,7 @@ Engineering detail (step timings, Dagster asset keys) stays in `--json` and `--v
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ def summary_text(outcome: RunOutcome) -> str:
     lines = [_headline(outcome)]
     if outcome.failure:
         lines.append(f"  what went wrong: {outcome.failure}")
-    for section in (_attention, _files, _receivables, _checks, _outputs):
+    for section in (_attention, _files, _receivables, _payment_queue, _checks, _outputs):
         part = section(outcome)
         if part:
             lines += ["", *part]
@@ -184,9 +185,11 @@ def _outputs(outcome: RunOutcome) -> list[str]:
         add("Dunning notices to approve", f"{_n(dunning.get('notices', 0), 'notice')}, "
             f"{_n(dunning.get('call_tasks', 0), 'call')} to make, "
             f"{_n(dunning.get('escalations', 0), 'escalation')} in {dunning.get('outbox')}")
+        if waiting := _waiting_for_cash(dunning):
+            add("", f"held back, waiting for cash: {waiting} (`ledgerloop dunning preview` says why)")
     if alerts := out.get("outbox/alert_drafts"):
         add("Alerts", f"{alerts.get('alerts_raised_today', 0):,} raised today, "
-            f"{_n(alerts.get('drafts_written', 0), 'email draft')} to the people concerned")
+            f"{_n(_alert_emails(outcome, alerts), 'email draft')} to the people concerned")
     add("Email drafts", f"{home / 'outbox' / 'drafts'} (review with `ledgerloop drafts list`)")
     add("Collectors' worklists", str(settings.exports_dir / "worklists"))
     if summary := out.get("exports/manager_summary"):
@@ -199,6 +202,43 @@ def _outputs(outcome: RunOutcome) -> list[str]:
     add("Warehouse", f"{settings.warehouse_path} (open it with any DuckDB client)")
     add("Files taken in, archived", str(settings.archive_dir))
     add("Run history", f"the Dagster UI (`ledgerloop serve`); kept in {home / 'dagster'}")
+    return lines
+
+
+def _waiting_for_cash(dunning: dict) -> str:
+    """Notices held so nobody is chased for money that arrived this morning."""
+    held = dunning.get("held_by_reason") or {}
+    waiting = {"until the day's payment files are in": held.get("payment_files_not_in", 0),
+               "until cash is applied": held.get("unapplied_cash", 0)}
+    return ", ".join(f"{count:,} {why}" for why, count in waiting.items() if count)
+
+
+def _alert_emails(outcome: RunOutcome, alerts: dict) -> int:
+    """The day's alert emails that exist after the whole run (not what was once written)."""
+    from pathlib import Path
+
+    from notifications.outbox import Outbox
+    from orchestration.outreach.alerts import alert_emails
+
+    day = alerts.get("as_of") or Path(str(alerts.get("folder", ""))).name
+    if outcome.settings is None or not day:
+        return 0
+    return len(alert_emails(Outbox(outcome.settings.home / "outbox"), dt.date.fromisoformat(str(day))))
+
+
+def _payment_queue(outcome: RunOutcome) -> list[str]:
+    """Payments waiting for a person, so that unapplied cash is never out of sight."""
+    queue = outcome.payment_queue
+    if queue is None:
+        return []
+    if not queue:
+        return ["Unapplied cash queue: empty"]
+    waiting = sum(count for _, count, _ in queue)
+    lines = [f"Unapplied cash queue: {_n(waiting, 'payment')} with cash not yet applied to invoices "
+             "(`ledgerloop payments resolve|unapply`)",
+             f"  {'':<{_WIDTH - 2}}{'payments':>10}{'unapplied':>20}"]
+    lines += [f"  {'currency not recorded' if c == 'n/a' else c:<{_WIDTH - 2}}{n:>10,}{v:>20,.2f}"
+              for c, n, v in queue]
     return lines
 
 

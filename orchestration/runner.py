@@ -51,6 +51,8 @@ class RunOutcome:
     buckets: list[tuple] = field(default_factory=list)
     totals: tuple = ()
     quarantined_total: int = 0
+    payment_queue: list[tuple] | None = None
+    """(currency, payments, unapplied cash) of the exception queue; None without cash application."""
     step_seconds: dict[str, float] = field(default_factory=dict)
     settings: Settings | None = None
     failure: str | None = None
@@ -74,6 +76,9 @@ class RunOutcome:
                 for c, b, n, v in self.buckets
             ],
             "quarantined_rows": self.quarantined_total,
+            "payment_queue": None if self.payment_queue is None else [
+                {"currency": c, "payments": n, "unapplied": str(v)} for c, n, v in self.payment_queue
+            ],
             "as_of": self.as_of.isoformat() if self.as_of else None,
         }
 
@@ -132,7 +137,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     _collect(outcome, instance, result, descriptions, explain)
     if outcome.blocking_failures:
         outcome.success = False
-    _ledger_totals(outcome, settings)
+    read_warehouse_totals(outcome, settings)
     return outcome
 
 
@@ -174,7 +179,8 @@ class _Discard(io.TextIOBase):
         return len(text)
 
 
-def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:
+def read_warehouse_totals(outcome: RunOutcome, settings: Settings) -> None:
+    """The summary's numbers from the warehouse: quarantine, ledger, the payment queue."""
     if not settings.warehouse_path.exists():
         return
     try:
@@ -184,12 +190,20 @@ def _ledger_totals(outcome: RunOutcome, settings: Settings) -> None:
         pass
 
 
+def _has_mart(con, table: str) -> bool:
+    return con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+    ).fetchone()[0] > 0
+
+
 def _read_totals(con: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> None:
-    has_ledger = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'ar_ledger'"
-    ).fetchone()[0]
     outcome.quarantined_total = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
-    if not has_ledger:
+    if _has_mart(con, "reconciliation_exceptions"):
+        outcome.payment_queue = con.execute(
+            "select coalesce(currency, 'n/a'), count(*), sum(unapplied_amount) "
+            "from marts.reconciliation_exceptions group by all order by 1"
+        ).fetchall()
+    if not _has_mart(con, "ar_ledger"):
         return
     outcome.totals = con.execute(
         "select count(*), count(*) filter (where status = 'open'), "

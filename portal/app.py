@@ -28,7 +28,8 @@ from portal.controllers.links import (
 )
 from portal.controllers.team import TeamController
 from portal.controllers.workbench import WorkbenchController
-from portal.controllers.workbench_drafts import WorkbenchDraftsController
+from portal.controllers.workbench_drafts import TeamDraftsController, WorkbenchDraftsController
+from portal.local_time import local_date, local_time
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
@@ -56,6 +57,8 @@ def _jinja_environment() -> Environment:
     )
     environment.filters["money"] = money
     environment.filters["field"] = getattr
+    environment.filters["local_time"] = local_time
+    environment.filters["local_date"] = local_date
     facts_template = environment.get_template("jobs/_facts.html.jinja2")
 
     @lru_cache(maxsize=8192)
@@ -65,6 +68,10 @@ def _jinja_environment() -> Environment:
         return Markup(facts_template.render(job=job))
 
     environment.filters["job_facts"] = job_facts
+    # Compile every template now, once: compiling is pure Python work that would otherwise hold
+    # the interpreter for the first visitor of each page (and every request waiting meanwhile).
+    for name in environment.list_templates(extensions=["jinja2"]):
+        environment.get_template(name)
     return environment
 
 
@@ -102,6 +109,7 @@ def create_app(settings: PortalSettings) -> Litestar:
             WorkbenchController,
             WorkbenchDraftsController,
             TeamController,
+            TeamDraftsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         csrf_config=CSRFConfig(

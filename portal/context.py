@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.connection import ASGIConnection
 
 from portal.links import STAFF_LINK_SALTS, LinkSigner, StaffLinkSigner
-from portal.ratelimit import FailureLimiter, client_bucket
+from portal.ratelimit import FailureLimiter, IpNetwork, client_bucket, real_client
 from portal.session import SessionCodec, StaffSessionCodec
 from portal.settings import PortalSettings
 from portal.store import PortalStore
@@ -25,6 +25,8 @@ class PortalContext:
     limiter: FailureLimiter
     staff_links: dict[str, StaffLinkSigner]
     staff_sessions: StaffSessionCodec
+    proxies: tuple[IpNetwork, ...] = ()
+    """The trusted reverse proxies (`LEDGERLOOP_TRUSTED_PROXIES`)."""
 
     @classmethod
     def from_settings(cls, settings: PortalSettings) -> PortalContext:
@@ -40,6 +42,7 @@ class PortalContext:
                 for role in STAFF_LINK_SALTS
             },
             staff_sessions=StaffSessionCodec(settings.secret_key),
+            proxies=settings.proxy_networks,
         )
 
 
@@ -49,5 +52,9 @@ def portal_context(app: Litestar) -> PortalContext:
 
 
 def client_id(connection: ASGIConnection) -> str:
-    """The peer the failure limiter counts by (the proxy's, when behind one; IPv6 by /64)."""
-    return client_bucket(connection.client.host) if connection.client else "unknown"
+    """The client the failure limiter counts by and the logs name: the TCP peer, or behind a
+    trusted proxy the address it forwarded (IPv6 by /64)."""
+    peer = connection.client.host if connection.client else "unknown"
+    proxies = portal_context(connection.app).proxies
+    forwarded = connection.headers.getall("x-forwarded-for", []) if proxies else []
+    return client_bucket(real_client(peer, forwarded, proxies))

@@ -1,14 +1,17 @@
-"""The director's update form: raw fields as posted, and their validation into a `NewUpdate`."""
+"""The director's answer form: raw fields as posted, and their validation into one `NewUpdate` per
+invoice the answer covers (one answer may cover several invoices of one client)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from portal.store import NewUpdate
+from portal.store import DirectorJob, NewUpdate
 
 NOTE_MAX = 2000
 TEXT_MAX = 1000
@@ -25,7 +28,10 @@ class UpdateForm:
     """Every field as the browser sends it (strings), so the input can be shown back unchanged."""
 
     submission_id: str = ""
-    invoice_key: str = ""
+    client: str = ""
+    """The client the form is for: only to show the form again after an error."""
+    invoice_key: str | list[str] = ""
+    """One key, or several when the answer covers several invoices of a client (ticked boxes)."""
     status: str = ""
     note: str = ""
     expected_payment_date: str = ""
@@ -40,6 +46,20 @@ class Validation:
 
     update: NewUpdate | None
     errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AnswerValidation:
+    """The outcome of validating an answer: one update per invoice it covers, or errors by field."""
+
+    updates: list[NewUpdate] | None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def selected_keys(form: UpdateForm) -> list[str]:
+    """The invoice keys the answer is for, in the order posted, each once, blanks dropped."""
+    keys = [form.invoice_key] if isinstance(form.invoice_key, str) else form.invoice_key
+    return list(dict.fromkeys(key for key in keys if key))
 
 
 def new_submission_id() -> str:
@@ -97,6 +117,9 @@ def validate_update(
 ) -> Validation:
     """Check every field and collect all errors at once, each under its field's name."""
     errors: dict[str, str] = {}
+    keys = selected_keys(form)
+    if not keys:
+        errors["invoice_key"] = "Tick at least one invoice this answer is for."
     if not _SUBMISSION_ID.fullmatch(form.submission_id):
         errors["form"] = "This form is out of date. Please reload the page and try again."
     status = form.status.strip()
@@ -115,7 +138,7 @@ def validate_update(
         update=NewUpdate(
             submission_id=form.submission_id,
             director_email=director_email,
-            invoice_key=form.invoice_key,
+            invoice_key=keys[0],
             status=status,
             note=note,
             expected_payment_date=expected,
@@ -125,3 +148,60 @@ def validate_update(
             submitted_at=now,
         )
     )
+
+
+def validate_answer(
+    form: UpdateForm,
+    director_email: str,
+    status_choices: list[str],
+    now: dt.datetime,
+    jobs: Sequence[DirectorJob],
+) -> AnswerValidation:
+    """Validate the fields once and make one update per job (`jobs`: the director's own jobs the
+    form named, already checked, most overdue first). A promised amount is spread over the
+    invoices most overdue first, each up to its balance, the rest on the last one, so the
+    amounts add up to what the director wrote."""
+    result = validate_update(form, director_email, status_choices, now)
+    errors = dict(result.errors)
+    currencies = sorted({job.currency or "no currency" for job in jobs})
+    if result.update is not None and result.update.promised_amount is not None and len(currencies) > 1:
+        errors["promised_amount"] = (
+            f"These invoices are in {' and '.join(currencies)}: send one answer per currency "
+            "so the promised amount is in one currency."
+        )
+    if errors or result.update is None:
+        return AnswerValidation(updates=None, errors=errors)
+    amounts = _spread(result.update.promised_amount, [job.balance for job in jobs])
+    return AnswerValidation(
+        updates=[
+            replace(
+                result.update,
+                submission_id=_row_submission_id(form.submission_id, job.invoice_key),
+                invoice_key=job.invoice_key,
+                promised_amount=amount,
+                answer_group=form.submission_id,
+            )
+            for job, amount in zip(jobs, amounts, strict=True)
+        ]
+    )
+
+
+def _spread(total: Decimal | None, balances: Sequence[Decimal]) -> list[Decimal | None]:
+    """`total` over invoices in order, each up to its balance, the rest on the last; invoices the
+    total does not reach get no amount."""
+    if total is None:
+        return [None] * len(balances)
+    amounts: list[Decimal | None] = []
+    left = total
+    for index, balance in enumerate(balances):
+        share = left if index == len(balances) - 1 else min(left, max(balance, Decimal("0.00")))
+        amounts.append(share if share > 0 else None)
+        left -= share
+    return amounts
+
+
+def _row_submission_id(form_submission_id: str, invoice_key: str) -> str:
+    """Each invoice's row of one answer gets its own submission id, derived from the form's, so a
+    repeated post stores nothing twice."""
+    digest = hashlib.sha256(invoice_key.encode("utf-8")).hexdigest()[:16]
+    return f"{form_submission_id}-{digest}"

@@ -1,4 +1,7 @@
-"""Who may see a page: only a holder of a valid, unrevoked session cookie of the page's role."""
+"""Who may see a page: only a holder of a valid, unrevoked session cookie of the page's role.
+
+Guards are plain functions, which Litestar runs in its thread pool: they read the store (link
+version, roster), and no store read runs on the event loop."""
 
 from __future__ import annotations
 
@@ -9,12 +12,13 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from portal.context import client_id, portal_context
+from portal.ratelimit import attempt_id
 from portal.session import SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
 
 log = logging.getLogger("portal.links")
 
 
-async def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Admit a request whose session names a director at their current link version.
 
     The director found here is the only identity any handler uses: nothing in the URL or the
@@ -27,12 +31,16 @@ async def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> 
         connection.state.director_email = claims.director_email
         return
     if cookie and context.sessions.is_forged(cookie):
-        # A session cookie we never signed is a guess like a bad link: it counts toward the
-        # same limit, so guessing through cookies is no way around the link's rate limit.
-        client = client_id(connection)
-        failures = context.limiter.record_failure(client)
-        log.warning("forged session cookie from %s (%d failures in window)", client, failures)
+        _count_forged(connection, cookie, "session cookie")
     raise NotAuthorizedException("a valid director session is required")
+
+
+def _count_forged(connection: ASGIConnection, cookie: str, what: str) -> None:
+    """A session cookie we never signed is a guess like a bad link: it counts toward the client
+    address's limit for bad links (never toward anyone's valid link)."""
+    client = client_id(connection)
+    verdict = portal_context(connection.app).limiter.record_failure([f"address {client}"], attempt_id(cookie))
+    log.warning("forged %s from %s (%d failures in window)", what, client, verdict.failures)
 
 
 def _admit_staff(connection: ASGIConnection, role: str) -> None:
@@ -49,17 +57,15 @@ def _admit_staff(connection: ASGIConnection, role: str) -> None:
             connection.state.staff = member
             return
     if cookie and context.staff_sessions.is_forged(cookie):
-        client = client_id(connection)
-        failures = context.limiter.record_failure(client)
-        log.warning("forged workbench session cookie from %s (%d failures in window)", client, failures)
+        _count_forged(connection, cookie, "workbench session cookie")
     raise NotAuthorizedException(f"a valid {role} session is required")
 
 
-async def requires_collector(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def requires_collector(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Admit a collector's workbench session (never a director's or a manager's)."""
     _admit_staff(connection, "collector")
 
 
-async def requires_manager(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def requires_manager(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Admit a manager's workbench session (never a director's or a collector's)."""
     _admit_staff(connection, "manager")

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from portal.signing import LinkExpired, LinkInvalid, read_token, timed_serializer
+from portal.signing import LinkExpired, LinkInvalid, claimed_payload, read_token, timed_serializer
 
 __all__ = [
     "LINK_SALT",
@@ -73,6 +73,11 @@ class LinkSigner:
         """The claims of a valid token; `LinkExpired` or `LinkInvalid` otherwise."""
         return read_token(self._serializer, token, self._max_age, LinkClaims.from_payload)
 
+    def claimed(self, token: str) -> str | None:
+        """The director a token claims to be for, unverified (to count guesses per person)."""
+        person = claimed_payload(self._serializer, token).get("d")
+        return normalize_email(person) if isinstance(person, str) else None
+
 
 @dataclass(frozen=True)
 class StaffClaims:
@@ -119,6 +124,11 @@ class StaffLinkSigner:
         return read_token(
             self._serializer, token, self._max_age, lambda p: StaffClaims.from_payload(p, (self.role,))
         )
+
+    def claimed(self, token: str) -> str | None:
+        """The person a token claims to be for, unverified (to count guesses per person)."""
+        person = claimed_payload(self._serializer, token).get("e")
+        return normalize_email(person) if isinstance(person, str) else None
 
 
 def staff_link_url(base_url: str, role: str, token: str) -> str:

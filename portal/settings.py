@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from portal.served import portal_base_url
 
 SECRET_FILE_NAME = "secret.key"
 MIN_SECRET_LENGTH = 32
@@ -20,8 +23,12 @@ class PortalSettings:
     secret_key: signs links and session cookies (`LEDGERLOOP_SECRET_KEY`, else
         `$LEDGERLOOP_HOME/secret.key`, created once with mode 0600; never a built-in default).
     db_url: the portal store (`LEDGERLOOP_PORTAL_DB_URL`, default SQLite under home).
-    base_url: the public address links point at (`LEDGERLOOP_PORTAL_URL`).
+    base_url: the public address links point at (`LEDGERLOOP_PORTAL_URL`, else the address the
+        portal was last served at from this home: `portal.served`).
     link_max_age_days: how long a director link stays valid (`LEDGERLOOP_LINK_MAX_AGE_DAYS`).
+    trusted_proxies: addresses or networks of the reverse proxies in front of the portal
+        (`LEDGERLOOP_TRUSTED_PROXIES`, comma-separated); only a request from one of them has its
+        `X-Forwarded-For` believed. Empty (the default): the TCP peer is the client.
     """
 
     home: Path
@@ -29,6 +36,12 @@ class PortalSettings:
     db_url: str = field(repr=False)  # a PostgreSQL URL may carry a password
     base_url: str = "http://127.0.0.1:8000"
     link_max_age_days: int = 14
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` as networks (a single address is a /32 or /128)."""
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
     @property
     def secure_cookies(self) -> bool:
@@ -66,9 +79,25 @@ class PortalSettings:
             home=home,
             secret_key=secret,
             db_url=db_url,
-            base_url=(env.get("LEDGERLOOP_PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            base_url=portal_base_url(home, env.get("LEDGERLOOP_PORTAL_URL")),
             link_max_age_days=days,
+            trusted_proxies=_trusted_proxies(env.get("LEDGERLOOP_TRUSTED_PROXIES") or ""),
         )
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    """`10.0.0.5, 10.1.0.0/16` -> ('10.0.0.5', '10.1.0.0/16'); an entry that is not an address or
+    network is an error naming it (a typo must not silently trust nobody, or everybody)."""
+    entries = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"LEDGERLOOP_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                "(write addresses like 10.0.0.5 or networks like 10.1.0.0/16, comma-separated)"
+            ) from None
+    return entries
 
 
 def load_or_create_secret(path: Path) -> str:

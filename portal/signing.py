@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 Claims = TypeVar("Claims")
 
@@ -47,3 +47,13 @@ def read_token(
     if found is None:
         raise LinkInvalid("link invalid")
     return found
+
+
+def claimed_payload(serializer: URLSafeTimedSerializer, token: str) -> dict[str, Any]:
+    """What a token's payload claims, read *without* checking its signature: only to count guesses
+    at one person's link; empty when the token does not even decode."""
+    try:
+        _, payload = serializer.loads_unsafe(token)
+    except (BadData, ValueError, TypeError, UnicodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}

@@ -7,7 +7,9 @@ URL. The pipeline publishes `director_jobs` and the collector workbench's read m
 `director_updates` and `collector_entries` from here.
 
 Schema versions: 1 (director portal), 2 (collector workbench: the tables above, and
-`audit_log.account_id`). `create_schema` migrates a version-1 store in place.
+`audit_log.account_id`), 3 (the client and contact on each director job, answers that cover
+several invoices, `published_policy`, the load rule on `team_workload`). `create_schema` migrates
+an older store in place.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +55,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 FIRST_LINK_VERSION = 1
 # Row ids: BIGINT (BIGSERIAL) on PostgreSQL so any id the portal accepts in a URL can be compared;
@@ -135,6 +137,11 @@ director_jobs = Table(
     Column("question", Text),
     Column("last_answer", Text),
     Column("last_answer_at", UTCDateTime),
+    # schema 3: the client (account) and its contact (contacts/account_contacts.csv)
+    Column("account_id", String(300)),
+    Column("contact_name", String(200)),
+    Column("contact_email", String(320)),
+    Column("contact_phone", String(60)),
 )
 
 
@@ -165,6 +172,8 @@ director_updates = _inbox_table(
     Column("promised_amount", Money),
     Column("dispute_reason", Text),
     Column("blocker", Text),
+    Column("answer_group", String(64)),  # schema 3: the form's submission id, shared by its invoices
+    indexes=(Index("ix_director_updates_director", "director_email"),),
 )
 
 # Link versions per person, whatever their role (director, collector, manager): bumping one
@@ -263,6 +272,8 @@ team_workload = Table(
     Column("collector_open_items", Integer, nullable=False),
     Column("reassignment_hint", Text),
     Column("as_of_date", Date),
+    Column("team_mean_open_items", Money),  # schema 3: the load rule's numbers
+    Column("load_ratio", Money),
 )
 
 collector_entries = _inbox_table(
@@ -284,6 +295,15 @@ collector_entries = _inbox_table(
     Column("resolution", Text),
     Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
     indexes=(Index("ix_collector_entries_account", "account_id"),),
+)
+
+# What the pipeline publishes from the policy for the portal's pages (schema 3): `time_zone`
+# (times on pages), `answer_stands_days` (how long a director's answer stands).
+published_policy = Table(
+    "published_policy",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 form_choices = Table(
@@ -317,6 +337,16 @@ class DirectorJob:
     question: str | None
     last_answer: str | None
     last_answer_at: dt.datetime | None
+    account_id: str | None = None
+    """The client; tracker-only invoices have none (their client is known by name)."""
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+
+    @property
+    def client_key(self) -> str:
+        """What groups a director's jobs by client: the account id, else the account's name."""
+        return self.account_id or f"name:{self.account_name}"
 
 
 @dataclass(frozen=True)
@@ -333,6 +363,8 @@ class NewUpdate:
     dispute_reason: str | None
     blocker: str | None
     submitted_at: dt.datetime
+    answer_group: str | None = None
+    """The submission id of the form whose one answer covered this and its sibling invoices."""
 
 
 @dataclass(frozen=True)
@@ -350,6 +382,7 @@ class DirectorUpdate:
     dispute_reason: str | None
     blocker: str | None
     submitted_at: dt.datetime
+    answer_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -450,6 +483,10 @@ class WorkloadRow:
     collector_open_items: int
     reassignment_hint: str | None
     as_of_date: dt.date | None
+    team_mean_open_items: Decimal | None = None
+    """The mean of open items per collector (unassigned left out), and the policy's
+    `worklist.reassign_load_ratio`: load is even within mean / ratio .. mean x ratio."""
+    load_ratio: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -488,6 +525,7 @@ class CollectorEntry(NewEntry):
 
 _JOB_FIELDS = [f for f in DirectorJob.__dataclass_fields__]
 _UPDATE_FIELDS = [f for f in DirectorUpdate.__dataclass_fields__]
+_NEW_UPDATE_FIELDS = [f for f in NewUpdate.__dataclass_fields__]
 _ITEM_FIELDS = [f for f in CollectorItem.__dataclass_fields__]
 _EVENT_FIELDS = [f for f in AccountEvent.__dataclass_fields__]
 _WORKLOAD_FIELDS = [f for f in WorkloadRow.__dataclass_fields__]
@@ -500,10 +538,6 @@ _JOBS_FOR = (
     select(*[director_jobs.c[name] for name in _JOB_FIELDS])
     .where(director_jobs.c.director_email == bindparam("director_email"))
     .order_by(director_jobs.c.days_past_due.desc(), director_jobs.c.invoice_number)
-)
-_JOB = select(*[director_jobs.c[name] for name in _JOB_FIELDS]).where(
-    director_jobs.c.director_email == bindparam("director_email"),
-    director_jobs.c.invoice_key == bindparam("invoice_key"),
 )
 _STATUS_CHOICES = (
     select(form_choices.c.value).where(form_choices.c.field == "status").order_by(form_choices.c.position)
@@ -584,6 +618,28 @@ def _migrate_1_to_2(conn) -> None:
         index.create(conn, checkfirst=True)
 
 
+_COLUMNS_OF_3 = {  # (table, column): its DDL, written out (no SQL is built from strings)
+    ("director_jobs", "account_id"): "ALTER TABLE director_jobs ADD COLUMN account_id VARCHAR(300)",
+    ("director_jobs", "contact_name"): "ALTER TABLE director_jobs ADD COLUMN contact_name VARCHAR(200)",
+    ("director_jobs", "contact_email"): "ALTER TABLE director_jobs ADD COLUMN contact_email VARCHAR(320)",
+    ("director_jobs", "contact_phone"): "ALTER TABLE director_jobs ADD COLUMN contact_phone VARCHAR(60)",
+    ("director_updates", "answer_group"): "ALTER TABLE director_updates ADD COLUMN answer_group VARCHAR(64)",
+    ("team_workload", "team_mean_open_items"):
+        "ALTER TABLE team_workload ADD COLUMN team_mean_open_items VARCHAR(40)",
+    ("team_workload", "load_ratio"): "ALTER TABLE team_workload ADD COLUMN load_ratio VARCHAR(40)",
+}
+
+
+def _migrate_2_to_3(conn) -> None:
+    """Version 2 -> 3, in the caller's transaction: new nullable columns on tables that exist
+    (`create_all` made `published_policy`), and the index of answers by director."""
+    for (table, column), ddl in _COLUMNS_OF_3.items():
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(ddl)
+    for index in director_updates.indexes:
+        index.create(conn, checkfirst=True)
+
+
 class PortalStore:
     """All reads and writes of the portal's own database."""
 
@@ -618,6 +674,8 @@ class PortalStore:
                 )
             if current is not None and current < 2:
                 _migrate_1_to_2(conn)
+            if current is not None and current < 3:
+                _migrate_2_to_3(conn)
             if current is None or current < SCHEMA_VERSION:
                 conn.execute(insert(schema_version).values(version=SCHEMA_VERSION, applied_at=_utcnow()))
         return SCHEMA_VERSION
@@ -628,8 +686,14 @@ class PortalStore:
             return conn.execute(select(func.max(schema_version.c.version))).scalar()
 
     # director jobs (published by the pipeline) -----------------------------------------------
-    def publish_jobs(self, jobs: Iterable[DirectorJob], status_choices: list[str]) -> int:
-        """Replace every job and the status choices in one transaction; readers see old or new."""
+    def publish_jobs(
+        self,
+        jobs: Iterable[DirectorJob],
+        status_choices: list[str],
+        policy: Mapping[str, str] | None = None,
+    ) -> int:
+        """Replace every job, the status choices and the `policy` facts the pages need (time zone,
+        how long an answer stands) in one transaction; readers see old or new."""
         if not status_choices:
             raise ValueError("status_choices must not be empty: directors need at least one status")
         if len(set(status_choices)) != len(status_choices):
@@ -648,6 +712,12 @@ class PortalStore:
             conn.execute(delete(director_jobs))
             if rows:
                 conn.execute(insert(director_jobs), rows)
+            if policy is not None:
+                conn.execute(delete(published_policy))
+                if policy:
+                    conn.execute(
+                        insert(published_policy), [{"name": k, "value": v} for k, v in policy.items()]
+                    )
             conn.execute(delete(form_choices).where(form_choices.c.field == "status"))
             conn.execute(
                 insert(form_choices),
@@ -664,14 +734,6 @@ class PortalStore:
             rows = conn.execute(_JOBS_FOR, {"director_email": normalize_email(director_email)})
             return [DirectorJob(*row) for row in rows]
 
-    def job(self, director_email: str, invoice_key: str) -> DirectorJob | None:
-        """One job, only if it belongs to this director."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                _JOB, {"director_email": normalize_email(director_email), "invoice_key": invoice_key}
-            ).first()
-        return None if row is None else DirectorJob(*row)
-
     def directors(self) -> list[tuple[str, str]]:
         """(email, name) of every director with published jobs, by name (`ledgerloop link NAME`)."""
         query = select(director_jobs.c.director_email, director_jobs.c.director_name).distinct()
@@ -682,6 +744,11 @@ class PortalStore:
         """The statuses a director may pick, in the configured order."""
         with self.engine.connect() as conn:
             return list(conn.execute(_STATUS_CHOICES).scalars())
+
+    def published_policy(self) -> dict[str, str]:
+        """The policy facts the pipeline published for the pages (empty before the first run)."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(published_policy.c.name, published_policy.c.value)).all())
 
     # links ------------------------------------------------------------------------------------
     def link_version(self, director_email: str) -> int:
@@ -716,7 +783,7 @@ class PortalStore:
     # updates (the inbox the pipeline ingests) ---------------------------------------------------
     def record_update(self, new: NewUpdate) -> int:
         """Append an update once per submission id; a repeat returns the first one's id."""
-        row = {name: getattr(new, name) for name in NewUpdate.__dataclass_fields__}
+        row = {name: getattr(new, name) for name in _NEW_UPDATE_FIELDS}
         row["director_email"] = normalize_email(new.director_email)
         return self._append_once(
             director_updates,
@@ -725,6 +792,62 @@ class PortalStore:
             identity=("director_email", "invoice_key"),
             what="invoice",
         )
+
+    def record_answer(self, answers: Sequence[NewUpdate]) -> list[int]:
+        """Append one answer covering several invoices (one row each, sharing `answer_group`) in
+        one transaction: all or none. Posting the same form again stores nothing more and returns
+        the ids stored the first time."""
+        group = answers[0].answer_group
+        if not group or any(a.answer_group != group for a in answers):
+            raise ValueError("every row of an answer needs the same answer_group")
+        rows = [{name: getattr(a, name) for name in _NEW_UPDATE_FIELDS} for a in answers]
+        for row in rows:
+            row["director_email"] = normalize_email(row["director_email"])
+        director = rows[0]["director_email"]
+        existing = (
+            select(director_updates.c.update_id, director_updates.c.director_email)
+            .where(director_updates.c.answer_group == group)
+            .order_by(director_updates.c.update_id)
+        )
+        with self._writer.begin() as conn:
+            if conn.dialect.name == "postgresql":  # ids commit in id order (see _append_once)
+                conn.exec_driver_sql("LOCK TABLE director_updates IN SHARE ROW EXCLUSIVE MODE")
+            stored = conn.execute(existing).all()
+            if stored:
+                if any(email != director for _, email in stored):
+                    raise SubmissionConflict(f"submission {group!r} was already used by another director")
+                return [update_id for update_id, _ in stored]
+            return [
+                conn.execute(insert(director_updates).values(**row)).inserted_primary_key[0] for row in rows
+            ]
+
+    def answers(self, director_email: str) -> dict[str, DirectorUpdate]:
+        """This director's newest answer per invoice, from the inbox: what they said is shown at
+        once, before the pipeline has ingested it."""
+        query = (
+            select(*[director_updates.c[name] for name in _UPDATE_FIELDS])
+            .where(director_updates.c.director_email == normalize_email(director_email))
+            .order_by(director_updates.c.update_id)
+        )
+        with self.engine.connect() as conn:
+            return {row.invoice_key: DirectorUpdate(*row) for row in conn.execute(query)}
+
+    def answer_rows(self, director_email: str, update_id: int) -> list[DirectorUpdate]:
+        """The stored update and, when it was one answer for several invoices, its siblings;
+        empty unless this director wrote it."""
+        first = self.update(director_email, update_id)
+        if first is None or first.answer_group is None:
+            return [] if first is None else [first]
+        query = (
+            select(*[director_updates.c[name] for name in _UPDATE_FIELDS])
+            .where(
+                director_updates.c.answer_group == first.answer_group,
+                director_updates.c.director_email == first.director_email,
+            )
+            .order_by(director_updates.c.update_id)
+        )
+        with self.engine.connect() as conn:
+            return [DirectorUpdate(*row) for row in conn.execute(query)]
 
     def updates_after(self, update_id: int, limit: int) -> list[DirectorUpdate]:
         """Updates with an id above the watermark, oldest first, at most `limit`."""
@@ -810,9 +933,8 @@ class PortalStore:
         for row in item_rows:
             row["collector_email"] = row["collector_email"] and normalize_email(row["collector_email"])
         event_rows = [_money_checked(event, ("amount",), _EVENT_FIELDS) for event in events]
-        workload_rows = [
-            _money_checked(row, ("open_balance", "past_due_balance"), _WORKLOAD_FIELDS) for row in workload
-        ]
+        workload_money = ("open_balance", "past_due_balance", "team_mean_open_items", "load_ratio")
+        workload_rows = [_money_checked(row, workload_money, _WORKLOAD_FIELDS) for row in workload]
         with self._writer.begin() as conn:
             for table, rows in (
                 (team_members, member_rows),
@@ -874,6 +996,33 @@ class PortalStore:
             collector_items.c.collector_email == normalize_email(collector_email),
             collector_items.c.account_id == account_id,
         )
+
+    def account_names(
+        self, *, collector_email: str | None = None, office: str | None = None
+    ) -> dict[str, str]:
+        """Accounts (id -> name) on one collector's list (by email), or on the lists of an office's
+        collectors (every collector's when neither is given): whose drafts a person may act on."""
+        query = select(collector_items.c.account_id, func.min(collector_items.c.account_name)).where(
+            collector_items.c.account_id.is_not(None)
+        )
+        if collector_email is not None:
+            query = query.where(collector_items.c.collector_email == normalize_email(collector_email))
+        elif office is not None:
+            query = query.where(collector_items.c.collector_office == office)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.group_by(collector_items.c.account_id))
+            return {account_id: name or account_id for account_id, name in rows}
+
+    def invoice_numbers(self, invoice_keys: Iterable[str]) -> dict[str, str]:
+        """The invoice number of each of these keys that is on a worklist."""
+        keys = sorted(set(invoice_keys))
+        if not keys:
+            return {}
+        query = select(collector_items.c.invoice_key, collector_items.c.invoice_number).where(
+            collector_items.c.invoice_key.in_(keys), collector_items.c.invoice_number.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(query).all())
 
     def account_open_balances(self, account_id: str) -> dict[str, Decimal]:
         """The account's open invoice balance per currency, over every collector's list."""

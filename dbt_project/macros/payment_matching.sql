@@ -4,23 +4,65 @@
 #}
 
 {#
-  Invoice numbers named in remittance text, normalized like `normalize_invoice_number()`:
-  `INV-00123`, `inv 123`, `#123`, `INV123`, `Invoice no. 123`, several in one line. Only a
-  number with an invoice marker counts: PO numbers (`PO 123`, `PO#123`, `P.O. 45000123`) and
-  dates (`11/10/2026`, `10.11.2026`, `2026-11-10`) are removed first, and bare numbers
-  (amounts, project codes) never count. Returns the distinct numbers, sorted.
+  Remittance text ready for reading invoice numbers: capitals, and what only looks like an
+  invoice number replaced by a stop mark ` ~ ` that also ends any list: PO numbers
+  (`PO 123`, `PO#123`, `P.O. 45000123`), dates (`11/10/2026`, `10.11.2026`, `2026-11-10`) and
+  amounts (`1,234.56`, `1.234,56`, `99.50`).
 #}
-{% macro extract_invoice_references(column) -%}
+{% macro remittance_text(column) -%}
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                upper(coalesce({{ column }}, '')),
+                '\bP\.?\s?O\.?\s*(?:NO\b\.?|NUMBER|NR\b\.?)?\s*[#:\-]?\s*[0-9][0-9\-]*', ' ~ ', 'g'),
+            '\b[0-9]{1,4}[./\-][0-9]{1,2}[./\-][0-9]{2,4}\b', ' ~ ', 'g'),
+        '\b[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{2}\b|\b[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{2}\b|\b[0-9]+\.[0-9]{2}\b',
+        ' ~ ', 'g')
+{%- endmacro %}
+
+{# An invoice marker: `INV`, `INV-`, `Invoice no.`, `Invoices`, `Inv#`, `#`. #}
+{% macro invoice_marker_pattern() -%}
+    (?:\bINV(?:OICE)?S?(?:\s*(?:NO|NR|NUM|NUMBER)S?\b\.?)?|(?:^|[^A-Z0-9])#)\s*[#:.\-]?\s*
+{%- endmacro %}
+
+{# An invoice number in a reference: digits, hyphenated groups one number (`2026-000001`). #}
+{% macro invoice_number_pattern() -%}
+    [0-9]+(?:-[0-9]+)*
+{%- endmacro %}
+
+{#
+  Invoice numbers named in `remittance_text()` with an invoice marker, normalized like
+  `normalize_invoice_number()`: `INV-00123`, `inv 123`, `#123`, `INV123`, `Invoice no. 123`,
+  several in one line. Bare numbers (amounts, project codes) never count here. Returns the
+  distinct numbers, sorted.
+#}
+{% macro extract_invoice_references(text) -%}
     list_sort(list_distinct(list_transform(
         regexp_extract_all(
-            regexp_replace(
-                regexp_replace(
-                    upper(coalesce({{ column }}, '')),
-                    '\bP\.?\s?O\.?\s*(?:NO\b\.?|NUMBER|NR\b\.?)?\s*[#:\-]?\s*[0-9][0-9\-]*', ' ', 'g'),
-                '\b[0-9]{1,4}[./\-][0-9]{1,2}[./\-][0-9]{2,4}\b', ' ', 'g'),
-            '(?:\bINV(?:OICE)?S?(?:\s*(?:NO|NR|NUM|NUMBER)\b\.?)?|(?:^|[^A-Z0-9])#)\s*[#:.\-]?\s*([0-9]+)\b',
-            1),
+            {{ text }}, '{{ invoice_marker_pattern() }}({{ invoice_number_pattern() }})\b', 1),
         lambda reference: {{ normalize_invoice_number('reference') }}
+    )))
+{%- endmacro %}
+
+{#
+  Bare numbers listed after a marked one with the marker written once (`INV 100, 101 and 102`,
+  `Invoices 123/124/125`, `inv 1 & 2`, `Inv# 55;56`): a list is joined by `,` `;` `/` `&` `+`
+  or `and`, never by spaces alone, and ends at anything else (a word, a PO number, a date, an
+  amount). Returns the distinct numbers not already in `references`, sorted. They are only
+  candidates: the reference rules decide whether each one is an invoice reference.
+#}
+{% macro extract_listed_invoice_numbers(text, references) -%}
+    list_sort(list_distinct(list_filter(
+        flatten(list_transform(
+            regexp_extract_all(
+                {{ text }},
+                '{{ invoice_marker_pattern() }}{{ invoice_number_pattern() }}'
+                || '(?:(?:\s*(?:[,;/&+]|\bAND\b))+\s*#?\s*{{ invoice_number_pattern() }})*\b'),
+            lambda listing: list_transform(
+                regexp_extract_all(listing, '{{ invoice_number_pattern() }}')[2:],
+                lambda listed: {{ normalize_invoice_number('listed') }})
+        )),
+        lambda listed: listed is not null and not list_contains({{ references }}, listed)
     )))
 {%- endmacro %}
 

@@ -1,11 +1,17 @@
--- Every payment loaded is in `payments`, and is either applied (fully, or partly with the rest
--- recorded as unapplied) or in the exception queue, never both and never neither.
+-- Every payment loaded is in `payments`; every payment with cash not applied is in the exception
+-- queue (nothing applied, or a remainder), unless a person's decision placed it and left the
+-- rest; a payment applied in full never is.
 with loaded as (
     select distinct payment_id from {{ ref('stg_payments__transactions') }}
 ),
 
 queued as (
     select payment_id from {{ ref('reconciliation_exceptions') }}
+),
+
+decided as (
+    select distinct payment_id from {{ ref('payment_applications') }}
+    where decided_by is not null
 )
 
 select
@@ -18,14 +24,18 @@ union all
 
 select
     payments.payment_id,
-    'nothing applied and not queued' as problem
+    case when payments.applied_amount = 0 then 'nothing applied' else 'a remainder unapplied' end
+    || ' and not queued' as problem
 from {{ ref('payments') }} as payments
-where payments.applied_amount = 0 and payments.payment_id not in (select payment_id from queued)
+where
+    payments.unapplied_amount > 0
+    and payments.payment_id not in (select payment_id from queued)
+    and payments.payment_id not in (select payment_id from decided)
 
 union all
 
 select
     payments.payment_id,
-    'applied and queued' as problem
+    'applied in full and queued' as problem
 from {{ ref('payments') }} as payments
-where payments.applied_amount > 0 and payments.payment_id in (select payment_id from queued)
+where payments.unapplied_amount = 0 and payments.payment_id in (select payment_id from queued)

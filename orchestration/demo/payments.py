@@ -2,9 +2,10 @@
 camt.053.001.02 statement for the GBP account, covering the week before `as_of`.
 
 Receipts pay invoices that are open in the newest export, the way customers really pay: in
-full, in part, several invoices at once, with no reference at all, with references in any
-spelling, next to PO numbers and dates that are not invoice numbers. The camt statement also
-batches transactions under one entry, reverses one credit and books a few debits.
+full, in part, several invoices at once (half of those with the prefix written once:
+`INV 200123, 200124`), with no reference at all, with references in any spelling, next to PO
+numbers and dates that are not invoice numbers. The camt statement also batches transactions
+under one entry, reverses one credit and books a few debits.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ class _Planner:
             paid = [(inv, part)]
         refs = [self._spell(i) for i in invoices]
         joiner = JOINERS[rng.integers(len(JOINERS))]
+        if scenario == "multi" and w.number[inv] % 2 == 0:
+            refs, joiner = self._prefix_once(invoices, refs[0], joiner)
         reference = {
             "payer_only": "",
             "po_or_date": self._with_noise(refs[0]),
@@ -177,6 +180,13 @@ class _Planner:
         return REFERENCE_SPELLINGS[self.rng.integers(len(REFERENCE_SPELLINGS))].format(
             int(self.world.number[inv])
         )
+
+    def _prefix_once(self, invoices: list[int], first: str, joiner: str) -> tuple[list[str], str]:
+        """Half the customers paying several invoices write the prefix once (`INV-00200123,
+        200124`), joined by a list separator (decided by the first invoice's number, so the
+        random stream stays as it was)."""
+        bare = [str(int(self.world.number[i])) for i in invoices[1:]]
+        return [first, *bare], joiner if joiner.strip() else ", "
 
     def _with_noise(self, ref: str) -> str:
         """A reference next to a PO number or a date: neither is an invoice number. PO numbers

@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day, with_mail_from
 from orchestration.outreach.portal_store import open_store
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
@@ -24,7 +24,8 @@ DEPS = [
 def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Today's dunning notices (email, SMS, letter, call task) and escalations, drafted for approval."""
     settings = ledgerloop.settings
-    policy = ledgerloop.policy()  # an invalid policy stops here, before anything is drafted
+    policy = with_mail_from(ledgerloop.policy())  # an invalid policy stops here, before any draft
+    policy.dunning.sender(None)  # and so does one without a sender address
     sha256 = policy_sha256(settings.config_path)
     as_of = ledgerloop.as_of_date(policy)
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:

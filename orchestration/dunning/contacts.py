@@ -30,14 +30,12 @@ def contacts_path(home: Path) -> Path:
     return home / "contacts" / "account_contacts.csv"
 
 
-def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) -> int:
-    """Upsert the CSV's contacts in one statement; returns how many rows were loaded (0 when
-    there is no file). A later row for the same account wins."""
+def read_contacts_file(path: Path) -> dict[str, dict]:
+    """The file's contacts by account id (a later row for the same account wins); {} without a file."""
     if not path.exists():
-        return 0
+        return {}
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    updated_at = now.astimezone(dt.UTC).replace(tzinfo=None)
     contacts: dict[str, dict] = {}
     for row in rows:
         values = {field: (row.get(label) or "").strip() for label, field in _labels(row).items()}
@@ -51,17 +49,45 @@ def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) 
         contacts[values["account_id"]] = {
             "account_id": values["account_id"],
             **{field: values.get(field) or None for field in _FIELDS},
-            "updated_at": updated_at,
         }
+    return contacts
+
+
+def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) -> int:
+    """Upsert the CSV's contacts in one statement; returns how many rows were loaded (0 when
+    there is no file). A later row for the same account wins."""
+    updated_at = now.astimezone(dt.UTC).replace(tzinfo=None)
+    contacts = [{**row, "updated_at": updated_at} for row in read_contacts_file(path).values()]
     if contacts:
-        con.register("contact_rows", pd.DataFrame(list(contacts.values())))
+        con.register("contact_rows", pd.DataFrame(contacts))
         con.execute(_UPSERT_CONTACTS)
         con.unregister("contact_rows")
     return len(contacts)
 
 
+def current_contacts(con: duckdb.DuckDBPyConnection, home: Path) -> dict[str, dict]:
+    """Every account's contact as the next dunning run will know it: the rows in
+    `outreach.account_contacts` (typed in by staff, or loaded by an earlier run) overlaid with
+    the file as it is now, so a page published before dunning runs is not a run behind."""
+    known: dict[str, dict] = {}
+    if con.execute(_HAS_CONTACTS_TABLE).fetchone()[0]:
+        cursor = con.execute(_SELECT_CONTACTS)
+        names = [d[0] for d in cursor.description]
+        known = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    known.update(read_contacts_file(contacts_path(home)))
+    return known
+
+
 _FIELDS = ("contact_name", "email", "phone", "address_lines", "time_zone", "customer_type")
 _UPSERT_CONTACTS = "insert or replace into outreach.account_contacts by name select * from contact_rows"
+_HAS_CONTACTS_TABLE = (
+    "select count(*) from information_schema.tables "
+    "where table_schema = 'outreach' and table_name = 'account_contacts'"
+)
+_SELECT_CONTACTS = (
+    "select account_id, contact_name, email, phone, address_lines, time_zone, customer_type "
+    "from outreach.account_contacts"
+)
 
 
 def _labels(row: dict) -> dict[str, str]:

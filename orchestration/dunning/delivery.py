@@ -35,26 +35,6 @@ def _channel_outboxes(outboxes: DunningOutboxes) -> dict[str, ChannelOutbox]:
     return {"sms": outboxes.sms, "letter": outboxes.letter}
 
 
-def listing(home: Path, states: list[str]) -> list[tuple[str, str, str, str]]:
-    """(state, labelled name, recipient, subject) of every dunning message in `states`."""
-    outboxes = DunningOutboxes.at(home)
-    rows = []
-    for state in states:
-        for item in outboxes.email.items(state):
-            message = item.message()
-            rows.append((state, f"dunning:{item.ident}", str(message["To"]), str(message["Subject"])))
-        for label, outbox in _channel_outboxes(outboxes).items():
-            for item in outbox.items(state):
-                message = item.message()
-                extra = (
-                    f" [{message.meta.get('encoding')}, {message.meta.get('segments')} segment(s)]"
-                    if label == "sms"
-                    else ""
-                )
-                rows.append((state, f"{label}:{item.ident}", message.recipient, message.subject + extra))
-    return rows
-
-
 def pending_names(home: Path, day: str | None) -> list[str]:
     """Labelled names of every dunning draft (of one day)."""
     outboxes = DunningOutboxes.at(home)

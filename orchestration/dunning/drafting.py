@@ -11,7 +11,8 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,12 @@ import duckdb
 import pandas as pd
 
 from notifications.channels import ChannelOutbox
+from notifications.draft_index import DraftIndex
+from notifications.dunning_drafts import DunningDraft
 from notifications.outbox import Outbox
 from orchestration.config import Policy
 from orchestration.dunning.contacts import contacts_path, load_contacts
-from orchestration.dunning.facts import ensure_schema, load_accounts, load_facts
+from orchestration.dunning.facts import ensure_schema, load_accounts, load_facts, record_first_seen
 from orchestration.dunning.notices import (
     INVOICES_HEADER,
     NOTICE_HEADER,
@@ -37,6 +40,7 @@ from orchestration.dunning.notices import (
     render_letter,
     render_sms,
 )
+from orchestration.dunning.rejections import rejection_subject, settle_rejections
 from orchestration.dunning.selection import DunningPlan, Escalation, Notice, plan_dunning
 
 SYSTEM_ACTOR = "ledgerloop"
@@ -54,13 +58,11 @@ class DunningOutboxes:
     letter: ChannelOutbox
 
     @classmethod
-    def at(cls, home: Path) -> DunningOutboxes:
-        root = home / "outbox" / "dunning"
-        return cls(
-            Outbox(root / "email"),
-            ChannelOutbox(root / "sms", "sms"),
-            ChannelOutbox(root / "letter", "letter"),
-        )
+    def at(cls, home: Path, index: DraftIndex | None = None) -> DunningOutboxes:
+        """The outboxes under `home`, each keeping the drafts index (`notifications.draft_index`)
+        current as drafts are written, withdrawn, approved and sent."""
+        boxes = (index or DraftIndex(home)).outboxes
+        return cls(boxes["dunning"], boxes["sms"], boxes["letter"])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class RunResult:
     contacts_loaded: int = 0
     withdrawn: list[str] = field(default_factory=list)
     """Unapproved drafts taken back: every invoice they chase is paid or now suppressed."""
+    released: list[str] = field(default_factory=list)
+    """Rejected drafts whose steps may be drafted again from this run on (policy permitting)."""
 
 
 @dataclass
@@ -127,10 +131,17 @@ def policy_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def with_mail_from(policy: Policy, environ: Mapping[str, str] | None = None) -> Policy:
+    """The policy with `LEDGERLOOP_MAIL_FROM` as the notices' sender where the policy names none
+    (resolved once where a run or a command starts)."""
+    address = (os.environ if environ is None else environ).get("LEDGERLOOP_MAIL_FROM")
+    return policy.model_copy(update={"dunning": policy.dunning.with_mail_from(address)})
+
+
 def plan_day(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, home: Path) -> DunningPlan:
     """What the policy asks for on `as_of`; reads only (the dry run uses this)."""
     accounts = load_accounts(con, as_of)
-    facts = load_facts(con, as_of, home / "outbox")
+    facts = load_facts(con, as_of, home / "outbox", policy.dunning, policy.timezone)
     return plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone)
 
 
@@ -147,11 +158,16 @@ def run_day(
     ensure_schema(con)
     contacts = load_contacts(con, contacts_path(home), now)
     load_pending_events(con, home)
+    rejected, released = settle_rejections(con, home, policy, as_of, audit)
+    events = [event for draft in rejected for event in _rejection_events(draft, now)]
+    record_first_seen(con, as_of)
     plan = plan_day(con, policy, as_of, home)
-    result = RunResult(plan, sha256, contacts_loaded=contacts)
-    outboxes = DunningOutboxes.at(home)
+    result = RunResult(plan, sha256, contacts_loaded=contacts, released=released)
+    index = DraftIndex(home, batch_size=500)  # thousands of drafts: indexed 500 to a transaction
+    outboxes = DunningOutboxes.at(home, index)
     result.withdrawn = withdraw_stale(con, outboxes, plan, audit)
-    events: list[OutreachEvent] = []
+    if result.withdrawn:  # what those drafts chased that is still due is drafted again, without the rest
+        plan = result.plan = plan_day(con, policy, as_of, home)
     state = _StateRows()
     for notice in plan.notices:
         events.extend(_draft_notice(policy, sha256, outboxes, notice, as_of, now, audit, result, state))
@@ -160,6 +176,7 @@ def run_day(
         events.extend(_draft_escalation(con, policy, sha256, outboxes, escalation, as_of, now, audit, result))
     record_events(con, events)
     result.events = len(events)
+    index.sync(locked=True)  # the portal's next read of the drafts finds nothing to redo
     run_id = hashlib.sha256(f"{as_of}|{now.isoformat()}|{sha256}".encode()).hexdigest()[:16]
     con.execute(
         "insert into outreach.dunning_runs values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
@@ -182,14 +199,25 @@ def run_day(
     return result
 
 
-SUPPRESSIONS = ("open_dispute", "pending_promise", "kept_promise", "on_track_plan")
+def _rejection_events(draft: DunningDraft, now: dt.datetime) -> list[OutreachEvent]:
+    """A rejected notice on the timeline: who rejected it, when and why (once: the event id)."""
+    return events_for(
+        draft.notice_id, draft.account_id, draft.invoice_keys, draft.channel, "rejected",
+        rejection_subject(draft), draft.rejected_at or now, draft.rejected_by or SYSTEM_ACTOR,
+    )
+
+
+SUPPRESSIONS = (
+    "open_dispute", "pending_promise", "kept_promise", "on_track_plan", "stage_disputed", "stage_promised",
+)
 
 
 def withdraw_stale(
     con: duckdb.DuckDBPyConnection, outboxes: DunningOutboxes, plan: DunningPlan, audit: AccountAudit
 ) -> list[str]:
-    """Delete unapproved customer drafts whose invoices are all paid or suppressed since they were
-    drafted, and forget their steps (they were never sent, so the sequence resumes later)."""
+    """Delete unapproved customer drafts that chase an invoice paid or suppressed since they were
+    drafted (a person approving it would chase a disputed or paid invoice), and forget their steps:
+    they were never sent, so the sequence resumes, and the rest of what they chased is drafted again."""
     still_due = {
         row[0] for row in con.execute("select invoice_key from marts.ar_ledger where balance > 0").fetchall()
     }
@@ -210,7 +238,8 @@ def withdraw_stale(
             )
     withdrawn = []
     for label, notice, keys, outbox, ident in candidates:
-        if set(keys) & still_due or not outbox.withdraw(ident):  # approved meanwhile: a person decided
+        settled = sorted(set(keys) - still_due)
+        if not settled or not outbox.withdraw(ident):  # approved meanwhile: a person decided
             continue
         row = con.execute(
             "select account_id from outreach.dunning_notices where notice_id = ?", [notice]
@@ -221,7 +250,7 @@ def withdraw_stale(
             SYSTEM_ACTOR,
             "dunning.withdrawn",
             label,
-            f"{notice}: invoices {', '.join(keys)} paid or on hold",
+            f"{notice}: invoice(s) {', '.join(settled)} paid or on hold since it was drafted",
             account_id=row[0] if row else None,
         )
         withdrawn.append(label)
@@ -316,6 +345,11 @@ def _draft_notice(
                 "channel": notice.channel,
                 "segment": notice.segment,
                 "steps": {item.invoice.invoice_key: item.step.name for item in notice.items},
+                "skipped": {
+                    item.invoice.invoice_key: [step.name for step in item.skipped]
+                    for item in notice.items
+                    if item.skipped
+                },
                 "scheduled_at": notice.scheduled_at.isoformat(),
                 "policy_sha256": sha256,
             },

@@ -16,14 +16,14 @@ from functools import cache
 from jinja2 import Environment
 
 from notifications.channels import ChannelMessage, sms_size
+from notifications.draft_kinds import KIND_HEADER
+from notifications.draft_rows import INVOICES_HEADER, LETTER_LAYOUT, NOTICE_HEADER
+from notifications.letter_layout import layout_pdf
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
-from notifications.pdf import PdfDocument, PdfTable, render_pdf
 from notifications.render import money, template_environment
 from orchestration.config_dunning import Dunning, Sender
 from orchestration.dunning.selection import Escalation, Notice, OpenInvoice
 
-NOTICE_HEADER = "X-Ledgerloop-Notice"
-INVOICES_HEADER = "X-Ledgerloop-Invoices"
 INVOICES_MARK = "[[invoices]]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 REASON_LABELS = {
@@ -101,6 +101,7 @@ def _context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
         "terms_days": dunning.payment_terms.days_for(account.contact.customer_type),
         "tone": notice.lead.step.tone,
         "step_name": notice.lead.step.name,
+        "reminded_before": any(item.reminded_before for item in notice.items),
         "segment": notice.segment,
         "as_of": as_of,
     }
@@ -124,6 +125,7 @@ def render_email(notice: Notice, dunning: Dunning, as_of: dt.date) -> EmailMessa
     message["Date"] = format_datetime(notice.scheduled_at)
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "dunning_email"
     message[ACCOUNT_HEADER] = notice.account.account_id
     message[SEND_AFTER_HEADER] = notice.scheduled_at.isoformat()
     message[NOTICE_HEADER] = id_of(notice)
@@ -165,7 +167,8 @@ def render_sms(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMessa
 
 
 def render_letter(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMessage:
-    """A printable PDF letter (sender block, address window, invoice table with totals)."""
+    """A printable PDF letter (sender block, address window, invoice table with totals); its layout
+    is kept with it so an edited text can be printed again (`notifications.letter_layout`)."""
     context = _context(notice, dunning, as_of)
     sender: Sender = context["sender"]
     text = (
@@ -173,9 +176,9 @@ def render_letter(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMe
     )
     before, _, after = text.partition(INVOICES_MARK)
     invoices = [item.invoice for item in notice.items]
-    table = PdfTable(
-        headers=["Invoice", "Project", "Due date", "Days past due", "Open balance"],
-        rows=[
+    table = {
+        "headers": ["Invoice", "Project", "Due date", "Days past due", "Open balance"],
+        "rows": [
             [
                 i.invoice_number,
                 i.project or "",
@@ -185,35 +188,31 @@ def render_letter(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMe
             ]
             for i in invoices
         ],
-        align=["L", "L", "L", "R", "R"],
-        footer=["Total", "", "", "", open_balance_text(invoices)],
-    )
-    blocks: list = [p.strip() for p in before.split("\n\n") if p.strip()]
-    blocks.append(table)
-    blocks.extend(p.strip() for p in after.split("\n\n") if p.strip())
+        "align": ["L", "L", "L", "R", "R"],
+        "footer": ["Total", "", "", "", open_balance_text(invoices)],
+    }
     contact = notice.account.contact
     recipient = [line for line in [contact.contact_name, notice.account.account_name] if line]
     recipient.extend(contact.address_lines)
     title = "Final demand" if notice.lead.step.tone == "final" else "Payment reminder"
-    local_day = notice.local_day
-    pdf = render_pdf(
-        PdfDocument(
-            title=f"{title}: {notice.account.account_name}",
-            sender_lines=list(sender.letter_lines),
-            recipient_lines=recipient,
-            date_line=local_day.strftime("%d %B %Y"),
-            blocks=blocks,
-        )
-    )
+    invoice_lines = "\n".join(f"{i.invoice_number}  {money(i.balance, i.currency)}" for i in invoices)
+    layout = {
+        "title": f"{title}: {notice.account.account_name}",
+        "sender_lines": list(sender.letter_lines),
+        "recipient_lines": recipient,
+        "date_line": notice.local_day.strftime("%d %B %Y"),
+        "table": table,
+        "before": before.strip(),
+        "after": after.strip(),
+        "invoice_lines": invoice_lines,
+    }
     return ChannelMessage(
         "letter",
         recipient[0],
-        f"{title}: {notice.account.account_name}",
-        text.replace(
-            INVOICES_MARK, "\n".join(f"{i.invoice_number}  {money(i.balance, i.currency)}" for i in invoices)
-        ),
-        {**_meta(notice), "address_lines": recipient},
-        pdf,
+        layout["title"],
+        text.replace(INVOICES_MARK, invoice_lines),
+        {**_meta(notice), "address_lines": recipient, LETTER_LAYOUT: layout},
+        layout_pdf(layout),
     )
 
 
@@ -276,6 +275,7 @@ def render_escalation(
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    message[KIND_HEADER] = "escalation"
     message[ACCOUNT_HEADER] = account.account_id
     message[NOTICE_HEADER] = escalation_id(escalation)
     message[INVOICES_HEADER] = ",".join(i.invoice_key for i in escalation.invoices)

@@ -87,3 +87,11 @@ create table if not exists outreach.dunning_runs (
     escalations integer not null,
     held integer not null
 );
+
+-- The day the dunning run first saw each open invoice: an invoice never reminded starts its
+-- sequence at the step that fits its age on that day (the first run, or an invoice that entered
+-- the ledger late), and an invoice held from the start (a dispute) resumes at the first step.
+create table if not exists outreach.dunning_invoices_seen (
+    invoice_key varchar primary key,
+    first_seen_on date not null
+);

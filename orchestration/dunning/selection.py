@@ -1,167 +1,63 @@
 """Which reminders are due on a day: pure logic over facts read from the warehouse.
 
 For each account: the first segment it matches; for each open invoice that nothing suppresses
-(an open dispute, a pending or recently kept promise, an on-track plan), the next step of the
-sequence once its offset from the due date is reached — steps go strictly in order and each
-(invoice, step) is drafted once. Due invoices are grouped into ONE notice per channel; the contact
-cap (touches on every channel and by every team, within `days` of the notice's scheduled date)
-decides which notices may go, most advanced first; the rest wait for a later run. Escalations
-(long past due with no response since the last touch, a broken promise) go to managers and are
-raised once each.
+(an open dispute, a pending or recently kept promise, an on-track plan, a stage the policy maps to
+disputed or promised), the next step of the sequence once its offset from the due date is reached.
+An invoice never reminded before (the first run, or one that entered the ledger late) starts at the
+step that fits its age, the earlier steps skipped with the reason; after that, steps go strictly in
+order and each (invoice, step) is drafted once. Due invoices are grouped into ONE notice per
+channel; the contact cap (touches on every channel and by every team, within `days` of the
+notice's scheduled date) decides which notices may go, most advanced first; the rest wait for a
+later run. Cash comes first: while the day's payment files are not in, or cash of a customer's
+waits unapplied, their notices and escalations wait. Escalations (long past due with no response
+since the last contact actually made, a broken promise) go to managers and are raised once each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from decimal import Decimal
 from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
-from orchestration.config_dunning import WEEKDAYS, Dunning, Segment, SendingWindow, Step
+from orchestration.config_dunning import WEEKDAYS, Dunning, Segment, SendingWindow
+from orchestration.dunning.model import (
+    Account,
+    Contact,
+    DueItem,
+    DunningPlan,
+    Escalation,
+    Facts,
+    Held,
+    Notice,
+    OpenInvoice,
+    Promise,
+)
+
+__all__ = [  # the vocabulary is imported from here as well as from `model`
+    "Account",
+    "Contact",
+    "DueItem",
+    "DunningPlan",
+    "Escalation",
+    "Facts",
+    "Held",
+    "Notice",
+    "OpenInvoice",
+    "Promise",
+    "account_timezone",
+    "next_step",
+    "plan_dunning",
+    "scheduled_send",
+    "segment_for",
+]
 
 # When two notices compete for the last touch the cap allows, the stronger channel goes first.
 _CHANNEL_WEIGHT = {"letter": 3, "call_task": 2, "email": 1, "sms": 0}
-
-
-@dataclass(frozen=True)
-class Contact:
-    contact_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address_lines: tuple[str, ...] = ()
-    time_zone: str | None = None
-    customer_type: str | None = None
-
-
-@dataclass(frozen=True)
-class OpenInvoice:
-    invoice_key: str
-    invoice_number: str
-    account_id: str
-    account_name: str
-    office: str | None
-    collector: str | None
-    project: str | None
-    currency: str | None
-    amount: Decimal
-    balance: Decimal
-    due_date: dt.date
-
-    def days_past_due(self, day: dt.date) -> int:
-        return (day - self.due_date).days
-
-
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    account_name: str
-    office: str | None
-    collector: str | None
-    invoices: tuple[OpenInvoice, ...]
-    contact: Contact = Contact()
-    first_invoice_on: dt.date | None = None
-    risk_score: float | None = None
-    risk_band: str | None = None
-    dispute_count: int = 0
-
-    def balances(self) -> dict[str, Decimal]:
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for invoice in self.invoices:
-            totals[invoice.currency or ""] += invoice.balance
-        return dict(totals)
-
-
-@dataclass(frozen=True)
-class Promise:
-    promise_id: str
-    account_id: str
-    invoice_key: str | None
-    status: str
-    promised_date: dt.date | None
-    currency: str | None = None
-    promised_amount: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Everything the day's decision needs besides the open invoices."""
-
-    steps_done: Mapping[str, int] = field(default_factory=dict)
-    """invoice_key -> how many steps it has received (the next step's index)."""
-    touches: Mapping[str, tuple[dt.date, ...]] = field(default_factory=dict)
-    """account_id -> dates the customer was contacted (or is scheduled to be), by anyone."""
-    last_response: Mapping[str, dt.date] = field(default_factory=dict)
-    """account_id -> the customer's latest response (payment, reached call, promise, dispute, plan)."""
-    open_disputes: frozenset[str] = frozenset()
-    """Invoice keys (and account ids, for disputes about a whole account) with an open dispute."""
-    promises: tuple[Promise, ...] = ()
-    on_track_plans: frozenset[tuple[str, str]] = frozenset()
-    """(account_id, currency) under a current payment plan that is on track."""
-    escalated: frozenset[str] = frozenset()
-    """Escalation keys already raised."""
-
-
-@dataclass(frozen=True)
-class DueItem:
-    invoice: OpenInvoice
-    step_index: int
-    step: Step
-    days_past_due: int
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One message (or call task) to one customer on one channel, covering its due invoices."""
-
-    account: Account
-    segment: str
-    channel: str
-    items: tuple[DueItem, ...]
-    scheduled_at: dt.datetime
-    """UTC."""
-    local_day: dt.date
-
-    @property
-    def lead(self) -> DueItem:
-        """The most advanced step among the items: its template and tone speak for the notice."""
-        return max(self.items, key=lambda item: (item.step_index, item.days_past_due))
-
-
-@dataclass(frozen=True)
-class Escalation:
-    key: str
-    account: Account
-    reason: str
-    """no_response | broken_promise"""
-    detail: str
-    invoices: tuple[OpenInvoice, ...]
-
-
-@dataclass(frozen=True)
-class Held:
-    account_id: str
-    invoice_key: str | None
-    reason: str
-    """open_dispute | pending_promise | kept_promise | on_track_plan | contact_cap | no_segment |
-    no_email | bad_email | no_phone | bad_phone | no_address"""
-
-
-@dataclass
-class DunningPlan:
-    as_of: dt.date
-    notices: list[Notice] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
-    held: list[Held] = field(default_factory=list)
-
-    def held_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for item in self.held:
-            counts[item.reason] += 1
-        return dict(sorted(counts.items()))
 
 
 def account_timezone(account: Account, dunning: Dunning, default: str) -> ZoneInfo:
@@ -208,15 +104,21 @@ def segment_for(account: Account, segments: Iterable[Segment], as_of: dt.date) -
     return None
 
 
-def _suppression(invoice: OpenInvoice, facts: Facts, dunning: Dunning, as_of: dt.date) -> str | None:
+STAGE_SOURCES = {"tracker": "the tracker", "portal": "a director's answer", "salesforce": "Salesforce"}
+
+
+def _suppression(
+    invoice: OpenInvoice, facts: Facts, dunning: Dunning, as_of: dt.date
+) -> tuple[str, str | None] | None:
+    """(reason, detail) of what holds this invoice's reminders, or None."""
     rules = dunning.suppress
     if rules.open_dispute and ({invoice.invoice_key, invoice.account_id} & facts.open_disputes):
-        return "open_dispute"
+        return "open_dispute", None
     for promise in facts.promises:
         if promise.account_id != invoice.account_id or promise.invoice_key not in (None, invoice.invoice_key):
             continue
         if promise.status == "pending" and rules.pending_promise:
-            return "pending_promise"
+            return "pending_promise", None
         # A kept promise stands for one contact-cap period after its date (the money just came).
         if (
             promise.status == "kept"
@@ -224,10 +126,47 @@ def _suppression(invoice: OpenInvoice, facts: Facts, dunning: Dunning, as_of: dt
             and promise.promised_date is not None
             and (as_of <= promise.promised_date + dt.timedelta(days=dunning.contact_cap.days))
         ):
-            return "kept_promise"
+            return "kept_promise", None
     if rules.on_track_plan and (invoice.account_id, invoice.currency or "") in facts.on_track_plans:
-        return "on_track_plan"
+        return "on_track_plan", None
+    meaning = dunning.stage_meanings.meaning(invoice.stage)
+    if meaning:
+        return f"stage_{meaning}", _stage_words(invoice)
     return None
+
+
+def _stage_words(invoice: OpenInvoice) -> str:
+    """`stage Disputed (the tracker, 2026-10-27)`: what the team said and where."""
+    where = [STAGE_SOURCES.get(invoice.stage_source or "", invoice.stage_source or "")]
+    if invoice.stage_updated_at is not None:
+        where.append(invoice.stage_updated_at.date().isoformat())
+    said = ", ".join(w for w in where if w)
+    return f"stage {' '.join((invoice.stage or '').split())}" + (f" ({said})" if said else "")
+
+
+def next_step(
+    segment: Segment,
+    invoice: OpenInvoice,
+    done: int | None,
+    as_of: dt.date,
+    first_seen: dt.date | None = None,
+) -> DueItem | None:
+    """The step due on `as_of` for an invoice that received `done` steps; None: nothing is due.
+
+    An invoice never reminded (`done` None) starts at the step that fits its age on the day the
+    dunning first saw it (`first_seen`, default `as_of`), the earlier steps skipped: no friendly
+    first reminder at 569 days past due on the first run or for an invoice that entered the ledger
+    late. One held from its first sight (a dispute, a promise) starts where its age then put it."""
+    steps = segment.steps
+    days = invoice.days_past_due(as_of)
+    index, skipped, seen = done or 0, (), None
+    if done is None:
+        seen = min(first_seen or as_of, as_of)
+        index = max(bisect_right(segment.offsets, invoice.days_past_due(seen)) - 1, 0)
+        skipped = tuple(steps[:index])
+    if index >= len(steps) or days < steps[index].offset_days:
+        return None
+    return DueItem(invoice, index, steps[index], days, skipped, seen if skipped else None)
 
 
 _PHONE = re.compile(r"\+?[0-9 ().-]{3,30}")
@@ -260,33 +199,54 @@ def plan_dunning(
     accounts: Iterable[Account], facts: Facts, dunning: Dunning, as_of: dt.date, default_timezone: str
 ) -> DunningPlan:
     """The notices, escalations and holds of `as_of`; nothing is written."""
-    plan = DunningPlan(as_of)
-    cap = dunning.contact_cap
-    for account in sorted(accounts, key=lambda a: a.account_id):
+    plan = DunningPlan(as_of, accounts=sorted(accounts, key=lambda a: a.account_id))
+    for account in plan.accounts:
         segment = segment_for(account, dunning.segments, as_of)
         if segment is None:
             plan.held.append(Held(account.account_id, None, "no_segment"))
         due: dict[str, list[DueItem]] = defaultdict(list)
         unsuppressed: list[OpenInvoice] = []
         for invoice in sorted(account.invoices, key=lambda i: (i.due_date, i.invoice_key)):
-            reason = _suppression(invoice, facts, dunning, as_of)
-            if reason:
-                plan.held.append(Held(account.account_id, invoice.invoice_key, reason))
+            suppressed = _suppression(invoice, facts, dunning, as_of)
+            if suppressed:
+                plan.held.append(Held(account.account_id, invoice.invoice_key, *suppressed))
                 continue
             unsuppressed.append(invoice)
-            if segment is None:
-                continue
-            index = facts.steps_done.get(invoice.invoice_key, 0)
-            if index >= len(segment.steps):
-                continue
-            step = segment.steps[index]
-            days = invoice.days_past_due(as_of)
-            if days >= step.offset_days:
-                due[step.channel].append(DueItem(invoice, index, step, days))
+            key = invoice.invoice_key
+            done, seen = facts.steps_done.get(key), facts.first_seen.get(key)
+            item = next_step(segment, invoice, done, as_of, seen) if segment else None
+            if item is not None:
+                due[item.step.channel].append(item)
+        escalations = _escalations(account, unsuppressed, facts, dunning, as_of)
+        cash = _cash_hold(account.account_id, facts)
+        if cash and (due or escalations):  # nobody is chased for money that may have just come
+            plan.held.extend(_cash_held(account, due, escalations, *cash))
+            continue
         if segment is not None and due:
-            _add_notices(plan, account, segment.name, due, facts, dunning, as_of, default_timezone, cap)
-        plan.escalations.extend(_escalations(account, unsuppressed, facts, dunning, as_of))
+            _add_notices(plan, account, segment.name, due, facts, dunning, as_of, default_timezone)
+        plan.escalations.extend(escalations)
     return plan
+
+
+def _cash_hold(account_id: str, facts: Facts) -> tuple[str, str] | None:
+    """(reason, detail) when cash may still change what this customer owes."""
+    if facts.payment_files_missing:
+        return "payment_files_not_in", facts.payment_files_missing
+    if account_id in facts.unapplied_cash:
+        return "unapplied_cash", facts.unapplied_cash[account_id]
+    return None
+
+
+def _cash_held(
+    account: Account, due: dict[str, list[DueItem]], escalations: list[Escalation], reason: str, detail: str
+) -> list[Held]:
+    """The due steps and escalations of an account that wait for cash, each with the reason."""
+    held = [Held(account.account_id, i.invoice.invoice_key, reason, detail) for v in due.values() for i in v]
+    held.extend(
+        Held(account.account_id, None, reason, f"escalation ({e.reason}) waits: {detail}")
+        for e in escalations
+    )
+    return held
 
 
 def _add_notices(
@@ -298,8 +258,8 @@ def _add_notices(
     dunning: Dunning,
     as_of: dt.date,
     default_timezone: str,
-    cap,
 ) -> None:
+    cap = dunning.contact_cap
     zone = account_timezone(account, dunning, default_timezone)
     touches = list(facts.touches.get(account.account_id, ()))
     candidates = []
@@ -314,8 +274,13 @@ def _add_notices(
     for notice in candidates:
         near = [t for t in touches if abs((notice.local_day - t).days) < cap.days]
         if len(near) >= cap.max_touches:
+            detail = (
+                f"{notice.channel} on {notice.local_day.isoformat()} would follow contact on "
+                f"{', '.join(sorted({t.isoformat() for t in near}))} (at most {cap.max_touches} "
+                f"within {cap.days} days)"
+            )
             plan.held.extend(
-                Held(account.account_id, i.invoice.invoice_key, "contact_cap") for i in notice.items
+                Held(account.account_id, i.invoice.invoice_key, "contact_cap", detail) for i in notice.items
             )
             continue
         touches.append(notice.local_day)
@@ -329,16 +294,16 @@ def _escalations(
     found: list[Escalation] = []
     if rule.days_past_due is not None:
         late = [i for i in invoices if i.days_past_due(as_of) >= rule.days_past_due]
-        past = [t for t in facts.touches.get(account.account_id, ()) if t <= as_of]
-        last_touch = max(past, default=None)
+        made = [c for c in facts.contacts.get(account.account_id, ()) if c[0] <= as_of]
+        last_day, last_what = max(made, default=(None, ""))
         response = facts.last_response.get(account.account_id)
         key = f"no_response:{account.account_id}"
         if (
             late
-            and last_touch is not None
+            and last_day is not None
             and key not in facts.escalated
-            and (response is None or response <= last_touch)
-            and (as_of - last_touch).days >= rule.no_response_days
+            and (response is None or response < last_day)  # an answer the same day is an answer
+            and (as_of - last_day).days >= rule.no_response_days
         ):
             oldest = max(i.days_past_due(as_of) for i in late)
             found.append(
@@ -347,7 +312,7 @@ def _escalations(
                     account,
                     "no_response",
                     f"{len(late)} invoice(s) {rule.days_past_due}+ days past due (oldest {oldest} days); "
-                    f"last contact {last_touch.isoformat()}, no response since.",
+                    f"last contact {last_day.isoformat()} ({last_what}), no response since.",
                     tuple(late),
                 )
             )

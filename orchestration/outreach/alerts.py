@@ -8,7 +8,7 @@ second email for an alert. Drafts wait in `outbox/drafts/<date>/` like the direc
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,12 +20,17 @@ import dagster as dg
 import duckdb
 from jinja2 import Environment
 
+from notifications.draft_kinds import ALERT_PREFIX, stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, template_environment
 from orchestration.config import Policy
 from orchestration.outreach.drafts import draft_name, sender_from_env
+from orchestration.outreach.portal_store import open_store, portal_settings
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
+from portal.links import StaffLinkSigner, staff_link_url
+from portal.settings import PortalSettings
+from portal.store import PortalStore
 
 ALERTS = dg.AssetKey(["marts", "alerts"])
 
@@ -64,6 +69,36 @@ class Alert:
     @property
     def label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """Where an alert email's button goes: the owner's own door into the portal."""
+
+    url: str
+    label: str
+
+
+STAFF_PAGES = {
+    "collector": "Open your worklist (accounts in priority order)",
+    "manager": "Open the team's workload",
+}
+
+
+def staff_links(policy: Policy, store: PortalStore, settings: PortalSettings, emails: Iterable[str]) -> dict:
+    """email -> StaffLink for each owner on the roster (a collector's workbench, a manager's team
+    page), signed with their current link version, pointing at the portal as served."""
+    roles = {m.email.lower(): "collector" for m in policy.team.collectors}
+    roles.update({m.email.lower(): "manager" for m in policy.team.managers if m.email.lower() not in roles})
+    age = settings.link_max_age_seconds
+    signers = {role: StaffLinkSigner(settings.secret_key, age, role) for role in STAFF_PAGES}
+    links = {}
+    for email in {e.lower() for e in emails if e}:
+        role = roles.get(email)
+        if role:
+            token = signers[role].mint(email, store.link_version(email))
+            links[email] = StaffLink(staff_link_url(settings.base_url, role, token), STAFF_PAGES[role])
+    return links
 
 
 @dataclass(frozen=True)
@@ -114,9 +149,11 @@ def render_alert_email(
     day: dt.date,
     sender: Sender,
     now: dt.datetime,
+    link: StaffLink | None = None,
 ) -> EmailMessage:
-    """One email to one owner listing the day's alerts; HTML (escaped) and text parts. The
-    Message-ID is derived from the day, owner and alert keys, so a re-render is the same message."""
+    """One email to one owner listing the day's alerts, with a link to their worklist (a collector)
+    or the team's workload (a manager); HTML (escaped) and text parts. The Message-ID is derived
+    from the day, owner and alert keys, so a re-render is the same message."""
     if not alerts:
         raise ValueError(f"no alerts for {owner_email} on {day}")
     name = _one_line(owner_name or "")
@@ -125,6 +162,7 @@ def render_alert_email(
         "alerts": list(alerts),
         "day": day.isoformat(),
         "team": sender.team,
+        "link": link,
     }
     env = _environment()
     subject = _one_line(env.get_template("email/alert/subject.txt.jinja2").render(context))
@@ -140,6 +178,12 @@ def render_alert_email(
         f"<alerts-{day.isoformat()}-{digest}@{sender.address.rpartition('@')[2] or 'localhost'}>"
     )
     message["Auto-Submitted"] = "auto-generated"
+    stamp(
+        message,
+        "alert",
+        [a.account_id for a in alerts if a.account_id],
+        [a.invoice_key for a in alerts if a.invoice_key],
+    )
     message.set_content(env.get_template("email/alert/alerts.txt.jinja2").render(context))
     message.add_alternative(
         env.get_template("email/alert/alerts.html.jinja2").render(context), subtype="html"
@@ -149,7 +193,18 @@ def render_alert_email(
 
 def alert_draft_name(owner_email: str) -> str:
     """`alerts-<readable>-<hash>`: never the same file as the owner's director or dunning drafts."""
-    return f"alerts-{draft_name(owner_email)}"
+    return f"{ALERT_PREFIX}{draft_name(owner_email)}"
+
+
+def alert_emails(outbox: Outbox, day: dt.date) -> list[Path]:
+    """The alert emails of `day` that exist now, in any state (a person may have approved or sent
+    some since they were drafted)."""
+    return [
+        item.path
+        for state in ("drafts", "approved", "sending", "sent")
+        for item in outbox.items(state, day.isoformat())
+        if item.name.startswith(ALERT_PREFIX)
+    ]
 
 
 def write_alert_drafts(
@@ -159,8 +214,10 @@ def write_alert_drafts(
     day: dt.date,
     sender: Sender,
     now: dt.datetime,
+    links: Mapping[str, StaffLink] | None = None,
 ) -> AlertDrafts:
-    """Write one draft per owner email with the day's alerts; report the owners without one."""
+    """Write one draft per owner email with the day's alerts (and their link into the portal, from
+    `links` by email); report the owners without one."""
     by_email: dict[str, list[Alert]] = {}
     without: dict[str, list[str]] = {}
     for alert in alerts:
@@ -172,7 +229,13 @@ def write_alert_drafts(
     written, skipped = [], []
     for email, owned in sorted(by_email.items()):
         message = render_alert_email(
-            owner_email=email, owner_name=names.get(email), alerts=owned, day=day, sender=sender, now=now
+            owner_email=email,
+            owner_name=names.get(email),
+            alerts=owned,
+            day=day,
+            sender=sender,
+            now=now,
+            link=(links or {}).get(email),
         )
         path = outbox.write_draft(day.isoformat(), alert_draft_name(email), message)
         if path is None:
@@ -192,8 +255,16 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     day = ledgerloop.as_of_date(policy)
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         alerts = read_alerts(con, day)
+    with open_store(home) as store:
+        links = staff_links(policy, store, portal_settings(home), (a.owner_email or "" for a in alerts))
     result = write_alert_drafts(
-        alerts, owner_names(policy), Outbox(home / "outbox"), day, sender_from_env(), dt.datetime.now(dt.UTC)
+        alerts,
+        owner_names(policy),
+        Outbox(home / "outbox"),
+        day,
+        sender_from_env(policy),
+        dt.datetime.now(dt.UTC),
+        links,
     )
     return dg.MaterializeResult(
         metadata={
@@ -203,6 +274,7 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
             "owners_without_email": len(result.without_email),
             "alerts_without_email": "; ".join(result.without_email[:10]) or "none",
             "folder": str(home / "outbox" / "drafts" / day.isoformat()),
+            "as_of": day.isoformat(),
         }
     )
 

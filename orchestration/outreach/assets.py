@@ -7,8 +7,9 @@ import datetime as dt
 import dagster as dg
 
 from notifications.outbox import Outbox
+from orchestration.dunning.contacts import current_contacts
 from orchestration.outreach.drafts import sender_from_env, write_director_drafts
-from orchestration.outreach.jobs import JobSelection, select_director_jobs
+from orchestration.outreach.jobs import JobSelection, published_policy, select_director_jobs
 from orchestration.outreach.portal_store import open_store, portal_settings
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
@@ -19,7 +20,16 @@ DIRECTOR_JOBS = dg.AssetKey(["portal", "director_jobs"])
 
 def _selection(ledgerloop: LedgerloopResource) -> JobSelection:
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        return select_director_jobs(con, ledgerloop.policy())
+        contacts = current_contacts(con, ledgerloop.settings.home)
+        return select_director_jobs(con, ledgerloop.policy(), contacts)
+
+
+def _accounts(ledgerloop: LedgerloopResource) -> dict[str, str]:
+    """Invoice key -> customer account id of open invoices, to name the accounts a draft is about."""
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        return dict(con.execute(
+            "select invoice_key, account_id from marts.ar_ledger where balance > 0 and account_id is not null"
+        ).fetchall())
 
 
 @dg.asset(key=DIRECTOR_JOBS, deps=[LEDGER], group_name="outreach", kinds={"sqlite"})
@@ -28,10 +38,13 @@ def director_jobs(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     selection = _selection(ledgerloop)
     with open_store(ledgerloop.settings.home) as store:
-        published = store.publish_jobs(selection.jobs, [s.label for s in policy.portal.statuses])
+        published = store.publish_jobs(
+            selection.jobs, [s.label for s in policy.portal.statuses], published_policy(policy)
+        )
     return dg.MaterializeResult(metadata={
         "jobs_published": published,
         "directors": len(selection.by_director()),
+        "jobs_with_a_client_contact": sum(bool(j.contact_name or j.contact_email) for j in selection.jobs),
         "jobs_without_director_email": len(selection.without_director_email),
         "examples_without_director_email": ", ".join(selection.without_director_email[:10]) or "none",
     })
@@ -47,7 +60,8 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with open_store(home) as store:
         result = write_director_drafts(
             selection.by_director(), store, portal_settings(home), Outbox(home / "outbox"),
-            ledgerloop.as_of_date(policy), sender_from_env(), dt.datetime.now(dt.UTC),
+            ledgerloop.as_of_date(policy), sender_from_env(policy), dt.datetime.now(dt.UTC),
+            _accounts(ledgerloop),
         )
     return dg.MaterializeResult(metadata={
         "drafts_written": len(result.written),

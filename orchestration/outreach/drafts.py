@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from pathlib import Path
 
+from notifications.draft_kinds import stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, render_director_email
+from orchestration.config import Policy
 from portal.links import LinkSigner, link_url
 from portal.settings import PortalSettings
 from portal.store import DirectorJob, PortalStore
@@ -34,13 +36,19 @@ def draft_name(director_email: str) -> str:
     return f"{readable}-{hashlib.sha256(director_email.lower().encode()).hexdigest()[:8]}"
 
 
-def sender_from_env(environ: Mapping[str, str] | None = None) -> Sender:
-    """`LEDGERLOOP_MAIL_FROM` (address) and `LEDGERLOOP_MAIL_TEAM` (display name)."""
+def sender_from_env(policy: Policy, environ: Mapping[str, str] | None = None) -> Sender:
+    """Who director and alert emails come from: `LEDGERLOOP_MAIL_FROM` (address) and
+    `LEDGERLOOP_MAIL_TEAM` (display name), else the policy's sender (`dunning.senders`); an error
+    names both when neither gives an address (there is no built-in one)."""
     env = os.environ if environ is None else environ
-    return Sender(
-        address=env.get("LEDGERLOOP_MAIL_FROM") or "collections@localhost",
-        team=env.get("LEDGERLOOP_MAIL_TEAM") or "The collections team",
-    )
+    default = policy.dunning.senders
+    address = (env.get("LEDGERLOOP_MAIL_FROM") or "").strip() or default.email
+    if not address:
+        raise ValueError(
+            "no sender address for emails: set LEDGERLOOP_MAIL_FROM or dunning.senders.email "
+            "in ledgerloop.yaml"
+        )
+    return Sender(address=address, team=env.get("LEDGERLOOP_MAIL_TEAM") or default.name)
 
 
 def write_director_drafts(
@@ -51,9 +59,11 @@ def write_director_drafts(
     day: dt.date,
     sender: Sender,
     now: dt.datetime,
+    accounts: Mapping[str, str] | None = None,
 ) -> DraftResult:
-    """Render and write one draft per director and withdraw the day's drafts nobody needs now;
-    links carry the director's current link version."""
+    """Render and write one draft per director and withdraw the day's director drafts nobody needs
+    now (never another writer's); links carry the director's current link version. `accounts`
+    (invoice key -> account id) names the customers each email is about."""
     signer = LinkSigner(settings.secret_key, settings.link_max_age_seconds)
     written, skipped, unaddressable = [], [], []
     for email, jobs in sorted(jobs_by_director.items()):
@@ -67,12 +77,15 @@ def write_director_drafts(
             link=link_url(settings.base_url, token), link_days=settings.link_max_age_days,
             sender=sender, now=now,
         )
+        keys = [job.invoice_key for job in jobs]
+        found = [(accounts or {}).get(key) for key in keys]
+        stamp(message, "director", [a for a in found if a], keys)
         path = outbox.write_draft(day.isoformat(), draft_name(email), message)
         if path is None:
             skipped.append(email)
         else:
             written.append(path)
-    withdrawn = outbox.withdraw_drafts(day.isoformat(), {draft_name(e) for e in jobs_by_director})
+    withdrawn = outbox.withdraw_drafts(day.isoformat(), "director", {draft_name(e) for e in jobs_by_director})
     return DraftResult(written, skipped, [item.ident for item in withdrawn], unaddressable)
 
 

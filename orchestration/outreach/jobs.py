@@ -1,8 +1,10 @@
-"""Which open invoices each director is asked about (policy `portal.needs_answer`)."""
+"""Which open invoices each director is asked about (policy `portal.needs_answer`), each with its
+client's contact (contacts/account_contacts.csv) for the jobs page."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -34,8 +36,11 @@ class JobSelection:
         return grouped
 
 
-def select_director_jobs(con: duckdb.DuckDBPyConnection, policy: Policy) -> JobSelection:
-    """Read the ledger and the portal answers already ingested; apply the policy's rules."""
+def select_director_jobs(
+    con: duckdb.DuckDBPyConnection, policy: Policy, contacts: Mapping[str, dict] | None = None
+) -> JobSelection:
+    """Read the ledger and the portal answers already ingested; apply the policy's rules; attach
+    each client's contact from `contacts` (by account id)."""
     rules = policy.portal.needs_answer
     cursor = con.execute(_query(), {
         "stages": rules.stages,
@@ -52,5 +57,15 @@ def select_director_jobs(con: duckdb.DuckDBPyConnection, policy: Policy) -> JobS
         answered_at = row["last_answer_at"]
         row["last_answer_at"] = answered_at.replace(tzinfo=dt.UTC) if answered_at else None
         row["question"] = policy.portal.question_for(row["stage"])
+        contact = (contacts or {}).get(row["account_id"] or "", {})
+        row["contact_name"] = contact.get("contact_name")
+        row["contact_email"] = contact.get("email")
+        row["contact_phone"] = contact.get("phone")
         selection.jobs.append(DirectorJob(**row))
     return selection
+
+
+def published_policy(policy: Policy) -> dict[str, str]:
+    """What the portal's pages need from the policy: the time zone their times are shown in,
+    and how long a director's answer stands."""
+    return {"time_zone": policy.timezone, "answer_stands_days": str(policy.portal.answer_stands_days)}

@@ -47,7 +47,7 @@ _WORKLOAD = """
 select collector, currency, open_items, open_balance, past_due_items, past_due_balance,
        updates_last_7_days, updates_last_30_days, applications_last_7_days,
        applications_last_30_days, coverage_gap_accounts, collector_open_items, reassignment_hint,
-       as_of_date
+       as_of_date, team_mean_open_items, load_ratio
 from marts.collector_workload
 order by collector, currency
 """

@@ -34,7 +34,8 @@ COLUMNS = (
     "days_since_touch", "drivers",
 )
 """Exported columns, in order; `drivers` is the score's JSON list of {driver, value, points}.
-A queued payment has a `payment_id` and no invoice; its balance is the payment's amount."""
+A queued payment has a `payment_id` and no invoice; its balance is the cash still to place
+(a remainder's, not the whole payment's)."""
 
 WORKLIST_QUERY = """
 select collector, rank, priority_score, reason, next_action, due_by, invoice_key, invoice_number,

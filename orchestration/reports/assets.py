@@ -26,7 +26,12 @@ def manager_summary(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     as_of = ledgerloop.as_of_date(policy)
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        summary = read_summary(con, as_of, [bucket.label for bucket in policy.aging.buckets])
+        summary = read_summary(
+            con,
+            as_of,
+            [bucket.label for bucket in policy.aging.buckets],
+            office_names={office.code: office.name for office in policy.offices},
+        )
     path = write_page(render_page(summary), ledgerloop.settings.exports_dir, as_of)
     states = {section.key: section.state for section in summary.sections}
     return dg.MaterializeResult(

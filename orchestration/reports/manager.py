@@ -9,7 +9,7 @@ older warehouse) says so, an existing but empty one says "none". Currencies are 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,14 +52,17 @@ def read_summary(
     as_of: dt.date,
     bucket_order: Sequence[str] = (),
     trend_days: int = TREND_DAYS,
+    office_names: Mapping[str, str] | None = None,
 ) -> Summary:
-    """Every section of the page for `as_of`, from whichever marts the warehouse holds."""
+    """Every section of the page for `as_of`, from whichever marts the warehouse holds; offices
+    are shown by their names in the policy (`office_names`, code -> name)."""
+    names = dict(office_names or {})
     return Summary(
         as_of,
         [
-            aging_section(con, as_of, bucket_order, trend_days),
+            aging_section(con, as_of, bucket_order, trend_days, names),
             workload_section(con),
-            kpi_section(con, as_of, trend_days),
+            kpi_section(con, as_of, trend_days, names),
             alerts_section(con, as_of),
             risk_section(con, as_of),
             credit_section(con, as_of),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from orchestration.reports import svg
@@ -26,12 +26,12 @@ TREND_DAYS = 90
 """How far back the trend charts reach from the as-of date."""
 
 AGING_QUERY = """
-select as_of_date, currency, aging_bucket, sum(invoice_count) as invoice_count,
+select as_of_date, office, currency, aging_bucket, sum(invoice_count) as invoice_count,
     cast(sum(balance) as decimal(18, 2)) as balance
 from marts.ar_aging_daily
 where as_of_date between $start and $as_of
 group by all
-order by currency, as_of_date
+order by office, currency, as_of_date
 """
 
 WORKLOAD_QUERY = """
@@ -56,7 +56,20 @@ def _bucket_key(order: Sequence[str]):
     return lambda label: (position.get(label, len(position)), str(label))
 
 
-def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: int = TREND_DAYS) -> Section:
+def bucket_colours(order: Sequence[str], seen: Sequence[str]) -> dict[str, str]:
+    """One colour per aging bucket for the whole page, by the policy's bucket order (buckets the
+    policy does not list follow), so `90+` is the same colour on every chart."""
+    ordered = sorted(set(order) | set(seen), key=_bucket_key(order))
+    return {label: svg.PALETTE[i % len(svg.PALETTE)] for i, label in enumerate(ordered)}
+
+
+def aging_section(
+    con,
+    as_of: dt.date,
+    bucket_order: Sequence[str],
+    trend_days: int = TREND_DAYS,
+    office_names: Mapping[str, str] | None = None,
+) -> Section:
     section = Section("aging", "Aging trend by bucket")
 
     def build(section: Section) -> None:
@@ -68,13 +81,17 @@ def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: 
             return
         section.intro = (
             f"Open balance by aging bucket for each as-of date of the last {trend_days} days, "
-            "one chart per currency (currencies are never added together)."
+            "one chart per office and currency (currencies are never added together); each bucket "
+            "has the same colour on every chart."
         )
-        by_currency: dict[str, list[dict]] = defaultdict(list)
+        by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for row in rows:
-            by_currency[row["currency"]].append(row)
+            office = row["office"] or "no office"
+            by_group[((office_names or {}).get(office, office), row["currency"])].append(row)
         order = _bucket_key(bucket_order)
-        for currency, items in sorted(by_currency.items()):
+        colours = bucket_colours(bucket_order, [r["aging_bucket"] for r in rows])
+        for (office, currency), items in sorted(by_group.items()):
+            label = f"{office}, {currency}"
             buckets = sorted({r["aging_bucket"] for r in items}, key=order)
             series = {
                 b: [(r["as_of_date"], r["balance"]) for r in items if r["aging_bucket"] == b] for b in buckets
@@ -83,7 +100,7 @@ def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: 
             for r in items:
                 cells[r["as_of_date"]][r["aging_bucket"]] = r["balance"]
             table = Table(
-                f"Open balance by aging bucket, {currency}",
+                f"Open balance by aging bucket, {label}",
                 ["As of", *buckets, "Total"],
                 [
                     [
@@ -97,9 +114,10 @@ def aging_section(con, as_of: dt.date, bucket_order: Sequence[str], trend_days: 
             )
             chart = area_chart(
                 series,
-                title=f"Aging trend, {currency}",
+                title=f"Aging trend, {label}",
                 y_label=f"Open balance ({currency})",
                 value_format="money",
+                colours=colours,
             )
             section.charts.append(chart_block(chart, table))
 
@@ -134,7 +152,7 @@ def workload_section(con) -> Section:
                         "Past due": [items[c][0] for c in collectors],
                         "Not yet due": [items[c][1] for c in collectors],
                     },
-                    title="Open items per collector",
+                    title="Open items per collector (all offices and currencies)",
                     value_format="count",
                     stacked=True,
                     horizontal=True,
@@ -161,7 +179,7 @@ def workload_section(con) -> Section:
                             "Past due": [r["past_due_balance"] for r in mine],
                             "Not yet due": [r["open_balance"] - r["past_due_balance"] for r in mine],
                         },
-                        title=f"Open balance per collector, {currency}",
+                        title=f"Open balance per collector, {currency} (all offices)",
                         stacked=True,
                         horizontal=True,
                         value_format="money",
@@ -185,7 +203,7 @@ def workload_section(con) -> Section:
                         "Last 7 days": [activity[c][0] for c in collectors],
                         "Last 30 days": [activity[c][1] for c in collectors],
                     },
-                    title="Activity per collector (updates and payment applications)",
+                    title="Activity per collector, all offices (updates and payments applied)",
                     value_format="count",
                     horizontal=True,
                 ),
@@ -242,7 +260,9 @@ def workload_section(con) -> Section:
     return guarded(con, section, "collector_workload", build)
 
 
-def kpi_section(con, as_of: dt.date, trend_days: int = TREND_DAYS) -> Section:
+def kpi_section(
+    con, as_of: dt.date, trend_days: int = TREND_DAYS, office_names: Mapping[str, str] | None = None
+) -> Section:
     section = Section("kpis", "Collections KPIs per office")
 
     def build(section: Section) -> None:
@@ -256,7 +276,7 @@ def kpi_section(con, as_of: dt.date, trend_days: int = TREND_DAYS) -> Section:
         )
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in rows:
-            groups[(r["office"], r["currency"])].append(r)
+            groups[((office_names or {}).get(r["office"], r["office"]), r["currency"])].append(r)
         for (office, currency), items in sorted(groups.items()):
             label = f"{office}, {currency}"
             table = Table(

@@ -19,6 +19,7 @@ from orchestration.reports.blocks import (
     read_rows,
     table_exists,
 )
+from orchestration.reports.risk_words import driver_in_words
 
 TOP_RISKY = 20
 ALERT_DAYS = 7
@@ -55,6 +56,28 @@ order by currency, account_id
 """
 
 
+ALERT_KINDS = {
+    "crossed_30": "30 days past due",
+    "crossed_60": "60 days past due",
+    "broken_promise": "Promise broken",
+    "dispute_overdue": "Dispute overdue",
+    "plan_behind": "Plan behind",
+    "payment_unmatched": "Payment not placed",
+    "check_failed": "Data check failed",
+}
+"""Alert kinds as a manager says them; an unknown kind is shown with its underscores as spaces."""
+
+def kind_label(kind: str | None) -> str:
+    return ALERT_KINDS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+
+
+def account_names(con) -> dict[str, str]:
+    """Account id -> name from the ledger (empty when the warehouse has no ledger yet)."""
+    if not table_exists(con, "marts", "ar_ledger"):
+        return {}
+    return {r["account_id"]: r["account_name"] for r in read_rows(con, ACCOUNT_NAMES_QUERY)}
+
+
 def alerts_section(con, as_of: dt.date) -> Section:
     section = Section("alerts", f"Alerts raised in the last {ALERT_DAYS} days")
 
@@ -66,16 +89,17 @@ def alerts_section(con, as_of: dt.date) -> Section:
         section.intro = f"{len(rows)} alert{'' if len(rows) == 1 else 's'} raised from "
         section.intro += f"{(as_of - dt.timedelta(days=ALERT_DAYS - 1)).isoformat()} to {as_of.isoformat()}."
         owners = sorted({r["owner"] or "(no owner)" for r in rows})
-        kinds = sorted({r["kind"] for r in rows})
+        kinds = sorted({kind_label(r["kind"]) for r in rows})
         counts: dict[tuple[str, str], int] = defaultdict(int)
         for r in rows:
-            counts[(r["owner"] or "(no owner)", r["kind"])] += 1
+            counts[(r["owner"] or "(no owner)", kind_label(r["kind"]))] += 1
+        names = account_names(con)
         section.charts.append(
             chart_block(
                 bar_chart(
                     owners,
                     {k: [counts[(o, k)] for o in owners] for k in kinds},
-                    title="Alerts by owner and kind",
+                    title="Alerts by owner and kind (all offices)",
                     value_format="count",
                     stacked=True,
                     horizontal=True,
@@ -102,14 +126,13 @@ def alerts_section(con, as_of: dt.date) -> Section:
         section.tables.append(
             Table(
                 caption,
-                ["Raised on", "Kind", "Owner", "Account", "Subject", "Message"],
+                ["Raised on", "Kind", "Owner", "Account", "Message"],
                 [
                     [
                         r["raised_on"].isoformat(),
-                        r["kind"],
+                        kind_label(r["kind"]),
                         r["owner"] or "",
-                        r["account_id"] or "",
-                        r["subject"] or "",
+                        names.get(r["account_id"]) or r["account_id"] or "",
                         r["message"] or "",
                     ]
                     for r in shown
@@ -121,15 +144,13 @@ def alerts_section(con, as_of: dt.date) -> Section:
 
 
 def top_driver(drivers) -> str:
-    """The driver with the largest |contribution|, as `feature = value (+0.42)`."""
+    """The driver with the largest |contribution|, in words with its value: `paid 82 days late
+    on average (raises the risk)`."""
     parsed = json.loads(drivers) if isinstance(drivers, str) else (drivers or [])
     if not parsed:
         return "–"
     best = max(parsed, key=lambda d: abs(float(d.get("contribution") or 0)))
-    contribution = float(best.get("contribution") or 0)
-    value = best.get("value")
-    shown = f"{value:.4g}" if isinstance(value, float) else value
-    return f"{best.get('feature')} = {shown} ({contribution:+.2f})"
+    return driver_in_words(str(best.get("feature")), best.get("value"), float(best.get("contribution") or 0))
 
 
 def risk_section(con, as_of: dt.date) -> Section:
@@ -140,13 +161,11 @@ def risk_section(con, as_of: dt.date) -> Section:
         if not rows:
             section.state = "empty"
             return
-        names = {}
-        if table_exists(con, "marts", "ar_ledger"):
-            names = {r["account_id"]: r["account_name"] for r in read_rows(con, ACCOUNT_NAMES_QUERY)}
+        names = account_names(con)
         scored_on = rows[0]["as_of"]
         section.intro = (
             f"{len(rows)} accounts scored on {scored_on} (model {rows[0]['model_version']}): the probability "
-            "that the account's next due invoice is paid late. Drivers are log-odds contributions."
+            "that the account's next due invoice is paid late, and what weighs most in it."
         )
         bands = defaultdict(int)
         for r in rows:
@@ -157,7 +176,7 @@ def risk_section(con, as_of: dt.date) -> Section:
                 bar_chart(
                     labels,
                     {"Accounts": [bands[b] for b in labels]},
-                    title="Accounts by risk band",
+                    title="Accounts by risk band (all offices and currencies)",
                     value_format="count",
                 ),
                 Table(
@@ -171,12 +190,12 @@ def risk_section(con, as_of: dt.date) -> Section:
         section.tables.append(
             Table(
                 f"Top {TOP_RISKY} riskiest accounts",
-                ["#", "Account", "Name", "Risk score", "Band", "Top driver"],
+                ["#", "Account", "Account ID", "Risk score", "Band", "What weighs most"],
                 [
                     [
                         str(i),
+                        names.get(r["account_id"]) or r["account_id"],
                         r["account_id"],
-                        names.get(r["account_id"]) or "",
                         svg.format_value(r["risk_score"], "percent"),
                         r["risk_band"],
                         top_driver(r["drivers"]),
@@ -209,6 +228,7 @@ def credit_section(con, as_of: dt.date) -> Section:
             key=lambda r: (r["currency"], -abs((r["suggested_limit"] or 0) - (r["previous_limit"] or 0)))
         )
         shown = changes[:CREDIT_ROWS]
+        names = account_names(con)
         caption = "Suggested limits" + (
             f" (the {CREDIT_ROWS} largest changes)" if len(changes) > CREDIT_ROWS else ""
         )
@@ -218,7 +238,7 @@ def credit_section(con, as_of: dt.date) -> Section:
                 ["Account", "Currency", "Current exposure", "Previous limit", "Suggested limit", "Reason"],
                 [
                     [
-                        r["account_id"],
+                        names.get(r["account_id"]) or r["account_id"],
                         r["currency"],
                         money(r["current_exposure"]),
                         money(r["previous_limit"]) or "none",

@@ -145,6 +145,26 @@ def _x_ticks(low: float, high: float, dates: bool, count: int) -> list[float]:
     return [low + i * step for i in range(int(span // step) + 1)]
 
 
+def series_colours(names: Sequence[str], colours: Mapping[str, str] | None) -> list[str]:
+    """Each series' colour: the caller's fixed one (so a bucket keeps its colour on every
+    chart), else the palette by position."""
+    fixed = colours or {}
+    return [fixed.get(name) or PALETTE[index % len(PALETTE)] for index, name in enumerate(names)]
+
+
+def values_panel(canvas: _Canvas, items: Sequence[tuple[str, str, str]]) -> str:
+    """Series with a single point as what they are, a value each (name, colour, text), instead
+    of a lone dot on an axis that says nothing."""
+    for index, (name, colour, text) in enumerate(items):
+        y = canvas.top + 8 + index * 24
+        canvas.parts.append(f'<rect x="16" y="{y}" width="12" height="12" fill="{colour}"/>')
+        canvas.parts.append(
+            f'<text class="value" x="36" y="{y + 11}" fill="#1a1a1a">{escape(_truncate(name, 40))}: '
+            f'<tspan font-weight="600">{escape(text)}</tspan></text>'
+        )
+    return canvas.finish()
+
+
 def _chart_id(kind: str, title: str, payload: object) -> str:
     digest = hashlib.sha1(repr((kind, title, payload)).encode("utf-8", "replace")).hexdigest()
     return f"chart-{digest[:10]}"
@@ -164,8 +184,10 @@ class _Canvas:
         payload: object,
         left: int = 64,
         markers: str = "rect",
+        colours: Sequence[str] | None = None,
     ) -> None:
-        self.width, self.height = max(int(width), 160), max(int(height), 120)
+        self.width, self.height = max(int(width), 160), max(int(height), 80)
+        self.colours = list(colours) if colours else series_colours(legend, None)
         self.id = _chart_id(kind, title, payload)
         self.parts: list[str] = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -190,7 +212,7 @@ class _Canvas:
             if x + item_width > self.width - 8 and x > 8:
                 x, row = 8.0, row + 1
             y = 30 + row * 16
-            colour = PALETTE[index % len(PALETTE)]
+            colour = self.colours[index] if index < len(self.colours) else PALETTE[index % len(PALETTE)]
             if markers == "line":
                 dash = DASHES[index % len(DASHES)]
                 dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -293,9 +315,12 @@ def line_chart(
     include_zero: bool = True,
     description: str | None = None,
 ) -> str:
-    """One line per series over dates or numbers; a series with one point shows as a dot."""
+    """One line per series over dates or numbers. When no series has two points there is no line
+    to draw: each series shows its value instead."""
     cleaned, dates = _points(series)
     all_points = [p for rows in cleaned.values() for p in rows]
+    if all_points and all(len(rows) <= 1 for rows in cleaned.values()):
+        return _single_points("line", title, description, width, cleaned, value_format, None)
     canvas = _Canvas(
         "line",
         title,
@@ -369,12 +394,19 @@ def stacked_area_chart(
     height: int = 280,
     value_format: ValueFormat = "money",
     description: str | None = None,
+    colours: Mapping[str, str] | None = None,
 ) -> str:
     """Series stacked over shared x values (a missing point counts as 0); negatives stack below 0.
 
     Meant for one unit at a time (e.g. one currency's aging buckets): never stack different units.
+    `colours` fixes a series' colour by name (an aging bucket keeps its colour on every chart).
+    With one date there is nothing to trend: each series shows its value instead.
     """
     cleaned, dates = _points(series)
+    palette = series_colours(list(cleaned), colours)
+    xs = sorted({p[0] for rows in cleaned.values() for p in rows})
+    if len(xs) == 1:
+        return _single_points("area", title, description, width, cleaned, value_format, colours)
     canvas = _Canvas(
         "area",
         title,
@@ -383,8 +415,8 @@ def stacked_area_chart(
         height,
         list(cleaned),
         (cleaned, value_format),
+        colours=palette,
     )
-    xs = sorted({p[0] for rows in cleaned.values() for p in rows})
     if not xs:
         return canvas.empty()
     raw_x = {p[0]: p[1] for rows in cleaned.values() for p in rows}
@@ -407,20 +439,7 @@ def stacked_area_chart(
     _y_grid(canvas, ticks, y, value_format)
     _x_axis(canvas, x, _x_ticks(x_low, x_high, dates, 6) if len(xs) > 1 else xs, dates)
     for index, (name, band) in enumerate(bands):
-        colour = PALETTE[index % len(PALETTE)]
-        if len(band) == 1:  # one date: a single stacked column
-            px, base, top = band[0]
-            canvas.parts.append(
-                _bar_rect(
-                    x(px) - 12,
-                    y(max(base, top)),
-                    24,
-                    abs(y(base) - y(top)),
-                    colour,
-                    f"{name} – {_describe_x(raw_x[px])}: {format_value(top - base, value_format)}",
-                )
-            )
-            continue
+        colour = palette[index]
         upper = " ".join(f"{x(px):.1f},{y(top):.1f}" for px, _, top in band)
         lower = " ".join(f"{x(px):.1f},{y(base):.1f}" for px, base, _ in reversed(band))
         latest = band[-1]
@@ -431,6 +450,37 @@ def stacked_area_chart(
         )
     canvas.label_axes(x_label, y_label)
     return canvas.finish()
+
+
+def _single_points(
+    kind: str,
+    title: str,
+    description: str | None,
+    width: int,
+    cleaned: Mapping[str, list],
+    value_format: ValueFormat,
+    colours: Mapping[str, str] | None,
+) -> str:
+    """A chart whose series have one point each: the values, each with its series' colour."""
+    names = [name for name, rows in cleaned.items() if rows]
+    palette = series_colours(list(cleaned), colours)
+    colour_of = dict(zip(cleaned, palette, strict=True))
+    day = _describe_x(next(rows[0][1] for rows in cleaned.values() if rows))
+    items = [(name, colour_of[name], format_value(cleaned[name][0][2], value_format)) for name in names]
+    note = f"One date so far ({day}): no trend yet."
+    longest = max([len(title) * 1.3, len(note), *(len(f"{n}: {t}") + 4 for n, _, t in items)])
+    canvas = _Canvas(
+        kind,
+        title,
+        description or _summary("Values", cleaned, value_format),
+        min(width, max(240, int(16 + CHAR_WIDTH * longest))),  # no more room than its words need
+        30 + 8 + 24 * (len(names) + 1) + 8,
+        [],
+        (kind, cleaned, value_format),
+    )
+    canvas.parts.append(f'<text x="8" y="{canvas.top + 2}" fill="#333333">{escape(note)}</text>')
+    canvas.top += 12
+    return values_panel(canvas, items)
 
 
 def _bar_rect(x: float, y: float, w: float, h: float, colour: str, tooltip: str) -> str:

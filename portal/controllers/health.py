@@ -7,7 +7,7 @@ from litestar import Request, get
 from portal.context import portal_context
 
 
-@get("/healthz", sync_to_thread=False, cache=False)
+@get("/healthz", sync_to_thread=True, cache=False)
 def healthz(request: Request) -> dict[str, str]:
     """200 once the app runs and its store answers."""
     portal_context(request.app).store.schema_version()

@@ -1,4 +1,11 @@
-"""Opening a director link: the token is exchanged for a session cookie, or refused."""
+"""Opening a link (`/d/` director, `/c/` collector, `/m/` manager): the token is exchanged for a
+session cookie, or refused.
+
+A valid, unexpired, unrevoked link always opens. Only a token we never signed is a guess: it is
+counted per real client address and per person it claims (`portal.ratelimit`), and beyond the
+limit further guesses get "too many attempts". Expired and revoked links (and staff no longer on
+the roster) were signed by us, so they are refused without being counted.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,11 @@ import logging
 from litestar import Controller, Request, get
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
-from litestar.response import Template
 
 from portal.context import PortalContext, client_id, portal_context
 from portal.links import LinkClaims, LinkExpired, LinkInvalid, StaffClaims
+from portal.pages import Page
+from portal.ratelimit import attempt_id
 from portal.session import (
     SESSION_COOKIE,
     STAFF_SESSION_COOKIE,
@@ -22,60 +30,61 @@ from portal.session import (
 log = logging.getLogger("portal.links")
 
 INVALID_PAGE = "links/invalid.html.jinja2"
+GUESSED = "invalid signature or payload"
+STAFF_HOME = {"collector": "/workbench", "manager": "/team"}
 
 
-class LinkController(Controller):
-    """`/d/<token>`: the only door into the portal."""
-
-    path = "/d"
-
-    @get("/{token:str}", sync_to_thread=False)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
-        """Verify the token; on success set the session and move on to a URL without the token.
-
-        The move is a meta refresh from a 200 page rather than a 302: a SameSite=Strict cookie
-        is not sent on a redirect chain that started on another site (webmail), but it is on a
-        navigation the portal's own page starts. Every failure shows the same page and status,
-        so a visitor learns nothing about which directors exist or why the link failed.
-        """
-        context = portal_context(request.app)
-        client = client_id(request)
-        if context.limiter.is_blocked(client):
-            return _over_the_limit("director", client)
-        claims, reason = self._verify(request, token)
-        if claims is None:
-            return _rejected(context, client, "director", reason, reason)
-        context.store.audit(claims.director_email, "link_opened", claims.director_email, {"client": client})
-        cookie = _session_cookie(context, SESSION_COOKIE, context.sessions, claims)
-        return Template("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
-
-    @staticmethod
-    def _verify(request: Request, token: str) -> tuple[LinkClaims | None, str]:
-        context = portal_context(request.app)
-        try:
-            claims = context.links.verify(token)
-        except LinkExpired:
-            return None, "expired"
-        except LinkInvalid:
-            return None, "invalid signature or payload"
-        if context.store.link_version(claims.director_email) != claims.version:
-            return None, "revoked"
-        return claims, ""
+def _verify_director(context: PortalContext, token: str) -> tuple[LinkClaims | None, str]:
+    try:
+        claims = context.links.verify(token)
+    except LinkExpired:
+        return None, "expired"
+    except LinkInvalid:
+        return None, GUESSED
+    if context.store.link_version(claims.director_email) != claims.version:
+        return None, "revoked"
+    return claims, ""
 
 
-def _over_the_limit(role: str, client: str) -> Template:
-    """The refusal page for a client that failed too often lately (whether or not the link is good)."""
-    log.warning("%s link refused: client %s is over the failure limit", role, client)
-    return Template(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+def _verify_staff(context: PortalContext, token: str, role: str) -> tuple[StaffClaims | None, str]:
+    try:
+        claims = context.staff_links[role].verify(token)
+    except LinkExpired:
+        return None, "expired"
+    except LinkInvalid:
+        return None, GUESSED
+    if context.store.link_version(claims.email) != claims.version:
+        return None, "revoked"
+    if context.store.member(claims.email, role) is None:
+        return None, f"not on the roster as {role}"
+    return claims, ""
 
 
-def _rejected(context: PortalContext, client: str, role: str, reason: str, subject: str) -> Template:
-    """Count the failure against the client, log and audit why, and show the same refusal page
-    whatever the reason."""
-    failures = context.limiter.record_failure(client)
+def _refused(request: Request, role: str, token: str, reason: str, subject: str) -> Page:
+    """The same refusal page whatever the reason; a guess is counted, and once over the limit it
+    is answered "too many attempts" and no longer audited one by one."""
+    context = portal_context(request.app)
+    client = client_id(request)
+    if reason != GUESSED:
+        log.warning("%s link rejected from %s: %s", role, client, reason)
+        context.store.audit(f"client:{client}", "link_rejected", subject, {"reason": reason})
+        return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+    signer = context.links if role == "director" else context.staff_links[role]
+    person = signer.claimed(token)
+    keys = [f"address {client}"] + ([f"{role} {person}"] if person else [])
+    verdict = context.limiter.record_failure(keys, attempt_id(token))
+    if verdict.newly_limited:
+        context.store.audit(
+            f"client:{client}", "link_rate_limited", "; ".join(verdict.newly_limited)[:400],
+            {"failures": verdict.failures},
+        )
+    if verdict.limited:
+        log.warning("%s link refused: %s is over the failure limit", role, " and ".join(keys))
+        return Page(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
+    failures = verdict.failures
     log.warning("%s link rejected from %s: %s (%d failures in window)", role, client, reason, failures)
     context.store.audit(f"client:{client}", "link_rejected", subject, {"failures": failures})
-    return Template(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
+    return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
 
 
 def _session_cookie(
@@ -96,33 +105,40 @@ def _session_cookie(
     )
 
 
-STAFF_HOME = {"collector": "/workbench", "manager": "/team"}
+class LinkController(Controller):
+    """`/d/<token>`: the director's door into the portal."""
+
+    path = "/d"
+
+    @get("/{token:str}", sync_to_thread=True)
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
+        """Verify the token; on success set the session and move on to a URL without the token.
+
+        The move is a meta refresh from a 200 page rather than a 302: a SameSite=Strict cookie
+        is not sent on a redirect chain that started on another site (webmail), but it is on a
+        navigation the portal's own page starts. Every failure shows the same page and status,
+        so a visitor learns nothing about which directors exist or why the link failed.
+        """
+        context = portal_context(request.app)
+        claims, reason = _verify_director(context, token)
+        if claims is None:
+            return _refused(request, "director", token, reason, reason)
+        email = claims.director_email
+        context.store.audit(email, "link_opened", email, {"client": client_id(request)})
+        cookie = _session_cookie(context, SESSION_COOKIE, context.sessions, claims)
+        return Page("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
 
 
-def _open_staff_link(request: Request, token: str, role: str) -> Template:
-    """Like a director link, for a collector or manager: the same refusal page and rate limit, a
+def _open_staff_link(request: Request, token: str, role: str) -> Page:
+    """Like a director link, for a collector or manager: the same refusal page and limits, a
     session cookie of the workbench's own kind, and the person must be on the roster."""
     context = portal_context(request.app)
-    client = client_id(request)
-    if context.limiter.is_blocked(client):
-        return _over_the_limit(role, client)
-    claims: StaffClaims | None = None
-    try:
-        claims = context.staff_links[role].verify(token)
-        reason = ""
-    except LinkExpired:
-        reason = "expired"
-    except LinkInvalid:
-        reason = "invalid signature or payload"
-    if claims is not None and context.store.link_version(claims.email) != claims.version:
-        claims, reason = None, "revoked"
-    if claims is not None and context.store.member(claims.email, role) is None:
-        claims, reason = None, f"not on the roster as {role}"
+    claims, reason = _verify_staff(context, token, role)
     if claims is None:
-        return _rejected(context, client, role, reason, f"{role}: {reason}")
-    context.store.audit(claims.email, "link_opened", f"{role}:{claims.email}", {"client": client})
+        return _refused(request, role, token, reason, f"{role}: {reason}")
+    context.store.audit(claims.email, "link_opened", f"{role}:{claims.email}", {"client": client_id(request)})
     cookie = _session_cookie(context, STAFF_SESSION_COOKIE, context.staff_sessions, claims)
-    return Template(
+    return Page(
         "links/opened.html.jinja2",
         context={"next_url": STAFF_HOME[role], "destination": "your workbench" if role == "collector"
                  else "your team"},
@@ -135,8 +151,8 @@ class CollectorLinkController(Controller):
 
     path = "/c"
 
-    @get("/{token:str}", sync_to_thread=False)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+    @get("/{token:str}", sync_to_thread=True)
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
         """Verify a collector token and start a collector session."""
         return _open_staff_link(request, token, "collector")
 
@@ -146,7 +162,7 @@ class ManagerLinkController(Controller):
 
     path = "/m"
 
-    @get("/{token:str}", sync_to_thread=False)
-    def open_link(self, request: Request, token: FromPath[str]) -> Template:
+    @get("/{token:str}", sync_to_thread=True)
+    def open_link(self, request: Request, token: FromPath[str]) -> Page:
         """Verify a manager token and start a manager session."""
         return _open_staff_link(request, token, "manager")

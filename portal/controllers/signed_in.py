@@ -8,9 +8,9 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import Provide
-from litestar.response import Template
 
 from portal.context import portal_context
+from portal.pages import Page
 from portal.store import PortalStore
 
 
@@ -30,9 +30,9 @@ def signed_in_dependencies(person: str, provide_person: Callable[[Request], Any]
 
 def error_page(
     status_code: int, title: str, message: str, back_url: str | None = None, back_label: str | None = None
-) -> Template:
+) -> Page:
     """The error page with a way back (the director's jobs unless `back_url` says otherwise)."""
     context = {"title": title, "message": message}
     if back_url is not None:
         context |= {"back_url": back_url, "back_label": back_label}
-    return Template("errors/error.html.jinja2", status_code=status_code, context=context)
+    return Page("errors/error.html.jinja2", status_code=status_code, context=context)

@@ -8,13 +8,14 @@ import logging
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from litestar.response import Template
 
 from portal.context import client_id
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.controllers.workbench import MAX_ID_LENGTH, PAGE_ITEMS, account_page, provide_staff, worklist_page
 from portal.guards import requires_manager
+from portal.pages import Page
 from portal.store import PortalStore, StaffMember
+from portal.team_view import team_view
 from portal.workbench_forms import AccountScope
 
 log = logging.getLogger("portal.team")
@@ -32,23 +33,18 @@ class TeamController(Controller):
     guards = [requires_manager]
     dependencies = signed_in_dependencies("manager", provide_staff)
 
-    @get("/", sync_to_thread=False)
+    @get("/", sync_to_thread=True)
     def workload(
         self, manager: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
-    ) -> Template:
-        """Open items, balance, activity, coverage gaps and reassignment hints per collector."""
-        rows = store.workload(manager.office)
-        return Template(
+    ) -> Page:
+        """Open items, balances, activity, coverage gaps per collector, and whether load is even."""
+        roster = [m for m in store.members("collector") if in_scope(manager, m.office)]
+        return Page(
             "team/workload.html.jinja2",
-            context={
-                "manager": manager,
-                "rows": rows,
-                "as_of": next((r.as_of_date for r in rows if r.as_of_date), None),
-                "hints": sorted({(r.collector, r.reassignment_hint) for r in rows if r.reassignment_hint}),
-            },
+            context={"manager": manager, "team": team_view(store.workload(manager.office), roster)},
         )
 
-    def _refuse(self, request: Request, manager: StaffMember, store: PortalStore, name: str) -> Template:
+    def _refuse(self, request: Request, manager: StaffMember, store: PortalStore, name: str) -> Page:
         log.warning(
             "team: manager %s asked for collector %r outside their scope (client %s)",
             manager.email,
@@ -71,21 +67,21 @@ class TeamController(Controller):
             return None
         return StaffMember(email="", role="collector", name=name, office=office)
 
-    @get("/collector", sync_to_thread=False)
+    @get("/collector", sync_to_thread=True)
     def collector_list(
         self,
         request: Request,
         manager: NamedDependency[StaffMember],
         store: NamedDependency[PortalStore],
         name: FromQuery[str] = "",
-    ) -> Template:
+    ) -> Page:
         """One collector's ranked list, read-only, if the collector is in the manager's scope."""
         collector = self._collector(manager, store, name)
         if collector is None:
             return self._refuse(request, manager, store, name)
         return worklist_page(collector, store.items_of_collector(name, limit=PAGE_ITEMS + 1), read_only=True)
 
-    @get("/account", sync_to_thread=False)
+    @get("/account", sync_to_thread=True)
     def account(
         self,
         request: Request,
@@ -93,7 +89,7 @@ class TeamController(Controller):
         store: NamedDependency[PortalStore],
         collector: FromQuery[str] = "",
         account_id: FromQuery[str] = "",
-    ) -> Template:
+    ) -> Page:
         """An account on a collector's list, read-only: their open items and its timeline."""
         member = self._collector(manager, store, collector)
         items = store.collector_account_items(collector, account_id[:MAX_ID_LENGTH]) if member else []

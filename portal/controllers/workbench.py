@@ -11,12 +11,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from portal.context import client_id
 from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.guards import requires_collector
+from portal.pages import Page
 from portal.store import ENTRY_KINDS, PortalStore, StaffMember, SubmissionConflict
 from portal.workbench_forms import (
     CALL_OUTCOMES,
@@ -61,7 +62,7 @@ def account_scope(
     return items, scope
 
 
-def _not_yours(store: PortalStore, collector: StaffMember, request: Request, account_id: str) -> Template:
+def _not_yours(store: PortalStore, collector: StaffMember, request: Request, account_id: str) -> Page:
     """The same refusal whether the account does not exist or belongs to someone else."""
     log.warning(
         "workbench: %s asked for account %r that is not on their list (client %s)",
@@ -85,9 +86,9 @@ def _not_yours(store: PortalStore, collector: StaffMember, request: Request, acc
     )
 
 
-def worklist_page(collector: StaffMember, items: list, *, read_only: bool = False) -> Template:
+def worklist_page(collector: StaffMember, items: list, *, read_only: bool = False) -> Page:
     """A collector's ranked list (the top `PAGE_ITEMS` of `items`), with drivers and next actions."""
-    return Template(
+    return Page(
         "workbench/list.html.jinja2",
         context={"collector": collector, "items": items, "page_items": PAGE_ITEMS, "read_only": read_only},
     )
@@ -104,7 +105,7 @@ def account_page(
     plan_rows: int = DEFAULT_PLAN_ROWS,
     status_code: int = 200,
     read_only: bool = False,
-) -> Template:
+) -> Page:
     """The account page: open items, timeline, recent entries and one form per kind."""
     forms = {kind: blank_form(kind, scope.account_id) for kind in ENTRY_KINDS}
     if len(scope.open_balances) == 1:  # one currency: nothing to choose
@@ -113,7 +114,7 @@ def account_page(
     if posted is not None:
         forms[posted.kind] = posted
     open_disputes = store.open_disputes(scope.account_id)
-    return Template(
+    return Page(
         "workbench/account.html.jinja2",
         status_code=status_code,
         context={
@@ -146,14 +147,14 @@ class WorkbenchController(Controller):
     guards = [requires_collector]
     dependencies = signed_in_dependencies("collector", provide_staff)
 
-    @get("/", sync_to_thread=False)
+    @get("/", sync_to_thread=True)
     def worklist(
         self, collector: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
-    ) -> Template:
+    ) -> Page:
         """The collector's ranked list for today, with the drivers and next action of each item."""
         return worklist_page(collector, store.items_for(collector.email, limit=PAGE_ITEMS + 1))
 
-    @get("/account", sync_to_thread=False)
+    @get("/account", sync_to_thread=True)
     def account(
         self,
         request: Request,
@@ -161,7 +162,7 @@ class WorkbenchController(Controller):
         store: NamedDependency[PortalStore],
         account_id: FromQuery[str] = "",
         plan_rows: FromQuery[int] = DEFAULT_PLAN_ROWS,
-    ) -> Template:
+    ) -> Page:
         """One account of the collector's list: its timeline, open items and the forms."""
         found = account_scope(store, collector, account_id)
         if found is None:
@@ -170,14 +171,14 @@ class WorkbenchController(Controller):
         rows = min(max(plan_rows, 2), MAX_INSTALLMENTS)
         return account_page(store, collector, items, scope, plan_rows=rows)
 
-    @post("/entries", sync_to_thread=False)
+    @post("/entries", sync_to_thread=True)
     def submit(
         self,
         request: Request,
         collector: NamedDependency[StaffMember],
         store: NamedDependency[PortalStore],
         data: URLEncodedBody[EntryForm],
-    ) -> Template | Redirect:
+    ) -> Page | Redirect:
         """Store one entry (once per form) and show the confirmation; errors go back to the form."""
         found = account_scope(store, collector, data.account_id)
         if found is None:
@@ -233,18 +234,18 @@ class WorkbenchController(Controller):
             )
         return Redirect(f"/workbench/entries/{entry_id:d}", status_code=303)
 
-    @get("/entries/{entry_id:int}", sync_to_thread=False)
+    @get("/entries/{entry_id:int}", sync_to_thread=True)
     def confirmation(
         self,
         collector: NamedDependency[StaffMember],
         store: NamedDependency[PortalStore],
         entry_id: FromPath[int],
-    ) -> Template:
+    ) -> Page:
         """What was saved, so the collector can check it."""
         saved = store.entry(collector.email, entry_id) if 0 < entry_id <= MAX_UPDATE_ID else None
         if saved is None:
             raise NotFoundException("no such entry")
-        return Template(
+        return Page(
             "workbench/confirmed.html.jinja2",
             context={
                 "entry": saved,

@@ -1,15 +1,22 @@
 """The collections loop over two consecutive as-of dates on generated demo data: collectors'
-records from the portal store and a bank file reach the marts, alerts are raised once, a broken
-promise tops its collector's list, an open dispute holds dunning, a plan's running balance is
-exact, and the risk backtest beats its naive baseline on the same history."""
+records from the portal store and a bank file reach the marts, alerts are raised once and their
+emails are there after the whole run, a broken promise tops its collector's list, an open dispute
+and every stage the policy maps to disputed or promised hold dunning, a plan's running balance is
+exact, every link in every draft opens the portal actually served, and the risk backtest beats its
+naive baseline on the same history."""
 
 import datetime as dt
 import json
 import os
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -21,7 +28,7 @@ from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewEntry
 from tests.portal import test_portal_browser
-from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
+from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, portal_process, serving_portal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 browser = test_portal_browser.browser  # the portal tests' headless Chromium fixture
@@ -75,9 +82,41 @@ def bank_csv(invoice: dict) -> str:
     )
 
 
+@contextmanager
+def portal_served_as_a_user(home: Path) -> Iterator[str]:
+    """`ledgerloop portal --port P` on a free port, as a person starts it: no LEDGERLOOP_PORTAL_URL
+    and the home's own secret, so links minted meanwhile must find the port by themselves."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hidden = ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL")
+    env = {**{k: v for k, v in os.environ.items() if k not in hidden}, "LEDGERLOOP_HOME": str(home)}
+    with portal_process(env, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def drafts_listed(home: Path) -> list[dict]:
+    result = CliRunner().invoke(main, ["drafts", "list", "--json", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
+    """The portal served as a person serves it for the whole loop (links minted by every run must
+    open it), three runs over two days, and what the drafts look like at the end."""
     home = tmp_path_factory.mktemp("loop")
+    with pytest.MonkeyPatch.context() as patch, portal_served_as_a_user(home) as served:
+        for hidden in ("LEDGERLOOP_PORTAL_URL", "LEDGERLOOP_SECRET_KEY", "LEDGERLOOP_PORTAL_DB_URL"):
+            patch.delenv(hidden, raising=False)
+        found = run_the_loop(home)
+        drafts = drafts_listed(home)
+        links = {url: httpx.get(url, timeout=10).status_code for row in drafts for url in row["link_urls"]}
+    yield {**found, "drafts": drafts, "served": served, "links": links}
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def run_the_loop(home: Path) -> dict:
     settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
     policy = settings.policy()
     generate_demo(home, policy, 3_000, DEMO_SEED, DAY_1, progress=False)
@@ -142,15 +181,15 @@ def loop(tmp_path_factory):
         alerts_after_day_2 = con.execute("select alert_key from marts.alerts order by 1").fetchall()
     again = run_pipeline(settings, DAY_2)
     assert again.success, again.report()
-    yield {
+    return {
         "settings": settings,
         "promised": promised,
         "disputed": disputed,
         "planned": planned,
         "crossed_on_day_1": crossed_on_day_1,
         "alerts_after_day_2": alerts_after_day_2,
+        "summary": again.report(),
     }
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def query(loop, sql: str, params=None) -> list[tuple]:
@@ -295,3 +334,39 @@ def test_a_promise_logged_in_the_browser_is_on_the_collectors_list_after_the_nex
         {"a": invoice["account_id"]},
     )[0]
     assert "USD 321.00" in drivers
+
+
+def test_alert_emails_exist_after_the_whole_run_on_a_day_alerts_are_raised(loop):
+    owners = {
+        email.lower()
+        for (email,) in query(
+            loop,
+            "select distinct owner_email from marts.alerts where raised_on = $d and owner_email is not null",
+            {"d": DAY_2},
+        )
+    }
+    assert owners, "the demo raises alerts for rostered owners on day 2"
+    day = f"/{DAY_2.isoformat()}/"
+    alert_emails = [r for r in loop["drafts"] if r["kind"] == "alert" and day in r["path"]]
+    assert {r["recipient"] for r in alert_emails} == owners
+    assert all(Path(r["path"]).is_file() for r in alert_emails)
+    drafts = f"{len(alert_emails)} email draft{'' if len(alert_emails) == 1 else 's'}"
+    assert f", {drafts} to the people concerned" in loop["summary"]
+
+
+def test_no_dunning_draft_covers_an_invoice_whose_stage_means_disputed_or_promised(loop):
+    meanings = loop["settings"].policy().dunning.stage_meanings
+    stages = dict(query(loop, "select invoice_key, stage from marts.ar_ledger where status = 'open'"))
+    held = {key for key, stage in stages.items() if meanings.meaning(stage)}
+    assert len(held) >= 10, "the demo's tracker marks open invoices Disputed and Promised"
+    covered = {
+        key for row in loop["drafts"] if row["kind"].startswith("dunning_") for key in row["invoice_keys"]
+    }
+    assert covered, "the loop drafts dunning notices"
+    assert not covered & held
+
+
+def test_every_link_in_every_draft_opens_the_portal_being_served(loop):
+    assert loop["links"], "director emails carry links"
+    assert all(url.startswith(loop["served"] + "/") for url in loop["links"])
+    assert set(loop["links"].values()) == {200}

@@ -2,7 +2,8 @@
 once, then each day the dunning run drafts, everything is approved and sent to a loopback SMTP
 server, and the day is run and sent again. Customers get their segment's steps in order, never
 two touches within the contact cap, nothing about a disputed invoice, escalations once each, and
-nothing twice."""
+nothing twice. (No bank file arrives during the simulated month, so its daily runs do not wait for
+one: `dunning.cash_first.payment_files_expected` is off for them, and only for them.)"""
 
 import datetime as dt
 from collections import defaultdict
@@ -73,6 +74,10 @@ def month(tmp_path_factory):
     assert second.success, second.report()
 
     sha = policy_sha256(settings.config_path)
+    no_file_wait = policy.dunning.cash_first.model_copy(update={"payment_files_expected": None})
+    policy = policy.model_copy(
+        update={"dunning": policy.dunning.model_copy(update={"cash_first": no_file_wait})}
+    )
     rerun_drafts, rerun_sends = [], []
     with smtp_server() as (inbox, port):
         smtp = SmtpSettings(host="127.0.0.1", port=port, security="none")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from notifications.channels import ChannelMessage, sms_size
 from notifications.dunning_drafts import INVOICES_HEADER, dunning_outboxes
+from notifications.letter_layout import layout_pdf, layout_text
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 from notifications.pdf import PdfDocument, render_pdf
 
@@ -81,17 +82,44 @@ def letter_pdf_bytes(account_id: str) -> bytes:
     )
 
 
-def write_letter(home: Path, account_id: str, invoice_keys: list[str], *, subject: str | None = None) -> str:
-    """Write one letter draft with its PDF; its labelled name (`letter:<date>/<name>`)."""
+def letter_layout(account_id: str) -> dict:
+    """A letter's layout as orchestration/dunning/notices.py keeps it (what an edit prints again)."""
+    return {
+        "title": f"Payment reminder: {account_id}",
+        "sender_lines": ["Acme Collections", "1 Main Street"],
+        "recipient_lines": ["Accounts Payable", account_id, "2 Side Road"],
+        "date_line": "24 November 2026",
+        "table": {
+            "headers": ["Invoice", "Open balance"],
+            "rows": [["INV-102", "USD 500.25"]],
+            "align": ["L", "R"],
+            "footer": ["Total", "USD 500.25"],
+        },
+        "before": "Dear Accounts Payable,\n\nThe invoices below are past due.",
+        "after": "Please pay within 7 days.\n\nYours sincerely,\nAcme Collections",
+        "invoice_lines": "INV-102  USD 500.25",
+    }
+
+
+def write_letter(
+    home: Path,
+    account_id: str,
+    invoice_keys: list[str],
+    *,
+    subject: str | None = None,
+    editable: bool = False,
+) -> str:
+    """Write one letter draft with its PDF; its labelled name (`letter:<date>/<name>`). With
+    `editable`, the letter keeps its layout as the pipeline now writes it; without, it is a letter
+    drafted before letters could be edited."""
     name = f"dunning-{account_id.lower()}-letter-0123456789"
     meta = {**_meta(account_id, invoice_keys, name), "address_lines": ["Accounts Payable", "2 Side Road"]}
+    text, pdf = "Please pay the invoices past due.", letter_pdf_bytes(account_id)
+    if editable:
+        meta["letter_layout"] = layout = letter_layout(account_id)
+        text, pdf = layout_text(layout), layout_pdf(layout)
     message = ChannelMessage(
-        "letter",
-        "Accounts Payable",
-        subject or f"Payment reminder: {account_id}",
-        "Please pay the invoices past due.",
-        meta,
-        letter_pdf_bytes(account_id),
+        "letter", "Accounts Payable", subject or f"Payment reminder: {account_id}", text, meta, pdf
     )
     assert dunning_outboxes(home)["letter"].write_draft(DAY, name, message) is not None
     return f"letter:{DAY}/{name}"

@@ -214,7 +214,12 @@ def test_outbox_refuses_a_server_certificate_it_cannot_verify(outbox, store, cer
 def test_outbox_withdraws_only_unapproved_drafts_not_kept(outbox, store):
     outbox.approve([f"{DAY}/lee"], "kim", store.audit)
     outbox.write_draft(DAY, "sam", message())
-    withdrawn = outbox.withdraw_drafts(DAY, keep={"sam"})
-    assert [i.ident for i in withdrawn] == [f"{DAY}/dana"]
-    assert [i.ident for i in outbox.items("drafts")] == [f"{DAY}/sam"]
+    outbox.write_draft(DAY, "alerts-sam", message())  # another writer's draft in the same folder
+    outbox.write_draft("2026-11-22", "sam", message())  # yesterday's: superseded by today's
+    outbox.write_draft("2026-11-22", "alerts-sam", message())
+    withdrawn = outbox.withdraw_drafts(DAY, "director", keep={"sam"})
+    assert [i.ident for i in withdrawn] == ["2026-11-22/sam", f"{DAY}/dana"]
+    assert [i.ident for i in outbox.items("drafts")] == [
+        "2026-11-22/alerts-sam", f"{DAY}/alerts-sam", f"{DAY}/sam"
+    ]
     assert [i.ident for i in outbox.items("approved")] == [f"{DAY}/lee"]

@@ -54,6 +54,37 @@ def job(invoice_key: str = "new-york|123", director_email: str = DANA, **changes
     return replace(base, **changes)
 
 
+ACME_CONTACT = {
+    "account_id": "001A",
+    "contact_name": "Isla Carter",
+    "contact_email": "ap@acme.example",
+    "contact_phone": "+1 212 555 8250",
+}
+NEW_YORK_POLICY = {"time_zone": "America/New_York", "answer_stands_days": "14"}
+ANSWER_FIELDS = {
+    "status": "Will pay",
+    "note": "",
+    "expected_payment_date": "",
+    "promised_amount": "",
+    "dispute_reason": "",
+    "blocker": "",
+}
+"""The visible fields of an answer form, as a browser posts them untouched (status chosen)."""
+
+
+def client_jobs() -> list[DirectorJob]:
+    """Dana: three invoices of Acme (balances 400, 300, 200; with its contact) and one of Bolt;
+    Erin: one invoice of Acme, which Dana must never see."""
+    acme = {**ACME_CONTACT, "account_name": "Acme, Inc."}
+    return [
+        job("nyc|1", DANA, days_past_due=90, balance=Decimal("400.00"), **acme),
+        job("nyc|2", DANA, days_past_due=60, balance=Decimal("300.00"), **acme),
+        job("nyc|3", DANA, days_past_due=45, balance=Decimal("200.00"), **acme),
+        job("nyc|4", DANA, account_id="001B", account_name="Bolt LLC", days_past_due=70),
+        job("nyc|9", ERIN, days_past_due=80, **acme),
+    ]
+
+
 def new_update(
     submission_id: str, invoice_key: str = "new-york|123", director_email: str = DANA, **changes
 ) -> NewUpdate:
@@ -85,8 +116,8 @@ def sign_in(client, settings: PortalSettings, email: str = DANA, version: int = 
 
 
 def form_fields(html: str, invoice_number: str) -> dict[str, str]:
-    """The hidden fields of the form whose button names this invoice."""
+    """The hidden fields of the answer form whose button names this invoice (its client has one)."""
     for form in re.findall(r"<form.*?</form>", html, flags=re.S):
-        if f"Send update for {invoice_number}<" in form:
+        if f"Send answer for {invoice_number}<" in form:
             return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     raise AssertionError(f"no form for {invoice_number} on the page")

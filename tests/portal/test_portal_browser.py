@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from orchestration.cli_portal import link_command
 from portal.store import PortalStore
-from tests.portal.portal_factories import DANA, ERIN, SECRET, STATUSES, job
+from tests.portal.portal_factories import DANA, ERIN, NEW_YORK_POLICY, SECRET, STATUSES, client_jobs, job
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -47,6 +47,7 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
 @contextmanager
 def serving_portal(home: Path) -> Iterator[dict[str, str]]:
     """`ledgerloop portal` under uvicorn on a free loopback port, serving `home`'s store with the
@@ -59,6 +60,14 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
         "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
         "LEDGERLOOP_PORTAL_DB_URL": "",
     }
+    with portal_process(env, port):
+        yield env
+
+
+@contextmanager
+def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
+    """`ledgerloop portal --port P` in a subprocess with `env`, from its first 200 on /healthz until
+    the block ends."""
     code = "from orchestration.cli_portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
@@ -67,7 +76,7 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -75,13 +84,12 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
             except httpx.TransportError:
                 pass
             assert process.poll() is None, process.stdout.read().decode()
-            assert time.monotonic() < deadline, "portal did not answer within 20 s"
+            assert time.monotonic() < deadline, "portal did not answer within 30 s"
             time.sleep(0.1)
-        yield env
+        yield
     finally:
         process.terminate()
         process.wait(timeout=10)
-
 
 
 @pytest.fixture
@@ -136,7 +144,7 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
     Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
     browser.find_element(By.ID, "note-1").send_keys("Client pays Friday <b>really</b>")
     browser.find_element(By.ID, "promised_amount-1").send_keys("1000.00")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
 
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
     heading = browser.find_element(By.TAG_NAME, "h1").text
@@ -172,9 +180,15 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
     env, store = running_portal
     settings = PortalSettings.from_env(env)
     jobs = {DANA: store.jobs_for(DANA)}
-    result = write_director_drafts(jobs, store, settings, Outbox(tmp_path / "outbox"),
-                                   dt.date(2026, 11, 23), Sender("ar@example.com"),
-                                   dt.datetime.now(dt.UTC))
+    result = write_director_drafts(
+        jobs,
+        store,
+        settings,
+        Outbox(tmp_path / "outbox"),
+        dt.date(2026, 11, 23),
+        Sender("ar@example.com"),
+        dt.datetime.now(dt.UTC),
+    )
     [eml] = result.written
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     html = message.get_body(preferencelist=("html",)).get_content()
@@ -187,9 +201,81 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
     assert "Secret Client Corp" not in browser.page_source
     Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
     browser.find_element(By.ID, "note-1").send_keys("Paying on the 30th")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Send update for INV-123']").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, your update was received"
     [saved] = store.updates_after(0, 10)
     assert (saved.director_email, saved.invoice_key) == (DANA, "new-york|123")
     assert saved.note == "Paying on the 30th"
+
+
+@pytest.fixture
+def portal_with_a_client_of_three_invoices(tmp_path):
+    """Dana is asked about three invoices of one client (with its contact) and one of another."""
+    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store.publish_jobs(client_jobs(), STATUSES, NEW_YORK_POLICY)
+    with serving_portal(tmp_path) as env:
+        yield env, store
+    store.close()
+
+
+def test_director_answers_several_invoices_of_a_client_at_once(
+    portal_with_a_client_of_three_invoices, browser
+):
+    """On a phone-sized window: the client's three invoices with its contact, two of them ticked,
+    one answer, a confirmation naming both, and the jobs page showing the answer at once."""
+    import datetime as dt
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    env, store = portal_with_a_client_of_three_invoices
+    phone = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
+    minted = CliRunner().invoke(link_command, [DANA], env=env)
+    assert minted.exit_code == 0, minted.output
+    browser.get(minted.output.strip().splitlines()[-1])
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+
+    acme = browser.find_element(By.XPATH, "//section[h2[normalize-space()='Acme, Inc.']]")
+    assert "Isla Carter" in acme.text and "+1 212 555 8250" in acme.text
+    assert acme.find_element(By.CSS_SELECTOR, "a[href='tel:+12125558250']")
+    boxes = acme.find_elements(By.CSS_SELECTOR, "input[type=checkbox][name=invoice_key]")
+    assert [b.get_attribute("value") for b in boxes] == ["nyc|1", "nyc|2", "nyc|3"]
+    assert all(b.is_selected() for b in boxes)
+    acme.find_element(By.CSS_SELECTOR, "label[for='pick-1-2']").click()  # untick INV-2 by its label
+    Select(acme.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
+    acme.find_element(By.ID, "note-1").send_keys("Paying both next week")
+    acme.find_element(By.ID, "promised_amount-1").send_keys("600.00")
+    payment_day = dt.date.today() + dt.timedelta(days=7)
+    browser.execute_script(
+        "arguments[0].value = arguments[1]",
+        acme.find_element(By.ID, "expected_payment_date-1"),
+        payment_day.isoformat(),
+    )
+    acme.find_element(By.XPATH, ".//button[normalize-space()='Send answer for the ticked invoices']").click()
+
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    confirmation = browser.find_element(By.TAG_NAME, "main").text
+    assert "Your answer covers 2 invoices" in confirmation
+    assert "INV-1" in confirmation and "INV-3" in confirmation and "INV-2" not in confirmation
+    assert "EST" in confirmation or "EDT" in confirmation  # the policy's time zone, not UTC
+    saved = store.updates_after(0, 10)
+    assert [(u.invoice_key, str(u.promised_amount)) for u in saved] == [
+        ("nyc|1", "400.00"),
+        ("nyc|3", "200.00"),
+    ]
+    assert {u.expected_payment_date for u in saved} == {payment_day}
+
+    browser.find_element(By.LINK_TEXT, "Back to your jobs").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    acme = browser.find_element(By.XPATH, "//section[h2[normalize-space()='Acme, Inc.']]")
+    answers = acme.find_elements(By.CSS_SELECTOR, "li.invoice.answered")
+    assert len(answers) == 2 and all("Paying both next week" in a.text for a in answers)
+    boxes = acme.find_elements(By.CSS_SELECTOR, "input[type=checkbox][name=invoice_key]")
+    assert [b.get_attribute("value") for b in boxes if b.is_selected()] == ["nyc|2"]  # still to answer
+    assert browser.execute_script("return window.innerWidth") == 390
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []

@@ -5,22 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
-from tests.portal.portal_factories import DANA, form_fields, sign_in
+from tests.portal.portal_factories import ANSWER_FIELDS, DANA, form_fields, sign_in
 
 
 def _submit(client, invoice_number="INV-123", **fields):
     page = client.get("/jobs")
     data = form_fields(page.text, invoice_number)
-    data.update(
-        {
-            "status": "Will pay",
-            "note": "",
-            "expected_payment_date": "",
-            "promised_amount": "",
-            "dispute_reason": "",
-            "blocker": "",
-        }
-    )
+    data.update(ANSWER_FIELDS)
     data.update(fields)
     return client.post("/updates", data=data, follow_redirects=False), data
 

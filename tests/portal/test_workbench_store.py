@@ -96,7 +96,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
     _make_v1_store(url)
     store = PortalStore.from_url(url)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
         [old] = store.audit_entries()
         assert (old.action, old.account_id) == ("link_minted", None)
@@ -106,7 +106,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
         indexes = {i["name"] for i in inspect(store.engine).get_indexes("audit_log")}
         assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
         assert store.record_entry(new_entry(1)) == 1
-        assert store.create_schema() == 2  # a second open changes nothing
+        assert store.create_schema() == 3  # a second open changes nothing
     finally:
         store.close()
 
@@ -285,7 +285,7 @@ def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_serv
     engine.dispose()
     store = PortalStore.from_url(url)
     try:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         assert store.audit_entries()[0].account_id is None
         store.publish_jobs([job()], STATUSES)
         publish(store)

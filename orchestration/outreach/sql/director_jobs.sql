@@ -21,6 +21,7 @@ select
     ledger.invoice_key,
     ledger.invoice_number,
     ledger.office,
+    ledger.account_id,
     ledger.account_name,
     coalesce(ledger.project, '') as project,
     coalesce(ledger.currency, '') as currency,

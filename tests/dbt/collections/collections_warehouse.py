@@ -281,6 +281,10 @@ def load_records(home: Path) -> None:
             "insert into raw.outreach_events values ('ev-1', '001E', 'NYC:6001', 'email', 'sent', "
             "'Reminder: invoice 6001', timestamp '2026-11-19 10:00', 'avery.brooks')"
         )
+        con.execute(  # a reminder the collector rejected in the portal: on the timeline, never sent
+            "insert into raw.outreach_events values ('ev-2', '001E', 'NYC:6002', 'sms', 'rejected', "
+            "'SMS (rejected: customer called)', timestamp '2026-11-19 10:30', 'avery.brooks')"
+        )
         for payment_id, received_on, amount, reference in RECORD_PAYMENTS:
             con.execute(
                 "insert into raw.payments by name select $id as payment_id, $id as bank_transaction_id, "

@@ -77,7 +77,8 @@ def test_workload_counts_load_activity_gaps_and_hints(warehouse):
          "Holds 7 open items against a team mean of 4.5: move about 2 to Lee"),
         ("Chris", "USD", 6, Decimal("1700.00"), 1, 0, 0,  # 2001 was paid into on 11/20
          "Holds 7 open items against a team mean of 4.5: move about 2 to Lee"),
-        ("Lee", "USD", 2, Decimal("250.00"), 0, 1, 1, None),
+        ("Lee", "USD", 2, Decimal("250.00"), 0, 1, 1,  # below 4.5 / 1.5: load is not even
+         "Holds 2 open items against a team mean of 4.5: can take about 2 more"),
         ("unassigned", "USD", 1, Decimal("80.00"), 0, 0, 1, "Assign these 1 open items to a collector"),
     ]
 

@@ -186,6 +186,7 @@ def test_timeline_holds_the_collectors_records_in_order(runs):
         ("promise_made", "NYC:6001"),
         ("promise_kept", "NYC:6001"),
         ("outreach_sent", "NYC:6001"),
+        ("outreach_rejected", "NYC:6002"),
         ("dispute_opened", "NYC:6002"),
         ("promise_broken", "NYC:6003"),
         ("collector_call", None),

@@ -132,15 +132,25 @@ def build(home: Path, invoices: list[dict], contacts: list[tuple]) -> Path:
     time zone, customer type) contacts."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / "warehouse.duckdb"
-    plain = [{k: v for k, v in row.items() if k not in ("account_id", "invoice_date")} for row in invoices]
+    extra = ("account_id", "invoice_date", "last_update_source", "last_update_at")
+    plain = [{k: v for k, v in row.items() if k not in extra} for row in invoices]
     build_warehouse(path, plain)
     with connect(path) as con:
-        con.execute("alter table marts.ar_ledger add column account_id varchar")
+        con.execute("alter table marts.ar_ledger add column if not exists account_id varchar")
         con.execute("alter table marts.ar_ledger add column invoice_date date")
+        con.execute("alter table marts.ar_ledger add column last_update_source varchar")
+        con.execute("alter table marts.ar_ledger add column last_update_at timestamp")
         for row in invoices:
             con.execute(
-                "update marts.ar_ledger set account_id = ?, invoice_date = ? where invoice_key = ?",
-                [row["account_id"], row["invoice_date"], row["invoice_key"]],
+                "update marts.ar_ledger set account_id = ?, invoice_date = ?, last_update_source = ?, "
+                "last_update_at = ? where invoice_key = ?",
+                [
+                    row["account_id"],
+                    row["invoice_date"],
+                    row.get("last_update_source", "salesforce"),
+                    row.get("last_update_at"),
+                    row["invoice_key"],
+                ],
             )
         for statement in RECORDS_DDL:
             con.execute(statement)

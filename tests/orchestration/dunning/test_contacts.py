@@ -42,3 +42,23 @@ def test_contacts_csv_is_upserted_and_used_for_the_next_notice(tmp_path):
     message = item.message()
     assert str(message["To"]) == "Ann Archer <ann@acme.example>"
     assert message["X-Ledgerloop-Send-After"] == "2026-11-05T00:00:00+00:00"  # 09:00 in Tokyo
+
+
+def test_current_contacts_overlay_the_file_on_the_rows_the_warehouse_holds(tmp_path):
+    from orchestration.dunning.contacts import current_contacts
+
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / "contacts" / "account_contacts.csv").write_text(
+        "Account ID,Contact Name,Phone\nA1,New Name,+1 555 0100\n", encoding="utf-8"
+    )
+    with connect(tmp_path / "w.duckdb") as con:
+        assert current_contacts(con, tmp_path)["A1"]["contact_name"] == "New Name"  # no table yet
+        con.execute("create schema outreach")
+        con.execute("create table outreach.account_contacts (account_id varchar primary key, "
+                    "contact_name varchar, email varchar, phone varchar, address_lines varchar, "
+                    "time_zone varchar, customer_type varchar, updated_at timestamp)")
+        con.execute("insert into outreach.account_contacts (account_id, contact_name, email) values "
+                    "('A1', 'Old Name', 'old@a1.example'), ('A2', 'Typed In', 'a2@example.com')")
+        contacts = current_contacts(con, tmp_path)
+    assert (contacts["A1"]["contact_name"], contacts["A1"]["phone"]) == ("New Name", "+1 555 0100")
+    assert contacts["A2"]["email"] == "a2@example.com"

@@ -153,3 +153,5 @@ def test_drafts_send_delivers_sms_and_letters_without_smtp_settings(home, monkey
     assert f"sent      {sms}" in sent and sent.endswith("1 sent, 0 refused, 0 uncertain\n")
     (dispatched,) = (home / "outbox" / "dunning" / "sms" / "dispatch").glob("*/*.txt")
     assert dispatched.read_text().startswith("To: +12125550101\n")
+    # An alphanumeric sender id cannot receive a reply: the text says how to reach the team instead.
+    assert "Please pay, or call +1 212 555 0100 if anything is wrong." in dispatched.read_text()

@@ -3,6 +3,7 @@
 import datetime as dt
 import email
 import email.policy
+import re
 
 import dagster as dg
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from orchestration.outreach.alerts import alert_draft_name, alert_drafts, defs
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
+from portal.links import StaffLinkSigner
 
 AS_OF = "2026-11-24"
 AVERY = "avery.brooks@meridianpartners.example"
@@ -130,10 +132,27 @@ def test_alert_drafts_are_the_same_messages_when_the_day_runs_again(home):
     assert sorted(again) == sorted(first)
     for name, message in again.items():
         assert message["Message-ID"] == first[name]["Message-ID"]
-        assert (
-            message.get_body(preferencelist=("plain",)).get_content()
-            == first[name].get_body(preferencelist=("plain",)).get_content()
-        )
+        assert _text(message) == _text(first[name])
+
+
+def _text(message) -> str:
+    """The text part with the portal link's token masked (each rendering signs a fresh one)."""
+    return re.sub(r"/([cm])/\S+", r"/\1/<token>", message.get_body(preferencelist=("plain",)).get_content())
+
+
+def test_alert_emails_link_each_owner_to_their_own_page_in_the_portal(home, monkeypatch):
+    monkeypatch.setenv("LEDGERLOOP_PORTAL_URL", "https://portal.example.com")
+    monkeypatch.setenv("LEDGERLOOP_SECRET_KEY", "s" * 40)
+    draft(home)
+    folder = home / "outbox" / "drafts" / AS_OF
+    avery = _text(read(folder / f"{alert_draft_name(AVERY)}.eml"))
+    dana = _text(read(folder / f"{alert_draft_name(DANA)}.eml"))
+    assert "Open your worklist (accounts in priority order): https://portal.example.com/c/<token>" in avery
+    assert "Open the team's workload: https://portal.example.com/m/<token>" in dana
+    html = read(folder / f"{alert_draft_name(AVERY)}.eml").get_body(preferencelist=("html",)).get_content()
+    (token,) = re.findall(r'href="https://portal\.example\.com/c/([^"]+)"', html)
+    claims = StaffLinkSigner("s" * 40, 3600, "collector").verify(token)
+    assert (claims.role, claims.email) == ("collector", AVERY)
 
 
 def test_alert_drafts_leave_an_approved_draft_alone(home):

@@ -12,7 +12,7 @@ from orchestration.outreach.drafts import draft_name
 from orchestration.outreach.portal_store import open_store, portal_settings
 from orchestration.resources import LedgerloopResource
 from portal.links import LinkSigner
-from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
+from tests.orchestration.outreach.ledger_fixture import build_ledger_with_accounts, invoice
 
 AS_OF = "2026-11-23"
 
@@ -24,7 +24,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.delenv("LEDGERLOOP_SECRET_KEY", raising=False)  # the 0600 file under home
     monkeypatch.setenv("LEDGERLOOP_PORTAL_URL", "https://portal.example.com")
     monkeypatch.setenv("LEDGERLOOP_MAIL_FROM", "ar@example.com")
-    build_warehouse(tmp_path / "warehouse.duckdb", [
+    build_ledger_with_accounts(tmp_path / "warehouse.duckdb", [
         invoice("1"), invoice("2", account_name="<script>alert(1)</script>"),
         invoice("3", director_email="lee@example.com", project_director="Lee Park"),
         invoice("4", director_email="lee@example.com", stage="Promised"),
@@ -93,7 +93,7 @@ def test_drafts_date_is_the_runs_as_of_date(home):
 
 def test_drafts_of_a_director_with_nothing_left_to_answer_are_withdrawn(home):
     assert draft(home).success
-    build_warehouse(home / "warehouse.duckdb", [invoice("1")])  # Lee's job was answered
+    build_ledger_with_accounts(home / "warehouse.duckdb", [invoice("1")])  # Lee's job was answered
     result = draft(home)
     metadata = result.asset_materializations_for_node("outbox__director_drafts")[0].metadata
     assert metadata["drafts_withdrawn"].value == 1
@@ -102,7 +102,7 @@ def test_drafts_of_a_director_with_nothing_left_to_answer_are_withdrawn(home):
 
 
 def test_drafts_skip_and_name_a_director_email_that_cannot_be_a_recipient(home):
-    build_warehouse(home / "warehouse.duckdb", [
+    build_ledger_with_accounts(home / "warehouse.duckdb", [
         invoice("1", director_email="dana@example.com;"),  # passes the ledger's email check
         invoice("3", director_email="lee@example.com", project_director="Lee Park"),
     ])

@@ -74,3 +74,26 @@ def test_publish_readers_never_see_half_a_set(home):
         reader.join()
     assert seen <= {300, 200}, f"a reader saw {sorted(seen)} jobs: half a publish"
     assert len(reads) > 10  # the reader really ran during the publishes
+
+
+def test_publish_carries_each_clients_contact_from_the_contacts_file_and_the_pages_policy(home):
+    """The contacts file as staff keep it (read again at each publish, so a page is never a run
+    behind), overlaid on the contacts the warehouse already holds."""
+    (home / "contacts").mkdir()
+    (home / "contacts" / "account_contacts.csv").write_text(
+        "Account ID,Contact Name,Email,Phone,Address,Customer Type\n"
+        "001A,Isla Carter,ap@acme.example,+1 212 555 8250,Accounts Payable|1 Main St,smb\n",
+        encoding="utf-8",
+    )
+    result = publish(home, [invoice("1"), invoice("2", account_id="001B", account_name="Bolt LLC"),
+                            invoice("3", account_id=None, account_name="Tracker Only Ltd")])
+    assert result.success
+    with open_store(home) as store:
+        jobs = {j.invoice_key: j for j in store.jobs_for("dana@example.com")}
+        policy = store.published_policy()
+    assert (jobs["NYC:1"].account_id, jobs["NYC:1"].contact_name, jobs["NYC:1"].contact_email,
+            jobs["NYC:1"].contact_phone) == ("001A", "Isla Carter", "ap@acme.example", "+1 212 555 8250")
+    assert jobs["NYC:2"].contact_name is None and jobs["NYC:3"].account_id is None
+    assert policy == {"time_zone": "America/New_York", "answer_stands_days": "14"}
+    metadata = result.asset_materializations_for_node("portal__director_jobs")[0].metadata
+    assert metadata["jobs_with_a_client_contact"].value == 1

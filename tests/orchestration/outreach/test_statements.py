@@ -52,7 +52,7 @@ def build(home: Path, rows: list[dict]) -> Path:
         [{k: v for k, v in row.items() if k not in ("account_id", "invoice_date")} for row in rows],
     )
     with connect(path) as con:
-        con.execute("alter table marts.ar_ledger add column account_id varchar")
+        con.execute("alter table marts.ar_ledger add column if not exists account_id varchar")
         con.execute("alter table marts.ar_ledger add column invoice_date date")
         for row in rows:
             con.execute(

@@ -92,16 +92,52 @@ def test_summary_has_every_section_with_charts_and_no_javascript(page):
     assert 'role="img"' in html and "on" + "load=" not in html
 
 
-def test_aging_trend_is_charted_per_currency_and_never_adds_currencies(page):
+def test_aging_trend_is_charted_per_office_and_currency_and_never_adds_currencies(page):
     html, parsed = page
-    usd = parsed.tables["Open balance by aging bucket, USD"]
-    gbp = parsed.tables["Open balance by aging bucket, GBP"]
+    usd = parsed.tables["Open balance by aging bucket, New York, USD"]
+    gbp = parsed.tables["Open balance by aging bucket, New York, GBP"]
     assert usd[0] == ["As of", "current", "1-30", "31-60", "90+", "Total"]  # policy bucket order
     assert usd[1] == ["2026-11-23", "800.00", "0.00", "350.00", "125.50", "1,275.50"]
     assert gbp[1:] == [["2026-11-23", "700.00", "700.00"]]
     assert "1,975.50" not in html  # USD 1,275.50 + GBP 700.00
     assert "99,999.00" not in html  # older than the trend window
-    assert "Aging trend, USD" in html and "Aging trend, GBP" in html
+    assert "Aging trend, New York, USD" in html and "Aging trend, New York, GBP" in html
+
+
+def test_every_chart_is_titled_with_its_currency_or_office(page):
+    html, _ = page
+    titles = re.findall(r'<title id="chart-[0-9a-f]+-title">([^<]*)</title>', html)
+    assert len(titles) == 12
+    for title in titles:
+        assert re.search(r"USD|GBP|office|New York|London", title), title
+
+
+def test_an_aging_bucket_has_the_same_colour_on_every_chart(page):
+    html, _ = page
+    colours: dict[str, set[str]] = {}
+    for chart in re.findall(r'<svg[^>]*class="chart".*?</svg>', html, flags=re.S):
+        if "Aging trend" not in chart:
+            continue
+        legend = re.findall(
+            r'<rect x="[\d.]+" y="[\d.]+" width="12" height="1[02]" fill="(#[0-9A-Fa-f]{6})"/>'
+            r"\s*<text[^>]*>([^<]*)",
+            chart,
+        )
+        for colour, label in legend:
+            colours.setdefault(label.split(":")[0].strip(), set()).add(colour)
+    assert colours["current"] == {"#0072B2"} and colours["90+"] == {"#56B4E9"}  # 5th of the policy
+    assert all(len(found) == 1 for found in colours.values()), colours
+
+
+def test_a_chart_of_one_date_shows_values_not_a_lone_dot(page):
+    html, _ = page
+    london = re.search(
+        r'<svg[^>]*class="chart"(?:(?!</svg>).)*DSO, best possible DSO and ADD, London, GBP.*?</svg>',
+        html,
+        flags=re.S,
+    ).group(0)
+    assert "<circle" not in london and "One date so far (2026-11-23)" in london
+    assert "DSO: <tspan font-weight=\"600\">30.0 d</tspan>" in london
 
 
 def test_workload_shows_items_balances_activity_gaps_and_hints(page):
@@ -131,15 +167,32 @@ def test_kpis_are_charted_per_office_and_currency_from_the_all_collectors_rows(p
     assert "Collection effectiveness index, New York, USD" in html
 
 
+def test_offices_are_shown_by_their_policy_names(tmp_path):
+    build_warehouse(tmp_path)
+    with connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
+        html = render_page(read_summary(con, AS_OF, BUCKETS, office_names={"London": "London office"}))
+    assert "KPIs, London office, GBP" in html and "DSO, best possible DSO and ADD, London office, GBP" in html
+    assert "Aging trend, New York, USD" in html  # an office the mapping does not name keeps its own
+
+
 def test_alerts_of_the_last_seven_days_by_kind_and_owner(page):
     _, parsed = page
     counts = parsed.tables["Alerts by owner and kind"]
-    assert counts[0] == ["Owner", "broken_promise", "check_failed", "crossed_30", "crossed_60", "Total"]
-    assert ["Chris", "0", "0", "1", "1", "2"] in counts
-    assert [SCRIPT, "1", "0", "0", "0", "1"] in counts
+    assert counts[0] == [
+        "Owner",
+        "30 days past due",
+        "60 days past due",
+        "Data check failed",
+        "Promise broken",
+        "Total",
+    ]
+    assert ["Chris", "1", "1", "0", "0", "2"] in counts
+    assert [SCRIPT, "0", "0", "0", "1", "1"] in counts
     latest = parsed.tables["Latest alerts"]
     assert [row[0] for row in latest[1:]] == ["2026-11-23", "2026-11-23", "2026-11-20", "2026-11-17"]
     assert "001B" not in [row[3] for row in latest]  # raised 8 days before, counting the as-of date
+    assert "Acme, Inc." in [row[3] for row in latest]  # the account by name, not its id
+    assert "crossed_30" not in [row[1] for row in latest]
 
 
 def test_risk_shows_bands_and_the_top_twenty_with_their_top_driver(page):
@@ -148,8 +201,8 @@ def test_risk_shows_bands_and_the_top_twenty_with_their_top_driver(page):
     assert bands[1:] == [["low", "6"], ["medium", "8"], ["high", "11"]]  # the latest scoring only
     top = parsed.tables["Top 20 riskiest accounts"]
     assert len(top) == 1 + 20
-    assert top[1] == ["1", "001C", SCRIPT + " & Co", "95.0%", "high", "mean_days_late = 45 (-1.25)"]
-    assert top[2][5] == "share_paid_late = 0.5 (+0.40)"
+    assert top[1] == ["1", SCRIPT + " & Co", "001C", "95.0%", "high", "mean days late 45 (lowers the risk)"]
+    assert top[2][5] == "share paid late 0.5 (raises the risk)"
     assert "A999" not in html  # scored on an earlier date
     assert "A020" not in html  # 21st riskiest
 
@@ -168,9 +221,9 @@ def test_credit_limits_are_labelled_suggestions_and_list_only_changes(page):
         "Reason",
     ]
     assert rows[1:] == [
-        ["001B", "GBP", "700.00", "none", "1,500.00", "First suggestion"],
-        ["001A", "USD", "2,100.00", "4,000.00", "5,000.00", "Pays on time; utilization 53%"],
-        ["001C", "USD", "250.00", "1,000.00", "0.00", SCRIPT + " broke two promises"],
+        ["001B", "GBP", "700.00", "none", "1,500.00", "First suggestion"],  # not in the ledger: its id
+        ["Acme, Inc.", "USD", "2,100.00", "4,000.00", "5,000.00", "Pays on time; utilization 53%"],
+        [SCRIPT + " & Co", "USD", "250.00", "1,000.00", "0.00", SCRIPT + " broke two promises"],
     ]
     assert "001D" not in credit  # suggested limit equals the previous one
     assert "3 of 4 accounts" in credit
@@ -228,10 +281,13 @@ def test_top_driver_is_the_largest_contribution_either_way():
         '[{"feature": "tenure", "value": 3, "contribution": 0.5}, '
         '{"feature": "late_share", "value": 0.9, "contribution": -2}]'
     )
-    assert top_driver(drivers) == "late_share = 0.9 (-2.00)"
+    assert top_driver(drivers) == "late share 0.9 (lowers the risk)"
     assert top_driver("[]") == "–"
-    assert top_driver([{"feature": "days_late_mean", "value": 42.123456, "contribution": 0.851}]) == (
-        "days_late_mean = 42.12 (+0.85)"
+    assert top_driver([{"feature": "f_days_late_mean", "value": 42.123456, "contribution": 0.851}]) == (
+        "paid 42 days late on average (raises the risk)"
+    )
+    assert top_driver([{"feature": "f_share_paid_late", "value": 0.25, "contribution": 0.1}]) == (
+        "25% of invoices paid late (raises the risk)"
     )
 
 

@@ -19,10 +19,14 @@ OLDEST = AS_OF - dt.timedelta(days=59)
 @pytest.fixture
 def page_url(tmp_path):
     path = build_warehouse(tmp_path)
-    with connect(path) as con:  # two months of history: the aging table scrolls on screen
+    with connect(path) as con:  # two months of history, and an office whose table is wide
         con.executemany(
             "insert into marts.ar_aging_daily values (?, 'New York', 'Chris', 'USD', 'current', 1, 500)",
             [(OLDEST + dt.timedelta(days=n),) for n in range(57)],
+        )
+        con.executemany(
+            "insert into marts.ar_aging_daily values (?, 'London', 'Priya', 'GBP', ?, 1, 1745761.32)",
+            [(AS_OF, bucket) for bucket in ("current", "1-30", "31-60", "61-90", "90+")],
         )
     page = write_page(summary_page(tmp_path), tmp_path / "exports", AS_OF)
     return page.as_uri()
@@ -38,17 +42,25 @@ def test_summary_fits_a_phone_screen_without_sideways_scrolling(browser, page_ur
     widths = browser.execute_script(
         "return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)"
     )
-    assert len(widths) == 12
+    assert len(widths) == 13
     assert all(0 < width <= viewport for width in widths)
-
-
-def test_printed_summary_has_every_row_of_the_scrolling_tables(browser, page_url):  # noqa: F811
-    browser.get(page_url)
-    hidden = browser.execute_script(
-        "return [...document.querySelectorAll('#aging .scroll')]"
-        ".some(box => box.scrollHeight > box.clientHeight + 20)"
+    clipped = browser.execute_script(
+        "return [...document.querySelectorAll('.scroll, .wide')]"
+        ".filter(box => box.scrollWidth > box.clientWidth + 1)"
+        ".map(box => box.querySelector('caption').textContent)"
     )
-    assert hidden  # on screen the table scrolls inside its box
+    assert clipped == []  # on a phone each row is a card: no column is cut off or hidden sideways
+
+
+def test_no_table_is_clipped_on_a_desktop_screen_and_print_has_every_row(browser, page_url):  # noqa: F811
+    browser.set_window_size(1280, 900)
+    browser.get(page_url)
+    clipped = browser.execute_script(
+        "return [...document.querySelectorAll('.scroll, .wide')]"
+        ".filter(box => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1)"
+        ".map(box => box.querySelector('caption').textContent)"
+    )
+    assert clipped == []  # every row and column of every table is on the page
     pdf = PdfReader(io.BytesIO(base64.b64decode(browser.print_page())))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Manager summary" in text

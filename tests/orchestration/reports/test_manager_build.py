@@ -46,14 +46,14 @@ def test_every_section_reads_its_dbt_built_mart(page):
     assert parsed.sections["aging"] == parsed.sections["workload"] == parsed.sections["kpis"] == "ready"
 
 
-def test_aging_of_each_currency_is_its_own_chart(page):
+def test_aging_of_each_office_and_currency_is_its_own_chart(page):
     html, parsed = page
-    assert "Aging trend, USD" in html and "Aging trend, GBP" in html
-    assert parsed.tables["Open balance by aging bucket, GBP"][1][-1] == "700.00"
+    assert "Aging trend, NYC, USD" in html and "Aging trend, LDN, GBP" in html
+    assert parsed.tables["Open balance by aging bucket, LDN, GBP"][1][-1] == "700.00"
 
 
 def test_account_names_from_the_ledger_are_escaped_on_the_page(page):
     html, parsed = page
     assert "<script" not in html
-    names = [row[2] for row in parsed.tables["Top 20 riskiest accounts"][1:]]
+    names = [row[1] for row in parsed.tables["Top 20 riskiest accounts"][1:]]  # by name, not id
     assert SCRIPT_ACCOUNT in names

@@ -77,23 +77,33 @@ def test_chart_without_data_says_so_instead_of_crashing(markup):
     assert "no data" in root.find("s:desc", NS).text
 
 
-def test_line_chart_with_one_point_draws_a_dot_on_its_date():
-    root = parse(svg.line_chart({"DSO": [(DAY, 41.5)]}, title="DSO", value_format="days"))
-    dots = root.findall(".//s:circle", NS)
-    assert len(dots) == 1
-    assert dots[0].find("s:title", NS).text == "DSO – 2026-11-01: 41.5 d"
-    assert "2026-11-01" in texts(root)
-    assert not root.findall(".//s:polyline", NS)
+def test_line_chart_whose_series_have_one_point_shows_their_values_not_dots():
+    root = parse(
+        svg.line_chart({"DSO": [(DAY, 41.5)], "ADD": [(DAY, 3)]}, title="DSO, NYC, USD", value_format="days")
+    )
+    assert not root.findall(".//s:circle", NS) and not root.findall(".//s:polyline", NS)
+    shown = texts(root)
+    assert "DSO: 41.5 d" in shown and "ADD: 3.0 d" in shown
+    assert "One date so far (2026-11-01): no trend yet." in shown
 
 
-def test_stacked_area_with_one_date_draws_one_stacked_column():
-    root = parse(svg.stacked_area_chart({"current": [(DAY, 100)], "1-30": [(DAY, 50)]}, title="Aging"))
-    bars = root.findall(".//s:rect[s:title]", NS)
-    assert [bar.find("s:title", NS).text for bar in bars] == [
-        "current – 2026-11-01: 100.00",
-        "1-30 – 2026-11-01: 50.00",
-    ]
-    assert float(bars[1].get("y")) < float(bars[0].get("y"))  # stacked on top
+def test_stacked_area_with_one_date_shows_each_series_value_in_its_fixed_colour():
+    colours = {"current": "#111111", "1-30": "#222222"}
+    root = parse(
+        svg.stacked_area_chart({"1-30": [(DAY, 50)], "current": [(DAY, 100)]}, title="Aging", colours=colours)
+    )
+    shown = texts(root)
+    assert "1-30: 50.00" in shown and "current: 100.00" in shown
+    swatches = [r.get("fill") for r in root.findall(".//s:rect", NS) if r.get("width") == "12"]
+    assert swatches == ["#222222", "#111111"]
+
+
+def test_stacked_area_keeps_a_series_colour_by_name_whatever_series_the_chart_has():
+    colours = {"current": "#0072B2", "1-30": "#E69F00", "90+": "#CC79A7"}
+    two = svg.stacked_area_chart(
+        {"90+": [(DAY, 5), (DAY + dt.timedelta(days=1), 6)]}, title="A", colours=colours
+    )
+    assert 'fill="#CC79A7"' in two and 'fill="#0072B2"' not in two
 
 
 def test_stacked_area_treats_a_missing_date_as_zero_and_stacks_in_series_order():

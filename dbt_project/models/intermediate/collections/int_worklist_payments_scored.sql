@@ -1,7 +1,9 @@
 -- Payments in the exception queue that one collector can place: every candidate invoice the
 -- queue names belongs to that collector. A payment whose candidates span collectors, or that
 -- names none (unknown payer, possible duplicate), stays with cash application in
--- `reconciliation_exceptions` and is on nobody's list.
+-- `reconciliation_exceptions` and is on nobody's list. The item's amount is the cash still to
+-- place: for a remainder, what was applied already lowered its invoices' balances, so listing
+-- the whole payment would count that money twice.
 
 with candidates as (
     select
@@ -30,7 +32,7 @@ select
     case when owners.accounts = 1 then owners.account_id end as account_id,
     case when owners.accounts = 1 then owners.account_name end as account_name,
     exceptions.currency,
-    exceptions.amount,
+    exceptions.unapplied_amount,
     exceptions.reason as exception_reason,
     exceptions.received_on,
     greatest(exceptions.age_days, 0) as days_unmatched,

@@ -2,7 +2,11 @@
 -- be a known invoice (one office, or the office of the payer's account); currencies must
 -- agree; then exact amount (one or several invoices), short-pay within tolerance, partial
 -- payment, overpayment. Anything else is an exception with its candidates. A payment whose
--- numbers match no invoice at all is left to the payer rules (outcome `no_reference`).
+-- named numbers match no invoice at all is left to the payer rules (outcome `no_reference`).
+-- A bare number listed after a named one (`INV 100, 101`) counts as named only when it cannot
+-- be someone else's: an invoice of the payer's account, or, with no known payer, the only
+-- invoice with that number, of the named invoices' one account, and the listed and named
+-- invoices' open balances make up the payment exactly. Otherwise it is only a candidate.
 
 {%- set tolerance_amount = short_pay_tolerance('amount', '5.00') %}
 {%- set tolerance_percent = short_pay_tolerance('percent', '0.5') %}
@@ -13,16 +17,13 @@ with payments as (
     where len(reference_numbers) > 0
 ),
 
-invoices as (
-    select * from {{ ref('int_invoices_open_for_matching') }}
-),
-
-payers as (
-    select * from {{ ref('int_payment_payers') }}
-),
-
 named as (
-    select payment_id, unnest(reference_numbers) as number_key
+    select payment_id, unnest(reference_numbers) as number_key, false as is_listed
+    from payments
+
+    union all
+
+    select payment_id, unnest(listed_numbers) as number_key, true as is_listed
     from payments
 ),
 
@@ -30,32 +31,92 @@ candidates as (
     select
         named.payment_id,
         named.number_key,
+        named.is_listed,
         invoices.invoice_key,
         invoices.office,
         invoices.account_id,
         invoices.currency,
         invoices.open_balance,
+        payers.account_id as payer_account_id,
         count(*) over (partition by named.payment_id, named.number_key) as offices_with_number,
         count(*) filter (where invoices.account_id = payers.account_id)
             over (partition by named.payment_id, named.number_key) as payer_offices_with_number,
-        invoices.account_id is not distinct from payers.account_id as is_payers_invoice
+        coalesce(invoices.account_id = payers.account_id, false) as is_payers_invoice
     from named
-    inner join invoices using (number_key)
-    left join payers using (payment_id)
+    inner join {{ ref('int_invoices_open_for_matching') }} as invoices using (number_key)
+    left join {{ ref('int_payment_payers') }} as payers using (payment_id)
+),
+
+judged as (
+    select
+        *,
+        case
+            when not is_listed then offices_with_number = 1 or (payer_offices_with_number = 1 and is_payers_invoice)
+            else payer_offices_with_number = 1 and is_payers_invoice
+        end as is_chosen_alone
+    from candidates
+),
+
+named_totals as (
+    -- what the named numbers point at: one account, and how much of the payment they explain
+    select
+        judged.payment_id,
+        any_value(payments.amount) as amount,
+        any_value(len(payments.reference_numbers)) as numbers_named,
+        bool_or(judged.payer_account_id is not null) as has_payer,
+        count(distinct judged.number_key) filter (where not judged.is_listed and judged.is_chosen_alone)
+            as named_chosen,
+        count(distinct judged.account_id) filter (where not judged.is_listed and judged.is_chosen_alone)
+            as named_accounts,
+        min(judged.account_id) filter (where not judged.is_listed and judged.is_chosen_alone)
+            as named_account_id,
+        sum(judged.open_balance) filter (where not judged.is_listed and judged.is_chosen_alone)
+            as named_open,
+        count(distinct judged.number_key) filter (where judged.is_listed) as listed_found
+    from judged
+    inner join payments using (payment_id)
+    group by judged.payment_id
+),
+
+explained_lists as (
+    -- a payer nobody knows: the listed numbers count only all together, if they explain the amount
+    select named_totals.payment_id
+    from named_totals
+    inner join judged using (payment_id)
+    where
+        not named_totals.has_payer
+        and named_totals.named_chosen = named_totals.numbers_named
+        and named_totals.named_accounts = 1
+        and named_totals.listed_found > 0
+        and judged.is_listed
+    group by
+        named_totals.payment_id, named_totals.named_account_id, named_totals.listed_found,
+        named_totals.named_open, named_totals.amount
+    having
+        count(distinct judged.number_key) filter (
+            where judged.offices_with_number = 1 and judged.account_id = named_totals.named_account_id
+        ) = named_totals.listed_found
+        and named_totals.named_open + sum(judged.open_balance) = named_totals.amount
 ),
 
 chosen as (
     select
-        *,
-        offices_with_number > 1 as office_decided_by_payer
-    from candidates
-    where offices_with_number = 1 or (payer_offices_with_number = 1 and is_payers_invoice)
+        judged.*,
+        judged.offices_with_number > 1 as office_decided_by_payer,
+        case
+            when not judged.is_listed then null
+            when judged.is_chosen_alone then 'an invoice of the payer''s account'
+            else 'the named invoices make up the payment exactly'
+        end as listed_because
+    from judged
+    left join explained_lists using (payment_id)
+    where judged.is_chosen_alone or (judged.is_listed and explained_lists.payment_id is not null)
 ),
 
 found as (
     select
         payment_id,
-        count(distinct number_key) as numbers_found,
+        count(distinct number_key) filter (where not is_listed) as named_found,
         list(invoice_key order by invoice_key) as candidate_keys
     from candidates
     group by payment_id
@@ -67,15 +128,20 @@ summary as (
         any_value(payments.amount) as amount,
         any_value(payments.currency) as currency,
         any_value(payments.reference_numbers) as reference_numbers,
-        any_value(len(payments.reference_numbers)) as numbers_named,
-        coalesce(any_value(found.numbers_found), 0) as numbers_found,
+        any_value(payments.listed_numbers) as listed_numbers,
+        any_value(len(payments.reference_numbers)) + count(chosen.invoice_key) filter (where chosen.is_listed)
+            as numbers_named,
+        coalesce(any_value(found.named_found), 0) as named_found,
+        coalesce(any_value(found.named_found), 0) + count(chosen.invoice_key) filter (where chosen.is_listed)
+            as numbers_found,
         any_value(found.candidate_keys) as candidate_keys,
         count(chosen.invoice_key) as invoices_chosen,
         coalesce(sum(chosen.open_balance), 0) as open_total,
         count(*) filter (where chosen.currency is not null and chosen.currency != payments.currency)
             as currency_mismatches,
         count(*) filter (where chosen.open_balance = 0) as paid_invoices,
-        bool_or(chosen.office_decided_by_payer) as office_decided_by_payer
+        bool_or(chosen.office_decided_by_payer) as office_decided_by_payer,
+        coalesce(bool_or(chosen.is_listed), false) as has_listed
     from payments
     left join found using (payment_id)
     left join chosen using (payment_id)
@@ -87,7 +153,7 @@ verdicts as (
         *,
         open_total - amount as shortfall,
         case
-            when numbers_found = 0 then 'no_reference'
+            when named_found = 0 then 'no_reference'
             when numbers_found < numbers_named then 'reference_not_found'
             when invoices_chosen < numbers_found then 'ambiguous_office'
             when currency_mismatches > 0 then 'currency_mismatch'
@@ -123,16 +189,28 @@ select
         when verdicts.verdict in ('reference_exact', 'reference_multi') then 1.00
         when verdicts.verdict = 'reference_short_pay' then 0.95
         when verdicts.verdict in ('reference_partial', 'reference_overpayment') then 0.90
-    end - case when verdicts.office_decided_by_payer then 0.05 else 0 end as decimal(3, 2)) as confidence,
+    end
+    - case when verdicts.office_decided_by_payer then 0.05 else 0 end
+    - case when verdicts.has_listed then 0.05 else 0 end as decimal(3, 2)) as confidence,
     case
         when chosen.invoice_key is not null then
-            'reference names ' || chosen.number_key
+            case
+                when chosen.is_listed
+                    then 'reference lists ' || chosen.number_key || ' after an invoice number ('
+                    || chosen.listed_because || ')'
+                else 'reference names ' || chosen.number_key
+            end
             || case when chosen.office_decided_by_payer then ' (office by payer account)' else '' end
             || ' | payment ' || verdicts.amount || ' ' || verdicts.currency
             || ' vs open ' || verdicts.open_total
             || case when verdicts.invoices_chosen > 1 then ' over ' || verdicts.invoices_chosen || ' invoices' else '' end
         when verdicts.verdict != 'no_reference' then
             'remittance names ' || array_to_string(verdicts.reference_numbers, ', ')
+            || case
+                when len(verdicts.listed_numbers) > 0
+                    then ' and lists ' || array_to_string(verdicts.listed_numbers, ', ')
+                else ''
+            end
             || ' | invoices with those numbers: ' || coalesce(array_to_string(verdicts.candidate_keys, ', '), 'none')
             || ' | payment ' || verdicts.amount || ' ' || verdicts.currency
             || ' vs open ' || verdicts.open_total

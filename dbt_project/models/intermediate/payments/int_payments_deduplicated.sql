@@ -1,6 +1,8 @@
 -- One row per payment: the same payment_id in several files is one payment (the first file
 -- that brought it gives its fields). A payment with no bank reference that is identical to an
 -- earlier one from another file may be the same transaction: it is flagged, never dropped.
+-- The remittance text gives the invoice numbers it names with a marker (`reference_numbers`)
+-- and the bare numbers it lists after one (`listed_numbers`, for the reference rules to judge).
 
 with transactions as (
     select * from {{ ref('stg_payments__transactions') }}
@@ -16,6 +18,18 @@ firsts as (
     qualify row_number() over (
         partition by payment_id order by loaded_at, source_file, source_row_number
     ) = 1
+),
+
+remittances_read as (
+    select
+        *,
+        {{ extract_invoice_references('remittance_text') }} as reference_numbers
+    from (
+        select
+            *,
+            {{ remittance_text('reference') }} as remittance_text
+        from firsts
+    ) as texts
 ),
 
 unreferenced as (
@@ -84,8 +98,10 @@ select
     reversed_receipts.reversed_by,
     payers.payer_key,
     payers.payer_clean,
-    {{ extract_invoice_references('firsts.reference') }} as reference_numbers
-from firsts
+    firsts.reference_numbers,
+    {{ extract_listed_invoice_numbers('firsts.remittance_text', 'firsts.reference_numbers') }}
+        as listed_numbers
+from remittances_read as firsts
 left join possible_duplicates using (payment_id)
 left join reversed_receipts using (payment_id)
 left join payers using (payer)

@@ -2,7 +2,7 @@
 -- saw (snapshot), payments placed on its invoices, the directors' portal answers, the legacy
 -- tracker's notes, the collectors' notes and calls, promises to pay (made, kept, broken),
 -- disputes (opened, resolved), payment plans (made, installments due) and outreach (drafted,
--- approved, sent: `raw.outreach_events`). Invoices only the tracker knows have no account id:
+-- approved, sent, rejected: `raw.outreach_events`). Invoices only the tracker knows have no account id:
 -- their account is the account name. Account-wide entries have no invoice key.
 
 with invoices as (
@@ -273,7 +273,7 @@ events as (
         actor,
         coalesce(channel, 'outreach') || coalesce(': ' || subject, '') as detail
     from outreach
-    where kind in ('drafted', 'approved', 'sent')
+    where kind in ('drafted', 'approved', 'sent', 'rejected')
 ),
 
 account_events as (

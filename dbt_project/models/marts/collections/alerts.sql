@@ -4,7 +4,8 @@
 -- the first run the day before, so an old backlog is not raised all at once): an open invoice
 -- crosses 30 (60) when its days past due reached 30 (60) since then; when one step crosses
 -- both, only crossed_60 is raised. A payment is unmatched when it has waited in the exception
--- queue for more than one business day (crossed since the previous as-of date as well), a check
+-- queue for more than one business day (crossed since the previous as-of date as well; for a
+-- remainder the message names the amount still unapplied), a check
 -- failed when `raw.check_failures` has it since then. Broken promises, overdue disputes and
 -- plans behind are raised as they are found. The owner is the collector of the record or
 -- invoice; check failures and items without one collector go to each manager without an office
@@ -118,7 +119,13 @@ unmatched_payments as (
         owned.collector,
         'Payment ' || exceptions.payment_id || ' of ' || coalesce(exceptions.currency || ' ', '')
         || cast(exceptions.amount as varchar) || ' from ' || coalesce(exceptions.payer, '(no payer)')
-        || ' unmatched for ' || {{ business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }}
+        || case
+            when exceptions.applied_amount > 0
+                then ': ' || coalesce(exceptions.currency || ' ', '') || cast(exceptions.unapplied_amount as varchar)
+                || ' unapplied'
+            else ' unmatched'
+        end
+        || ' for ' || {{ business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }}
         || ' business days: ' || exceptions.reason as message
     from {{ ref('reconciliation_exceptions') }} as exceptions
     cross join previous_run

@@ -86,7 +86,7 @@ payment_items as (
         account_id,
         account_name,
         currency,
-        amount as balance,
+        unapplied_amount as balance,
         cast(null as date) as due_date,
         cast(null as integer) as days_past_due,
         cast(null as varchar) as aging_bucket,

@@ -1,8 +1,11 @@
 -- Per collector and currency: open items and balance, activity in the last 7 and 30 days
 -- (human updates on their invoices: director answers, tracker notes, collector entries naming
 -- an invoice; and payments placed on their invoices), coverage gaps (past-due accounts nobody
--- touched for `worklist.coverage_gap_days`), and a reassignment hint when a collector holds
--- more than `worklist.reassign_load_ratio` times the team's mean open items.
+-- touched for `worklist.coverage_gap_days`), and the load rule: load is even when every
+-- collector holds between the team's mean open items divided and multiplied by
+-- `worklist.reassign_load_ratio`; a collector above gets a hint to move items to the least
+-- loaded, one below a hint that they can take more. Invoices without a currency (tracker-only)
+-- are their own row: their currency is null, so rows are matched with `is not distinct from`.
 
 {%- set human_update_kinds -%}
     'director_answer', 'tracker_note', 'collector_note', 'collector_call', 'promise_made', 'dispute_opened',
@@ -103,9 +106,12 @@ per_pair as (
         coalesce(coverage.coverage_gap_accounts, 0) as coverage_gap_accounts,
         pairs.as_of_date
     from pairs
-    left join open_load using (collector, currency)
-    left join activity using (collector, currency)
-    left join coverage using (collector, currency)
+    left join open_load
+        on pairs.collector = open_load.collector and pairs.currency is not distinct from open_load.currency
+    left join activity
+        on pairs.collector = activity.collector and pairs.currency is not distinct from activity.currency
+    left join coverage
+        on pairs.collector = coverage.collector and pairs.currency is not distinct from coverage.currency
 ),
 
 collector_load as (
@@ -135,6 +141,8 @@ hints as (
     select
         collector_load.collector,
         collector_load.collector_open_items,
+        cast(team.mean_open_items as decimal(18, 2)) as team_mean_open_items,
+        cast({{ worklist_policy()['reassign_load_ratio'] }} as decimal(18, 2)) as load_ratio,
         case
             when collector_load.collector = 'unassigned' and collector_load.collector_open_items > 0
                 then 'Assign these ' || collector_load.collector_open_items || ' open items to a collector'
@@ -148,6 +156,15 @@ hints as (
                     || cast(round(team.mean_open_items, 1) as varchar) || ': move about '
                     || cast(collector_load.collector_open_items - ceil(team.mean_open_items) as bigint)
                     || ' to ' || least_loaded.collector
+            when
+                collector_load.collector <> 'unassigned'
+                and collector_load.collector_open_items
+                < team.mean_open_items / {{ worklist_policy()['reassign_load_ratio'] }}
+                then
+                    'Holds ' || collector_load.collector_open_items || ' open items against a team mean of '
+                    || cast(round(team.mean_open_items, 1) as varchar) || ': can take about '
+                    || cast(floor(team.mean_open_items) - collector_load.collector_open_items as bigint)
+                    || ' more'
         end as reassignment_hint
     from collector_load
     cross join team
@@ -168,6 +185,8 @@ select
     per_pair.coverage_gap_accounts,
     hints.collector_open_items,
     hints.reassignment_hint,
-    per_pair.as_of_date
+    per_pair.as_of_date,
+    hints.team_mean_open_items,
+    hints.load_ratio
 from per_pair
 inner join hints using (collector)

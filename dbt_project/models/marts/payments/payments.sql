@@ -1,6 +1,6 @@
 -- One row per distinct payment with what was applied and what is left; `match_status` is
--- `matched` (all applied), `partial` (some applied, the rest unapplied) or `exception` (in the
--- queue, nothing applied).
+-- `matched` (all applied), `partial` (some applied; the rest is unapplied, and queued unless a
+-- person's decision left it) or `exception` (in the queue, nothing applied).
 
 with applied as (
     select

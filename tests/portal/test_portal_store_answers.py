@@ -1,0 +1,132 @@
+"""The store's side of answering once: one answer stored for several invoices at once, the
+director's newest answers read back before the pipeline ingests them, the client and contact on
+each job, the policy facts the pages need, and the move of a version-2 store to version 3."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from portal.store import SCHEMA_VERSION, PortalStore, SubmissionConflict, metadata
+from tests.portal.portal_factories import DANA, ERIN, STATUSES, job, new_update
+
+V3_COLUMNS = {
+    "director_jobs": {"account_id", "contact_name", "contact_email", "contact_phone"},
+    "director_updates": {"answer_group"},
+    "team_workload": {"team_mean_open_items", "load_ratio"},
+}
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+def _answer(group: str, *keys: str, director: str = DANA, **changes):
+    return [
+        new_update(f"{group}-{n}", invoice_key=key, director_email=director, answer_group=group, **changes)
+        for n, key in enumerate(keys)
+    ]
+
+
+def test_record_answer_stores_one_row_per_invoice_and_a_repeat_nothing_more(store):
+    ids = store.record_answer(_answer("a" * 32, "nyc|1", "nyc|2"))
+    assert ids == store.record_answer(_answer("a" * 32, "nyc|1", "nyc|2", note="clicked twice"))
+    assert [(u.invoice_key, u.note) for u in store.updates_after(0, 10)] == [
+        ("nyc|1", "Client pays Friday"),
+        ("nyc|2", "Client pays Friday"),
+    ]
+    assert [u.invoice_key for u in store.answer_rows(DANA, ids[1])] == ["nyc|1", "nyc|2"]
+    assert store.answer_rows(ERIN, ids[0]) == []  # another director never sees it
+
+
+def test_record_answer_is_all_or_nothing(store):
+    store.record_update(new_update("taken-1", invoice_key="nyc|2"))
+    with pytest.raises(IntegrityError):  # the second row's submission id is taken: no row stays
+        store.record_answer(
+            [
+                *_answer("b" * 32, "nyc|1"),
+                *[replace(u, submission_id="taken-1") for u in _answer("b" * 32, "nyc|2")],
+            ]
+        )
+    assert [u.submission_id for u in store.updates_after(0, 10)] == ["taken-1"]
+
+
+def test_record_answer_refuses_a_form_another_director_used(store):
+    store.record_answer(_answer("c" * 32, "nyc|1", director=ERIN))
+    with pytest.raises(SubmissionConflict):
+        store.record_answer(_answer("c" * 32, "nyc|2"))
+
+
+def test_answers_are_the_directors_newest_per_invoice(store):
+    early = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    store.record_update(new_update("d" * 32, invoice_key="nyc|1", status="Disputed", submitted_at=early))
+    store.record_answer(_answer("e" * 32, "nyc|1", "nyc|2", status="Will pay"))
+    store.record_update(new_update("f" * 32, invoice_key="nyc|1", director_email=ERIN, status="Blocked"))
+    answers = store.answers(DANA.upper())
+    assert {key: a.status for key, a in answers.items()} == {"nyc|1": "Will pay", "nyc|2": "Will pay"}
+
+
+def test_jobs_carry_their_client_and_contact_and_the_policy_is_published_with_them(store):
+    contact = {
+        "account_id": "001A",
+        "contact_name": "Isla Carter",
+        "contact_email": "ap@acme.example",
+        "contact_phone": "+1 212 555 8250",
+    }
+    store.publish_jobs([job(**contact)], STATUSES, {"time_zone": "Europe/London"})
+    [saved] = store.jobs_for(DANA)
+    assert {name: getattr(saved, name) for name in contact} == contact
+    assert store.published_policy() == {"time_zone": "Europe/London"}
+    store.publish_jobs([job()], STATUSES, {"time_zone": "America/New_York", "answer_stands_days": "7"})
+    assert store.published_policy() == {"time_zone": "America/New_York", "answer_stands_days": "7"}
+    store.publish_jobs([job()], STATUSES)  # publishing jobs alone keeps the facts
+    assert store.published_policy()["answer_stands_days"] == "7"
+
+
+def _make_v2_store(url: str) -> None:
+    """A store as the version-2 portal left it: today's tables without the version-3 columns."""
+    engine = create_engine(url)
+    v2 = MetaData()
+    for name, table in metadata.tables.items():
+        if name == "published_policy":
+            continue
+        dropped = V3_COLUMNS.get(name, set())
+        Table(name, v2, *[c._copy() for c in table.columns if c.name not in dropped])
+    with engine.begin() as conn:
+        v2.create_all(conn)
+        conn.execute(text("insert into schema_version values (2, '2026-11-01 00:00:00')"))
+        conn.execute(
+            text(
+                "insert into director_updates (submission_id, director_email, invoice_key, status, "
+                "submitted_at) values ('old-1', 'dana@example.com', 'nyc|1', 'Will pay', "
+                "'2026-11-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+
+
+def test_store_migrates_a_version_2_store_in_place_keeping_its_answers(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    _make_v2_store(url)
+    store = PortalStore.from_url(url)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        for table, columns in V3_COLUMNS.items():
+            assert columns <= {c["name"] for c in inspect(store.engine).get_columns(table)}
+        assert "ix_director_updates_director" in {
+            i["name"] for i in inspect(store.engine).get_indexes("director_updates")
+        }
+        assert [u.answer_group for u in store.updates_after(0, 10)] == [None]
+        assert list(store.answers(DANA)) == ["nyc|1"]
+        store.publish_jobs([job(account_id="001A", contact_name="Isla")], STATUSES, {"time_zone": "UTC"})
+        assert store.jobs_for(DANA)[0].contact_name == "Isla"
+        assert store.create_schema() == 3  # a second open changes nothing
+    finally:
+        store.close()
