@@ -1,8 +1,13 @@
-"""The `ledgerloop` command."""
+"""The `ledgerloop` command.
+
+Each subcommand imports what it needs when it runs (Dagster, dbt, pandas, the policy model), so
+a light command such as `ledgerloop link` answers in well under a second.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import signal
 import subprocess
@@ -16,6 +21,31 @@ from orchestration.cli_support import load_policy
 from orchestration.private_paths import make_private
 from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
 
+# Commands that live beside the part they drive: name -> "module:attribute", imported on use.
+LAZY_COMMANDS = {
+    "audit": "orchestration.cli_audit:audit_command",
+    "drafts": "orchestration.cli_drafts:drafts",
+    "dunning": "orchestration.cli_dunning:dunning",
+    "link": "orchestration.cli_portal:link_command",
+    "payments": "orchestration.cli_payments:payments",
+    "portal": "orchestration.cli_portal:portal_command",
+    "risk": "orchestration.cli_risk:risk",
+    "statement": "orchestration.cli_statement:statement_command",
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose subcommands in `LAZY_COMMANDS` are imported only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
 
 def _settings(home: str | None) -> Settings:
     if home:
@@ -26,7 +56,7 @@ def _settings(home: str | None) -> Settings:
     return settings
 
 
-@click.group()
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="ledgerloop")
 def main() -> None:
     """ledgerloop: one living accounts-receivable ledger from Salesforce, trackers and payments."""
@@ -38,15 +68,30 @@ def main() -> None:
               help="Age invoices at this date (default: today in the policy's time zone).")
 @click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def run(as_of: dt.datetime | None, home: str | None, as_json: bool) -> None:
-    """Materialize everything once and print a summary; exit 1 when a blocking check fails."""
+@click.option("--verbose", "-v", is_flag=True, help="Also show dbt's and Dagster's log lines (on stderr).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: bool, quiet: bool) -> None:
+    """Materialize everything once and print a summary; exit 1 when a blocking check fails.
+
+    Progress goes to stderr, a line per step; the summary (or --json) to stdout."""
+    from orchestration.run_progress import RunProgress
+
+    progress = RunProgress(None if quiet else sys.stderr)
+    progress.phase("Reading the policy and checking the warehouse is free")
+    try:
+        settings = _settings(home)
+        load_policy(settings)
+        from orchestration.warehouse_lock import warehouse_in_use
+
+        if holder := warehouse_in_use(settings.warehouse_path):
+            raise click.ClickException(f"cannot run now: {holder}")
+        from orchestration.runner import run_pipeline
+
+        outcome = run_pipeline(settings, as_of.date() if as_of else None, progress=progress, verbose=verbose)
+    finally:
+        progress.close()
     import json
 
-    from orchestration.runner import run_pipeline
-
-    settings = _settings(home)
-    load_policy(settings)
-    outcome = run_pipeline(settings, as_of.date() if as_of else None)
     click.echo(json.dumps(outcome.as_dict(), default=str) if as_json else outcome.report())
     sys.exit(0 if outcome.success else 1)
 
@@ -97,7 +142,7 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
         [str(bin_dir / "ledgerloop"), "portal", "--host", host, "--port", str(portal_port)],
     ]
     click.echo(f"Dagster UI: http://{host}:{port}\nDirector portal: http://{host}:{portal_port}"
-               "  (mint a director's link with `ledgerloop link EMAIL`; Ctrl-C stops both)")
+               "  (mint a link with `ledgerloop link EMAIL_OR_NAME`; Ctrl-C stops both)")
     # Stop on Ctrl-C or SIGTERM even when started from a script (which leaves SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -118,21 +163,3 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
     sys.exit(max(p.returncode or 0 for p in processes))
-
-
-def _register_commands() -> None:
-    """Commands that live beside the part they drive."""
-    from orchestration.cli_audit import audit_command
-    from orchestration.cli_drafts import drafts
-    from orchestration.cli_dunning import dunning
-    from orchestration.cli_payments import payments
-    from orchestration.cli_portal import link_command, portal_command
-    from orchestration.cli_risk import risk
-    from orchestration.cli_statement import statement_command
-
-    for command in (portal_command, link_command, drafts, payments, risk, statement_command, dunning,
-                    audit_command):
-        main.add_command(command)
-
-
-_register_commands()

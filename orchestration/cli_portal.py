@@ -64,37 +64,49 @@ def _url_fixed() -> bool:
     return bool(os.environ.get("LEDGERLOOP_PORTAL_URL"))
 
 
-def team_roster(policy) -> list:
+def team_roster(team) -> list:
     """The policy's collectors and managers as the portal store keeps them (contract C1)."""
     from portal.store import StaffMember
 
     return [
         StaffMember(email=m.email, role=role, name=m.name, office=m.office)
-        for role, members in (("collector", policy.team.collectors), ("manager", policy.team.managers))
+        for role, members in (("collector", team.collectors), ("manager", team.managers))
         for m in members
     ]
 
 
-def role_of(policy, email: str) -> str:
-    """`collector` or `manager` for a roster email (collector first), else `director`."""
-    from portal.links import normalize_email
-
-    wanted = normalize_email(email)
-    for role, members in (("collector", policy.team.collectors), ("manager", policy.team.managers)):
-        if any(normalize_email(m.email) == wanted for m in members):
-            return role
-    return "director"
-
-
-def _policy():
-    from orchestration.cli_support import load_policy
+def _team():
+    """The policy's `team:` section alone: the rest of the policy is not needed to mint a link."""
+    from orchestration.config_team import read_team
     from orchestration.settings import Settings
 
-    return load_policy(Settings())
+    try:
+        return read_team(Settings().config_path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _resolve(who: str, role: str, roster: list, store) -> tuple[str, str]:
+    """(email, role) of WHO: an email (role from the roster when `auto`), or a name."""
+    from orchestration.people import AmbiguousName, NameNotFound, Person, find_person
+    from portal.links import normalize_email
+
+    roster = [Person(m.name, normalize_email(m.email), m.role, m.office) for m in roster]
+    if "@" in who:
+        email = normalize_email(who)
+        on_roster = next((p.role for p in roster if p.email == email), "director")
+        return email, on_roster if role == "auto" else role
+    directors = [Person(name, email, "director") for email, name in store.directors()]
+    people = [p for p in [*roster, *directors] if role in ("auto", p.role)]
+    try:
+        person = find_person(who, people)
+    except (AmbiguousName, NameNotFound) as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL_OR_NAME") from None
+    return person.email, person.role
 
 
 @click.command("link")
-@click.argument("email")
+@click.argument("who", metavar="EMAIL_OR_NAME")
 @click.option(
     "--base-url", default=None, help="Public address of the portal (default LEDGERLOOP_PORTAL_URL)."
 )
@@ -104,30 +116,29 @@ def _policy():
     type=click.Choice(["auto", "director", "collector", "manager"]),
     default="auto",
     show_default=True,
-    help="Which door the link opens; auto: collector or manager when EMAIL is on the policy's team roster.",
+    help="Which door the link opens; auto: collector or manager when the person is on the policy's "
+    "team roster, else director.",
 )
 @click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
-def link_command(email: str, base_url: str | None, revoke: bool, role: str, home: str | None) -> None:
-    """Print a signed portal link for EMAIL (a director, or a collector or manager on the team
-    roster), or revoke all of theirs."""
-    from portal.links import LinkSigner, StaffLinkSigner, link_url, normalize_email, staff_link_url
+def link_command(who: str, base_url: str | None, revoke: bool, role: str, home: str | None) -> None:
+    """Print a signed portal link for a director, or a collector or manager on the team roster,
+    or revoke all of theirs. EMAIL_OR_NAME is an email or a name ("Avery Brooks", or "Avery"
+    when only one person has it)."""
+    from portal.links import LinkSigner, StaffLinkSigner, link_url, staff_link_url
     from portal.store import PortalStore
 
-    if "@" not in email:
-        raise click.BadParameter(f"{email!r} is not an email address", param_hint="EMAIL")
     settings = _portal_settings(home)
-    person = normalize_email(email)
+    roster = team_roster(_team())
     store = PortalStore.from_url(settings.db_url)
     actor = f"cli:{getpass.getuser()}"
     try:
+        person, role = _resolve(who, role, roster, store)
         if revoke:
             version = store.revoke(person)
             store.audit(actor, "links_revoked", person, {"version": version})
             click.echo(f"Revoked every link of {person}; new links use version {version}.")
             return
         version = store.link_version(person)
-        if role == "auto":
-            role = role_of(_policy(), person)
         if role == "director":
             token = LinkSigner(settings.secret_key, settings.link_max_age_seconds).mint(person, version)
             store.audit(actor, "link_minted", person, {"version": version})
@@ -135,7 +146,6 @@ def link_command(email: str, base_url: str | None, revoke: bool, role: str, home
                 click.echo(f"note: no jobs are published for {person} yet; the page will be empty.", err=True)
             click.echo(link_url(base_url or settings.base_url, token))
             return
-        roster = team_roster(_policy())
         if not any(m.email.lower() == person and m.role == role for m in roster):
             raise click.ClickException(f"{person} is not a {role} on the team roster (ledgerloop.yaml team:)")
         store.publish_team(roster)  # so the link works before the next run publishes the roster

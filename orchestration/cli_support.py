@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orchestration.config import PolicyError
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +31,8 @@ def settings_for(home: str | None) -> Settings:
 
 def load_policy(settings: Settings) -> Policy:
     """The validated policy; when it is wrong, the error names the key."""
+    from orchestration.config import PolicyError
+
     try:
         return settings.policy()
     except PolicyError as exc:
@@ -52,7 +53,10 @@ def read_only_warehouse(path: Path, busy: str) -> Iterator[duckdb.DuckDBPyConnec
         with connect(path, read_only=True) as con:
             yield con
     except duckdb.IOException as exc:
-        raise click.ClickException(f"{busy}: {exc}") from None
+        from orchestration.warehouse_lock import explain_lock, is_lock_error
+
+        reason = explain_lock(str(exc), path) if is_lock_error(str(exc)) else str(exc)
+        raise click.ClickException(f"{busy}: {reason}") from None
 
 
 def one_line(text: object) -> str:

@@ -36,9 +36,11 @@ from orchestration.config_worklist import (
     Worklist,
     WorklistWeights,
 )
+from orchestration.config_team import Team, TeamMember
 
-# The `worklist:` section lives in config_worklist; these names stay importable from here.
-__all__ = ["RECORD_REASONS", "WORKLIST_REASONS", "NextAction", "Worklist", "WorklistWeights"]
+# The `worklist:` and `team:` sections live in their own modules; these names stay importable here.
+__all__ = ["RECORD_REASONS", "WORKLIST_REASONS", "NextAction", "Team", "TeamMember", "Worklist",
+           "WorklistWeights"]
 
 
 class PolicyError(ValueError):
@@ -404,41 +406,6 @@ class Kpis(_Model):
     receivables are those of the as-of date this many days earlier."""
 
 
-class TeamMember(_Model):
-    """A collector or manager: `name` as the sources write it (Salesforce's Collector column)."""
-
-    name: str = Field(min_length=1, max_length=120)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    office: str | None = None
-    """Office code; a manager without one oversees every office."""
-
-
-class Team(_Model):
-    """Who works the ledger: collectors own worklists and alerts, managers get escalations and
-    the team view. A collector named in the data but not here still gets a worklist; only the
-    workbench link and alert emails need the email."""
-
-    collectors: list[TeamMember] = []
-    managers: list[TeamMember] = []
-
-    @field_validator("collectors", "managers")
-    @classmethod
-    def _unique(cls, members: list[TeamMember]) -> list[TeamMember]:
-        for attribute in ("name", "email"):
-            values = [getattr(m, attribute).casefold() for m in members]
-            duplicated = sorted({v for v in values if values.count(v) > 1})
-            if duplicated:
-                raise ValueError(f"{attribute} listed more than once: {duplicated}")
-        return members
-
-    def collector_email(self, name: str) -> str | None:
-        """The email of the collector the sources call `name`, if they are on the roster."""
-        wanted = name.casefold().strip()
-        return next((m.email for m in self.collectors if m.name.casefold() == wanted), None)
-
-    def managers_of(self, office: str | None) -> list[TeamMember]:
-        """Managers overseeing `office`: its own, and those of every office."""
-        return [m for m in self.managers if m.office in (None, office)]
 
 
 class Schedules(_Model):

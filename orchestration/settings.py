@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.config import Policy, load_policy
 from orchestration.private_paths import ACCESS_MODES
+
+if TYPE_CHECKING:
+    from orchestration.config import Policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -64,6 +67,8 @@ class Settings:
         return self.home / "dagster"
 
     def policy(self) -> Policy:
+        from orchestration.config import load_policy  # pydantic and every section: load when used
+
         return load_policy(self.config_path)
 
 

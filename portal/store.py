@@ -790,6 +790,12 @@ class PortalStore:
             rows = conn.execute(_JOBS_FOR, {"director_email": normalize_email(director_email)})
             return [DirectorJob(*row) for row in rows]
 
+    def directors(self) -> list[tuple[str, str]]:
+        """(email, name) of every director with published jobs, by name (`ledgerloop link NAME`)."""
+        query = select(director_jobs.c.director_email, director_jobs.c.director_name).distinct()
+        with self.engine.connect() as conn:
+            return sorted(((e, n) for e, n in conn.execute(query)), key=lambda row: (row[1], row[0]))
+
     def status_choices(self) -> list[str]:
         """The statuses a director may pick, in the configured order."""
         with self.engine.connect() as conn:

@@ -8,6 +8,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.transform.check_descriptions import describe_test
+
 
 class LedgerloopDbtTranslator(DagsterDbtTranslator):
     """Models are keyed `[schema, name]` (e.g. `marts/ar_ledger`) and grouped by their layer.
@@ -30,19 +32,9 @@ class LedgerloopDbtTranslator(DagsterDbtTranslator):
         )
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
-        """dbt tests as checks, described in the UI (dagster-dbt only reads `meta.description`)."""
+        """dbt tests as checks, each described in a sentence in the UI (dagster-dbt only reads
+        `meta.description`)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None or spec.description:
             return spec
-        test = manifest["nodes"][unique_id]
-        return spec._replace(description=test.get("description") or _describe(test))
-
-
-def _describe(test: Mapping[str, Any]) -> str:
-    """`dbt not_null on ar_ledger.invoice_key`, or the singular test's name as a sentence."""
-    metadata = test.get("test_metadata") or {}
-    if not metadata:
-        return "dbt: " + test["name"].removeprefix("assert_").replace("_", " ")
-    model = (test.get("attached_node") or "").rsplit(".", 1)[-1]
-    column = test.get("column_name")
-    return f"dbt {metadata['name']} on {model}{'.' + column if column else ''}"
+        return spec._replace(description=describe_test(manifest["nodes"][unique_id], manifest))

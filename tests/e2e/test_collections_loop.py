@@ -350,7 +350,8 @@ def test_alert_emails_exist_after_the_whole_run_on_a_day_alerts_are_raised(loop)
     alert_emails = [r for r in loop["drafts"] if r["kind"] == "alert" and day in r["path"]]
     assert {r["recipient"] for r in alert_emails} == owners
     assert all(Path(r["path"]).is_file() for r in alert_emails)
-    assert f", {len(alert_emails)} email draft(s) to their owners" in loop["summary"]
+    drafts = f"{len(alert_emails)} email draft{'' if len(alert_emails) == 1 else 's'}"
+    assert f", {drafts} to the people concerned" in loop["summary"]
 
 
 def test_no_dunning_draft_covers_an_invoice_whose_stage_means_disputed_or_promised(loop):

@@ -59,9 +59,21 @@ query AssetGraph {
     dependencyKeys { path }
     assetChecksOrError {
       __typename
-      ... on AssetChecks { checks { name blocking } }
+      ... on AssetChecks { checks { name blocking description } }
       ... on Error { message }
     }
+  }
+}
+"""
+
+SCHEDULES_QUERY = """
+query Schedules {
+  schedulesOrError(
+    repositorySelector: {repositoryName: "__repository__", repositoryLocationName: "ledgerloop"}
+  ) {
+    __typename
+    ... on Schedules { results { name cronSchedule executionTimezone description } }
+    ... on PythonError { message }
   }
 }
 """
@@ -215,3 +227,25 @@ def test_webserver_reports_the_check_as_blocking(asset_nodes, check):
     assert checks["__typename"] == "AssetChecks", checks
     blocking = {c["name"]: c["blocking"] for c in checks["checks"]}
     assert blocking.get(name) is True, f"checks on {asset}: {blocking}"
+
+
+def test_webserver_shows_the_daily_schedule_as_daily_at_the_policys_local_hour(webserver, asset_nodes):
+    schedules = webserver.graphql(SCHEDULES_QUERY)["schedulesOrError"]
+    assert schedules["__typename"] == "Schedules", schedules
+    daily = next(s for s in schedules["results"] if s["name"] == "daily_collections_schedule")
+    assert (daily["cronSchedule"], daily["executionTimezone"]) == ("0 7 * * *", "America/New_York")
+    assert daily["description"].startswith("Every day at 07:00 America/New_York")
+
+
+@pytest.mark.parametrize(("check", "description"), [
+    ("marts/ar_ledger:not_null_ar_ledger_invoice_key",
+     "invoice_key is filled in on every row of ar_ledger. invoice_key: Office code and normalized "
+     "invoice number (`NYC:123`)."),
+    ("marts/ar_ledger:accepted_values_ar_ledger_status__open__paid",
+     "status in ar_ledger is always one of: open, paid."),
+])
+def test_webserver_describes_dbt_generated_checks_in_words(asset_nodes, check, description):
+    asset, name = check.split(":")
+    node = next(n for n in asset_nodes if key(n["assetKey"]) == asset)
+    described = {c["name"]: c["description"] for c in node["assetChecksOrError"]["checks"]}
+    assert described[name] == description

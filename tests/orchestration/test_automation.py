@@ -7,10 +7,12 @@ import dagster as dg
 import pytest
 
 from orchestration.automation.schedules import (
+    build_daily_collections_schedule,
     daily_collections_schedule,
     every_15_minutes_refresh_ledger_schedule,
 )
 from orchestration.automation.sensors import new_landing_files_sensor
+from orchestration.config import Policy, load_policy
 from orchestration.ingest.landing import pending_files
 from orchestration.ingest.sources import legacy_tracker
 from orchestration.resources import LedgerloopResource
@@ -146,30 +148,42 @@ def test_sensor_fires_for_a_tracker_file_exactly_when_ingest_would_load_it(ledge
     )
 
 
-def daily_tick(ledgerloop: LedgerloopResource, utc: dt.datetime):
-    context = dg.build_schedule_context(resources={"ledgerloop": ledgerloop}, scheduled_execution_time=utc)
-    return daily_collections_schedule(context)
+def daily_tick(schedule: dg.ScheduleDefinition, utc: dt.datetime):
+    context = dg.build_schedule_context(scheduled_execution_time=utc)
+    return schedule(context)
 
 
-def test_daily_schedule_skips_before_the_local_hour_and_names_it(ledgerloop):
-    # 11:45 UTC is 06:45 in New York in November: before the policy's 07:00.
-    result = daily_tick(ledgerloop, dt.datetime(2026, 11, 23, 11, 45, tzinfo=dt.UTC))
-    assert isinstance(result, dg.SkipReason)
-    assert "07:00 America/New_York" in result.skip_message
-
-
-def test_daily_schedule_asks_for_one_run_per_local_day(ledgerloop):
-    first = daily_tick(ledgerloop, dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC))
-    later = daily_tick(ledgerloop, dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC))  # 22:00 local, same day
-    assert first.run_key == later.run_key == "daily-2026-11-23"
-    next_day = daily_tick(ledgerloop, dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
-    assert next_day.run_key == "daily-2026-11-24"
-
-
-def test_daily_schedule_reads_the_hour_from_the_policy_at_each_tick(tmp_path, monkeypatch):
-    policy = tmp_path / "ledgerloop.yaml"
+def policy_at(tmp_path, daily_at: str) -> Policy:
+    path = tmp_path / "ledgerloop.yaml"
     text = (REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8")
-    policy.write_text(text.replace('daily_at: "07:00"', 'daily_at: "05:30"'), encoding="utf-8")
-    resource = LedgerloopResource(home=str(tmp_path), config_path=str(policy))
-    result = daily_tick(resource, dt.datetime(2026, 11, 23, 10, 45, tzinfo=dt.UTC))  # 05:45 local
-    assert result.run_key == "daily-2026-11-23"
+    path.write_text(text.replace('daily_at: "07:00"', f'daily_at: "{daily_at}"'), encoding="utf-8")
+    return load_policy(path)
+
+
+def test_daily_schedule_is_a_daily_cron_at_the_policys_local_hour():
+    # What the Dagster UI shows as the schedule's cadence and next tick.
+    assert daily_collections_schedule.cron_schedule == "0 7 * * *"
+    assert daily_collections_schedule.execution_timezone == "America/New_York"
+    assert daily_collections_schedule.job_name == "refresh_ledger_job"
+    assert daily_collections_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert daily_collections_schedule.description.startswith(
+        "Every day at 07:00 America/New_York (`schedules.daily_at` in ledgerloop.yaml)")
+
+
+def test_daily_schedule_follows_the_hour_and_zone_of_the_policy(tmp_path):
+    schedule = build_daily_collections_schedule(policy_at(tmp_path, "05:30"))
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * *", "America/New_York")
+    assert "Every day at 05:30 America/New_York" in schedule.description
+
+
+def test_daily_schedule_asks_for_one_run_per_local_day_as_of_that_day():
+    # 07:00 in New York is 12:00 UTC in November; the next day's tick is another run.
+    first = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC))
+    again = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 23, 12, 0, 30, tzinfo=dt.UTC))
+    assert first.run_key == again.run_key == "daily-2026-11-23"
+    assert first.run_config == {"resources": {"ledgerloop": {"config": {"as_of": "2026-11-23"}}}}
+    # 02:30 UTC on the 24th is still the 23rd in New York.
+    late = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC))
+    assert late.run_key == "daily-2026-11-23"
+    next_day = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
+    assert next_day.run_key == "daily-2026-11-24"

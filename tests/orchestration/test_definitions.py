@@ -1,5 +1,6 @@
 """The code location as Dagster loads it: assets, lineage, checks and the job."""
 
+import datetime as dt
 import json
 from collections import deque
 
@@ -196,3 +197,28 @@ def test_schedule_and_sensor_are_registered_with_their_resources(defs):
     assert sensor.job_name == "refresh_ledger_job"
     assert "ledgerloop" in sensor.required_resource_keys
     assert "ledgerloop" in defs.resources
+
+
+def test_dbt_generated_checks_are_described_in_sentences(asset_graph):
+    # What the UI shows beside dbt's names for the checks on the ledger.
+    assert check_spec(asset_graph, "marts/ar_ledger:not_null_ar_ledger_invoice_key").description == (
+        "invoice_key is filled in on every row of ar_ledger. invoice_key: Office code and normalized "
+        "invoice number (`NYC:123`).")
+    accepted = check_spec(asset_graph, "marts/ar_ledger:accepted_values_ar_ledger_status__open__paid")
+    assert accepted.description == "status in ar_ledger is always one of: open, paid."
+    dbt_checks = [key for key in asset_graph.asset_check_keys
+                  if asset_graph.get(key.asset_key).is_materializable
+                  and key.name.startswith(("not_null_", "unique_", "accepted_values_", "non_negative_"))]
+    unreadable = sorted(f"{key.asset_key.to_user_string()}:{key.name}" for key in dbt_checks
+                        if asset_graph.get_check_spec(key).description.startswith("dbt ")
+                        or key.name in asset_graph.get_check_spec(key).description)
+    assert dbt_checks and unreadable == []
+
+
+def test_daily_schedule_runs_the_job_once_a_day_as_of_that_day(defs):
+    schedule = defs.resolve_schedule_def("daily_collections_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 7 * * *", "America/New_York")
+    tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))
+    request = schedule(tick)
+    dg.validate_run_config(defs.resolve_job_def(request.job_name or schedule.job_name), request.run_config)
+    assert request.run_config["resources"]["ledgerloop"]["config"] == {"as_of": "2026-11-23"}

@@ -41,10 +41,10 @@ def summary_of(tmp_path, sql: str) -> RunOutcome:
 def test_run_summary_shows_the_payment_queue_count_and_unapplied_cash_per_currency(tmp_path):
     outcome = summary_of(tmp_path, WAREHOUSE)
     report = outcome.report()
-    assert "payment queue: 3 payment(s) with cash not applied" in report
+    assert "Unapplied cash queue: 3 payments with cash not yet applied to invoices" in report
     assert "ledgerloop payments resolve|unapply" in report
-    assert "  GBP          1 payment(s)             400.00" in report
-    assert "  USD          2 payment(s)           1,284.50" in report
+    rows = {" ".join(line.split()) for line in report.splitlines()}
+    assert {"GBP 1 400.00", "USD 2 1,284.50"} <= rows
     assert outcome.as_dict()["payment_queue"] == [
         {"currency": "GBP", "payments": 1, "unapplied": "400.00"},
         {"currency": "USD", "payments": 2, "unapplied": "1284.50"},
@@ -54,11 +54,11 @@ def test_run_summary_shows_the_payment_queue_count_and_unapplied_cash_per_curren
 
 def test_run_summary_says_the_payment_queue_is_empty(tmp_path):
     outcome = summary_of(tmp_path, WAREHOUSE + "delete from marts.reconciliation_exceptions;")
-    assert "payment queue: empty" in outcome.report()
+    assert "Unapplied cash queue: empty" in outcome.report()
     assert outcome.as_dict()["payment_queue"] == []
 
 
 def test_run_summary_without_cash_application_has_no_queue_line(tmp_path):
     outcome = summary_of(tmp_path, WAREHOUSE + "drop table marts.reconciliation_exceptions;")
-    assert "payment queue" not in outcome.report()
+    assert "Unapplied cash queue" not in outcome.report()
     assert outcome.as_dict()["payment_queue"] is None

@@ -53,9 +53,11 @@ def test_link_revoke_bumps_the_version_and_new_links_carry_it(tmp_path):
     assert LinkSigner(settings.secret_key, 3600).verify(token).version == 2
 
 
-def test_link_refuses_something_that_is_not_an_email(tmp_path):
-    result = CliRunner().invoke(link_command, ["dana"], env=_env(tmp_path))
-    assert result.exit_code == 2 and "is not an email address" in result.output
+def test_link_refuses_a_name_that_fits_no_one_and_says_where_it_looked(tmp_path):
+    result = CliRunner().invoke(link_command, ["zelda"], env=_env(tmp_path))
+    assert result.exit_code == 2
+    assert "no one named 'zelda' on the team roster" in result.output
+    assert "directors with published jobs" in result.output
 
 
 def test_portal_banner_masks_the_database_password():

@@ -246,12 +246,13 @@ def test_the_run_summary_leads_with_what_needs_attention():
                                        "rejected_files": "bad.csv: the file is empty",
                                        "waiting_files": "growing.csv"}})
     lines = outcome.report().splitlines()
-    assert lines[1:4] == [
-        "needs attention",
+    assert lines[1:5] == [
+        "",
+        "Needs attention",
         "  salesforce: 9 of 10 rows quarantined (90%, the policy allows 20%)",
         "    9 x Office 'Denver' is not an office in ledgerloop.yaml (add it to offices:)",
     ]
-    assert "    rejected: bad.csv: the file is empty" in lines
+    assert "    refused whole: bad.csv: the file is empty" in lines
     assert "    still being written, left for the next run: growing.csv" in lines
 
 

@@ -76,9 +76,9 @@ def test_run_summary_counts_the_alert_emails_that_exist(home):
         "folder": str(home / "outbox" / "drafts" / AS_OF),
         "as_of": AS_OF,
     }
-    assert "1 raised today, 1 email draft(s) to their owners" in outcome.report()
+    assert "1 raised today, 1 email draft to the people concerned" in outcome.report()
     Outbox(home / "outbox").withdraw(f"{AS_OF}/{alert_draft_name(AVERY)}")  # as the bug did
-    assert "1 raised today, 0 email draft(s) to their owners" in outcome.report()
+    assert "1 raised today, 0 email drafts to the people concerned" in outcome.report()
 
 
 def test_run_summary_says_when_notices_wait_for_cash(tmp_path):
@@ -88,6 +88,5 @@ def test_run_summary_says_when_notices_wait_for_cash(tmp_path):
         "held_by_reason": {"payment_files_not_in": 12, "stage_disputed": 3},
         "outbox": str(tmp_path / "outbox" / "dunning"),
     }
-    assert "waiting for cash: 12 for the day's payment files (ledgerloop dunning preview says why)" in (
-        outcome.report()
-    )
+    assert ("held back, waiting for cash: 12 until the day's payment files are in "
+            "(`ledgerloop dunning preview` says why)") in outcome.report()
