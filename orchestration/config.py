@@ -29,6 +29,7 @@ from orchestration.config_dunning import Dunning
 from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart, check_report_cells
 from orchestration.config_risk import Risk
 from orchestration.config_statements import Statements
+from orchestration.config_team import Team, TeamMember
 from orchestration.config_worklist import (
     RECORD_REASONS,
     WORKLIST_REASONS,
@@ -36,7 +37,6 @@ from orchestration.config_worklist import (
     Worklist,
     WorklistWeights,
 )
-from orchestration.config_team import Team, TeamMember
 
 # The `worklist:` and `team:` sections live in their own modules; these names stay importable here.
 __all__ = ["RECORD_REASONS", "WORKLIST_REASONS", "NextAction", "Team", "TeamMember", "Worklist",
