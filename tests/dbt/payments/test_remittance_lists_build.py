@@ -135,7 +135,8 @@ def test_a_remainder_is_queued_with_its_reason_and_candidates(warehouse):
 
 
 def test_a_queued_remainder_is_on_the_worklist_for_its_cash_still_to_place(warehouse):
-    items = query(warehouse, "select collector, item_key, balance, reason from marts.collector_worklist_items "
+    items = query(warehouse, "select collector, item_key, balance, reason "
+                             "from marts.collector_worklist_items "
                              "where payment_id is not null order by item_key")
     # stranger_short's candidates are all Chris's: 50.00 to place, not the 90.00 paid (40.00 of
     # it already lowered NYC:55's balance); not_theirs spans Chris and Lee: cash application's
