@@ -77,7 +77,7 @@ def team_roster(team) -> list:
 
 def _team():
     """The policy's `team:` section alone: the rest of the policy is not needed to mint a link."""
-    from orchestration.config_team import read_team
+    from orchestration.policy.team import read_team
     from orchestration.settings import Settings
 
     try:

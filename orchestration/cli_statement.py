@@ -10,7 +10,7 @@ import click
 import duckdb
 
 from orchestration.cli_support import load_policy, read_only_warehouse, settings_for
-from orchestration.config import PolicyError
+from orchestration.policy import PolicyError
 
 
 @click.command("statement")

@@ -19,7 +19,7 @@ from orchestration.settings import Settings
 if TYPE_CHECKING:
     import duckdb
 
-    from orchestration.config import Policy
+    from orchestration.policy import Policy
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -31,7 +31,7 @@ def settings_for(home: str | None) -> Settings:
 
 def load_policy(settings: Settings) -> Policy:
     """The validated policy; when it is wrong, the error names the key."""
-    from orchestration.config import PolicyError
+    from orchestration.policy import PolicyError
 
     try:
         return settings.policy()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.config import Policy
+from orchestration.policy import Policy
 from orchestration.private_paths import make_private
 from orchestration.settings import Settings
 from orchestration.transform.project import dbt_resource

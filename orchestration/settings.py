@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from orchestration.private_paths import ACCESS_MODES
 
 if TYPE_CHECKING:
-    from orchestration.config import Policy
+    from orchestration.policy import Policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -67,7 +67,7 @@ class Settings:
         return self.home / "dagster"
 
     def policy(self) -> Policy:
-        from orchestration.config import load_policy  # pydantic and every section: load when used
+        from orchestration.policy import load_policy  # pydantic and every section: load when used
 
         return load_policy(self.config_path)
 

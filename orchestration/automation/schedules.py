@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration.automation.jobs import refresh_ledger_job
-from orchestration.config import Policy
+from orchestration.policy import Policy
 from orchestration.settings import Settings
 
 # The ledger stays at most 15 minutes behind the sources, even when no file arrives

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from orchestration.config import Policy
 from orchestration.demo.contacts import write_contacts
 from orchestration.demo.model import build_world
 from orchestration.demo.payments import write_payments
@@ -17,6 +16,7 @@ from orchestration.demo.salesforce_export import write_exports
 from orchestration.demo.tracker import write_tracker
 from orchestration.demo.truth import write_truth
 from orchestration.dunning.contacts import contacts_path
+from orchestration.policy import Policy
 
 
 @dataclass(frozen=True)

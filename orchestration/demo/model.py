@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.config import Policy, Team
 from orchestration.demo import names
 from orchestration.demo.behaviour import Behaviours, assign_behaviours, paid_days
+from orchestration.policy import Policy
+from orchestration.policy.team import Team
 
 EXPORT_DAYS = (-14, -7, 0)
 """Weekly Salesforce exports per office, as day offsets from `as_of`."""

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from orchestration.config import Policy
 from orchestration.demo import names
 from orchestration.demo.model import World, stage_for, tracker_rows
 from orchestration.demo.records import FileCount
+from orchestration.policy import Policy
 
 SOURCE = "tracker"
 FILE_NAME = "legacy_tracker.xlsx"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.config import Policy
 from orchestration.demo.behaviour import BEHAVIOURS
 from orchestration.demo.formats import DayTable
 from orchestration.demo.model import World
@@ -24,6 +23,7 @@ from orchestration.demo.payments import PaymentsResult
 from orchestration.demo.records import Application, FileCount, NonPayment, Receipt, Rejected
 from orchestration.demo.salesforce_export import SalesforceResult
 from orchestration.demo.tracker import TrackerResult
+from orchestration.policy import Policy
 
 LEDGER_COLUMNS = (
     "invoice_key",

@@ -24,7 +24,6 @@ from notifications.channels import ChannelOutbox
 from notifications.draft_index import DraftIndex
 from notifications.dunning_drafts import DunningDraft
 from notifications.outbox import Outbox
-from orchestration.config import Policy
 from orchestration.dunning.contacts import contacts_path, load_contacts
 from orchestration.dunning.facts import ensure_schema, load_accounts, load_facts, record_first_seen
 from orchestration.dunning.notices import (
@@ -42,6 +41,7 @@ from orchestration.dunning.notices import (
 )
 from orchestration.dunning.rejections import rejection_subject, settle_rejections
 from orchestration.dunning.selection import DunningPlan, Escalation, Notice, plan_dunning
+from orchestration.policy import Policy
 
 SYSTEM_ACTOR = "ledgerloop"
 AccountAudit = Callable[..., None]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config_dunning import Dunning
 from orchestration.dunning.cash import payment_files_missing, unapplied_cash
 from orchestration.dunning.engagement import has_table, load_engagement
 from orchestration.dunning.selection import Account, Contact, Facts, OpenInvoice, Promise
+from orchestration.policy.dunning import Dunning
 
 _SCHEMA = Path(__file__).resolve().parent / "schema.sql"
 __all__ = ["ensure_schema", "has_table", "load_accounts", "load_facts", "record_first_seen"]

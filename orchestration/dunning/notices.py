@@ -21,8 +21,8 @@ from notifications.draft_rows import INVOICES_HEADER, LETTER_LAYOUT, NOTICE_HEAD
 from notifications.letter_layout import layout_pdf
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 from notifications.render import money, template_environment
-from orchestration.config_dunning import Dunning, Sender
 from orchestration.dunning.selection import Escalation, Notice, OpenInvoice
+from orchestration.policy.dunning import Dunning, Sender
 
 INVOICES_MARK = "[[invoices]]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -24,7 +24,6 @@ from decimal import Decimal
 from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
-from orchestration.config_dunning import WEEKDAYS, Dunning, Segment, SendingWindow
 from orchestration.dunning.model import (
     Account,
     Contact,
@@ -37,6 +36,7 @@ from orchestration.dunning.model import (
     OpenInvoice,
     Promise,
 )
+from orchestration.policy.dunning import WEEKDAYS, Dunning, Segment, SendingWindow
 
 __all__ = [  # the vocabulary is imported from here as well as from `model`
     "Account",

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from orchestration.config import Policy
 from orchestration.ingest.files import FileResult, TabularSource, ingest_folder, register_lookups
 from orchestration.ingest.salesforce_api import extract_to_landing
 from orchestration.ingest.sources import legacy_tracker, salesforce_exports
+from orchestration.policy import Policy
 from orchestration.quality.quarantine_share import quarantine_share_result, quarantine_share_spec
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import Locale, Policy
 from orchestration.ingest.landing import (
     FileRejected,
     LandingFile,
@@ -26,6 +25,8 @@ from orchestration.ingest.landing import (
     unchanged,
 )
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping, load_rows
+from orchestration.policy import Policy
+from orchestration.policy.locale import Locale
 from orchestration.warehouse import query_sql_file, run_sql_file
 
 _FOOTER_MARKERS = re.compile(

@@ -1,6 +1,6 @@
 """Invoice history from another system: exports in landing/history/ into `raw.history_invoices`.
 
-The export's columns map to ledger fields through `sources.history` (orchestration/config_history.py);
+The export's columns map to ledger fields through `sources.history` (orchestration/policy/history.py);
 currency and office are a column or one value for the whole export. Every row is loaded or
 quarantined with file, row, field and reason, and every file is processed once, like the other
 sources (orchestration/ingest/files.py).
@@ -9,11 +9,11 @@ sources (orchestration/ingest/files.py).
 import dagster as dg
 import duckdb
 
-from orchestration.config import Policy
-from orchestration.config_history import FALSE_WORDS, HISTORY_FIELDS, HISTORY_REQUIRED, TRUE_WORDS
 from orchestration.ingest.assets import load_source
 from orchestration.ingest.files import TabularSource, register_lookups
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping
+from orchestration.policy import Policy
+from orchestration.policy.history import FALSE_WORDS, HISTORY_FIELDS, HISTORY_REQUIRED, TRUE_WORDS
 from orchestration.quality.quarantine_share import CHECK_NAME, quarantine_share_spec
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect, query_sql_file

@@ -23,9 +23,9 @@ from jinja2 import Environment
 from notifications.draft_kinds import ALERT_PREFIX, stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, template_environment
-from orchestration.config import Policy
 from orchestration.outreach.drafts import draft_name, sender_from_env
 from orchestration.outreach.portal_store import open_store, portal_settings
+from orchestration.policy import Policy
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
 from portal.links import StaffLinkSigner, staff_link_url

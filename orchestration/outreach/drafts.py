@@ -14,7 +14,7 @@ from pathlib import Path
 from notifications.draft_kinds import stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, render_director_email
-from orchestration.config import Policy
+from orchestration.policy import Policy
 from portal.links import LinkSigner, link_url
 from portal.settings import PortalSettings
 from portal.store import DirectorJob, PortalStore

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import Policy
+from orchestration.policy import Policy
 from portal.store import DirectorJob
 
 _SQL = Path(__file__).resolve().parent / "sql" / "director_jobs.sql"

@@ -26,7 +26,7 @@ from notifications.statements import (
     WrittenStatement,
     write_statements,
 )
-from orchestration.config import Policy, PolicyError
+from orchestration.policy import Policy, PolicyError
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
 

@@ -13,8 +13,8 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from orchestration.config import Policy
 from orchestration.outreach.portal_store import open_store
+from orchestration.policy import Policy
 from orchestration.resources import LedgerloopResource
 from orchestration.warehouse import connect
 from portal.store import (

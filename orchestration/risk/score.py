@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.model import (
     FALLBACK_FEATURE,
     RiskModel,

@@ -12,9 +12,9 @@ from orchestration.automation.schedules import (
     every_15_minutes_refresh_ledger_schedule,
 )
 from orchestration.automation.sensors import new_landing_files_sensor
-from orchestration.config import Policy, load_policy
 from orchestration.ingest.landing import pending_files
 from orchestration.ingest.sources import legacy_tracker
+from orchestration.policy import Policy, load_policy
 from orchestration.resources import LedgerloopResource
 from orchestration.settings import REPO_ROOT
 

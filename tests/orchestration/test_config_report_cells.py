@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.config import SALESFORCE_FIELDS, PolicyError, load_policy
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.sources import SALESFORCE_FIELDS
 from orchestration.settings import REPO_ROOT
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"

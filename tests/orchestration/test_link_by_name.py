@@ -121,7 +121,7 @@ def test_link_answers_fast_without_loading_dagster_dbt_or_the_policy_model(home)
             "sys.argv = ['ledgerloop', 'link', 'Avery Brooks']; from orchestration.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in ('dagster', 'dagster_dbt', 'dbt', 'duckdb', 'pandas', 'jinja2', "
-            "'great_expectations', 'orchestration.config') if m in sys.modules)\n"
+            "'great_expectations', 'orchestration.policy.model') if m in sys.modules)\n"
             "print(json.dumps({'seconds': time.perf_counter() - started, 'heavy': heavy}))")
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

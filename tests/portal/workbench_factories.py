@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 from litestar.testing import TestClient
 
-from orchestration.config import load_policy
 from orchestration.outreach.workbench import replay_policy
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 from portal.app import create_app
 from portal.links import StaffLinkSigner

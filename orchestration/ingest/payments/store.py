@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.config import PaymentsSource
 from orchestration.ingest.landing import (
     FileRejected,
     LandingFile,
@@ -22,6 +21,7 @@ from orchestration.ingest.landing import (
 )
 from orchestration.ingest.payments.formats import parse_payment_file, pending_payment_files
 from orchestration.ingest.payments.records import ParsedFile, cents_text
+from orchestration.policy.payments import PaymentsSource
 from orchestration.warehouse import run_sql_file
 
 SOURCE = "payments"

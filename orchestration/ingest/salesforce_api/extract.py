@@ -14,12 +14,14 @@ from pathlib import Path
 
 import requests
 
-from orchestration.config import Locale, Policy, SalesforceSource
-from orchestration.config_report_cells import MONEY_FIELDS
 from orchestration.ingest.salesforce_api.connection import SalesforceCredentials, connect
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError
 from orchestration.ingest.salesforce_api.reports import Row, fetch_report_rows
 from orchestration.ingest.salesforce_api.soql import fetch_soql_rows
+from orchestration.policy import Policy
+from orchestration.policy.locale import Locale
+from orchestration.policy.report_cells import MONEY_FIELDS
+from orchestration.policy.sources import SalesforceSource
 
 
 def extract_to_landing(

@@ -10,7 +10,6 @@ import pytest
 import xlsxwriter
 import yaml
 
-from orchestration.config import PolicyError, load_policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.history import (
     history_exports,
@@ -18,6 +17,7 @@ from orchestration.ingest.history import (
     history_invoices,
     register_history_settings,
 )
+from orchestration.policy import PolicyError, load_policy
 from orchestration.resources import LedgerloopResource
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect

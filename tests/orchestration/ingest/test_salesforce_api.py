@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from orchestration.config import Policy
 from orchestration.ingest.salesforce_api import (
     SalesforceCredentials,
     SalesforceExtractError,
@@ -24,6 +23,7 @@ from orchestration.ingest.salesforce_api import (
     fetch_report_rows,
     fetch_soql_rows,
 )
+from orchestration.policy import Policy
 from tests.orchestration.ingest.salesforce_double import SalesforceDouble
 from tests.orchestration.ingest.salesforce_report_runs import (
     GeneratedReport,

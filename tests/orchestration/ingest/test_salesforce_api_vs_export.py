@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestration.config import Policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.salesforce_api import extract_to_landing
 from orchestration.ingest.sources import salesforce_exports
+from orchestration.policy import Policy
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt

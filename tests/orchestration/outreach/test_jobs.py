@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.outreach.jobs import select_director_jobs
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.config import load_policy
-from orchestration.config_dunning import Dunning, Sender
 from orchestration.outreach.drafts import sender_from_env
+from orchestration.policy import load_policy
+from orchestration.policy.dunning import Dunning, Sender
 from orchestration.settings import REPO_ROOT
 from portal.served import portal_base_url, record_served_url, served_url
 from portal.settings import PortalSettings

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from orchestration.cli import main
-from orchestration.config import PolicyError, load_policy
 from orchestration.outreach.statements import (
     StatementsConfig,
     check_statements_policy,
@@ -21,6 +20,7 @@ from orchestration.outreach.statements import (
     read_statements,
     statements,
 )
+from orchestration.policy import PolicyError, load_policy
 from orchestration.resources import LedgerloopResource
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect

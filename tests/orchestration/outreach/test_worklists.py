@@ -12,9 +12,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from orchestration.config import NextAction, PolicyError, Worklist, load_policy
 from orchestration.outreach.worklist_files import csv_cell, describe_drivers
 from orchestration.outreach.worklists import defs, file_stems, read_worklists, render_html, worklists
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.worklist import NextAction, Worklist
 from orchestration.resources import LedgerloopResource
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect

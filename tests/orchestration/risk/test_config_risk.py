@@ -2,8 +2,8 @@
 
 import pytest
 
-from orchestration.config import PolicyError, load_policy
-from orchestration.config_risk import Risk
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.risk import Risk
 from tests.orchestration.test_config import POLICY, _write
 
 

@@ -13,7 +13,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import datetime as dt
 
-    from orchestration.config_risk import Risk
+    from orchestration.policy.risk import Risk
     from orchestration.risk.score import score_current
 
     config = Risk.model_validate(json.loads(dbt.config.get("risk_policy") or "{}"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.demo import generate_demo
 from orchestration.ingest.payments.store import ingest_payment_folder
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect, query_sql_file
 from tests.orchestration.ingest.payments.helpers import CONFIG, SAMPLES

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from orchestration.policy._base import PolicyModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RiskBands(_Model):
+class RiskBands(PolicyModel):
     """Cut-offs of the risk score (a probability) into bands: below `medium` is low."""
 
     medium: float = Field(default=0.2, gt=0, lt=1)
@@ -33,7 +31,7 @@ class RiskBands(_Model):
         return "high" if score >= self.high else "medium" if score >= self.medium else "low"
 
 
-class CreditLimitPolicy(_Model):
+class CreditLimitPolicy(PolicyModel):
     """How `marts.credit_limits` suggests a limit per account and currency (never applied)."""
 
     min_limit: Decimal = Field(default=Decimal("5000"), ge=0, decimal_places=2)
@@ -73,7 +71,7 @@ class CreditLimitPolicy(_Model):
         return self
 
 
-class Risk(_Model):
+class Risk(PolicyModel):
     """The payment-risk model (`marts.account_risk`): an L2-regularized logistic regression on
     the standardized `f_*` features of `intermediate.int_account_risk_features`."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from orchestration.policy._base import PolicyModel
 
 
-class Statements(BaseModel):
+class Statements(PolicyModel):
     """Customer statements (`ledgerloop statement ACCOUNT`, the monthly `exports/statements`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     sender_name: str = Field(default="Accounts Receivable", min_length=1, max_length=120)
     """The name statements are signed and sent with (first line of the letterhead)."""

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from notifications.render import TEMPLATES_DIR
+from orchestration.policy._base import PolicyModel
 
 CHANNELS = ("email", "sms", "letter", "call_task")
 Channel = Literal["email", "sms", "letter", "call_task"]
@@ -56,11 +57,8 @@ def _timezone(name: str) -> str:
     return name
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class SendingWindow(_Model):
+class SendingWindow(PolicyModel):
     """Local hours in the customer's time zone when a notice may go out."""
 
     days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
@@ -76,7 +74,7 @@ class SendingWindow(_Model):
         return self
 
 
-class Step(_Model):
+class Step(PolicyModel):
     """One touch of a sequence: `offset_days` after the due date (negative: before it)."""
 
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
@@ -99,7 +97,7 @@ class Step(_Model):
         return check_template(channel, name)
 
 
-class SegmentMatch(_Model):
+class SegmentMatch(PolicyModel):
     """Conditions an account must meet (all of them); an empty match takes every account."""
 
     min_balance: Decimal | None = Field(default=None, ge=0)
@@ -119,7 +117,7 @@ class SegmentMatch(_Model):
     """From outreach.account_contacts.customer_type."""
 
 
-class Segment(_Model):
+class Segment(PolicyModel):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
     match: SegmentMatch = SegmentMatch()
     steps: list[Step]
@@ -143,7 +141,7 @@ class Segment(_Model):
         return steps
 
 
-class ContactCap(_Model):
+class ContactCap(PolicyModel):
     """At most `max_touches` contacts with an account within any `days` days, across every
     channel and team (dunning notices, call tasks, director emails, logged collector calls)."""
 
@@ -151,7 +149,7 @@ class ContactCap(_Model):
     days: int = Field(default=7, ge=1, le=90)
 
 
-class Suppression(_Model):
+class Suppression(PolicyModel):
     """What stops automatic reminders while it stands."""
 
     open_dispute: bool = True
@@ -160,7 +158,7 @@ class Suppression(_Model):
     on_track_plan: bool = True
 
 
-class StageMeanings(_Model):
+class StageMeanings(PolicyModel):
     """What the team's own collections stages mean for reminders. An invoice whose stage (the
     ledger's: the newest tracker row or director answer, else Salesforce's) is listed gets no
     automatic reminder while the stage stands, like a dispute or promise logged in the workbench.
@@ -199,7 +197,7 @@ def _meaning(disputed: tuple[str, ...], promised: tuple[str, ...], stage: str) -
     return "promised" if key in {stage_key(s) for s in promised} else None
 
 
-class CashFirst(_Model):
+class CashFirst(PolicyModel):
     """Cash before dunning: nobody is chased for money that arrived this morning."""
 
     payment_files_expected: dt.time | None = dt.time(7, 0)
@@ -222,7 +220,7 @@ class CashFirst(_Model):
         return days
 
 
-class Escalation(_Model):
+class Escalation(PolicyModel):
     """When an account goes to a manager (policy.team.managers_of(office)) instead of a reminder."""
 
     days_past_due: int | None = Field(default=60, ge=1)
@@ -241,7 +239,7 @@ class Escalation(_Model):
         return check_template("email", name)
 
 
-class Sender(_Model):
+class Sender(PolicyModel):
     """Who notices come from."""
 
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -256,7 +254,7 @@ class Sender(_Model):
     """How customers reach the team, shown in notices."""
 
 
-class PaymentTerms(_Model):
+class PaymentTerms(PolicyModel):
     default_days: int = Field(default=30, ge=0, le=365)
     by_customer_type: dict[str, int] = {}
 
@@ -264,7 +262,7 @@ class PaymentTerms(_Model):
         return self.by_customer_type.get(customer_type or "", self.default_days)
 
 
-class Dunning(_Model):
+class Dunning(PolicyModel):
     """Reminder sequences per segment; nothing is sent without a person's approval."""
 
     payment_terms: PaymentTerms = PaymentTerms()

@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from orchestration.policy._base import PolicyModel
 
 WORKLIST_REASONS = (
     "promise_to_pay_broken", "broken_promise", "dispute_overdue", "promise_to_pay_due", "promise_due",
@@ -38,11 +40,8 @@ DEADLINE_REASONS = ("open_dispute", "dispute_deadline_near")
 """Reasons whose due date is never later than the dispute's resolution deadline."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class WorklistWeights(_Model):
+class WorklistWeights(PolicyModel):
     """Points each driver adds to an account's priority score (the score is their sum)."""
 
     balance: Decimal = Field(default=Decimal("30"), ge=0)
@@ -87,7 +86,7 @@ class WorklistWeights(_Model):
     risk score: an account the model flags rises before its invoices age."""
 
 
-class NextAction(_Model):
+class NextAction(PolicyModel):
     """What a collector does for an account listed for `reason`, and within how many days (of the
     run's day; of the client's date for the reasons in `DATED_REASONS`)."""
 
@@ -120,7 +119,7 @@ DEFAULT_NEXT_ACTIONS = [
 ]
 
 
-class Worklist(_Model):
+class Worklist(PolicyModel):
     """Collector worklists: the priority score's weights and the next-action policy."""
 
     weights: WorklistWeights = WorklistWeights()

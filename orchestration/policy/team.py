@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from orchestration.policy._base import PolicyModel
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: 10x faster
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class TeamMember(_Model):
+class TeamMember(PolicyModel):
     """A collector or manager: `name` as the sources write it (Salesforce's Collector column)."""
 
     name: str = Field(min_length=1, max_length=120)
@@ -27,7 +26,7 @@ class TeamMember(_Model):
     """Office code; a manager without one oversees every office."""
 
 
-class Team(_Model):
+class Team(PolicyModel):
     """Who works the ledger: collectors own worklists and alerts, managers get escalations and
     the team view. A collector named in the data but not here still gets a worklist; only the
     workbench link and alert emails need the email."""

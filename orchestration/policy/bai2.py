@@ -8,7 +8,6 @@ not a customer paying. Codes are the 2005 BAI2 specification's (Appendix A); eac
 with its name there, so a mistyped code is caught at load. Debits, balances (status codes) and
 totals (summary codes) are never receipts and cannot be listed.
 
-`orchestration.config` imports this model into `sources.payments`.
 """
 
 from __future__ import annotations
@@ -16,9 +15,10 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from orchestration.ingest.payments.bai2_codes import specification, type_code
+from orchestration.policy._base import PolicyModel, check_encoding
+from orchestration.policy.bai2_codes import specification, type_code
 
 _DEFAULT_NOT_RECEIPTS = {
     # Money coming back for an item the company paid out or deposited, not a new payment.
@@ -63,11 +63,8 @@ def _check_code(code: str, name: str) -> None:
                          "check the code")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class Bai2Settings(_Model):
+class Bai2Settings(PolicyModel):
     """How BAI2 files are read: the credit details that are not receipts, and the defaults."""
 
     not_receipts: dict[str, dict[str, str]] = Field(default_factory=default_not_receipts)
@@ -116,9 +113,7 @@ class Bai2Settings(_Model):
     @field_validator("fallback_encoding")
     @classmethod
     def _known_encoding(cls, name: str) -> str:
-        from orchestration.config import _check_encoding  # config imports this module
-
-        return _check_encoding(name)
+        return check_encoding(name)
 
     @cached_property
     def reasons(self) -> dict[int, str]:

@@ -6,14 +6,14 @@ history in another system (an ERP, the public IBM accounts-receivable sample wit
 that export in `landing/history/` and maps its columns here. Currency and office may be a column
 or one value for the whole export. Every error names the key.
 
-This module is imported by `orchestration.config` after `Locale` is defined there.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from orchestration.config import Locale, _check_columns
+from orchestration.policy._base import PolicyModel, check_columns
+from orchestration.policy.locale import Locale
 
 HISTORY_REQUIRED = ("account_id", "invoice_number", "invoice_date", "due_date", "amount")
 HISTORY_FIELDS = HISTORY_REQUIRED + ("currency", "is_disputed", "settled_on", "office")
@@ -34,10 +34,8 @@ FALSE_WORDS = ("no", "n", "false", "f", "0")
 """How exports write `Disputed` (compared case-insensitively); an empty cell means not disputed."""
 
 
-class HistorySource(BaseModel):
+class HistorySource(PolicyModel):
     """An invoice-history export (CSV or spreadsheet) mapped to ledger fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     landing: str = "history"
     """Folder under `landing/` the exports are dropped in."""
@@ -56,7 +54,7 @@ class HistorySource(BaseModel):
     @field_validator("columns")
     @classmethod
     def _columns(cls, columns: dict[str, str]) -> dict[str, str]:
-        return _check_columns(columns, HISTORY_FIELDS, HISTORY_REQUIRED)
+        return check_columns(columns, HISTORY_FIELDS, HISTORY_REQUIRED)
 
     @model_validator(mode="after")
     def _currency_and_office(self) -> HistorySource:
