@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.private_paths import ACCESS_MODES
+from orchestration.storage.private_paths import ACCESS_MODES
 
 if TYPE_CHECKING:
     from orchestration.policy import Policy

@@ -522,7 +522,7 @@ def _pending_lock(home: Path) -> Iterator[Path]:
 def save_events(home: Path, events: list[OutreachEvent], warehouse: Path) -> str:
     """Record approval/send events in the warehouse now, or, while a run holds it, in a file the
     next run loads (so the timeline shows them either way)."""
-    from orchestration.warehouse import connect
+    from orchestration.storage.warehouse import connect
 
     if not events:
         return "none"

@@ -106,7 +106,7 @@ def start_portal(home: Path, port: int) -> subprocess.Popen:
         "LEDGERLOOP_PORTAL_DB_URL": "",
         "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
     }
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
         env=env,

@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.dunning.drafting import plan_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewEntry
 from tests.portal import test_portal_browser

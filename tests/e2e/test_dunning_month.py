@@ -12,13 +12,13 @@ import duckdb
 import pytest
 
 from notifications.outbox import SmtpSettings
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, record_events, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from portal.store import NewEntry
 from tests.notifications.smtp_double import smtp_server
 

@@ -7,7 +7,7 @@ from collections import deque
 import dagster as dg
 import pytest
 
-from orchestration.dagster_home import prepare_dagster_home
+from orchestration.defs.instance import prepare_dagster_home
 
 SALESFORCE = dg.AssetKey(["salesforce", "invoices"])
 TRACKER = dg.AssetKey(["tracker", "invoices"])
@@ -32,7 +32,7 @@ def definitions_module(tmp_path_factory):
         env.setenv("LEDGERLOOP_HOME", str(home))
         env.setenv("DAGSTER_HOME", str(home / "dagster"))  # restored on exit
         prepare_dagster_home(home / "dagster")
-        from orchestration.transform.project import prepare_manifest
+        from orchestration.defs.dbt import prepare_manifest
 
         prepare_manifest()
         import orchestration.definitions as module
@@ -150,7 +150,7 @@ def test_dbt_test_became_a_blocking_asset_check(asset_graph, check):
 
 def test_every_dbt_test_on_a_model_or_snapshot_became_an_asset_check(definitions_module,
                                                                      asset_graph):
-    from orchestration.transform.project import ledgerloop_dbt_project
+    from orchestration.defs.dbt import ledgerloop_dbt_project
 
     manifest = json.loads(ledgerloop_dbt_project().manifest_path.read_text())
     attached = [
@@ -183,7 +183,7 @@ def test_refresh_ledger_job_runs_in_one_process(defs):
 
 
 def test_refresh_ledger_job_selects_ingest_and_ledger(defs, asset_graph):
-    from orchestration.automation.jobs import refresh_ledger_job
+    from orchestration.defs.automation.jobs import refresh_ledger_job
 
     selected = refresh_ledger_job.selection.resolve(asset_graph)
     assert {SALESFORCE, TRACKER, LEDGER, AGING, SNAPSHOT} <= selected

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command, store_label
+from orchestration.cli.portal import link_command, store_label
 from portal.links import LinkSigner
 from portal.settings import PortalSettings
 from portal.store import PortalStore
@@ -76,7 +76,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_portal_command_serves_healthz_with_uvicorn(tmp_path):
     port = _free_port()
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port), "--home", str(tmp_path)],
         stdout=subprocess.PIPE,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from notifications.dunning_drafts import account_drafts, dunning_outboxes
-from orchestration.cli_drafts import drafts as drafts_cli
+from orchestration.cli.drafts import drafts as drafts_cli
 from orchestration.dunning import delivery
 from tests.notifications.dunning_draft_factories import write_email, write_letter, write_sms
 from tests.notifications.smtp_double import smtp_server

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
+from orchestration.cli.portal import link_command
 from portal.store import PortalStore
 from tests.portal.portal_factories import DANA, ERIN, NEW_YORK_POLICY, SECRET, STATUSES, client_jobs, job
 
@@ -68,7 +68,7 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
 def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
     """`ledgerloop portal --port P` in a subprocess with `env`, from its first 200 on /healthz until
     the block ends."""
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
         env=env,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
+from orchestration.cli.portal import link_command
 from portal.store import PortalStore
 from tests.portal.test_portal_browser import browser, pytestmark, serving_portal  # noqa: F401 (fixture, marks)
 from tests.portal.workbench_factories import MEMBERS, workload

@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
-from orchestration.ingest.collector_entries import load_collector_entries
-from orchestration.warehouse import connect
+from orchestration.cli.portal import link_command
+from orchestration.defs.ingest.collector_entries import load_collector_entries
+from orchestration.storage.warehouse import connect
 from portal.store import PortalStore
 from tests.portal import test_portal_browser
 from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal

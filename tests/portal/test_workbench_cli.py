@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
+from orchestration.cli.portal import link_command
 from portal.links import LinkInvalid, LinkSigner, StaffLinkSigner
 from portal.settings import PortalSettings
 from portal.store import PortalStore

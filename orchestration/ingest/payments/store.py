@@ -21,8 +21,9 @@ from orchestration.ingest.landing import (
 )
 from orchestration.ingest.payments.formats import parse_payment_file, pending_payment_files
 from orchestration.ingest.payments.records import ParsedFile, cents_text
+from orchestration.ingest.sql_files import ingest_sql
 from orchestration.policy.payments import PaymentsSource
-from orchestration.warehouse import run_sql_file
+from orchestration.storage.warehouse import run_sql_file
 
 SOURCE = "payments"
 
@@ -145,7 +146,7 @@ def _store(con, file: LandingFile, parsed: ParsedFile, now: dt.datetime) -> Paym
         "reason": [f"{file.name} row {r.row_number}: {r.reason}" for r in parsed.rejected],
         "raw_record": [json.dumps(r.raw_record, default=str) for r in parsed.rejected],
     }, dtype=object).astype({"row_number": "int64"}))
-    run_sql_file(con, "payments_load.sql", {"format": parsed.format, "source_file": file.name,
+    run_sql_file(con, ingest_sql("payments_load.sql"), {"format": parsed.format, "source_file": file.name,
                                            "file_sha256": file.sha256, "loaded_at": now})
     return PaymentFileResult(
         file.name, file.sha256, "loaded", parsed.format,

@@ -14,7 +14,7 @@ import yaml
 from orchestration.dunning.facts import ensure_schema
 from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
 
 RECORDS_DDL = [

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 DUE = dt.date(2026, 11, 2)

@@ -4,7 +4,7 @@ forgotten, so the sequence resumes from the same step later."""
 import datetime as dt
 
 from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 DUE = dt.date(2026, 11, 2)

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from orchestration.cli import main
 from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.notifications.smtp_double import smtp_server
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 

@@ -18,7 +18,7 @@ from notifications.outbox import SmtpSettings
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, record_events, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.notifications.smtp_double import smtp_server
 from tests.orchestration.dunning.dunning_fixture import (
     TEST_SEGMENTS,

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 from orchestration.dunning.drafting import DunningOutboxes, plan_day, policy_sha256, run_day
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ CONTACTS = [
     ("ACME", "Ann Archer", "ann@acme.example", "+12125550101", "1 Main St", None, None),
     ("BETA", "Bea Bell", "bea@beta.example", "+12125550102", "2 Main St", None, None),
 ]
-# The raw tables are the warehouse's own (orchestration.warehouse creates them); the payment marts
+# The raw tables are the warehouse's own (orchestration.storage.warehouse creates them); the payment marts
 # in their contract shapes, reduced to the columns dunning reads.
 MARTS_DDL = [
     "create table if not exists marts.payments (payment_id varchar, amount decimal(18, 2), currency varchar, "

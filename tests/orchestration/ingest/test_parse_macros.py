@@ -6,7 +6,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from orchestration.warehouse import run_sql_file
+from orchestration.storage.warehouse import STORAGE_SQL, run_sql_file
 
 US_TIMESTAMPS = ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
 
@@ -14,7 +14,7 @@ US_TIMESTAMPS = ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
 @pytest.fixture(scope="module")
 def con():
     connection = duckdb.connect()
-    run_sql_file(connection, "parse_macros.sql")
+    run_sql_file(connection, STORAGE_SQL / "parse_macros.sql")
     yield connection
     connection.close()
 

@@ -469,8 +469,8 @@ def test_ingest_asset_extracts_from_the_org_and_loads_it_like_an_export(
     import dagster as dg
     import duckdb
 
-    from orchestration.ingest.assets import salesforce_invoices
-    from orchestration.resources import LedgerloopResource
+    from orchestration.defs.ingest.invoices import salesforce_invoices
+    from orchestration.defs.resources import LedgerloopResource
 
     data = yaml.safe_load((REPO / "ledgerloop.yaml").read_text(encoding="utf-8"))
     data["sources"]["salesforce"]["api"].update(report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS)

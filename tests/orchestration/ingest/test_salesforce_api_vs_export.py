@@ -23,7 +23,7 @@ from orchestration.ingest.salesforce_api import extract_to_landing
 from orchestration.ingest.sources import salesforce_exports
 from orchestration.policy import Policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt
 from tests.factories import export
 from tests.orchestration.ingest.salesforce_double import SalesforceDouble

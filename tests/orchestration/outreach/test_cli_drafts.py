@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from notifications.outbox import Outbox
-from orchestration.cli_drafts import drafts
+from orchestration.cli.drafts import drafts
 from orchestration.outreach.portal_store import open_store
 from tests.notifications.helpers import job, message
 from tests.notifications.smtp_double import smtp_server

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pytest
 
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 from portal.store import NewUpdate
 

@@ -7,10 +7,10 @@ import re
 import dagster as dg
 import pytest
 
-from orchestration.outreach.assets import director_drafts
+from orchestration.defs.outreach.director import director_drafts
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.drafts import draft_name
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.resources import LedgerloopResource
 from portal.links import LinkSigner
 from tests.orchestration.outreach.ledger_fixture import build_ledger_with_accounts, invoice
 

@@ -16,7 +16,7 @@ from orchestration.dunning.notices import escalation_id, notice_name, render_esc
 from orchestration.outreach.alerts import Alert, write_alert_drafts
 from orchestration.outreach.drafts import write_director_drafts
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.notifications.helpers import NOW, SENDER, job
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 

@@ -4,9 +4,13 @@ import datetime as dt
 
 import pytest
 
-from orchestration.ingest.portal_updates import LOOKBACK_IDS, PortalStoreReplaced, load_director_updates
+from orchestration.defs.ingest.director_updates import (
+    LOOKBACK_IDS,
+    PortalStoreReplaced,
+    load_director_updates,
+)
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.portal.portal_factories import new_update
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)

@@ -5,9 +5,9 @@ import threading
 import dagster as dg
 import pytest
 
-from orchestration.outreach.assets import director_jobs
+from orchestration.defs.outreach.director import director_jobs
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
-from orchestration.resources import LedgerloopResource
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
 
 

@@ -70,7 +70,7 @@ def test_ledgerloop_portal_records_the_port_it_serves_and_link_uses_it(tmp_path,
     monkeypatch.setenv("LEDGERLOOP_SECRET_KEY", "k" * 40)
     code = (
         "import uvicorn; uvicorn.run = lambda *a, **k: None; "
-        "from orchestration.cli_portal import portal_command; portal_command()"
+        "from orchestration.cli.portal import portal_command; portal_command()"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, "--port", "8765"],

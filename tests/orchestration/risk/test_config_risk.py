@@ -4,7 +4,7 @@ import pytest
 
 from orchestration.policy import PolicyError, load_policy
 from orchestration.policy.risk import Risk
-from tests.orchestration.test_config import POLICY, _write
+from tests.orchestration.policy.test_policy import POLICY, _write
 
 
 def test_policy_without_a_risk_section_gets_the_defaults(tmp_path):

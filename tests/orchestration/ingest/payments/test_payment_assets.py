@@ -5,10 +5,10 @@ import shutil
 import dagster as dg
 import pytest
 
-from orchestration.automation.sensors import new_landing_files_sensor
+from orchestration.defs.automation.sensors import new_landing_files_sensor
+from orchestration.defs.ingest.payments import payment_files_reconcile, payment_transactions
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest import payment_assets
-from orchestration.ingest.payment_assets import payment_files_reconcile, payment_transactions
-from orchestration.resources import LedgerloopResource
 from tests.orchestration.ingest.payments.helpers import SAMPLES
 
 

@@ -1,0 +1,10 @@
+"""Outreach wiring: what the run makes for people (director jobs and drafts, dunning, alerts,
+worklists, the workbench's read models, statements)."""
+
+import dagster as dg
+
+from orchestration.defs.outreach import alerts, director, dunning, statements, workbench, worklists
+
+defs = dg.Definitions.merge(
+    director.defs, dunning.defs, worklists.defs, alerts.defs, workbench.defs, statements.defs,
+)
