@@ -8,9 +8,9 @@ import re
 import dagster as dg
 import pytest
 
-from orchestration.defs.outreach.alerts import alert_drafts
+from orchestration.defs.outreach.alerts import alert_drafts, defs
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.alerts import alert_draft_name, defs
+from orchestration.outreach.alerts import alert_draft_name
 from orchestration.storage.warehouse import connect
 from portal.links import StaffLinkSigner
 

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from orchestration.defs.outreach.worklists import worklists
+from orchestration.defs.outreach.worklists import defs, worklists
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.worklist_files import csv_cell, describe_drivers
-from orchestration.outreach.worklists import defs, file_stems, read_worklists, render_html
+from orchestration.outreach.worklists import file_stems, read_worklists, render_html
 from orchestration.policy import PolicyError, load_policy
 from orchestration.policy.worklist import NextAction, Worklist
 from orchestration.settings import REPO_ROOT

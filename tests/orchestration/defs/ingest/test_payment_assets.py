@@ -6,9 +6,9 @@ import dagster as dg
 import pytest
 
 from orchestration.defs.automation.sensors import new_landing_files_sensor
+from orchestration.defs.ingest import payments as payment_assets
 from orchestration.defs.ingest.payments import payment_files_reconcile, payment_transactions
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.ingest import payment_assets
 from tests.orchestration.ingest.payments.helpers import SAMPLES
 
 
