@@ -47,6 +47,11 @@ class Settings:
                              f"{', '.join(ACCESS_MODES)}")
 
     @property
+    def salesforce_environ(self) -> dict[str, str]:
+        """The live org's credentials (`SALESFORCE_*`), when set."""
+        return {k: v for k, v in os.environ.items() if k.startswith("SALESFORCE_")}
+
+    @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
 

@@ -1,6 +1,9 @@
-{# The run's as-of date: `var('as_of')` when the pipeline passes it, else today. #}
+{# The run's as-of date, `var('as_of')`: resolved once by the run's edge (never the database's clock,
+   which knows neither the team's time zone nor the day the rest of the run uses). #}
 {% macro as_of_date() -%}
-    {%- if var('as_of') -%} cast('{{ var("as_of") }}' as date) {%- else -%} current_date {%- endif -%}
+    {%- if var('as_of') -%} cast('{{ var("as_of") }}' as date)
+    {%- elif execute -%} {{ exceptions.raise_compiler_error("var 'as_of' is required: the run's date (ledgerloop passes it)") }}
+    {%- else -%} cast(null as date) {%- endif -%}
 {%- endmacro %}
 
 {# Aging bucket label for a number of days past due, from the policy's buckets (var). #}

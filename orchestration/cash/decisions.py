@@ -93,7 +93,7 @@ def make_decision(
     action: Action,
     invoices: tuple[InvoiceChoice, ...],
     decided_by: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> Decision:
     """A checked decision: a payment id, who decided, and for `resolve` distinct invoices."""
     payment_id, decided_by = payment_id.strip(), decided_by.strip()
@@ -108,7 +108,7 @@ def make_decision(
     named = [choice.invoice.casefold() for choice in invoices]
     if len(set(named)) != len(named):
         raise DecisionError(f"payment {payment_id}: an invoice is named twice")
-    decided_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    decided_at = now.astimezone(dt.UTC)
     return Decision(uuid.uuid4().hex, payment_id, action, invoices, decided_by, decided_at)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from orchestration.cli.support import load_policy
+from orchestration.runtime import local_day, now_utc
 from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
 from orchestration.storage.private_paths import make_private
 
@@ -106,13 +107,11 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
 def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, home: str | None,
                           quiet: bool) -> None:
     """Write realistic inbound files into landing/ and the truth they encode into demo/truth/."""
-    from zoneinfo import ZoneInfo
-
     from orchestration.demo import generate_demo
 
     settings = _settings(home)
     policy = load_policy(settings)
-    day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
+    day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
     summary = generate_demo(settings.home, policy, invoices, seed, day, progress=not quiet)
     click.echo(summary.report())
 

@@ -6,7 +6,6 @@ Director emails are named `<date>/<name>`; dunning messages carry their channel:
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 import smtplib
@@ -15,6 +14,7 @@ from pathlib import Path
 import click
 
 from notifications.outbox import Outbox, OutboxError, SendReport, SmtpSettings
+from orchestration.runtime import now_utc
 
 
 def _home(home: str | None) -> Path:
@@ -121,7 +121,7 @@ def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: s
         try:
             approved = outbox.approve(idents, actor, store.audit) if idents else []
             dunning_approved, events = (
-                delivery.approve(_home(home), channel_names, actor, store.audit, dt.datetime.now(dt.UTC))
+                delivery.approve(_home(home), channel_names, actor, store.audit, now_utc())
                 if channel_names else ([], [])
             )
         except OutboxError as exc:
@@ -143,7 +143,7 @@ def send(actor: str, home: str | None) -> None:
     from orchestration.outreach.portal_store import open_store
 
     outbox = _outbox(home)
-    now = dt.datetime.now(dt.UTC)
+    now = now_utc()
     email_waiting = bool(outbox.items("approved")) or delivery.has_approved_email(_home(home))
     others_waiting = bool(delivery.pending_channel_approved(_home(home)))
     try:

@@ -19,6 +19,7 @@ from orchestration.cash.decisions import (
     parse_invoice_choice,
 )
 from orchestration.cli.support import settings_for
+from orchestration.runtime import now_utc
 
 
 def _home(home: str | None) -> Path:
@@ -28,7 +29,7 @@ def _home(home: str | None) -> Path:
 def _record(home: str | None, payment_id: str, action, invoices, decided_by: str | None) -> None:
     try:
         choices = tuple(parse_invoice_choice(text) for text in invoices)
-        decision = make_decision(payment_id, action, choices, decided_by or getpass.getuser())
+        decision = make_decision(payment_id, action, choices, decided_by or getpass.getuser(), now_utc())
     except DecisionError as exc:
         raise click.ClickException(str(exc)) from None
     path = decisions_path(_home(home))

@@ -18,6 +18,7 @@ import duckdb
 from orchestration.cli.run_progress import RunProgress
 from orchestration.cli.run_summary import describe_failure
 from orchestration.defs.instance import prepare_dagster_home
+from orchestration.runtime import RunFacts, now_utc
 from orchestration.settings import Settings
 from orchestration.storage.warehouse import connect
 
@@ -103,11 +104,10 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
 
     from orchestration.cli.run_events import check_descriptions, step_event, step_plan
     from orchestration.definitions import defs
-    from orchestration.defs.resources import LedgerloopResource
 
-    config = {"home": str(settings.home), "config_path": str(settings.config_path)}
-    as_of = as_of or LedgerloopResource(**config).as_of_date(settings.policy())  # once, for every step
-    config["as_of"] = as_of.isoformat()
+    facts = RunFacts.at(now_utc(), settings.policy().timezone, settings.home, settings.config_path, as_of)
+    as_of = facts.as_of
+    config = facts.run_config()  # once, for every step
     descriptions = check_descriptions(defs)
     explain = partial(describe_failure, warehouse=settings.warehouse_path)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import duckdb
 
 from orchestration.cli.support import load_policy, read_only_warehouse, settings_for
 from orchestration.policy import PolicyError
+from orchestration.runtime import local_day, now_utc
 
 
 @click.command("statement")
@@ -47,7 +47,7 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
         check_statements_policy(policy)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from None
-    day = as_of.date() if as_of else dt.datetime.now(ZoneInfo(policy.timezone)).date()
+    day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
     busy = "cannot read the warehouse (a run may be writing it; try again when it ends)"
     try:
         with read_only_warehouse(settings.warehouse_path, busy) as con:

@@ -24,7 +24,7 @@ SOURCES = [
 def manager_summary(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """The manager summary page with SVG charts in exports/manager/<as_of>/index.html."""
     policy = ledgerloop.policy()
-    as_of = ledgerloop.as_of_date(policy)
+    as_of = ledgerloop.facts.as_of
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         summary = read_summary(
             con,

@@ -43,7 +43,7 @@ def generate_demo(
     """Write demo landing files under `home/landing/` and their truth under `home/demo/truth/`.
 
     The same seed, size, policy and as-of date give byte-identical files (only
-    `meta.json`'s `generated_at` differs). Each part draws from its own random stream, so
+    nothing differs). Each part draws from its own random stream, so
     changing how one file is written does not reshuffle the others.
     """
     world_rng, sf_rng, tracker_rng, payments_rng, contacts_rng = (

@@ -73,7 +73,6 @@ def write_truth(
         "seed": seed,
         "invoices": len(world.number) + len(world.legacy_number),
         "as_of": world.as_of.isoformat(),
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 

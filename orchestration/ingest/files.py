@@ -100,7 +100,7 @@ def ingest_folder(con, source: TabularSource, landing_dir: Path, archive_dir: Pa
                   workdir: Path, now: dt.datetime, settle_seconds: float) -> list[FileResult]:
     """Process every settled file of one source, oldest first, and archive each one."""
     ready, writing = settled(pending_files(landing_dir / source.folder, source.suffixes),
-                             settle_seconds)
+                             settle_seconds, now)
     results = [still_being_written(path.name) for path in writing]
     for path in ready:
         try:

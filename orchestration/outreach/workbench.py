@@ -106,13 +106,14 @@ def replay_policy(policy: Policy) -> dict:
     return {key: worklist[key] for key in keys}
 
 
-def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> WorkbenchState:
+def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date,
+                   published_at: dt.datetime) -> WorkbenchState:
     """The lists' day, the last collector entry they count, and the policy the portal replays with."""
     (through,) = con.execute(_ENTRIES_THROUGH, {"as_of": as_of}).fetchone()
     return WorkbenchState(
         as_of_date=as_of,
         entries_through=int(through),
-        published_at=dt.datetime.now(dt.UTC),
+        published_at=published_at,
         policy=replay_policy(policy),
     )
 

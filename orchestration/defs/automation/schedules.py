@@ -1,22 +1,36 @@
 """Schedules."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from orchestration.defs.automation.jobs import refresh_ledger_job
 from orchestration.policy import Policy
+from orchestration.runtime import RunFacts, now_utc
 from orchestration.settings import Settings
+
+
+def _tick_facts(context: dg.ScheduleEvaluationContext, as_of: dt.date | None = None) -> dict:
+    """The run config a tick gives its run: the day and the moment it is for (the run's facts)."""
+    settings = Settings()
+    moment = context.scheduled_execution_time or now_utc()
+    facts = RunFacts.at(moment, settings.policy().timezone, settings.home, settings.config_path, as_of)
+    # The day and the moment only: where the run works stays the deployment's (its environment).
+    day_and_moment = {key: facts.run_config()[key] for key in ("as_of", "started_at")}
+    return {"resources": {"ledgerloop": {"config": day_and_moment}}}
+
 
 # The ledger stays at most 15 minutes behind the sources, even when no file arrives
 # (the Salesforce API is polled, and aging moves with the date).
-every_15_minutes_refresh_ledger_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="every_15_minutes_refresh_ledger_schedule",
     job=refresh_ledger_job,
     cron_schedule="*/15 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+def every_15_minutes_refresh_ledger_schedule(context: dg.ScheduleEvaluationContext):
+    """Every 15 minutes: refresh the ledger for the tick's local day."""
+    return dg.RunRequest(run_config=_tick_facts(context))
 
 
 def daily_cron(policy: Policy) -> str:
@@ -43,13 +57,11 @@ def build_daily_collections_schedule(policy: Policy) -> dg.ScheduleDefinition:
         ),
     )
     def daily_collections_schedule(context: dg.ScheduleEvaluationContext):
-        now = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=dt.UTC)
-        day = now.astimezone(ZoneInfo(zone)).date().isoformat()
+        config = _tick_facts(context)
+        day = config["resources"]["ledgerloop"]["config"]["as_of"]
         return dg.RunRequest(
             run_key=f"daily-{day}",  # one run per local day, even if the daemon ticks twice
-            run_config={"resources": {"ledgerloop": {"config": {"as_of": day}}}},
+            run_config=config,
             tags={"ledgerloop/daily": day},
         )
 

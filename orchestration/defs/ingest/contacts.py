@@ -5,7 +5,6 @@ The dunning asset upserts the same file again later in the run (the same rows: n
 the staff-kept CSV and its columns are described in `orchestration.dunning.contacts`.
 """
 
-import datetime as dt
 
 import dagster as dg
 
@@ -22,7 +21,7 @@ def account_contacts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     path = contacts_path(settings.home)
     with connect(settings.warehouse_path) as con:
         ensure_schema(con)
-        loaded = load_contacts(con, path, dt.datetime.now(dt.UTC))
+        loaded = load_contacts(con, path, ledgerloop.facts.started_at)
         (total,) = con.execute("select count(*) from outreach.account_contacts").fetchone()
     return dg.MaterializeResult(
         metadata={"file": str(path), "file_found": path.exists(), "rows_loaded": loaded, "contacts": total}

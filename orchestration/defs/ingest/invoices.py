@@ -1,8 +1,6 @@
 """Ingest assets: inbound invoice files into `raw`, bad rows into `quarantine`."""
 
 
-import datetime as dt
-import os
 from collections.abc import Callable
 
 import dagster as dg
@@ -23,7 +21,7 @@ def load_source(ledgerloop: LedgerloopResource, source: TabularSource,
     """Load every settled file of one source, report what happened to each row, and judge the
     share of rows quarantined (`prepare` registers what the source's SQL looks up)."""
     settings = ledgerloop.settings
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = ledgerloop.facts.loaded_at
     policy = ledgerloop.policy()
     with connect(settings.warehouse_path) as con:
         prepare(con, policy)
@@ -73,8 +71,10 @@ TRACKER = dg.AssetKey(["tracker", "invoices"])
 def salesforce_invoices(context: dg.AssetExecutionContext, ledgerloop: LedgerloopResource):
     """Salesforce invoices: exports in landing/salesforce/, and the live org if SALESFORCE_* is set."""
     policy = ledgerloop.policy()
+    settings = ledgerloop.settings
     extracts = extract_to_landing(
-        policy, ledgerloop.settings.landing_dir / policy.sources.salesforce.landing, os.environ
+        policy, settings.landing_dir / policy.sources.salesforce.landing, settings.salesforce_environ,
+        ledgerloop.facts.started_at,
     )
     if extracts:
         context.log.info(f"extracted from the Salesforce API: {[p.name for p in extracts]}")

@@ -1,7 +1,6 @@
 """Payment files: receipts from landing/payments/ into `raw.payments`, with a blocking check that
 every file's entries are all accounted for."""
 
-import datetime as dt
 
 import dagster as dg
 
@@ -48,7 +47,7 @@ def payment_transactions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult
     """Receipts from bank files in landing/payments/ (bank CSV, BAI2, camt.053/054), debits set aside."""
     settings = ledgerloop.settings
     sources = ledgerloop.policy().sources
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = ledgerloop.facts.loaded_at
     with connect(settings.warehouse_path) as con:
         results = ingest_payment_folder(con, sources.payments, settings.landing_dir,
                                         settings.archive_dir, now, sources.intake.settle_seconds)

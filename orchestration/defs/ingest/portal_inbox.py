@@ -1,7 +1,6 @@
 """The portal store's inboxes as Dagster assets and sensors: load one into the warehouse, and
 start a refresh when it holds ids past the newest a run was asked for."""
 
-import datetime as dt
 
 import dagster as dg
 
@@ -17,7 +16,7 @@ def ingest_inbox(ledgerloop: LedgerloopResource, inbox: PortalInbox) -> dg.Mater
     """The body of an inbox's asset: load it from the settings' store into their warehouse."""
     settings = ledgerloop.settings
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
-        counts = load_inbox(con, store, inbox, dt.datetime.now(dt.UTC))
+        counts = load_inbox(con, store, inbox, ledgerloop.facts.started_at)
     return dg.MaterializeResult(metadata=counts)
 
 

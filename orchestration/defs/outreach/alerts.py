@@ -1,6 +1,5 @@
 """Alert emails: one draft per owner with the alerts raised today."""
 
-import datetime as dt
 
 import dagster as dg
 
@@ -18,7 +17,7 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """One email draft per owner with the alerts raised today, in outbox/drafts/<date>/, for approval."""
     policy = ledgerloop.policy()
     home = ledgerloop.settings.home
-    day = ledgerloop.as_of_date(policy)
+    day = ledgerloop.facts.as_of
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         alerts = read_alerts(con, day)
     with open_store(home) as store:
@@ -29,7 +28,7 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
         Outbox(home / "outbox"),
         day,
         sender_from_env(policy),
-        dt.datetime.now(dt.UTC),
+        ledgerloop.facts.started_at,
         links,
     )
     return dg.MaterializeResult(

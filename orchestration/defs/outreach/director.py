@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import dagster as dg
 
 from notifications.outbox import Outbox
@@ -60,7 +58,7 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with open_store(home) as store:
         result = write_director_drafts(
             selection.by_director(), store, portal_settings(home), Outbox(home / "outbox"),
-            ledgerloop.as_of_date(policy), sender_from_env(policy), dt.datetime.now(dt.UTC),
+            ledgerloop.facts.as_of, sender_from_env(policy), ledgerloop.facts.started_at,
             _accounts(ledgerloop),
         )
     return dg.MaterializeResult(metadata={
@@ -69,7 +67,7 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
         "drafts_withdrawn": len(result.withdrawn),
         "directors_with_unusable_email": len(result.unaddressable),
         "unusable_emails": "; ".join(result.unaddressable[:10]) or "none",
-        "folder": str(home / "outbox" / "drafts" / ledgerloop.as_of_date(policy).isoformat()),
+        "folder": str(home / "outbox" / "drafts" / ledgerloop.facts.as_of.isoformat()),
     })
 
 

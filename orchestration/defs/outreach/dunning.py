@@ -1,6 +1,5 @@
 """The dunning drafts asset: the day's reminder notices and escalations, waiting for approval."""
 
-import datetime as dt
 
 import dagster as dg
 
@@ -27,9 +26,9 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = with_mail_from(ledgerloop.policy())  # an invalid policy stops here, before any draft
     policy.dunning.sender(None)  # and so does one without a sender address
     sha256 = policy_sha256(settings.config_path)
-    as_of = ledgerloop.as_of_date(policy)
+    as_of = ledgerloop.facts.as_of
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
-        result = run_day(con, policy, sha256, settings.home, as_of, dt.datetime.now(dt.UTC), store.audit)
+        result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, store.audit)
     plan = result.plan
     by_channel: dict[str, int] = {}
     for notice in plan.notices:

@@ -28,7 +28,7 @@ def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.M
     """Each account's aging statement (HTML and PDF) in exports/statements/<date>/, monthly."""
     policy = ledgerloop.policy()
     check_statements_policy(policy)
-    as_of = ledgerloop.as_of_date(policy)
+    as_of = ledgerloop.facts.as_of
     exports_dir = ledgerloop.settings.exports_dir
     done = month_done(exports_dir, as_of)
     if done is not None and not config.force:

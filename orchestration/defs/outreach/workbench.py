@@ -23,7 +23,7 @@ def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         accounts, items, events, workload = read_models(con, policy)
-        state = worklist_state(con, policy, ledgerloop.as_of_date(policy))
+        state = worklist_state(con, policy, ledgerloop.facts.as_of, ledgerloop.facts.started_at)
     with open_store(ledgerloop.settings.home) as store:
         counts = store.publish_workbench(roster(policy), items, events, workload, accounts, state)
     without_roster = sorted({a.collector for a in accounts if a.collector_email is None})

@@ -20,7 +20,7 @@ def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
         lists = read_worklists(con)
-    exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.as_of_date(policy),
+    exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
                                 policy.worklist.page_items)
     return dg.MaterializeResult(metadata={
         "collectors": len(lists),

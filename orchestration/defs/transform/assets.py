@@ -2,7 +2,6 @@
 
 
 import json
-import os
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -22,13 +21,13 @@ def ledgerloop_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, ledgerloop: LedgerloopResource
 ):
     """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`."""
-    policy = ledgerloop.policy()
+    facts = ledgerloop.facts
     dbt_vars = {
-        "as_of": ledgerloop.as_of_date(policy).isoformat(),
-        "decisions_path": str(decisions_path(ledgerloop.settings.home)),
-        **policy.dbt_vars(),
+        "as_of": facts.as_of.isoformat(),
+        "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml reads it
+        "decisions_path": str(decisions_path(facts.home)),
+        **ledgerloop.policy().dbt_vars(),
     }
-    os.environ["LEDGERLOOP_HOME"] = str(ledgerloop.settings.home)  # profiles.yml reads it
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 
 

@@ -49,7 +49,7 @@ def ingest_payment_folder(con: duckdb.DuckDBPyConnection, config: PaymentsSource
                           archive_dir: Path, now: dt.datetime,
                           settle_seconds: float) -> list[PaymentFileResult]:
     """Process every settled payment file, oldest first, and archive each one."""
-    ready, writing = settled(pending_payment_files(landing_dir, config), settle_seconds)
+    ready, writing = settled(pending_payment_files(landing_dir, config), settle_seconds, now)
     results = [_still_being_written(path.name) for path in writing]
     for path in ready:
         try:

@@ -28,8 +28,8 @@ def extract_to_landing(
     policy: Policy,
     landing_dir: Path,
     environ: Mapping[str, str],
+    now: datetime,
     session: requests.Session | None = None,
-    now: datetime | None = None,
 ) -> list[Path]:
     """Pull invoices into `landing_dir` (the Salesforce landing folder); [] without credentials.
 
@@ -45,7 +45,7 @@ def extract_to_landing(
             "SALESFORCE_* variables are set but sources.salesforce.api has neither report_id "
             "nor soql"
         )
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     sf = connect(credentials, session)
     written = []
     if api.report_id:

@@ -41,11 +41,11 @@ def test_parse_invoice_choice_rejects_bad_amounts_with_the_reason(text, message)
 
 def test_make_decision_rejects_an_invoice_named_twice_and_a_resolve_without_invoices():
     with pytest.raises(DecisionError, match="named twice"):
-        make_decision("P1", "resolve", (InvoiceChoice("NYC:1"), InvoiceChoice("nyc:1")), "kim")
+        make_decision("P1", "resolve", (InvoiceChoice("NYC:1"), InvoiceChoice("nyc:1")), "kim", NOW)
     with pytest.raises(DecisionError, match="at least one invoice"):
-        make_decision("P1", "resolve", (), "kim")
+        make_decision("P1", "resolve", (), "kim", NOW)
     with pytest.raises(DecisionError, match="--by"):
-        make_decision("P1", "unapply", (), " ")
+        make_decision("P1", "unapply", (), " ", NOW)
 
 
 def test_decisions_append_one_line_each_and_read_back_in_order(tmp_path):

@@ -181,9 +181,18 @@ def test_daily_schedule_asks_for_one_run_per_local_day_as_of_that_day():
     first = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC))
     again = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 23, 12, 0, 30, tzinfo=dt.UTC))
     assert first.run_key == again.run_key == "daily-2026-11-23"
-    assert first.run_config == {"resources": {"ledgerloop": {"config": {"as_of": "2026-11-23"}}}}
+    assert first.run_config == {"resources": {"ledgerloop": {"config": {
+        "as_of": "2026-11-23", "started_at": "2026-11-23T12:00:00+00:00"}}}}
     # 02:30 UTC on the 24th is still the 23rd in New York.
     late = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC))
     assert late.run_key == "daily-2026-11-23"
     next_day = daily_tick(daily_collections_schedule, dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
     assert next_day.run_key == "daily-2026-11-24"
+
+
+def test_every_15_minutes_tick_puts_the_day_and_moment_in_the_run_config():
+    tick = every_15_minutes_refresh_ledger_schedule(dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 11, 24, 4, 45, tzinfo=dt.UTC)))
+    # 04:45 UTC on the 24th is still the 23rd in New York: one day for every step of the run.
+    assert tick.run_config == {"resources": {"ledgerloop": {"config": {
+        "as_of": "2026-11-23", "started_at": "2026-11-24T04:45:00+00:00"}}}}

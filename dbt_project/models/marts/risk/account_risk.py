@@ -18,7 +18,9 @@ def model(dbt, session):
 
     config = Risk.model_validate(json.loads(dbt.config.get("risk_policy") or "{}"))
     as_of_text = dbt.config.get("as_of")
-    as_of = dt.date.fromisoformat(as_of_text) if as_of_text and as_of_text != "None" else None
+    if not as_of_text or as_of_text == "None":
+        raise ValueError("var 'as_of' is required: the run's date (ledgerloop passes it)")
+    as_of = dt.date.fromisoformat(as_of_text)
     features = dbt.ref("int_account_risk_features").df()
     _, scored = score_current(features, config, as_of)
     session.register("account_risk_scored", scored)
