@@ -17,10 +17,9 @@ from pathlib import Path
 
 import click
 
-from orchestration.cli.support import load_policy
+from orchestration.cli.support import home_option, load_policy, prepared_settings
 from orchestration.runtime import local_day, now_utc
-from orchestration.settings import REPO_ROOT, Settings, apply_quiet_environment
-from orchestration.storage.private_paths import make_private
+from orchestration.settings import REPO_ROOT, apply_quiet_environment
 
 # Commands that live beside the part they drive: name -> "module:attribute", imported on use.
 LAZY_COMMANDS = {
@@ -48,15 +47,6 @@ class _LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-def _settings(home: str | None) -> Settings:
-    if home:
-        os.environ["LEDGERLOOP_HOME"] = str(Path(home).resolve())
-    settings = Settings()
-    os.environ["LEDGERLOOP_HOME"] = str(settings.home)
-    make_private(settings.home, settings.group_access)
-    return settings
-
-
 @click.group(cls=_LazyGroup)
 @click.version_option(package_name="ledgerloop")
 def main() -> None:
@@ -67,7 +57,7 @@ def main() -> None:
 @main.command()
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Age invoices at this date (default: today in the policy's time zone).")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", "-v", is_flag=True, help="Also show dbt's and Dagster's log lines (on stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
@@ -80,7 +70,7 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
     progress = RunProgress(None if quiet else sys.stderr)
     progress.phase("Reading the policy and checking the warehouse is free")
     try:
-        settings = _settings(home)
+        settings = prepared_settings(home)
         load_policy(settings)
         from orchestration.storage.warehouse_lock import warehouse_in_use
 
@@ -102,14 +92,14 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same files).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The date the data set is 'today' for (default: today in the policy's time zone).")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, home: str | None,
                           quiet: bool) -> None:
     """Write realistic inbound files into landing/ and the truth they encode into demo/truth/."""
     from orchestration.demo import generate_demo
 
-    settings = _settings(home)
+    settings = prepared_settings(home)
     policy = load_policy(settings)
     day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
     summary = generate_demo(settings.home, policy, invoices, seed, day, progress=not quiet)
@@ -120,21 +110,22 @@ def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, h
 @click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
 @click.option("--portal-port", default=8000, show_default=True, help="Port of the director portal.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     """Serve the Dagster UI (schedules and sensors running) and the portal until Ctrl-C."""
     from orchestration.defs.dbt import prepare_manifest
     from orchestration.defs.instance import prepare_dagster_home
     from portal.served import record_served_url, served_url
 
-    settings = _settings(home)
+    settings = prepared_settings(home)
     load_policy(settings)
     # Before either child starts: a run the UI starts at once already mints links to this portal.
     record_served_url(settings.home, served_url(host, portal_port))
     prepare_dagster_home(settings.dagster_home)
     prepare_manifest()
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
+    env = {**os.environ, "LEDGERLOOP_HOME": str(settings.home),
+           "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
     commands = [
         [str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host,
          "-p", str(port)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from orchestration.cli.support import one_line, settings_for
+from orchestration.cli.support import home_option, one_line, settings_for
 
 
 @click.command("audit")
@@ -12,7 +12,7 @@ from orchestration.cli.support import one_line, settings_for
 @click.option("--person", "actor", default=None, help="Only entries by this person (login or email).")
 @click.option("--action", default=None, help="Only this action (e.g. dunning.drafted, email.sent).")
 @click.option("--limit", default=200, show_default=True, help="Show the newest this many entries.")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def audit_command(
     account_id: str | None, actor: str | None, action: str | None, limit: int, home: str | None
 ) -> None:

@@ -7,26 +7,24 @@ Director emails are named `<date>/<name>`; dunning messages carry their channel:
 from __future__ import annotations
 
 import getpass
-import os
 import smtplib
 from pathlib import Path
 
 import click
 
 from notifications.outbox import Outbox, OutboxError, SendReport, SmtpSettings
+from orchestration.cli.support import home_option, settings_for
 from orchestration.runtime import now_utc
 
 
 def _home(home: str | None) -> Path:
-    return Path(home or os.environ.get("LEDGERLOOP_HOME") or "var").resolve()
+    return settings_for(home).home
 
 
 def _outbox(home: str | None) -> Outbox:
     return Outbox(_home(home) / "outbox")
 
 
-home_option = click.option("--home", envvar="LEDGERLOOP_HOME", default=None,
-                           help="Working folder (LEDGERLOOP_HOME).")
 actor_option = click.option("--as", "actor", default=getpass.getuser, show_default="your login",
                             help="Who approves or sends, for the audit log.")
 

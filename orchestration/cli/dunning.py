@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import click
 
-from orchestration.cli.support import load_policy, one_line, read_only_warehouse, settings_for
+from orchestration.cli.support import home_option, load_policy, one_line, read_only_warehouse, settings_for
 
 HELD_SHOWN = 20
 """Held invoices listed per reason unless `--all`."""
@@ -34,7 +34,7 @@ def dunning() -> None:
 @click.option(
     "--all", "show_all", is_flag=True, help=f"List every held invoice (default: {HELD_SHOWN} per reason)."
 )
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
     """Print the notices, call tasks and escalations the run of DATE would draft, and what is held
     and why (the dry run: the warehouse is opened read-only and no file is written)."""

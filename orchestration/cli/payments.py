@@ -18,7 +18,7 @@ from orchestration.cash.decisions import (
     make_decision,
     parse_invoice_choice,
 )
-from orchestration.cli.support import settings_for
+from orchestration.cli.support import home_option, settings_for
 from orchestration.runtime import now_utc
 
 
@@ -60,7 +60,7 @@ def payments() -> None:
 @click.argument("payment_id")
 @click.argument("invoices", nargs=-1, required=True)
 @click.option("--by", "decided_by", default=None, help="Who decides (default: your user name).")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def resolve(payment_id: str, invoices: tuple[str, ...], decided_by: str | None, home: str | None) -> None:
     """Apply PAYMENT_ID to INVOICE[=AMOUNT] ... (OFFICE:NUMBER or a number in any spelling;
     without an amount, the invoice's open balance as far as the payment reaches). Overrides
@@ -72,7 +72,7 @@ def resolve(payment_id: str, invoices: tuple[str, ...], decided_by: str | None, 
 @payments.command("unapply")
 @click.argument("payment_id")
 @click.option("--by", "decided_by", default=None, help="Who decides (default: your user name).")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def unapply(payment_id: str, decided_by: str | None, home: str | None) -> None:
     """Take back every application of PAYMENT_ID (automatic or manual) and keep it in the
     exception queue until a later `resolve`."""

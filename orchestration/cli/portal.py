@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import getpass
 import os
-from pathlib import Path
 
 import click
+
+from orchestration.cli.support import home_option, settings_for
 
 
 def _portal_settings(home: str | None):
     from portal.settings import PortalSettings
 
-    if home:
-        os.environ["LEDGERLOOP_HOME"] = str(Path(home).resolve())
     try:
-        return PortalSettings.from_env()
+        return PortalSettings.from_env({**os.environ, "LEDGERLOOP_HOME": str(settings_for(home).home)})
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -34,7 +33,7 @@ def store_label(db_url: str) -> str:
 @click.command("portal")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def portal_command(host: str, port: int, home: str | None) -> None:
     """Serve the director portal alone (GET /healthz answers 200 when ready)."""
     import uvicorn
@@ -119,7 +118,7 @@ def _resolve(who: str, role: str, roster: list, store) -> tuple[str, str]:
     help="Which door the link opens; auto: collector or manager when the person is on the policy's "
     "team roster, else director.",
 )
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def link_command(who: str, base_url: str | None, revoke: bool, role: str, home: str | None) -> None:
     """Print a signed portal link for a director, or a collector or manager on the team roster,
     or revoke all of theirs. EMAIL_OR_NAME is an email or a name ("Avery Brooks", or "Avery"

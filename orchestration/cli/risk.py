@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.cli.support import load_policy, read_only_warehouse, settings_for
+from orchestration.cli.support import home_option, load_policy, read_only_warehouse, settings_for
 
 FEATURES_TABLE = "intermediate.int_account_risk_features"
 
@@ -52,7 +52,7 @@ def risk() -> None:
     help="Folder of the HTML report (default: $LEDGERLOOP_HOME/exports/risk).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def backtest(cutoff: dt.datetime | None, out: Path | None, as_json: bool, home: str | None) -> None:
     """Train before CUTOFF, score after it; compare with the naive baseline (AUC, Brier,
     calibration, lift) and write an HTML report with charts."""

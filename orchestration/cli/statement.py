@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from orchestration.cli.support import load_policy, read_only_warehouse, settings_for
+from orchestration.cli.support import home_option, load_policy, read_only_warehouse, settings_for
 from orchestration.policy import PolicyError
 from orchestration.runtime import local_day, now_utc
 
@@ -29,7 +29,7 @@ from orchestration.runtime import local_day, now_utc
     default=None,
     help="Folder to write to (default: exports/statements/<date>/ under the home).",
 )
-@click.option("--home", envvar="LEDGERLOOP_HOME", default=None, help="Working folder (LEDGERLOOP_HOME).")
+@home_option
 def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | None, home: str | None) -> None:
     """Write ACCOUNT_ID's statement (open invoices, aging, totals per currency, how to pay) as
     HTML and PDF, and print the two paths."""

@@ -24,9 +24,25 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+home_option = click.option("--home", envvar="LEDGERLOOP_HOME", default=None,
+                           help="Working folder (LEDGERLOOP_HOME, default ./var).")
+"""Every command's `--home`: the one way the working folder is chosen."""
+
+
 def settings_for(home: str | None) -> Settings:
-    """The settings of `--home` (else `$LEDGERLOOP_HOME`, else `./var`)."""
+    """The settings of `--home` (else `$LEDGERLOOP_HOME`, else `./var`), resolved once here and
+    passed down; nothing writes the folder back into the environment."""
     return Settings(home=Path(home)) if home else Settings()
+
+
+def prepared_settings(home: str | None) -> Settings:
+    """`settings_for(home)` for a command that writes customer data: its folders made owner-only
+    (or as `LEDGERLOOP_GROUP_ACCESS` says) before anything is written."""
+    from orchestration.storage.private_paths import make_private
+
+    settings = settings_for(home)
+    make_private(settings.home, settings.group_access)
+    return settings
 
 
 def load_policy(settings: Settings) -> Policy:
