@@ -190,7 +190,7 @@ class _Planner:
 
     def _with_noise(self, ref: str) -> str:
         """A reference next to a PO number or a date: neither is an invoice number. PO numbers
-        come from 100000-199999, a range no invoice uses (see `model._invoice_numbers`)."""
+        come from 100000-199999, a range no invoice uses (see `billing._invoice_numbers`)."""
         rng = self.rng
         po = int(rng.integers(100_000, 200_000))
         day = self.world.as_of - dt.timedelta(days=int(rng.integers(3, 40)))
