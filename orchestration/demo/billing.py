@@ -97,7 +97,6 @@ def weekly_exports(
     n, k_last = len(balance), len(EXPORT_DAYS) - 1
     days = np.array(EXPORT_DAYS)
     first = np.searchsorted(days, inv["invoice_day"], side="right")
-    amount = inv["amount"]
     recent = (-inv["due_day"] < 120) | (balance > 0)
     changed = [None] + [
         (first <= k - 1) & (rng.random(n) < np.where(recent, 0.2, 0.02)) for k in range(1, k_last + 1)
@@ -106,20 +105,9 @@ def weekly_exports(
     balances, stages = [None] * (k_last + 1), [None] * (k_last + 1)
     balances[k_last], stages[k_last] = balance, stage
     for k in range(k_last, 0, -1):
-        bal, stg = balances[k].copy(), stages[k].copy()
-        reopened = settled[k]
-        bal[reopened] = amount[reopened]
-        part = reopened & (rng.random(n) < PARTIAL_SHARE)
-        bal[part] = np.clip(np.rint(amount[part] * rng.uniform(0.15, 0.85, part.sum())), 1, amount[part] - 1)
-        stg[reopened] = stage_for(open_stages, days[k - 1] - inv["due_day"][reopened], rng)
-        kind = rng.random(n)
-        paid_some = (bal < amount) & (bal > 0)
-        pays = changed[k] & ~reopened & paid_some & (kind < 0.55)
-        top_up = np.maximum(1, np.rint((amount - bal) * rng.uniform(0.3, 1.0, n))).astype(np.int64)
-        bal[pays] = np.minimum(amount[pays], bal[pays] + top_up[pays])
-        moves = changed[k] & ~reopened & ~pays & (kind < 0.8) & (stg != paid_stage) & (stg != open_stages[0])
-        stg[moves] = open_stages[np.searchsorted(open_stages, stg[moves]) - 1]
-        balances[k - 1], stages[k - 1] = bal, stg
+        balances[k - 1], stages[k - 1] = _week_before(
+            rng, inv, balances[k], stages[k], settled[k], changed[k], days[k - 1], open_stages, paid_stage
+        )
     paid_at = np.clip(paid_day, -(1 << 40), 0) * 1440 + rng.integers(*BUSINESS_HOURS, n)
     modified = _business_minutes(rng, inv["invoice_day"], days[first] - 1)
     modified = np.where(paid_day < days[np.minimum(first, k_last)], paid_at, modified)
@@ -143,6 +131,25 @@ def weekly_exports(
                 )
             )
     return tuple(exports)
+
+
+def _week_before(rng, inv, balance, stage, settled, changed, day, open_stages, paid_stage):
+    """Balances and stages in the export one week earlier (on `day`): an invoice `settled` that
+    week was open (in full, or in part); a `changed` one had less paid or an earlier stage."""
+    amount, n = inv["amount"], len(balance)
+    bal, stg = balance.copy(), stage.copy()
+    bal[settled] = amount[settled]
+    part = settled & (rng.random(n) < PARTIAL_SHARE)
+    bal[part] = np.clip(np.rint(amount[part] * rng.uniform(0.15, 0.85, part.sum())), 1, amount[part] - 1)
+    stg[settled] = stage_for(open_stages, day - inv["due_day"][settled], rng)
+    kind = rng.random(n)
+    paid_some = (bal < amount) & (bal > 0)
+    pays = changed & ~settled & paid_some & (kind < 0.55)
+    top_up = np.maximum(1, np.rint((amount - bal) * rng.uniform(0.3, 1.0, n))).astype(np.int64)
+    bal[pays] = np.minimum(amount[pays], bal[pays] + top_up[pays])
+    moves = changed & ~settled & ~pays & (kind < 0.8) & (stg != paid_stage) & (stg != open_stages[0])
+    stg[moves] = open_stages[np.searchsorted(open_stages, stg[moves]) - 1]
+    return bal, stg
 
 
 def legacy_invoices(rng, offices, account_office, n, open_stages) -> dict:
