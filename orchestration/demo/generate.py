@@ -10,11 +10,11 @@ import numpy as np
 from tqdm import tqdm
 
 from orchestration.demo.contacts import write_contacts
-from orchestration.demo.model import build_world
 from orchestration.demo.payments import write_payments
 from orchestration.demo.salesforce_export import write_exports
 from orchestration.demo.tracker import write_tracker
 from orchestration.demo.truth import write_truth
+from orchestration.demo.world import build_world
 from orchestration.dunning.contacts import contacts_path
 from orchestration.policy import Policy
 

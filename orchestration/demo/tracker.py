@@ -186,9 +186,10 @@ def _note(rng) -> str:
     roll = rng.random()
     if roll < 0.2:
         return ""
-    first = names.NOTES[rng.integers(len(names.NOTES))]
+    notes = names.words().notes
+    first = notes[rng.integers(len(notes))]
     if roll < 0.25:
-        return first + "\n" + names.NOTES[rng.integers(len(names.NOTES))]
+        return first + "\n" + notes[rng.integers(len(notes))]
     return first
 
 

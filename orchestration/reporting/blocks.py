@@ -14,7 +14,7 @@ from markupsafe import Markup
 from orchestration.reporting import svg
 
 CHART_WIDTH = 520
-"""Charts narrower than svg.py's default keep their text readable when a phone scales them down."""
+"""Charts narrower than svg's default (640) keep their text readable when a phone scales them down."""
 
 area_chart = partial(svg.stacked_area_chart, width=CHART_WIDTH)
 bar_chart = partial(svg.bar_chart, width=CHART_WIDTH)
@@ -94,7 +94,7 @@ def number(value, digits: int = 2) -> str:
 def chart_block(markup: str | Sequence[str], table: Table) -> Chart:
     """One or more charts from `svg` with the table of their numbers."""
     charts = [markup] if isinstance(markup, str) else markup
-    return Chart(tuple(Markup(chart) for chart in charts), table)  # svg.py escapes every text it writes
+    return Chart(tuple(Markup(chart) for chart in charts), table)  # svg escapes every text it writes
 
 
 def guarded(con, section: Section, table: str, build) -> Section:

@@ -1,7 +1,7 @@
 """The manager summary: one self-contained HTML page per as-of date in `exports/manager/<as_of>/`
 with aging trend, collector workload, KPIs, recent alerts, risk bands and credit-limit suggestions.
 
-Every chart is an SVG from `orchestration.reports.svg` with its numbers in a table beside it.
+Every chart is an SVG from `orchestration.reporting.svg` with its numbers in a table beside it.
 The page reads whichever marts the warehouse has: a section whose table does not exist yet (an
 older warehouse) says so, an existing but empty one says "none". Currencies are never added up.
 """
@@ -17,13 +17,13 @@ import duckdb
 import jinja2
 
 from orchestration.reporting.blocks import Section
-from orchestration.reporting.sections_receivables import (
-    TREND_DAYS,
-    aging_section,
-    kpi_section,
-    workload_section,
-)
-from orchestration.reporting.sections_risk import alerts_section, credit_section, risk_section
+from orchestration.reporting.sections.aging import aging_section
+from orchestration.reporting.sections.alerts import alerts_section
+from orchestration.reporting.sections.credit import credit_section
+from orchestration.reporting.sections.kpis import kpi_section
+from orchestration.reporting.sections.risk import risk_section
+from orchestration.reporting.sections.trend import TREND_DAYS
+from orchestration.reporting.sections.workload import workload_section
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -11,7 +11,7 @@ import pytest
 from orchestration.defs.reporting import manager_summary
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.reporting.manager import read_summary, render_page, write_page
-from orchestration.reporting.sections_risk import top_driver
+from orchestration.reporting.sections.risk import top_driver
 from orchestration.storage.warehouse import connect
 from tests.orchestration.reporting.manager_warehouse import AS_OF, SCRIPT, build_warehouse
 
