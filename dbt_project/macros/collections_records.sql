@@ -25,12 +25,11 @@
 {%- endmacro %}
 
 {# The roster of policy `team` (var `team`: {collectors, managers} of {name, email, office}) as a
-   relation of (member_name, member_key, email, office, role); empty when no var is passed. #}
+   relation of (member_name, member_key, email, office, role). #}
 {% macro team_roster() -%}
-    {%- set team = var('team', none) or {} -%}
-    {%- set members = [] -%}
+        {%- set members = [] -%}
     {%- for role, key in [('collector', 'collectors'), ('manager', 'managers')] -%}
-        {%- for member in team.get(key, []) -%}
+        {%- for member in policy_value('team', key) -%}
             {%- do members.append((role, member)) -%}
         {%- endfor -%}
     {%- endfor -%}

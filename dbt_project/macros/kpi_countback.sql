@@ -1,7 +1,6 @@
-{# A `kpis` setting from the policy (`Policy.dbt_vars()`); the defaults mirror ledgerloop.yaml's. #}
+{# A `kpis` setting of the policy (a number of months or days). #}
 {% macro kpi_setting(name) -%}
-    {%- set defaults = {'countback_months': 12, 'cei_period_days': 30} -%}
-    {{ return(var('kpis', {}).get(name, defaults[name])) }}
+    {{ return(policy_int('kpis', name)) }}
 {%- endmacro %}
 
 {#

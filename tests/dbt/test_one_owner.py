@@ -1,10 +1,21 @@
 """Each piece of dbt logic has one owner: a model says what it computes and a macro says how, so
 the two KPI marts cannot drift apart and a policy value has one default (the policy model's)."""
 
-from orchestration.settings import DBT_PROJECT_DIR
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.policy import load_policy
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 MODELS = DBT_PROJECT_DIR / "models"
-MACROS = DBT_PROJECT_DIR / "macros"
+POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 
 
 def sql_files(folder):
@@ -19,3 +30,33 @@ def test_the_dso_countback_is_computed_by_one_macro():
              if "kpi_days_sales_outstanding(" in path.read_text(encoding="utf-8")]
     assert computing == []
     assert using == ["collections_kpis.sql", "collections_kpis_monthly.sql"]
+
+
+def test_policy_settings_are_read_only_through_the_policy_macro():
+    # Every var the policy passes has its defaults in the policy model alone: no macro, model,
+    # test or dbt_project.yml keeps a copy. macros/policy.sql reads them (by the section's
+    # name); the Python model reads its config, which cannot call a macro, and stops when the
+    # var is missing.
+    sections = "|".join(POLICY.dbt_vars())
+    reading = sorted(
+        str(path.relative_to(DBT_PROJECT_DIR)) for path in DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in (".sql", ".yml", ".py") and "target" not in path.parts
+        and re.search(rf"""var\(\s*['"]({sections})['"]""", path.read_text(encoding="utf-8"))
+    )
+    assert reading == ["models/marts/risk/_risk__models.yml"]
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert set(project["vars"]) == {"as_of"}
+
+
+@pytest.mark.integration
+def test_a_dbt_run_without_the_policy_vars_stops_naming_the_missing_var(tmp_path):
+    env = {**os.environ, "LEDGERLOOP_HOME": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_TARGET_PATH": str(tmp_path / "dbt-target"), "DBT_LOG_PATH": str(tmp_path / "dbt-logs")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--select", "collector_workload",
+         "--vars", json.dumps({"as_of": "2026-11-23"}),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "var 'worklist' is required" in result.stdout

@@ -123,7 +123,7 @@ signals as (
             newest_answers.director_answer_stage = 'Promised'
             and newest_answers.promised_on >= open_invoices.as_of_date
             and newest_answers.promised_on - open_invoices.as_of_date
-            <= {{ worklist_policy()['promise_due_within_days'] | int }},
+            <= {{ policy_int('worklist', 'promise_due_within_days') }},
             false
         ) as is_promise_due,
         coalesce(newest_answers.director_answer_stage = 'Disputed', false) as is_director_dispute,
@@ -270,10 +270,10 @@ select
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
     {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
-        ~ worklist_policy()['weights']['days_past_due_cap'] ~ ')') }} as days_past_due_points,
+        ~ policy_int('worklist', 'weights', 'days_past_due_cap') ~ ')') }} as days_past_due_points,
     {{ worklist_bucket_points('aging_bucket') }} as aging_bucket_points,
     {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(days_since_touch, '
-        ~ worklist_policy()['weights']['days_untouched_cap'] ~ ')') }} as days_since_touch_points,
+        ~ policy_int('worklist', 'weights', 'days_untouched_cap') ~ ')') }} as days_since_touch_points,
     {{ worklist_points('case when is_promise_broken then ' ~ worklist_weight('broken_promise') ~ ' else 0 end') }}
         as broken_promise_points,
     {{ worklist_points('case when is_promise_due then ' ~ worklist_weight('promise_due') ~ ' else 0 end') }}
