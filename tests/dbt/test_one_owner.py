@@ -60,3 +60,27 @@ def test_a_dbt_run_without_the_policy_vars_stops_naming_the_missing_var(tmp_path
     )
     assert result.returncode != 0
     assert "var 'worklist' is required" in result.stdout
+
+
+def test_models_read_what_the_pipeline_writes_as_sources_not_by_name():
+    # Lineage (dbt's and Dagster's) shows an input only when it is a source() or a ref(). What
+    # a model may still look up by name is a model's own earlier output, which cannot be a ref.
+    by_name = sorted(
+        path.name for path in sql_files(DBT_PROJECT_DIR)
+        if "target" not in path.parts
+        and re.search(r"adapter\.get_relation|\b(from|join)\s+(raw|outreach|quarantine)\.",
+                      path.read_text(encoding="utf-8"))
+    )
+    assert by_name == ["credit_limits.sql", "int_alerts_previous_run.sql"]
+
+
+@pytest.mark.integration
+def test_the_risk_model_is_given_the_policy_s_risk_section():
+    # dbt hands a Python model only the config keys it finds as `dbt.config.get("...")` calls;
+    # a key read inside an expression was silently missing, and the model fell back to defaults.
+    from orchestration.defs.dbt import ledgerloop_dbt_project, prepare_manifest
+
+    prepare_manifest()
+    manifest = json.loads(ledgerloop_dbt_project().manifest_path.read_text(encoding="utf-8"))
+    config = manifest["nodes"]["model.ledgerloop.account_risk"]["config"]
+    assert {"risk_policy", "as_of"} <= set(config["config_keys_used"])

@@ -17,8 +17,7 @@ messages_sent as (
     select
         account_id,
         max(occurred_at) as last_sent_at
-    from {{ raw_table_or_empty('outreach_events', [
-        ('account_id', 'varchar'), ('kind', 'varchar'), ('occurred_at', 'timestamp')]) }} as events
+    from {{ source('outbox', 'events') }} as events
     where kind = 'sent' and cast(occurred_at as date) <= {{ as_of_date() }}
     group by account_id
 ),
@@ -159,16 +158,14 @@ risk as (
     from risk_history
 ),
 
--- The dunning sequence's call steps (outreach.dunning_call_tasks, written by the dunning
--- asset) that are due, on accounts nobody has logged a call for since the task was made. An
--- invoice whose dunning a promise, a plan on track or a dispute holds has no call due.
+-- The dunning sequence's call steps (written by the dunning asset of the runs before) that are
+-- due, on accounts nobody has logged a call for since the task was made. An invoice whose
+-- dunning a promise, a plan on track or a dispute holds has no call due.
 dunning_calls as (
     select
         {{ split_csv('tasks.invoice_keys') }} as invoice_key,
         tasks.task
-    from {{ raw_table_or_empty('dunning_call_tasks', [
-        ('account_id', 'varchar'), ('kind', 'varchar'), ('task', 'varchar'),
-        ('invoice_keys', 'varchar'), ('due_on', 'date'), ('created_on', 'date')], schema='outreach') }} as tasks
+    from {{ source('dunning', 'call_tasks') }} as tasks
     where
         tasks.kind = 'dunning_call'
         and tasks.due_on <= {{ as_of_date() }}
