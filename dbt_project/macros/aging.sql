@@ -6,11 +6,11 @@
     {%- else -%} cast(null as date) {%- endif -%}
 {%- endmacro %}
 
-{# Aging bucket label for a number of days past due, from the policy's buckets (var). #}
+{# Aging bucket label for a number of days past due, from the policy's buckets. #}
 {% macro aging_bucket(days_past_due) -%}
     case
         when {{ days_past_due }} is null then null
-        {%- for bucket in var('aging_buckets') %}
+        {%- for bucket in policy('aging_buckets') %}
         {%- if bucket['max_days'] is not none %}
         when {{ days_past_due }} <= {{ bucket['max_days'] }} then '{{ bucket["label"] }}'
         {%- else %}
@@ -23,6 +23,6 @@
 {# Labels of the policy's buckets, for accepted_values tests. #}
 {% macro aging_bucket_labels() -%}
     {%- set labels = [] -%}
-    {%- for bucket in var('aging_buckets') -%}{%- do labels.append(bucket['label']) -%}{%- endfor -%}
+    {%- for bucket in policy('aging_buckets') -%}{%- do labels.append(bucket['label']) -%}{%- endfor -%}
     {{ return(labels) }}
 {%- endmacro %}

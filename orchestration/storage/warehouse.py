@@ -14,7 +14,11 @@ from pathlib import Path
 import duckdb
 
 STORAGE_SQL = Path(__file__).resolve().parent / "sql"
-"""The warehouse's own SQL: the `raw` and `quarantine` tables, and the parsers every ingest shares."""
+"""The warehouse's own SQL: the `raw`, `quarantine` and `outreach` tables, and the parsers every
+ingest shares."""
+SCHEMAS = (STORAGE_SQL / "schema.sql", STORAGE_SQL / "outreach.sql")
+"""The tables the pipeline writes outside dbt, created with the warehouse: dbt reads them as
+sources, so they exist before the first run writes a row."""
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -49,12 +53,13 @@ def query_sql_file(con: duckdb.DuckDBPyConnection, path: Path, params: dict | No
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (creating its raw and quarantine tables) and always close it."""
+    """Open the warehouse (creating its raw, quarantine and outreach tables) and always close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
-            run_sql_file(con, STORAGE_SQL / "schema.sql")
+            for schema in SCHEMAS:
+                run_sql_file(con, schema)
         run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
         yield con
     finally:

@@ -19,6 +19,9 @@ BOOKKEEPING = {
     dg.AssetKey(["ingest", "ingested_files"]),
     dg.AssetKey(["quarantine", "rejected_rows"]),
     dg.AssetKey(["payments", "non_receipts"]),
+    # Written by outbox/dunning_drafts for the runs after it (a run's marts are upstream of it).
+    dg.AssetKey(["outbox", "events"]),
+    dg.AssetKey(["dunning", "call_tasks"]),
 }
 
 
@@ -108,6 +111,19 @@ def test_worklists_are_built_after_the_customer_contacts_are_loaded(asset_graph)
     assert asset_graph.get(contacts).is_materializable
     assert contacts in ancestors(asset_graph, dg.AssetKey(["marts", "collector_worklist"]))
     assert contacts in ancestors(asset_graph, dg.AssetKey(["exports", "worklists"]))
+
+
+@pytest.mark.parametrize(("mart", "recorded"), [
+    ("marts/alerts", "dagster/check_failures"),
+    ("marts/collector_worklist", "outbox/events"),
+    ("marts/collector_worklist", "dunning/call_tasks"),
+    ("marts/account_timeline", "outbox/events"),
+])
+def test_what_earlier_runs_recorded_shows_in_the_lineage_of_the_marts_that_read_it(
+    asset_graph, mart, recorded
+):
+    upstream = ancestors(asset_graph, dg.AssetKey.from_user_string(mart))
+    assert dg.AssetKey.from_user_string(recorded) in upstream
 
 
 def test_aging_and_snapshot_are_built_from_the_ledger(asset_graph):

@@ -5,10 +5,10 @@ every file's entries are all accounted for."""
 import dagster as dg
 
 from orchestration.defs.quality.quarantine_share import quarantine_share_result, quarantine_share_spec
+from orchestration.defs.quality.reconcile import files_reconcile_check
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.payments.store import PaymentFileResult, ingest_payment_folder
-from orchestration.ingest.sql_files import ingest_sql
-from orchestration.storage.warehouse import connect, query_sql_file
+from orchestration.storage.warehouse import connect
 
 PAYMENTS = dg.AssetKey(["payments", "transactions"])
 
@@ -60,27 +60,10 @@ def payment_transactions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult
     return dg.MaterializeResult(metadata=metadata, check_results=[share])
 
 
-@dg.asset_check(asset=PAYMENTS, blocking=True)
-def payment_files_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
-    """Every payment file: entries read = receipts + non-receipts + quarantined, as the tables hold."""
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        files = query_sql_file(con, ingest_sql("payments_reconcile.sql")).fetchall()
-        checked = con.execute(
-            "select count(*) from raw.ingested_files where source = 'payments'"
-        ).fetchone()[0]
-    return dg.AssetCheckResult(
-        passed=not files,
-        metadata={
-            "files_checked": checked,
-            "unreconciled": dg.MetadataValue.md("\n".join(
-                f"- {name}: read {read}; receipts {receipts} ({in_payments} in raw.payments), "
-                f"non-receipts {others} ({in_others} in raw.payment_non_receipts), "
-                f"quarantined {quarantined} ({in_quarantine} in quarantine)"
-                for name, read, receipts, in_payments, others, in_others, quarantined, in_quarantine
-                in files
-            ) or "none"),
-        },
-    )
+payment_files_reconcile = files_reconcile_check(
+    PAYMENTS, "payments", "payment_files_reconcile",
+    "Every payment file: entries read = receipts + non-receipts + quarantined, as the tables hold.",
+)
 
 
 non_receipts = dg.AssetSpec(

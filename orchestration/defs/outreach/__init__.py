@@ -3,8 +3,17 @@ worklists, the workbench's read models, statements)."""
 
 import dagster as dg
 
-from orchestration.defs.outreach import alerts, director, dunning, statements, workbench, worklists
+from orchestration.defs.outreach import (
+    alerts,
+    director,
+    dunning,
+    recorded,
+    statements,
+    workbench,
+    worklists,
+)
 
 defs = dg.Definitions.merge(
-    director.defs, dunning.defs, worklists.defs, alerts.defs, workbench.defs, statements.defs,
+    director.defs, dunning.defs, recorded.defs, worklists.defs, alerts.defs, workbench.defs,
+    statements.defs,
 )

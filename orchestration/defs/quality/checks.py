@@ -1,13 +1,14 @@
-"""Data-quality checks as Dagster asset checks: great-expectations suites on what was loaded
-and on the ledger. Blocking checks stop what their failure would corrupt."""
+"""Data-quality checks as Dagster asset checks: great-expectations suites on what was loaded,
+on the ledger, and the invoice sources' reconcile checks. Blocking checks stop what their
+failure would corrupt."""
 
 
 import dagster as dg
 
+from orchestration.defs.quality.reconcile import files_reconcile_check
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.ingest.sql_files import ingest_sql
 from orchestration.quality import suites
-from orchestration.storage.warehouse import connect, query_sql_file
+from orchestration.storage.warehouse import connect
 
 # Row-level GX rules run on a fixed-seed sample of what the newest load added: a pandas frame
 # of millions of rows costs gigabytes. Every row is still covered by the ingest's SQL
@@ -96,35 +97,14 @@ def no_file_rejected_whole(ledgerloop: LedgerloopResource) -> dg.AssetCheckResul
     )
 
 
-def _unreconciled_files(ledgerloop: LedgerloopResource, source: str) -> dg.AssetCheckResult:
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        files = query_sql_file(con, ingest_sql("reconcile.sql"), {"source": source}).fetchall()
-        checked = con.execute(
-            "select count(*) from raw.ingested_files where source = ?", [source]
-        ).fetchone()[0]
-    return dg.AssetCheckResult(
-        passed=not files,
-        metadata={
-            "files_checked": checked,
-            "unreconciled": dg.MetadataValue.md("\n".join(
-                f"- {source}/{name}: read {read}, loaded {loaded} ({in_raw} in raw), "
-                f"quarantined {quarantined} ({in_quarantine} in quarantine)"
-                for source, name, read, loaded, quarantined, in_raw, in_quarantine in files
-            ) or "none"),
-        },
-    )
-
-
-@dg.asset_check(asset=SALESFORCE, blocking=True)
-def salesforce_rows_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
-    """Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows."""
-    return _unreconciled_files(ledgerloop, "salesforce")
-
-
-@dg.asset_check(asset=TRACKER, blocking=True)
-def tracker_rows_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
-    """Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows."""
-    return _unreconciled_files(ledgerloop, "tracker")
+salesforce_rows_reconcile = files_reconcile_check(
+    SALESFORCE, "salesforce", "salesforce_rows_reconcile",
+    "Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows.",
+)
+tracker_rows_reconcile = files_reconcile_check(
+    TRACKER, "tracker", "tracker_rows_reconcile",
+    "Every file: rows read = loaded + quarantined, and raw and quarantine hold exactly those rows.",
+)
 
 
 @dg.asset_check(asset=LEDGER, blocking=True)

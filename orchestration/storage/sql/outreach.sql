@@ -1,7 +1,9 @@
 -- Dunning state, kept in its own schema `outreach`: rows the pipeline itself decides (not rows
 -- received from a source, which is what `raw` holds), that must survive every dbt build (dbt
--- never owns this schema) and that dbt models may read as a source (the worklist reads
--- outreach.dunning_call_tasks). Written only by orchestration/dunning.
+-- never owns this schema) and that dbt models read as sources (the worklist reads
+-- outreach.dunning_call_tasks, staging the contacts). Written only by orchestration/dunning;
+-- created with the warehouse (orchestration/storage/warehouse.py), so dbt finds every table on
+-- the first run.
 create schema if not exists outreach;
 
 -- How to reach a customer account: a contact export loaded here (or rows typed in by staff).
