@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from portal.store import DirectorJob, NewUpdate
+from portal.store.director_jobs import DirectorJob
+from portal.store.director_updates import NewUpdate
 
 NOTE_MAX = 2000
 TEXT_MAX = 1000

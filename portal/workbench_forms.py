@@ -21,7 +21,7 @@ from portal.forms import (
     TEXT_MAX,
     new_submission_id,
 )
-from portal.store import NewEntry
+from portal.store.collector_entries import NewEntry
 
 MAX_INSTALLMENTS = 24
 MIN_INSTALLMENTS = 2
