@@ -75,7 +75,8 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
     keys = [f"address {client}"] + ([f"{role} {person}"] if person else [])
     verdict = context.limiter.record_failure(keys, attempt_id(token))
     if verdict.newly_limited:
-        audit_log.record(context.store, 
+        audit_log.record(
+            context.store,
             f"client:{client}", "link_rate_limited", "; ".join(verdict.newly_limited)[:400],
             {"failures": verdict.failures},
         )

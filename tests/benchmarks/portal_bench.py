@@ -67,7 +67,8 @@ def publish(db_url: str, directors: int, jobs_per_director: int) -> list[str]:
     """Publish `directors` x `jobs_per_director` jobs; returns the director emails."""
     store = connect(db_url)
     emails = [f"director{d:04d}@example.com" for d in range(directors)]
-    director_jobs.publish(store, 
+    director_jobs.publish(
+        store,
         (
             DirectorJob(
                 director_email=email,

@@ -139,7 +139,8 @@ def run_the_loop(home: Path) -> dict:
         {"due_on": (DAY_1 + dt.timedelta(days=30)).isoformat(), "amount": "100.00"},
     ]
     with open_store(home) as store:
-        collector_entries.record(store, 
+        collector_entries.record(
+            store,
             entry(
                 1,
                 "promise",
@@ -151,7 +152,8 @@ def run_the_loop(home: Path) -> dict:
                 note="will pay today",
             )
         )
-        collector_entries.record(store, 
+        collector_entries.record(
+            store,
             entry(
                 2,
                 "dispute",
@@ -163,7 +165,8 @@ def run_the_loop(home: Path) -> dict:
                 dispute_deadline=DAY_1 + dt.timedelta(days=14),
             )
         )
-        collector_entries.record(store, 
+        collector_entries.record(
+            store,
             entry(
                 3,
                 "plan",

@@ -18,7 +18,8 @@ def portal_settings(tmp_path):
 @pytest.fixture
 def seeded_store(portal_settings):
     store = connect(portal_settings.db_url)
-    director_jobs.publish(store, 
+    director_jobs.publish(
+        store,
         [
             job("new-york|123", DANA, account_name="Acme, Inc."),
             job("new-york|456", DANA, account_name="Bolt LLC", days_past_due=12),

@@ -96,7 +96,8 @@ def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
 def running_portal(tmp_path):
     """The portal under uvicorn on loopback, with two directors' jobs published."""
     store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    director_jobs.publish(store, 
+    director_jobs.publish(
+        store,
         [
             job("new-york|123", DANA, account_name="Acme, Inc."),
             job("boston|789", ERIN, account_name="Secret Client Corp"),

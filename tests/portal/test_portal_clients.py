@@ -160,7 +160,8 @@ def test_an_answer_without_a_ticked_invoice_comes_back_with_the_clients_form(cli
 
 
 def test_a_promise_over_invoices_in_two_currencies_is_refused(portal_settings, store):
-    director_jobs.publish(store, 
+    director_jobs.publish(
+        store,
         [
             job("nyc|1", DANA, account_id="001A", currency="USD"),
             job("ldn|1", DANA, account_id="001A", currency="GBP"),

@@ -120,7 +120,8 @@ def test_corrected_form_after_errors_stores_once(client, portal_settings, seeded
 def test_confirmation_of_another_directors_update_is_not_found(client, portal_settings, seeded_store):
     from tests.portal.portal_factories import ERIN, new_update
 
-    update_id = director_updates.record(seeded_store, 
+    update_id = director_updates.record(
+        seeded_store,
         new_update("e" * 32, invoice_key="boston|789", director_email=ERIN, note="Erin private note")
     )
     sign_in(client, portal_settings, DANA)

@@ -182,7 +182,8 @@ def test_xss_in_published_job_facts_is_shown_escaped(portal_settings, seeded_sto
     from portal.app import create_app
     from tests.portal.portal_factories import STATUSES, job
 
-    director_jobs.publish(seeded_store, 
+    director_jobs.publish(
+        seeded_store,
         [job(account_name="<b onmouseover=alert(1)>Evil</b>", question="<script>steal()</script>")], STATUSES
     )
     with TestClient(create_app(portal_settings), base_url="http://testserver.local") as client:

@@ -53,7 +53,8 @@ def test_record_answer_stores_one_row_per_invoice_and_a_repeat_nothing_more(stor
 def test_record_answer_is_all_or_nothing(store):
     director_updates.record(store, new_update("taken-1", invoice_key="nyc|2"))
     with pytest.raises(IntegrityError):  # the second row's submission id is taken: no row stays
-        director_updates.record_answer(store, 
+        director_updates.record_answer(
+            store,
             [
                 *_answer("b" * 32, "nyc|1"),
                 *[replace(u, submission_id="taken-1") for u in _answer("b" * 32, "nyc|2")],

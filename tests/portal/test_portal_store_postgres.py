@@ -152,7 +152,8 @@ def test_postgres_concurrent_reader_never_sees_a_half_published_set(pg_url):
 
 
 def test_postgres_jobs_for_is_scoped_to_the_director(pg_store):
-    director_jobs.publish(pg_store, 
+    director_jobs.publish(
+        pg_store,
         [job("a|1", "Dana@Example.COM"), job("a|2", DANA, days_past_due=90), job("b|1", ERIN)], STATUSES
     )
     jobs = director_jobs.for_director(pg_store, " dana@example.com")

@@ -133,7 +133,8 @@ def test_entries_the_published_list_already_counts_are_not_replayed(
     assert "Call logged: reached the client" in workbench_client.get("/workbench").text
     (entry,) = collector_entries.after(workbench_store, 0, 10)
     # the next run ingested the call and published lists that count it
-    workbench.publish(workbench_store, 
+    workbench.publish(
+        workbench_store,
         MEMBERS, ITEMS, EVENTS, WORKLOAD, ACCOUNTS, replace(STATE, entries_through=entry.entry_id)
     )
     acme = cards(workbench_client.get("/workbench").text)["Acme Builders"]

@@ -351,7 +351,8 @@ def test_collector_cannot_resolve_a_dispute_on_another_collectors_invoice_of_a_s
     workbench_client, portal_settings, workbench_store
 ):
     shared = workbench_factories.item("Harriet Cole", 2, "LDN|902", "ACC-1", account_name="Acme Builders")
-    workbench.publish(workbench_store, 
+    workbench.publish(
+        workbench_store,
         MEMBERS, [*ITEMS, shared], workbench_factories.EVENTS, workbench_factories.WORKLOAD
     )
     sign_in_staff(workbench_client, portal_settings, "collector", HARRIET)

@@ -241,7 +241,8 @@ def test_concurrent_reader_never_sees_a_half_published_workbench(tmp_path):
 
 
 def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
-    first = collector_entries.record(store, 
+    first = collector_entries.record(
+        store,
         new_entry(
             1,
             kind="promise",
@@ -251,7 +252,8 @@ def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
         )
     )
     assert (
-        collector_entries.record(store, 
+        collector_entries.record(
+            store,
             new_entry(
                 1,
                 kind="promise",
@@ -341,7 +343,8 @@ def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_serv
         publish(store)
         assert worklists.items_for(store, AVERY) == ITEMS[:3]
         assert account_events.timeline(store, "ACC-1") == list(reversed(EVENTS[:2]))
-        first = collector_entries.record(store, 
+        first = collector_entries.record(
+            store,
             new_entry(
                 1,
                 kind="plan",

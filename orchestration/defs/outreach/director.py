@@ -37,8 +37,8 @@ def director_jobs(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     selection = _selection(ledgerloop)
     with open_store(ledgerloop.settings.home) as store:
-        published = jobs_model.publish(store, 
-            selection.jobs, [s.label for s in policy.portal.statuses], published_policy(policy)
+        published = jobs_model.publish(
+            store, selection.jobs, [s.label for s in policy.portal.statuses], published_policy(policy)
         )
     return dg.MaterializeResult(metadata={
         "jobs_published": published,

@@ -96,7 +96,8 @@ def test_collector_entries_load_once_when_ingested_twice(home):
 def test_collector_entries_keep_every_contract_column_exact(home):
     with open_store(home) as store:
         entries_inbox.record(store, new_entry(0))
-        entries_inbox.record(store, 
+        entries_inbox.record(
+            store,
             new_entry(
                 1,
                 kind="dispute",
@@ -108,7 +109,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
                 dispute_deadline=dt.date(2026, 12, 15),
             )
         )
-        entries_inbox.record(store, 
+        entries_inbox.record(
+            store,
             new_entry(
                 2,
                 kind="plan",
@@ -118,7 +120,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
                 plan_installments=PLAN,
             )
         )
-        entries_inbox.record(store, 
+        entries_inbox.record(
+            store,
             new_entry(
                 3,
                 kind="call",
