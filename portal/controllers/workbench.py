@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from portal.context import client_id
 from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.forms import OUT_OF_DATE
 from portal.guards import requires_collector
 from portal.pages import Page
 from portal.store import PortalStore, account_events, audit_log, collector_entries, worklists
@@ -79,7 +80,8 @@ def _not_yours(store: PortalStore, collector: StaffMember, request: Request, acc
         account_id[:200],
         client_id(request),
     )
-    audit_log.record(store, 
+    audit_log.record(
+        store,
         collector.email,
         "foreign_account_rejected",
         account_id[:200],
@@ -185,6 +187,47 @@ def account_page(
     )
 
 
+def _plan_rows_in_use(form: EntryForm) -> int:
+    """The installment rows to show a posted plan form with: the rows in use and one more."""
+    filled = [
+        n for n in range(1, MAX_INSTALLMENTS + 1) if any(form_value(form, f) for f in installment_fields(n))
+    ]
+    return min(max([DEFAULT_PLAN_ROWS - 1, *filled]) + 1, MAX_INSTALLMENTS)
+
+
+def _refused_entry(
+    store: PortalStore,
+    collector: StaffMember,
+    request: Request,
+    found: tuple[list, AccountScope],
+    form: EntryForm,
+    errors: dict[str, str],
+) -> Page:
+    """The account page again with the posted form and its errors. An invoice that is not on the
+    collector's list (the form was altered) is audited."""
+    items, scope = found
+    key = form.invoice_key.strip()
+    if key and key not in scope.invoice_currencies and key not in scope.open_disputes:
+        audit_log.record(
+            store,
+            collector.email,
+            "foreign_invoice_rejected",
+            form.invoice_key[:200],
+            {"client": client_id(request), "kind": form.kind},
+            account_id=scope.account_id,
+        )
+    return account_page(
+        store,
+        collector,
+        items,
+        scope,
+        posted=form,
+        errors=errors,
+        plan_rows=_plan_rows_in_use(form),
+        status_code=400,
+    )
+
+
 class WorkbenchController(Controller):
     """Pages for a signed-in collector."""
 
@@ -232,41 +275,11 @@ class WorkbenchController(Controller):
         if data.kind not in ENTRY_KINDS:
             data.kind = "note"
             return account_page(
-                store,
-                collector,
-                items,
-                scope,
-                posted=data,
-                status_code=400,
-                errors={"form": "This form is out of date. Please reload the page and try again."},
+                store, collector, items, scope, posted=data, status_code=400, errors={"form": OUT_OF_DATE}
             )
         result = validate_entry(data, scope, collector.email, collector.name, dt.datetime.now(dt.UTC))
         if result.entry is None:
-            key = data.invoice_key.strip()
-            if key and key not in scope.invoice_currencies and key not in scope.open_disputes:
-                audit_log.record(store, 
-                    collector.email,
-                    "foreign_invoice_rejected",
-                    data.invoice_key[:200],
-                    {"client": client_id(request), "kind": data.kind},
-                    account_id=scope.account_id,
-                )
-            filled = [
-                n
-                for n in range(1, MAX_INSTALLMENTS + 1)
-                if any(form_value(data, f) for f in installment_fields(n))
-            ]
-            rows = max([DEFAULT_PLAN_ROWS - 1, *filled]) + 1  # the rows in use and one more
-            return account_page(
-                store,
-                collector,
-                items,
-                scope,
-                posted=data,
-                errors=result.errors,
-                plan_rows=min(rows, MAX_INSTALLMENTS),
-                status_code=400,
-            )
+            return _refused_entry(store, collector, request, found, data, result.errors)
         try:
             entry_id = collector_entries.record(store, result.entry)
         except SubmissionConflict:

@@ -154,6 +154,28 @@ def test_unknown_kind_or_stale_submission_id_is_refused():
     assert "form" in validate_entry(stale, SCOPE, AVERY, "Avery Brooks", NOW).errors
 
 
+def test_fields_another_kind_uses_are_neither_checked_nor_stored():
+    result = validate(
+        "call",
+        call_outcome="reached",
+        note="Spoke to AP",
+        invoice_key="X|1",
+        currency="XXX",
+        promised_amount="lots",
+        promised_date="someday",
+        dispute_deadline="2001-01-01",
+        resolution="bad\x00text",
+        installment_due_1="2001-01-01",
+    )
+    assert result.errors == {}
+    stored = {name: getattr(result.entry, name) for name in (
+        "invoice_key", "currency", "promised_amount", "promised_date", "dispute_reason", "dispute_evidence",
+        "dispute_deadline", "resolution", "plan_installments",
+    )}
+    assert stored == dict.fromkeys(stored)
+    assert (result.entry.call_outcome, result.entry.note) == ("reached", "Spoke to AP")
+
+
 # pages ---------------------------------------------------------------------------------------------
 def _soon(days: int = 30) -> str:
     return (dt.date.today() + dt.timedelta(days=days)).isoformat()
