@@ -216,18 +216,8 @@ def _installments(
     return json.dumps([{"due_on": due.isoformat(), "amount": str(amount)} for due, amount in rows])
 
 
-_KIND_FIELDS = (
-    "invoice_key",
-    "call_outcome",
-    "currency",
-    "promised_amount",
-    "promised_date",
-    "dispute_reason",
-    "dispute_evidence",
-    "dispute_deadline",
-    "resolution",
-    "plan_installments",
-)
+_EVERY_KIND = ("submission_id", "collector_email", "collector", "kind", "account_id", "note", "submitted_at")
+_KIND_FIELDS = tuple(name for name in NewEntry.__dataclass_fields__ if name not in _EVERY_KIND)
 """The entry's fields that only some kinds fill (None unless the kind's checker sets them)."""
 
 

@@ -29,14 +29,13 @@ class AccountEvent:
     detail: str | None
 
 
-
-EVENT_FIELDS = list(AccountEvent.__dataclass_fields__)
+_EVENT_FIELDS = list(AccountEvent.__dataclass_fields__)
 
 
 def timeline(store: PortalStore, account_id: str) -> list[AccountEvent]:
     """The account's timeline, newest first."""
     query = (
-        select(*[account_events.c[name] for name in EVENT_FIELDS])
+        select(*[account_events.c[name] for name in _EVENT_FIELDS])
         .where(account_events.c.account_id == account_id)
         .order_by(account_events.c.sequence_number.desc())
     )

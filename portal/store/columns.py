@@ -54,10 +54,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def money_checked(row, money_fields: tuple[str, ...], fields: list[str]) -> dict:
+def money_checked(row, money_fields: tuple[str, ...]) -> dict:
     """The dataclass `row` as a dict for insert; money must be Decimal (never float)."""
     for name in money_fields:
         value = getattr(row, name)
         if value is not None and not isinstance(value, Decimal):
             raise TypeError(f"{type(row).__name__}: {name} must be a Decimal, got {type(value).__name__}")
-    return {name: getattr(row, name) for name in fields}
+    return {name: getattr(row, name) for name in row.__dataclass_fields__}

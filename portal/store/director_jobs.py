@@ -51,7 +51,6 @@ class DirectorJob:
         return self.account_id or f"name:{self.account_name}"
 
 
-
 _JOB_FIELDS = list(DirectorJob.__dataclass_fields__)
 # The statements on the page-serving path, built once (parameters bound per call).
 _JOBS_FOR = (

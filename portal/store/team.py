@@ -53,8 +53,7 @@ class WorkloadRow:
     load_ratio: Decimal | None = None
 
 
-
-WORKLOAD_FIELDS = list(WorkloadRow.__dataclass_fields__)
+_WORKLOAD_FIELDS = list(WorkloadRow.__dataclass_fields__)
 
 
 def member_rows(members: Iterable[StaffMember]) -> list[dict]:
@@ -97,7 +96,7 @@ def members(store: PortalStore, role: str) -> list[StaffMember]:
 
 def workload(store: PortalStore, office: str | None) -> list[WorkloadRow]:
     """The team view: every collector of `office` (every collector when None), by name."""
-    query = select(*[team_workload.c[name] for name in WORKLOAD_FIELDS]).order_by(
+    query = select(*[team_workload.c[name] for name in _WORKLOAD_FIELDS]).order_by(
         team_workload.c.collector, team_workload.c.currency
     )
     if office is not None:

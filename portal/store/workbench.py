@@ -11,13 +11,14 @@ from sqlalchemy import Table, delete, insert
 
 from portal.links import normalize_email
 from portal.store import tables
-from portal.store.account_events import EVENT_FIELDS, AccountEvent
+from portal.store.account_events import AccountEvent
 from portal.store.columns import money_checked
 from portal.store.connection import PortalStore
-from portal.store.team import WORKLOAD_FIELDS, StaffMember, WorkloadRow, member_rows
-from portal.store.worklists import ACCOUNT_FIELDS, ITEM_FIELDS, CollectorItem
+from portal.store.team import StaffMember, WorkloadRow, member_rows
+from portal.store.worklists import CollectorItem
 from portal.worklist_rows import CollectorAccount, WorkbenchState
 
+_ITEM_MONEY = ("balance", "priority_score")
 _WORKLOAD_MONEY = ("open_balance", "past_due_balance", "team_mean_open_items", "load_ratio")
 
 
@@ -34,14 +35,10 @@ def publish(
     workload and the state in one transaction: a page reads the old set or the new, never a mix."""
     replaced = {
         tables.team_members: member_rows(members),
-        tables.collector_items: _with_emails(
-            [money_checked(i, ("balance", "priority_score"), ITEM_FIELDS) for i in items]
-        ),
-        tables.collector_accounts: _with_emails(
-            [money_checked(a, ("priority_score",), ACCOUNT_FIELDS) for a in accounts]
-        ),
-        tables.account_events: [money_checked(event, ("amount",), EVENT_FIELDS) for event in events],
-        tables.team_workload: [money_checked(row, _WORKLOAD_MONEY, WORKLOAD_FIELDS) for row in workload],
+        tables.collector_items: _with_emails([money_checked(i, _ITEM_MONEY) for i in items]),
+        tables.collector_accounts: _with_emails([money_checked(a, ("priority_score",)) for a in accounts]),
+        tables.account_events: [money_checked(event, ("amount",)) for event in events],
+        tables.team_workload: [money_checked(row, _WORKLOAD_MONEY) for row in workload],
         tables.workbench_state: [] if state is None else [_state_row(state)],
     }
     with store.writer.begin() as conn:

@@ -57,11 +57,6 @@ class CollectorItem:
         return json_dicts(self.reasons, by_points=False)
 
 
-
-ITEM_FIELDS = list(CollectorItem.__dataclass_fields__)
-ACCOUNT_FIELDS = list(CollectorAccount.__dataclass_fields__)
-
-
 def _owned_by(table: Table, collector_email: str | None, collector: str | None):
     """The rows of one collector: by the session's email, or by the name in the lists (for a
     manager already scoped to that collector); None unless exactly one is given."""
@@ -72,26 +67,24 @@ def _owned_by(table: Table, collector_email: str | None, collector: str | None):
     return table.c.collector_email == normalize_email(collector_email)
 
 
-def _accounts(store: PortalStore, *conditions, limit: int | None = None) -> list[CollectorAccount]:
+def _ranked(store: PortalStore, table: Table, row_type: type, conditions, limit: int | None) -> list:
+    """Rows of `table` meeting `conditions` as `row_type`, by collector and rank."""
     query = (
-        select(*[collector_accounts.c[name] for name in ACCOUNT_FIELDS])
+        select(*[table.c[name] for name in row_type.__dataclass_fields__])
         .where(*conditions)
-        .order_by(collector_accounts.c.collector, collector_accounts.c.rank)
+        .order_by(table.c.collector, table.c.rank)
         .limit(limit)
     )
     with store.engine.connect() as conn:
-        return [CollectorAccount(*row) for row in conn.execute(query)]
+        return [row_type(*row) for row in conn.execute(query)]
+
+
+def _accounts(store: PortalStore, *conditions, limit: int | None = None) -> list[CollectorAccount]:
+    return _ranked(store, collector_accounts, CollectorAccount, conditions, limit)
 
 
 def _items(store: PortalStore, *conditions, limit: int | None = None) -> list[CollectorItem]:
-    query = (
-        select(*[collector_items.c[name] for name in ITEM_FIELDS])
-        .where(*conditions)
-        .order_by(collector_items.c.collector, collector_items.c.rank)
-        .limit(limit)
-    )
-    with store.engine.connect() as conn:
-        return [CollectorItem(*row) for row in conn.execute(query)]
+    return _ranked(store, collector_items, CollectorItem, conditions, limit)
 
 
 def accounts_for(
