@@ -19,10 +19,11 @@ def audit_command(
     """List audit entries (drafts, approvals, sends, portal updates, collector entries, manual
     matches, the policy of each dunning run), oldest first."""
     from orchestration.outreach.portal_store import open_store
+    from portal.store import audit_log
 
     settings = settings_for(home)
     with open_store(settings.home) as store:
-        entries = store.audit_entries(action, account_id=account_id, actor=actor)
+        entries = audit_log.entries(store, action, account_id=account_id, actor=actor)
     entries = entries[-limit:] if limit > 0 else entries
     for entry in entries:
         account = f" [{one_line(entry.account_id)}]" if entry.account_id else ""

@@ -102,6 +102,7 @@ def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: s
     as `drafts list` shows them) or --all (every channel)."""
     from orchestration.dunning import delivery
     from orchestration.outreach.portal_store import open_store
+    from portal.store import audit_log
 
     outbox = _outbox(home)
     if approve_all == bool(names):
@@ -117,9 +118,9 @@ def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: s
         return
     with open_store(_home(home)) as store:
         try:
-            approved = outbox.approve(idents, actor, store.audit) if idents else []
+            approved = outbox.approve(idents, actor, audit_log.recorder(store)) if idents else []
             dunning_approved, events = (
-                delivery.approve(_home(home), channel_names, actor, store.audit, now_utc())
+                delivery.approve(_home(home), channel_names, actor, audit_log.recorder(store), now_utc())
                 if channel_names else ([], [])
             )
         except OutboxError as exc:
@@ -139,6 +140,7 @@ def send(actor: str, home: str | None) -> None:
     through their gateways; a dunning message waits for its sending window; never sends one twice."""
     from orchestration.dunning import delivery
     from orchestration.outreach.portal_store import open_store
+    from portal.store import audit_log
 
     outbox = _outbox(home)
     now = now_utc()
@@ -150,8 +152,8 @@ def send(actor: str, home: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     with open_store(_home(home)) as store:
         try:
-            report = outbox.send(smtp, actor, store.audit) if smtp else SendReport()
-            dunning_report = delivery.send(_home(home), smtp, actor, store.audit, now)
+            report = outbox.send(smtp, actor, audit_log.recorder(store)) if smtp else SendReport()
+            dunning_report = delivery.send(_home(home), smtp, actor, audit_log.recorder(store), now)
         except (OSError, smtplib.SMTPException) as exc:
             raise click.ClickException(
                 f"SMTP delivery to {smtp.host}:{smtp.port} stopped: {exc}. Messages not tried are "

@@ -45,10 +45,12 @@ def _record(home: str | None, payment_id: str, action, invoices, decided_by: str
 def _audit(home: str | None, decision) -> None:
     """A manual match (or its undoing) in the append-only audit log: who placed which payment where."""
     from orchestration.outreach.portal_store import open_store
+    from portal.store import audit_log
 
     with open_store(_home(home)) as store:
-        store.audit(decision.decided_by, f"payment.{decision.action}", decision.payment_id,
-                    {"decision_id": decision.decision_id, "invoices": [str(c) for c in decision.invoices]})
+        detail = {"decision_id": decision.decision_id, "invoices": [str(c) for c in decision.invoices]}
+        action = f"payment.{decision.action}"
+        audit_log.record(store, decision.decided_by, action, decision.payment_id, detail)
 
 
 @click.group("payments")

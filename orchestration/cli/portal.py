@@ -65,7 +65,7 @@ def _url_fixed() -> bool:
 
 def team_roster(team) -> list:
     """The policy's collectors and managers as the portal store keeps them (contract C1)."""
-    from portal.store import StaffMember
+    from portal.store.team import StaffMember
 
     return [
         StaffMember(email=m.email, role=role, name=m.name, office=m.office)
@@ -89,13 +89,14 @@ def _resolve(who: str, role: str, roster: list, store) -> tuple[str, str]:
     """(email, role) of WHO: an email (role from the roster when `auto`), or a name."""
     from orchestration.cli.people import AmbiguousName, NameNotFound, Person, find_person
     from portal.links import normalize_email
+    from portal.store import director_jobs
 
     roster = [Person(m.name, normalize_email(m.email), m.role, m.office) for m in roster]
     if "@" in who:
         email = normalize_email(who)
         on_roster = next((p.role for p in roster if p.email == email), "director")
         return email, on_roster if role == "auto" else role
-    directors = [Person(name, email, "director") for email, name in store.directors()]
+    directors = [Person(name, email, "director") for email, name in director_jobs.directors(store)]
     people = [p for p in [*roster, *directors] if role in ("auto", p.role)]
     try:
         person = find_person(who, people)
@@ -124,33 +125,33 @@ def link_command(who: str, base_url: str | None, revoke: bool, role: str, home: 
     or revoke all of theirs. EMAIL_OR_NAME is an email or a name ("Avery Brooks", or "Avery"
     when only one person has it)."""
     from portal.links import LinkSigner, StaffLinkSigner, link_url, staff_link_url
-    from portal.store import PortalStore
+    from portal.store import audit_log, connect, director_jobs, link_versions, team, worklists
 
     settings = _portal_settings(home)
     roster = team_roster(_team())
-    store = PortalStore.from_url(settings.db_url)
+    store = connect(settings.db_url)
     actor = f"cli:{getpass.getuser()}"
     try:
         person, role = _resolve(who, role, roster, store)
         if revoke:
-            version = store.revoke(person)
-            store.audit(actor, "links_revoked", person, {"version": version})
+            version = link_versions.revoke(store, person)
+            audit_log.record(store, actor, "links_revoked", person, {"version": version})
             click.echo(f"Revoked every link of {person}; new links use version {version}.")
             return
-        version = store.link_version(person)
+        version = link_versions.current(store, person)
         if role == "director":
             token = LinkSigner(settings.secret_key, settings.link_max_age_seconds).mint(person, version)
-            store.audit(actor, "link_minted", person, {"version": version})
-            if not store.jobs_for(person):
+            audit_log.record(store, actor, "link_minted", person, {"version": version})
+            if not director_jobs.for_director(store, person):
                 click.echo(f"note: no jobs are published for {person} yet; the page will be empty.", err=True)
             click.echo(link_url(base_url or settings.base_url, token))
             return
         if not any(m.email.lower() == person and m.role == role for m in roster):
             raise click.ClickException(f"{person} is not a {role} on the team roster (ledgerloop.yaml team:)")
-        store.publish_team(roster)  # so the link works before the next run publishes the roster
+        team.publish_roster(store, roster)  # so the link works before the next run publishes the roster
         signer = StaffLinkSigner(settings.secret_key, settings.link_max_age_seconds, role)
-        store.audit(actor, "link_minted", person, {"version": version, "role": role})
-        if role == "collector" and not store.items_for(person):
+        audit_log.record(store, actor, "link_minted", person, {"version": version, "role": role})
+        if role == "collector" and not worklists.items_for(store, person):
             click.echo(f"note: no worklist is published for {person} yet; the page will be empty.", err=True)
         click.echo(staff_link_url(base_url or settings.base_url, role, signer.mint(person, version)))
     finally:

@@ -26,7 +26,7 @@ from orchestration.outreach.drafts import draft_name
 from orchestration.policy import Policy
 from portal.links import StaffLinkSigner, staff_link_url
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import PortalStore, link_versions
 
 KIND_LABELS = {
     "crossed_30": "30 days past due",
@@ -90,7 +90,7 @@ def staff_links(policy: Policy, store: PortalStore, settings: PortalSettings, em
     for email in {e.lower() for e in emails if e}:
         role = roles.get(email)
         if role:
-            token = signers[role].mint(email, store.link_version(email))
+            token = signers[role].mint(email, link_versions.current(store, email))
             links[email] = StaffLink(staff_link_url(settings.base_url, role, token), STAFF_PAGES[role])
     return links
 

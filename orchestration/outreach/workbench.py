@@ -13,14 +13,10 @@ import datetime as dt
 import duckdb
 
 from orchestration.policy import Policy
-from portal.store import (
-    AccountEvent,
-    CollectorAccount,
-    CollectorItem,
-    StaffMember,
-    WorkbenchState,
-    WorkloadRow,
-)
+from portal.store.account_events import AccountEvent
+from portal.store.team import StaffMember, WorkloadRow
+from portal.store.worklists import CollectorItem
+from portal.worklist_rows import CollectorAccount, WorkbenchState
 
 TIMELINE_EVENTS_PER_ACCOUNT = 200
 

@@ -20,7 +20,9 @@ from orchestration.ingest.portal_inbox import (
     load_inbox,
     utc_naive,
 )
-from portal.store import CollectorEntry, PortalStore
+from portal.store import PortalStore
+from portal.store import collector_entries as entries_inbox
+from portal.store.collector_entries import CollectorEntry
 
 __all__ = [
     "COLLECTOR_ENTRIES",
@@ -66,7 +68,7 @@ COLLECTOR_ENTRIES = PortalInbox(
     id_column="entry_id",
     singular="entry",
     plural="entries",
-    read_after=PortalStore.entries_after,
+    read_after=entries_inbox.after,
     columns=_columns,
     watermark_sql="select coalesce(max(entry_id), 0) from raw.collector_entries",
     loaded_sql=(

@@ -18,7 +18,9 @@ from orchestration.ingest.portal_inbox import (
     load_inbox,
     utc_naive,
 )
-from portal.store import DirectorUpdate, PortalStore
+from portal.store import PortalStore
+from portal.store import director_updates as updates_inbox
+from portal.store.director_updates import DirectorUpdate
 
 __all__ = [
     "DIRECTOR_UPDATES",
@@ -53,7 +55,7 @@ DIRECTOR_UPDATES = PortalInbox(
     id_column="update_id",
     singular="update",
     plural="updates",
-    read_after=PortalStore.updates_after,
+    read_after=updates_inbox.after,
     columns=_columns,
     watermark_sql="select coalesce(max(update_id), 0) from raw.director_updates",
     loaded_sql=(

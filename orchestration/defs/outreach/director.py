@@ -11,6 +11,7 @@ from orchestration.outreach.drafts import sender_from_env, write_director_drafts
 from orchestration.outreach.jobs import JobSelection, published_policy, select_director_jobs
 from orchestration.outreach.portal_store import open_store, portal_settings
 from orchestration.storage.warehouse import connect
+from portal.store import director_jobs as jobs_model
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
 DIRECTOR_JOBS = dg.AssetKey(["portal", "director_jobs"])
@@ -36,8 +37,8 @@ def director_jobs(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     selection = _selection(ledgerloop)
     with open_store(ledgerloop.settings.home) as store:
-        published = store.publish_jobs(
-            selection.jobs, [s.label for s in policy.portal.statuses], published_policy(policy)
+        published = jobs_model.publish(
+            store, selection.jobs, [s.label for s in policy.portal.statuses], published_policy(policy)
         )
     return dg.MaterializeResult(metadata={
         "jobs_published": published,

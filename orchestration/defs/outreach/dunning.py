@@ -7,6 +7,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day, with_mail_from
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 
 # The ledger and the records marts the decision reads (the risk and records marts are read when
 # present: a missing one only drops its segment conditions or suppressions).
@@ -28,7 +29,8 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     sha256 = policy_sha256(settings.config_path)
     as_of = ledgerloop.facts.as_of
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
-        result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, store.audit)
+        audit = audit_log.recorder(store)
+        result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, audit)
     plan = result.plan
     by_channel: dict[str, int] = {}
     for notice in plan.notices:

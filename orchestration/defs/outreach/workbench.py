@@ -6,6 +6,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
 from orchestration.outreach.workbench import read_models, roster, worklist_state
 from orchestration.storage.warehouse import connect
+from portal.store import workbench
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
 WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
@@ -25,7 +26,7 @@ def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
         accounts, items, events, workload = read_models(con, policy)
         state = worklist_state(con, policy, ledgerloop.facts.as_of, ledgerloop.facts.started_at)
     with open_store(ledgerloop.settings.home) as store:
-        counts = store.publish_workbench(roster(policy), items, events, workload, accounts, state)
+        counts = workbench.publish(store, roster(policy), items, events, workload, accounts, state)
     without_roster = sorted({a.collector for a in accounts if a.collector_email is None})
     return dg.MaterializeResult(
         metadata={

@@ -19,7 +19,7 @@ from orchestration.cli.people import AmbiguousName, NameNotFound, Person, find_p
 from orchestration.settings import REPO_ROOT
 from portal.links import LinkSigner, StaffLinkSigner
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import audit_log, connect, director_jobs
 from tests.portal.portal_factories import STATUSES, job
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"
@@ -68,8 +68,8 @@ def home(tmp_path, monkeypatch) -> Path:
                        "LEDGERLOOP_SECRET_KEY": "", "LEDGERLOOP_PORTAL_DB_URL": "",
                        "LEDGERLOOP_PORTAL_URL": ""}.items():
         monkeypatch.setenv(key, value)
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_jobs([job(director_email="lena.fischer@meridianpartners.example")], STATUSES)
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    director_jobs.publish(store, [job(director_email="lena.fischer@meridianpartners.example")], STATUSES)
     store.close()
     return tmp_path
 
@@ -107,7 +107,7 @@ def test_link_refuses_an_ambiguous_name_with_the_candidates_emails(home):
     assert "'Jordan' fits 2 people; use one of their emails" in result.output
     assert "jordan.ellis@meridianpartners.example" in result.output
     assert "casey.nguyen@meridianpartners.example" in result.output
-    assert PortalStore.from_url(f"sqlite:///{home / 'portal.sqlite3'}").audit_entries() == []
+    assert audit_log.entries(connect(f"sqlite:///{home / 'portal.sqlite3'}")) == []
 
 
 def test_link_revokes_by_name(home):

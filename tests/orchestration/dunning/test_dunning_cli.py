@@ -12,6 +12,7 @@ from orchestration.cli import main
 from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.notifications.smtp_double import smtp_server
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -62,7 +63,7 @@ def _run(home, day):
             home,
             day,
             dt.datetime.combine(day, dt.time(5), dt.UTC),
-            store.audit,
+            audit_log.recorder(store),
         )
 
 

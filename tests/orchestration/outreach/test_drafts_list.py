@@ -17,6 +17,7 @@ from orchestration.outreach.alerts import Alert, write_alert_drafts
 from orchestration.outreach.drafts import write_director_drafts
 from orchestration.outreach.portal_store import open_store, portal_settings
 from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.notifications.helpers import NOW, SENDER, job
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -47,7 +48,7 @@ def home(tmp_path, monkeypatch):
     rules = policy(config)
     with open_store(tmp_path) as store, connect(tmp_path / "warehouse.duckdb") as con:
         for day in (DUE + dt.timedelta(days=3), DAY):  # emails, then ACME's SMS and BIG's letter
-            run_day(con, rules, policy_sha256(config), tmp_path, day, NOW, store.audit)
+            run_day(con, rules, policy_sha256(config), tmp_path, day, NOW, audit_log.recorder(store))
         acme = next(a for a in load_accounts(con, DAY) if a.account_id == "ACME")
         write_director_drafts(
             {"dana@example.com": [job(invoice_number="101", invoice_key="NYC:101")]},

@@ -22,6 +22,7 @@ from orchestration.outreach.portal_store import open_store
 from orchestration.outreach.workbench import TIMELINE_EVENTS_PER_ACCOUNT
 from orchestration.settings import REPO_ROOT
 from portal.app import create_app
+from portal.store import account_events, team, worklists
 from tests.dbt.collections.collections_warehouse import AS_OF, build_collections, rebuild
 from tests.portal.portal_factories import settings_for
 from tests.portal.workbench_factories import entry_form, sign_in_staff
@@ -77,13 +78,13 @@ def test_publish_puts_each_collectors_list_timelines_and_workload_in_the_store(w
     assert metadata["team_members"].value == 3
     assert metadata["collectors_not_on_roster"].value == "unassigned"
     with open_store(home) as store:
-        chris = store.items_for(CHRIS)
+        chris = worklists.items_for(store, CHRIS)
         assert [(i.item_key, i.rank) for i in chris] == [(k, r) for c, k, r, *_ in worklist if c == "Chris"]
-        assert [(a.item_key, a.rank, a.contact_name) for a in store.accounts_for(CHRIS)] == [
+        assert [(a.item_key, a.rank, a.contact_name) for a in worklists.accounts_for(store, CHRIS)] == [
             ("001A", 1, "Pat Payer")]
-        assert {i.collector_office for i in store.items_for(LEE)} == {"LDN"}
+        assert {i.collector_office for i in worklists.items_for(store, LEE)} == {"LDN"}
         assert {i.invoice_number for i in chris if i.invoice_key == "NYC:2005"} == {"INV-00002005"}
-        state = store.workbench_state()
+        state = worklists.workbench_state(store)
         assert (state.as_of_date, state.entries_through) == (dt.date(2026, 11, 23), 0)
         assert [a["reason"] for a in state.policy["next_actions"]][0] == "promise_to_pay_broken"
         accounts = {i.account_id for i in chris if i.account_id}
@@ -94,10 +95,10 @@ def test_publish_puts_each_collectors_list_timelines_and_workload_in_the_store(w
                 "select least(count(*), ?) from marts.account_timeline where account_id = ?",
                 [TIMELINE_EVENTS_PER_ACCOUNT, account_id],
             )
-            assert len(store.account_events(account_id)) == expected > 0
+            assert len(account_events.timeline(store, account_id)) == expected > 0
         workload = _marts(home, "select collector, currency, open_items from marts.collector_workload")
-        assert {(r.collector, r.currency, r.open_items) for r in store.workload(None)} == set(workload)
-        assert {r.collector for r in store.workload("NYC")} == {"Chris"}
+        assert {(r.collector, r.currency, r.open_items) for r in team.workload(store, None)} == set(workload)
+        assert {r.collector for r in team.workload(store, "NYC")} == {"Chris"}
 
 
 def test_collector_entry_from_the_portal_is_ingested_by_the_next_run(warehouse, resources):

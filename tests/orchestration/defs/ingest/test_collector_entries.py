@@ -23,8 +23,9 @@ from orchestration.defs.ingest.collector_entries import (
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
-from portal.store import NewEntry
-from portal.store import collector_entries as entries_table
+from portal.store import collector_entries as entries_inbox
+from portal.store.collector_entries import NewEntry
+from portal.store.tables import collector_entries as entries_table
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 PLAN = json.dumps([{"due_on": "2026-12-01", "amount": "100.10"}, {"due_on": "2027-01-01", "amount": "50.00"}])
@@ -65,7 +66,7 @@ def home(tmp_path, monkeypatch):
 def post(home, count: int, start: int = 0, **changes) -> None:
     with open_store(home) as store:
         for n in range(start, start + count):
-            store.record_entry(new_entry(n, **changes))
+            entries_inbox.record(store, new_entry(n, **changes))
 
 
 def loaded(home) -> list[dict]:
@@ -94,8 +95,9 @@ def test_collector_entries_load_once_when_ingested_twice(home):
 
 def test_collector_entries_keep_every_contract_column_exact(home):
     with open_store(home) as store:
-        store.record_entry(new_entry(0))
-        store.record_entry(
+        entries_inbox.record(store, new_entry(0))
+        entries_inbox.record(
+            store,
             new_entry(
                 1,
                 kind="dispute",
@@ -107,7 +109,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
                 dispute_deadline=dt.date(2026, 12, 15),
             )
         )
-        store.record_entry(
+        entries_inbox.record(
+            store,
             new_entry(
                 2,
                 kind="plan",
@@ -117,7 +120,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
                 plan_installments=PLAN,
             )
         )
-        store.record_entry(
+        entries_inbox.record(
+            store,
             new_entry(
                 3,
                 kind="call",
@@ -224,7 +228,7 @@ def test_collector_entries_posted_while_loading_are_all_loaded_once(home):
     ingest(home)
     ids = [r["entry_id"] for r in loaded(home)]
     with open_store(home) as store:
-        stored = [e.entry_id for e in store.entries_after(0, 10_000)]
+        stored = [e.entry_id for e in entries_inbox.after(store, 0, 10_000)]
     assert ids == stored and len(ids) == len(set(ids)) == 300
 
 

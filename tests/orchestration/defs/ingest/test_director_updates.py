@@ -21,8 +21,9 @@ from orchestration.defs.ingest.director_updates import (
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
-from portal.store import NewUpdate
-from portal.store import director_updates as updates_table
+from portal.store import director_updates as updates_inbox
+from portal.store.director_updates import NewUpdate
+from portal.store.tables import director_updates as updates_table
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -49,7 +50,7 @@ def home(tmp_path, monkeypatch):
 def post(home, count: int, start: int = 0) -> None:
     with open_store(home) as store:
         for n in range(start, start + count):
-            store.record_update(new_update(n))
+            updates_inbox.record(store, new_update(n))
 
 
 def loaded(home) -> list[tuple]:
@@ -86,7 +87,8 @@ def test_portal_updates_load_only_new_ones_on_the_next_run(home):
 def test_portal_updates_keep_markup_and_sql_looking_text_verbatim(home):
     text = "<script>alert(1)</script>'); drop table raw.director_updates; --"
     with open_store(home) as store:
-        store.record_update(new_update(0, note=text, promised_amount=None, expected_payment_date=None))
+        answer = new_update(0, note=text, promised_amount=None, expected_payment_date=None)
+        updates_inbox.record(store, answer)
     ingest(home)
     assert loaded(home)[0][2:5] == (text, None, None)
 
@@ -180,5 +182,5 @@ def test_portal_updates_posted_while_loading_are_all_loaded_once(home):
     ingest(home)
     ids = [r[0] for r in loaded(home)]
     with open_store(home) as store:
-        stored = [u.update_id for u in store.updates_after(0, 10_000)]
+        stored = [u.update_id for u in updates_inbox.after(store, 0, 10_000)]
     assert ids == stored and len(ids) == len(set(ids))

@@ -13,6 +13,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.dunning.drafting import DunningOutboxes
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, write_policy
 
 pytestmark = pytest.mark.integration
@@ -67,8 +68,8 @@ def test_dunning_asset_follows_a_changed_step_timing_and_template_without_code(h
     assert _materialize(home, firm, day).success  # the same day again drafts nothing more
     assert len(_subjects(home)) == 1
     with open_store(home) as store:
-        assert len(store.audit_entries("dunning.drafted", account_id="ACME")) == 1
-        runs = store.audit_entries("dunning.run")
+        assert len(audit_log.entries(store, "dunning.drafted", account_id="ACME")) == 1
+        runs = audit_log.entries(store, "dunning.run")
     assert len(runs) == 3
 
 
