@@ -8,6 +8,10 @@ from typing import Any
 
 from notifications.pdf import PdfDocument, PdfTable, render_pdf
 
+LETTER_LAYOUT = "letter_layout"
+"""The key of a letter's layout in its `message.json` meta data; a letter drafted without it cannot
+be edited."""
+
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
