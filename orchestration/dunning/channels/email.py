@@ -35,7 +35,7 @@ def render_email(notice: Notice, dunning: Dunning, as_of: dt.date) -> EmailMessa
     message["Date"] = format_datetime(notice.scheduled_at)
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
-    message[KIND_HEADER] = "dunning_email"
+    message[KIND_HEADER] = EMAIL.kind
     message[ACCOUNT_HEADER] = notice.account.account_id
     message[SEND_AFTER_HEADER] = notice.scheduled_at.isoformat()
     message[NOTICE_HEADER] = id_of(notice)

@@ -59,7 +59,7 @@ def render_letter(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMe
         "invoice_lines": invoice_lines,
     }
     return ChannelMessage(
-        "letter",
+        LETTER.name,
         recipient[0],
         layout["title"],
         text.replace(INVOICES_MARK, invoice_lines),

@@ -30,7 +30,7 @@ def render_sms(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMessa
         "sender": context["sender"].sms_sender,
     }
     return ChannelMessage(
-        "sms", notice.account.contact.phone or "", f"SMS to {notice.account.account_name}", text, meta
+        SMS.name, notice.account.contact.phone or "", f"SMS to {notice.account.account_name}", text, meta
     )
 
 
