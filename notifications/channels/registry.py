@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from notifications.channels.message_folder import AccountAudit
 from notifications.folder_states import FolderStates, SendReport, StateWatcher, StoredItem
 from notifications.render import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from notifications.channels.message_folder import Gateway
     from notifications.outbox import SmtpSettings
-
-AccountAudit = Callable[..., None]
-"""(actor, action, subject, detail, account_id=...): the portal store's `audit`, or a list's append."""
 
 
 def dunning_root(home: Path) -> Path:

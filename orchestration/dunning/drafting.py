@@ -12,13 +12,14 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from notifications.channels import AccountAudit
 from notifications.draft_index import DraftIndex
 from notifications.draft_rows import DunningDraft
 from orchestration.dunning.channels import DraftDesk, Drafted, drafter
@@ -39,8 +40,6 @@ from orchestration.dunning.withdrawal import withdraw_stale
 from orchestration.policy import Policy
 
 SYSTEM_ACTOR = "ledgerloop"
-AccountAudit = Callable[..., None]
-"""(actor, action, subject, detail, *, account_id=None)."""
 
 
 @dataclass
