@@ -81,6 +81,10 @@ class EditForm:
     before: str = ""
     after: str = ""
 
+    def parts(self, draft: DunningDraft) -> list[str]:
+        """The fields the draft's channel edits (`edit_parts`), in its order."""
+        return [getattr(self, name) for name in draft.outbox_channel.edit_parts]
+
 
 @dataclass
 class RejectForm:
@@ -201,7 +205,7 @@ def edit_page(
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=404)
     parts, fixed = found
     if isinstance(form, EditForm):
-        parts = [form.before, form.after] if draft.channel == "letter" else [form.text]
+        parts = form.parts(draft)
     return Page(
         "drafts/edit.html.jinja2",
         status_code=status_code,
@@ -224,10 +228,9 @@ def save_edit(request: Request, store: PortalStore, reviewer: Reviewer, form: Ed
     draft = _mine_or_refused(request, store, reviewer, form.draft, "edit")
     if draft is None:
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=409)
-    parts = [form.before, form.after] if draft.channel == "letter" else [form.text]
     home = portal_context(request.app).settings.home
     try:
-        saved = edit_draft(home, draft, reviewer.email, parts, audit_log.recorder(store))
+        saved = edit_draft(home, draft, reviewer.email, form.parts(draft), audit_log.recorder(store))
     except EditRefused as exc:
         return edit_page(request, store, reviewer, draft.label, form=form, error=str(exc), status_code=400)
     if not saved:

@@ -18,6 +18,9 @@ NOT_RUN_FACTS = {
     "clock, to tell a folder written in the same tick (elapsed time, not a run's day or moment)",
 }
 """Reads of the clock that are no run's facts, each with its reason."""
+MAX_FILE_LINES = 400
+MAX_FUNCTION_LINES = 60
+"""What a newcomer reads at once: a file in one sitting, a function on one screen."""
 CLOCKS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
           ("time", "time"), ("time", "time_ns")}
 
@@ -107,3 +110,20 @@ def test_dbt_never_reads_the_databases_clock(folder):
     hits = [f"{relative(p)}: {w}" for p in sorted((ROOT / folder).rglob("*.sql"))
             for w in words if w in p.read_text(encoding="utf-8").lower()]
     assert hits == []
+
+
+def test_no_source_file_is_longer_than_a_newcomer_reads_at_once():
+    long = [f"{relative(p)}: {n} lines" for p in python_files("orchestration", "portal", "notifications")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_FILE_LINES]
+    assert long == []
+
+
+def test_no_function_is_longer_than_a_screen():
+    long = []
+    for path in python_files("orchestration", "portal", "notifications"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{relative(path)}:{node.lineno} {node.name}: {lines} lines")
+    assert long == []

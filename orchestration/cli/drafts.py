@@ -31,7 +31,7 @@ actor_option = click.option("--as", "actor", default=getpass.getuser, show_defau
 
 def _record_events(home: str | None, events: list) -> None:
     """Approvals and sends of dunning messages into raw.outreach_events (the account timeline)."""
-    from orchestration.dunning.drafting import save_events
+    from orchestration.dunning.events import save_events
 
     where = save_events(_home(home), events, _home(home) / "warehouse.duckdb")
     if where not in ("none", "warehouse"):
@@ -144,8 +144,8 @@ def send(actor: str, home: str | None) -> None:
 
     outbox = _outbox(home)
     now = now_utc()
-    email_waiting = bool(outbox.items("approved")) or delivery.has_approved_email(_home(home))
-    others_waiting = bool(delivery.pending_channel_approved(_home(home)))
+    email_waiting = bool(outbox.items("approved")) or bool(delivery.approved_names(_home(home), smtp=True))
+    others_waiting = bool(delivery.approved_names(_home(home), smtp=False))
     try:
         smtp = SmtpSettings.from_env() if email_waiting or not others_waiting else None
     except OutboxError as exc:

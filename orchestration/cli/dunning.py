@@ -72,7 +72,7 @@ def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
 
 
 def _echo_notice(notice, policy, as_of: dt.date) -> None:
-    from orchestration.dunning.notices import render_email, render_letter, render_sms
+    from orchestration.dunning.channels import drafter
 
     account = notice.account
     lead = notice.lead
@@ -91,25 +91,7 @@ def _echo_notice(notice, policy, as_of: dt.date) -> None:
                 f"first seen ({(item.first_seen or as_of).isoformat()}), never reminded, so it starts at "
                 f"{item.step.name}; skipped {skipped}"
             )
-    if notice.channel == "email":
-        message = render_email(notice, policy.dunning, as_of)
-        click.echo(f'          to {one_line(message["To"])}: "{one_line(message["Subject"])}"')
-    elif notice.channel == "sms":
-        sms = render_sms(notice, policy.dunning, as_of)
-        click.echo(
-            f"          to {one_line(sms.recipient)} [{sms.meta['encoding']}, {sms.meta['segments']} "
-            f"segment(s)]: {one_line(sms.body)}"
-        )
-    elif notice.channel == "letter":
-        letter = render_letter(notice, policy.dunning, as_of)
-        click.echo(
-            f"          to {one_line(' / '.join(letter.meta['address_lines']))}: PDF "
-            f"{len(letter.attachment or b'')} bytes"
-        )
-    else:
-        click.echo(
-            f"          task for {one_line(account.collector or 'unassigned')}: {one_line(lead.step.task)}"
-        )
+    click.echo(f"          {drafter(notice.channel).preview(notice, policy.dunning, as_of, one_line)}")
 
 
 def _echo_held(plan, show_all: bool) -> None:

@@ -10,43 +10,30 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import cache, cached_property
-from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from notifications.render import TEMPLATES_DIR
+from notifications.channels import channel, channels
 from orchestration.policy._base import PolicyModel
 
-CHANNELS = ("email", "sms", "letter", "call_task")
-Channel = Literal["email", "sms", "letter", "call_task"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# The file a template name must have, per channel (`<name>` + suffix under <channel>/dunning/).
-TEMPLATE_FILES = {
-    "email": ("subject.txt.jinja2", "txt.jinja2", "html.jinja2"),
-    "sms": ("txt.jinja2",),
-    "letter": ("txt.jinja2",),
-}
 
 
-def dunning_template_dir(channel: str) -> Path:
-    return TEMPLATES_DIR / channel / "dunning"
-
-
-def check_template(channel: str, name: str) -> str:
-    """`name` if every file of that channel's template exists, else ValueError listing the known ones."""
-    folder = dunning_template_dir(channel)
-    missing = [
-        f"{name}.{suffix}"
-        for suffix in TEMPLATE_FILES[channel]
-        if not (folder / f"{name}.{suffix}").is_file()
-    ]
-    if missing:
-        known = sorted({p.name.split(".")[0] for p in folder.glob("*.jinja2") if not p.name.startswith("_")})
-        raise ValueError(f"no {channel} template {name!r} (missing {missing}); known: {known}")
+def _known_channel(name: str) -> str:
+    """`name` if a dunning channel of that name is registered (`notifications.channels`)."""
+    known = [c.name for c in channels()]
+    if name not in known:
+        expected = " or ".join(filter(None, [", ".join(map(repr, known[:-1])), repr(known[-1])]))
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
     return name
+
+
+ChannelName = Annotated[str, AfterValidator(_known_channel)]
+"""A registered dunning channel: email, sms, letter, call_task (and any channel registered since)."""
 
 
 def _timezone(name: str) -> str:
@@ -79,9 +66,10 @@ class Step(PolicyModel):
 
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")
     offset_days: int = Field(ge=-60, le=730)
-    channel: Channel
+    channel: ChannelName
     template: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
-    """A template under notifications/templates/<channel>/dunning/ (not used by call tasks)."""
+    """A template under notifications/templates/<channel>/dunning/ (none for a channel without
+    templates: a call task)."""
     tone: Literal["friendly", "firm", "final"] = "friendly"
     task: str = Field(default="Call the customer about the overdue invoices", max_length=300)
     """What the collector does, for call tasks."""
@@ -89,12 +77,12 @@ class Step(PolicyModel):
     @field_validator("template")
     @classmethod
     def _template_exists(cls, name: str | None, info: ValidationInfo) -> str | None:
-        channel = info.data.get("channel")
-        if channel is None or channel == "call_task":
+        step_channel = info.data.get("channel")
+        if step_channel is None or not channel(step_channel).template_files:
             return name
         if name is None:
-            raise ValueError(f"a {channel} step needs a template")
-        return check_template(channel, name)
+            raise ValueError(f"a {step_channel} step needs a template")
+        return channel(step_channel).check_template(name)
 
 
 class SegmentMatch(PolicyModel):
@@ -236,7 +224,7 @@ class Escalation(PolicyModel):
     @field_validator("template")
     @classmethod
     def _template_exists(cls, name: str) -> str:
-        return check_template("email", name)
+        return channel("email").check_template(name)  # an escalation is an email to a manager
 
 
 class Sender(PolicyModel):
@@ -270,7 +258,7 @@ class Dunning(PolicyModel):
     """Default customer time zone per office code (else the policy's `timezone`); an account's
     own time zone (outreach.account_contacts) wins."""
     sending_window: SendingWindow = SendingWindow()
-    channel_windows: dict[Literal["email", "sms", "letter", "call_task"], SendingWindow] = {}
+    channel_windows: dict[ChannelName, SendingWindow] = {}
     senders: Sender = Sender()
     office_senders: dict[str, Sender] = {}
     contact_cap: ContactCap = ContactCap()

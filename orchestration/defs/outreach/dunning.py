@@ -3,8 +3,9 @@
 
 import dagster as dg
 
+from notifications.channels import dunning_root
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day, with_mail_from
+from orchestration.dunning.drafting import policy_sha256, run_day, with_mail_from
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
 from portal.store import audit_log
@@ -48,7 +49,7 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
             "outreach_events": result.events,
             "contacts_loaded": result.contacts_loaded,
             "drafts_withdrawn": len(result.withdrawn),
-            "outbox": str(DunningOutboxes.at(settings.home).email.root.parent),
+            "outbox": str(dunning_root(settings.home)),
         }
     )
 

@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from notifications.dunning_drafts import dunning_outboxes
+from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -38,7 +39,7 @@ def test_contacts_csv_is_upserted_and_used_for_the_next_notice(tmp_path):
         ).fetchall()
     assert result.contacts_loaded == 1
     assert rows == [("ACME", "1 Main St\nNew York, NY", "Asia/Tokyo"), ("OTHER", None, None)]
-    (item,) = DunningOutboxes.at(tmp_path).email.items("drafts")
+    (item,) = dunning_outboxes(tmp_path)["dunning"].items("drafts")
     message = item.message()
     assert str(message["To"]) == "Ann Archer <ann@acme.example>"
     assert message["X-Ledgerloop-Send-After"] == "2026-11-05T00:00:00+00:00"  # 09:00 in Tokyo

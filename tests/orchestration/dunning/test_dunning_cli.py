@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from notifications.dunning_drafts import dunning_outboxes
 from orchestration.cli import main
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
 from portal.store import audit_log
@@ -140,7 +141,7 @@ def test_audit_lists_manual_payment_matches_by_person(home):
 
 def test_dunning_email_draft_is_scheduled_for_the_customers_window(home):
     _run(home, DUE + dt.timedelta(days=3))
-    (big,) = [i for i in DunningOutboxes.at(home).email.items("drafts") if "big" in i.name]
+    (big,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "big" in i.name]
     assert big.message()["X-Ledgerloop-Send-After"] == "2026-11-05T09:00:00+00:00"  # 09:00 in London
 
 

@@ -14,6 +14,7 @@ from email.parser import BytesParser
 
 import pytest
 
+from notifications.dunning_drafts import dunning_outboxes
 from notifications.outbox import SmtpSettings
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, record_events, run_day
@@ -140,8 +141,8 @@ def _delivered(home, inbox):
     for raw in inbox.messages:
         message = BytesParser(policy=email_policy.SMTP).parsebytes(raw)
         delivered[str(message["X-Ledgerloop-Notice"])].append(("email", str(message["To"])))
-    outboxes = delivery.DunningOutboxes.at(home)
-    for outbox in (outboxes.sms, outboxes.letter):
+    outboxes = dunning_outboxes(home)
+    for outbox in (outboxes["sms"], outboxes["letter"]):
         for item in outbox.items("sent"):
             delivered[item.message().meta["notice_id"]].append((outbox.channel, item.message().recipient))
     return delivered

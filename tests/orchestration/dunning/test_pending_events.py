@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from orchestration.dunning.drafting import events_for, load_pending_events, save_events
+from orchestration.dunning.events import events_for, load_pending_events, save_events
 from orchestration.storage.warehouse import connect
 
 HOLD = (

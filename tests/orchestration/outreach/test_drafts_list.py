@@ -7,9 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from notifications.dunning_drafts import dunning_outboxes
 from notifications.outbox import Outbox
 from orchestration.cli import main
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.dunning.facts import load_accounts
 from orchestration.dunning.model import Escalation
 from orchestration.dunning.notices import escalation_id, notice_name, render_escalation
@@ -66,7 +67,7 @@ def home(tmp_path, monkeypatch):
     escalation = Escalation("no_response:ACME", acme, "no_response", "no answer", acme.invoices)
     message = render_escalation(escalation, "Morgan Reyes", "morgan@example.com", rules.dunning, DAY, NOW)
     name = notice_name("ACME", "escalation", escalation_id(escalation))
-    DunningOutboxes.at(tmp_path).email.write_draft(DAY.isoformat(), name, message)
+    dunning_outboxes(tmp_path)["dunning"].write_draft(DAY.isoformat(), name, message)
     return tmp_path
 
 

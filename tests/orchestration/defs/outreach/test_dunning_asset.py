@@ -8,9 +8,9 @@ from email.parser import BytesParser
 import dagster as dg
 import pytest
 
+from notifications.dunning_drafts import dunning_outboxes
 from orchestration.defs.outreach.dunning import dunning_drafts
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.dunning.drafting import DunningOutboxes
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
 from portal.store import audit_log
@@ -37,7 +37,7 @@ def _materialize(home, policy_path, day):
 
 
 def _subjects(home):
-    outbox = DunningOutboxes.at(home).email
+    outbox = dunning_outboxes(home)["dunning"]
     return [
         str(BytesParser(policy=email_policy.SMTP).parsebytes(item.path.read_bytes())["Subject"])
         for item in outbox.items("drafts")

@@ -1,4 +1,4 @@
-"""Outboxes for SMS and letters: drafts wait for approval, delivery goes through a gateway once.
+"""Message-folder outboxes (SMS, letters): drafts wait for approval, delivery goes through a gateway once.
 
 Each message is a folder (`message.json`, and `letter.pdf` for letters) whose state is the
 folder it sits in, with the email outbox's state machine (`notifications.folder_states`):
@@ -15,52 +15,20 @@ an SMS tool's pick-up directory); an SMS provider's HTTP API is one small class 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
-import math
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from notifications.folder_states import FolderStates, SendReport, StateWatcher, StoredItem
+from notifications.folder_states import FolderStates, OutboxError, SendReport, StateWatcher, StoredItem
 
 AccountAudit = Callable[..., None]
 """(actor, action, subject, detail, account_id=...): the portal store's `audit`, or a list's append."""
-
-# GSM 03.38 basic character set and the extension table (each extension character costs two septets).
-_GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = set("^{}\\[~]|€\f")
-
-
-@dataclass(frozen=True)
-class SmsSize:
-    encoding: str
-    """`GSM-7` when every character is in the GSM alphabet, else `UCS-2`."""
-    units: int
-    """Septets (GSM-7) or UTF-16 code units (UCS-2)."""
-    segments: int
-    """Parts the network bills: 160/70 fit one, longer texts go in 153/67 per part."""
-
-
-def sms_size(text: str) -> SmsSize:
-    """How an SMS text is encoded and how many segments it takes."""
-    if all(c in _GSM7_BASIC or c in _GSM7_EXTENDED for c in text):
-        units = sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
-        single, part = 160, 153
-        encoding = "GSM-7"
-    else:
-        units = len(text.encode("utf-16-le")) // 2
-        single, part = 70, 67
-        encoding = "UCS-2"
-    segments = 1 if units <= single else math.ceil(units / part)
-    return SmsSize(encoding, units, segments)
-
 
 @dataclass(frozen=True)
 class ChannelMessage:
@@ -96,6 +64,10 @@ ATTACHMENT = "letter.pdf"
 @dataclass(frozen=True)
 class ChannelItem(StoredItem):
     """One SMS or letter: `path` is the message's folder."""
+
+    @property
+    def entry_file(self) -> Path:
+        return self.path / "message.json"
 
     def message(self) -> ChannelMessage:
         data = json.loads((self.path / "message.json").read_text(encoding="utf-8"))
@@ -140,6 +112,22 @@ class FileGateway:
             path.write_text(f"To: {message.recipient}\n\n{message.body}\n", encoding="utf-8")
         (target / f"{item.name}.json").write_text(message.to_json(), encoding="utf-8")
         return str(path)
+
+
+def gateway_from_env(
+    channel: str, home: Path, dispatch: Path, environ: Mapping[str, str] | None = None
+) -> Gateway:
+    """`LEDGERLOOP_<CHANNEL>_GATEWAY=package.module:factory` (called with the home folder), else the
+    file gateway writing to `dispatch` (the channel's `dispatch/` folder)."""
+    env = os.environ if environ is None else environ
+    variable = f"LEDGERLOOP_{channel.upper()}_GATEWAY"
+    spec = env.get(variable)
+    if not spec:
+        return FileGateway(dispatch)
+    module, _, factory = spec.partition(":")
+    if not factory:
+        raise OutboxError(f"{variable} must be 'package.module:factory', got {spec!r}")
+    return getattr(importlib.import_module(module), factory)(home)
 
 
 def _send_after(item: ChannelItem) -> dt.datetime | None:
