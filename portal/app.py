@@ -18,6 +18,8 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from portal.context import PortalContext
+from portal.controllers.customer import CustomerController
+from portal.controllers.customer_link import CustomerLinkController
 from portal.controllers.health import healthz
 from portal.controllers.jobs import JobsController
 from portal.controllers.links import (
@@ -29,6 +31,7 @@ from portal.controllers.links import (
 from portal.controllers.team import TeamController
 from portal.controllers.workbench import WorkbenchController
 from portal.controllers.workbench_drafts import TeamDraftsController, WorkbenchDraftsController
+from portal.customer_view import long_date
 from portal.local_time import local_date, local_time
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
@@ -59,6 +62,7 @@ def _jinja_environment() -> Environment:
     environment.filters["field"] = getattr
     environment.filters["local_time"] = local_time
     environment.filters["local_date"] = local_date
+    environment.filters["long_date"] = long_date
     facts_template = environment.get_template("jobs/_facts.html.jinja2")
 
     @lru_cache(maxsize=8192)
@@ -110,6 +114,8 @@ def create_app(settings: PortalSettings) -> Litestar:
             WorkbenchDraftsController,
             TeamController,
             TeamDraftsController,
+            CustomerLinkController,
+            CustomerController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         csrf_config=CSRFConfig(

@@ -1,0 +1,156 @@
+"""The customer's own account: open invoices, the statement PDF, the paid history, the collector
+to contact, and the forms to promise to pay or dispute an invoice. Every read and write takes the
+account from the session the guard checked; an invoice named in a form is checked against that
+account's own open invoices, and no URL or form field can name another account."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect
+
+from portal.context import client_id
+from portal.controllers.jobs import MAX_UPDATE_ID
+from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.customer_forms import CustomerForm, blank_forms, validate_customer_entry
+from portal.customer_links import CustomerClaims
+from portal.customer_view import account_view, customer_standing
+from portal.guards import requires_customer
+from portal.pages import Page
+from portal.store import PortalStore, audit_log, collector_entries, customers
+from portal.store.customers import CustomerAccount
+from portal.store.inbox import SubmissionConflict
+
+
+def provide_customer(request: Request) -> CustomerClaims:
+    """The account contact the guard found in the session (never one named by the request)."""
+    return request.state.customer
+
+
+def _published(store: PortalStore, customer: CustomerClaims) -> CustomerAccount:
+    published = customers.account(store, customer.account_id)
+    if published is None:  # the guard found the contact, and contacts are published with their account
+        raise NotFoundException("account not published")
+    return published
+
+
+def account_page(
+    store: PortalStore,
+    customer: CustomerClaims,
+    posted: CustomerForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Page:
+    """The account page, with the posted form and its errors when a form came back."""
+    published = _published(store, customer)
+    entries = collector_entries.for_account(store, customer.account_id, limit=200)
+    view = account_view(published, customers.invoices(store, customer.account_id), customer_standing(entries))
+    forms = blank_forms()
+    if posted is not None:
+        forms[posted.kind] = posted
+    return Page(
+        "customer/account.html.jinja2",
+        status_code=status_code,
+        context={
+            "view": view,
+            "customer": customer,
+            "forms": forms,
+            "errors": errors or {},
+            "errors_for": posted.kind if posted is not None else "",
+            "reasons": published.rules["dispute_reasons"],
+        },
+    )
+
+
+class CustomerController(Controller):
+    """Pages for a signed-in customer contact."""
+
+    path = "/account"
+    guards = [requires_customer]
+    dependencies = signed_in_dependencies("customer", provide_customer)
+
+    @get("/", sync_to_thread=True)
+    def account(self, customer: NamedDependency[CustomerClaims], store: NamedDependency[PortalStore]) -> Page:
+        """The account's open invoices, paid history, statement, collector and forms."""
+        return account_page(store, customer)
+
+    @get("/statement.pdf", sync_to_thread=True)
+    def statement(
+        self, customer: NamedDependency[CustomerClaims], store: NamedDependency[PortalStore]
+    ) -> Response[bytes]:
+        """The account's statement as `ledgerloop statement` prints it for the published day."""
+        from notifications.statement_json import load_statement
+        from notifications.statements import file_stem, render_statement_pdf
+
+        statement = load_statement(_published(store, customer).statement)
+        name = f"statement-{file_stem(statement.account_id)}-{statement.as_of.isoformat()}.pdf"
+        return Response(
+            render_statement_pdf(statement),
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
+    @post("/entries", sync_to_thread=True)
+    def submit(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: URLEncodedBody[CustomerForm],
+    ) -> Page | Redirect:
+        """Store a promise or dispute (once per form) and confirm it; errors go back to the form."""
+        published = _published(store, customer)
+        invoices = customers.invoices(store, customer.account_id)
+        disputed = {k for k, e in collector_entries.open_disputes(store, customer.account_id).items()}
+        result = validate_customer_entry(
+            data, published, invoices, customer.email, disputed, dt.datetime.now(dt.UTC)
+        )
+        if result.entry is None:
+            key = data.invoice_key.strip()
+            if key and key not in {i.invoice_key for i in invoices}:
+                audit_log.record(
+                    store,
+                    customer.email,
+                    "foreign_invoice_rejected",
+                    key[:200],
+                    {"client": client_id(request), "kind": data.kind[:30]},
+                    account_id=customer.account_id,
+                )
+            if data.kind not in blank_forms():
+                data.kind = "promise"
+            return account_page(store, customer, posted=data, errors=result.errors, status_code=400)
+        try:
+            entry_id = collector_entries.record(store, result.entry)
+        except SubmissionConflict:
+            return error_page(
+                409,
+                "Form already used",
+                "This form was already used. Reload the page and try again.",
+                back_url="/account",
+                back_label="Back to your account",
+            )
+        return Redirect(f"/account/entries/{entry_id:d}", status_code=303)
+
+    @get("/entries/{entry_id:int}", sync_to_thread=True)
+    def confirmation(
+        self,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        entry_id: FromPath[int],
+    ) -> Page:
+        """What was saved, so the customer can check it."""
+        in_range = 0 < entry_id <= MAX_UPDATE_ID
+        saved = (
+            collector_entries.get(store, customer.email, entry_id, customer.account_id) if in_range else None
+        )
+        if saved is None or saved.entered_by != "customer":
+            raise NotFoundException("no such entry")
+        numbers = {i.invoice_key: i.invoice_number for i in customers.invoices(store, customer.account_id)}
+        return Page(
+            "customer/confirmed.html.jinja2",
+            context={"entry": saved, "numbers": numbers, "account": _published(store, customer)},
+        )
