@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import quote
 
 from portal.store.customers import CustomerAccount, CustomerInvoice
 
@@ -15,6 +16,17 @@ PAID_HISTORY_DAYS = 365
 def long_date(day: dt.date | None) -> str:
     """`23 November 2026`: unambiguous on both sides of the Atlantic (as on the statement)."""
     return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def pay_url(templates: dict[str, str], invoice: CustomerInvoice) -> str | None:
+    """The office's pay-now address for this invoice's open balance (the policy's template, its
+    values URL-encoded), or None where the office has none."""
+    template = templates.get(invoice.office or "")
+    if not template or invoice.balance <= 0:
+        return None
+    values = {"amount": f"{invoice.balance:.2f}", "currency": invoice.currency,
+              "invoice": invoice.invoice_number, "account": invoice.account_id}
+    return template.format(**{name: quote(value, safe="") for name, value in values.items()})
 
 
 def due_words(days_past_due: int | None) -> str:
@@ -35,6 +47,7 @@ class OpenInvoice:
     invoice: CustomerInvoice
     status: str
     standing: tuple[str, ...] = ()
+    pay_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,8 +69,9 @@ def account_view(
     """The page's parts; `standing` holds per invoice key what the customer has told us."""
     standing = standing or {}
     since = account.as_of_date - dt.timedelta(days=PAID_HISTORY_DAYS)
+    pay_now = account.rules.get("pay_now") or {}
     open_ = [
-        OpenInvoice(i, due_words(i.days_past_due), standing.get(i.invoice_key, ()))
+        OpenInvoice(i, due_words(i.days_past_due), standing.get(i.invoice_key, ()), pay_url(pay_now, i))
         for i in invoices
         if i.status == "open"
     ]

@@ -23,7 +23,7 @@ _INVOICES = """
 select ledger.account_id, ledger.invoice_key, coalesce(ledger.display_number, ledger.invoice_number),
     coalesce(ledger.currency, ''), coalesce(ledger.amount, ledger.balance), ledger.balance,
     ledger.invoice_date, ledger.due_date, ledger.days_past_due, ledger.status, history.settled_on,
-    ledger.collector
+    ledger.collector, ledger.office
 from marts.ar_ledger as ledger
 left join intermediate.int_invoice_payment_history as history using (invoice_key)
 where ledger.account_id in (select unnest($accounts::varchar []))
@@ -84,7 +84,7 @@ def customer_models(
             )
         )
         invoices += [
-            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11])
+            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], r[12])
             for r in rows
         ]
     published = {a.account_id for a in accounts}

@@ -23,6 +23,26 @@ class CustomerPortal(PolicyModel):
     """The reasons a customer picks from when disputing an invoice."""
     dispute_resolution_days: int = Field(default=30, ge=1, le=366)
     """A customer's dispute is to be settled within this many days (its deadline in `disputes`)."""
+    pay_now: dict[str, str] = {}
+    """Office code -> a payment provider's hosted checkout address, with `{amount}`, `{currency}`,
+    `{invoice}` (the number as the office writes it) and `{account}` filled in per invoice
+    (URL-encoded), e.g. `https://pay.example.com/checkout?amount={amount}&ref={invoice}`. The
+    customer pays there: no card data ever touches ledgerloop. An office without one: no button."""
+
+    @field_validator("pay_now")
+    @classmethod
+    def _pay_now(cls, templates: dict[str, str]) -> dict[str, str]:
+        for office, template in templates.items():
+            if not template.startswith("https://"):
+                raise ValueError(f"{office}: a pay-now address must start with https://, got {template!r}")
+            try:
+                template.format(amount="1", currency="USD", invoice="1", account="1")
+            except (KeyError, IndexError, ValueError) as error:
+                raise ValueError(
+                    f"{office}: {template!r} may only use {{amount}}, {{currency}}, {{invoice}}, {{account}} "
+                    f"({error})"
+                ) from None
+        return templates
 
     @field_validator("dispute_reasons")
     @classmethod
@@ -39,4 +59,5 @@ class CustomerPortal(PolicyModel):
         return {
             "dispute_reasons": self.dispute_reasons,
             "dispute_resolution_days": self.dispute_resolution_days,
+            "pay_now": self.pay_now,
         }

@@ -60,6 +60,7 @@ class CustomerInvoice:
     days_past_due: int | None
     status: str
     settled_on: dt.date | None
+    office: str | None = None
 
 
 def _fields(cls) -> list[str]:

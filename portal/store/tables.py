@@ -316,4 +316,5 @@ customer_invoices = Table(
     Column("days_past_due", Integer),
     Column("status", String(10), nullable=False),  # open | paid
     Column("settled_on", Date),
+    Column("office", String(100)),  # the office code (its pay-now link)
 )

@@ -41,8 +41,13 @@ HOW = HowToPay(
 )
 
 
-RULES = json.dumps({"dispute_reasons": ["Wrong amount or rate", "Already paid", "Other"],
-                    "dispute_resolution_days": 30})
+RULES = json.dumps(
+    {
+        "dispute_reasons": ["Wrong amount or rate", "Already paid", "Other"],
+        "dispute_resolution_days": 30,
+        "pay_now": {"NYC": "https://pay.example/checkout?amount={amount}&cur={currency}&ref={invoice}"},
+    }
+)
 
 
 def invoice(
@@ -60,6 +65,7 @@ def invoice(
         days_past_due=None if due is None else (AS_OF - due).days,
         status="open" if Decimal(balance) > 0 else "paid",
         settled_on=None,
+        office="NYC",
     )
     return replace(base, **changes)
 

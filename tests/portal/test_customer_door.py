@@ -4,6 +4,8 @@ prefetch), and stops opening when revoked or when the contact leaves the contact
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from litestar.testing import TestClient
 
@@ -20,6 +22,7 @@ from tests.portal.customer_factories import (
     ACME_CFO,
     BOLT,
     BOLT_AP,
+    INVOICES,
     mint_customer,
     publish_customers,
     sign_in_customer,
@@ -121,3 +124,15 @@ def test_no_customer_page_without_a_session(portal_settings, customer_store):
     ) as client:
         assert client.get("/account").status_code == 401
         assert client.get("/account/statement.pdf").status_code == 401
+
+
+def test_pay_now_opens_the_offices_checkout_with_the_invoice_filled_in(customer_client, portal_settings,
+                                                                        customer_store):
+    sign_in_customer(customer_client, portal_settings)
+    page = customer_client.get("/account").text
+    assert 'href="https://pay.example/checkout?amount=1000.00&amp;cur=USD&amp;ref=INV-00000001"' in page
+    assert page.count(">Pay now</a>") == 2  # each open invoice of the office; none for paid ones
+    london = [dataclasses.replace(i, office="LDN") for i in INVOICES]
+    publish_customers(customer_store, invoices=london)  # an office without a checkout: no button
+    assert "Pay now" not in customer_client.get("/account").text
+
