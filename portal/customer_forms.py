@@ -15,10 +15,17 @@ from portal.forms import OUT_OF_DATE, new_submission_id
 from portal.store.customers import CustomerAccount, CustomerInvoice
 from portal.workbench_forms import AccountScope, EntryForm, EntryValidation, validate_entry
 
-CUSTOMER_KINDS = ("promise", "dispute")
+CUSTOMER_KINDS = ("promise", "dispute", "update")
+UPDATE_SUBJECTS = {"po_reference": "PO reference", "billing_contact": "billing contact"}
+"""What a customer may ask us to change: it lands as their note for the collector to confirm."""
 _FIELD_NAMES = {"dispute_evidence": "details", "note": "details"}
 """The workbench's field names as the customer's form calls them."""
-_MESSAGES = {"details": {"Describe the evidence or give a file reference.": "Tell us what is wrong."}}
+_MESSAGES = {
+    "details": {
+        "Describe the evidence or give a file reference.": "Tell us what is wrong.",
+        "Write the note.": "Write what should change.",
+    }
+}
 
 
 @dataclass
@@ -33,6 +40,7 @@ class CustomerForm:
     promised_date: str = ""
     dispute_reason: str = ""
     details: str = ""
+    update_subject: str = ""
 
 
 def blank_forms() -> dict[str, CustomerForm]:
@@ -55,7 +63,7 @@ def customer_scope(account_id: str, invoices: list[CustomerInvoice]) -> AccountS
 
 
 def _entry_form(
-    form: CustomerForm, account: CustomerAccount, scope: AccountScope, today: dt.date
+    form: CustomerForm, account: CustomerAccount, scope: AccountScope, today: dt.date, numbers: dict[str, str]
 ) -> EntryForm:
     """The workbench form this customer form stands for."""
     common = {
@@ -64,6 +72,8 @@ def _entry_form(
         "account_id": scope.account_id,
         "invoice_key": form.invoice_key,
     }
+    if form.kind == "update":
+        return EntryForm(**{**common, "kind": "note"}, note=_update_note(form, scope, numbers))
     if form.kind == "dispute":
         deadline = today + dt.timedelta(days=int(account.rules["dispute_resolution_days"]))
         return EntryForm(
@@ -84,12 +94,28 @@ def _entry_form(
     )
 
 
+def _update_note(form: CustomerForm, scope: AccountScope, numbers: dict[str, str]) -> str:
+    """The note a PO reference or billing contact update becomes (empty when there is nothing to
+    say, so the workbench's rule asks for it)."""
+    details = form.details.strip()
+    if not details or form.update_subject not in UPDATE_SUBJECTS:
+        return details
+    key = form.invoice_key.strip()
+    about = f" for invoice {numbers[key]}" if key in scope.invoice_currencies else ""
+    return f"Customer asks to update the {UPDATE_SUBJECTS[form.update_subject]}{about}: {details}"
+
+
 def _own_checks(
     form: CustomerForm, account: CustomerAccount, scope: AccountScope, disputed: set[str]
 ) -> dict:
     """What the customer door adds to the workbench's rules."""
     errors: dict[str, str] = {}
     key = form.invoice_key.strip()
+    if form.kind == "update":
+        if form.update_subject not in UPDATE_SUBJECTS:
+            errors["update_subject"] = "Choose what to update."
+        if key and key not in scope.invoice_currencies:
+            errors["invoice_key"] = "Choose one of the listed invoices."
     if form.kind == "dispute":
         if form.dispute_reason not in account.rules["dispute_reasons"]:
             errors["dispute_reason"] = "Choose one of the listed reasons."
@@ -123,7 +149,11 @@ def validate_customer_entry(
         return EntryValidation(entry=None, errors={"form": OUT_OF_DATE})
     scope = customer_scope(account.account_id, invoices)
     result = validate_entry(
-        _entry_form(form, account, scope, now.date()), scope, contact_email, account.collector or "", now
+        _entry_form(form, account, scope, now.date(), {i.invoice_key: i.invoice_number for i in invoices}),
+        scope,
+        contact_email,
+        account.collector or "",
+        now,
     )
     errors = {_FIELD_NAMES.get(name, name): message for name, message in result.errors.items()}
     errors = {name: _MESSAGES.get(name, {}).get(message, message) for name, message in errors.items()}

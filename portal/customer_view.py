@@ -24,8 +24,12 @@ def pay_url(templates: dict[str, str], invoice: CustomerInvoice) -> str | None:
     template = templates.get(invoice.office or "")
     if not template or invoice.balance <= 0:
         return None
-    values = {"amount": f"{invoice.balance:.2f}", "currency": invoice.currency,
-              "invoice": invoice.invoice_number, "account": invoice.account_id}
+    values = {
+        "amount": f"{invoice.balance:.2f}",
+        "currency": invoice.currency,
+        "invoice": invoice.invoice_number,
+        "account": invoice.account_id,
+    }
     return template.format(**{name: quote(value, safe="") for name, value in values.items()})
 
 
@@ -104,6 +108,8 @@ def customer_standing(entries) -> dict[str, tuple[str, ...]]:
             words = (
                 f"You disputed it: {entry.dispute_reason} (we answer by {long_date(entry.dispute_deadline)})"
             )
+        elif entry.kind == "note":
+            words = f"{entry.note} (sent {long_date(entry.submitted_at.date())}; we confirm it with you)"
         else:
             continue
         standing.setdefault(entry.invoice_key or "", []).append(words)

@@ -135,3 +135,31 @@ def test_posting_without_the_csrf_token_is_refused(customer_client, portal_setti
     data["submission_id"] = "f" * 32
     assert customer_client.post("/account/entries", data=data).status_code == 403
     assert collector_entries.after(customer_store, 0, 10) == []
+
+
+def test_a_po_reference_update_lands_as_the_customers_note_for_the_collector_to_confirm(
+    customer_client, portal_settings, customer_store
+):
+    _, response = _post(
+        customer_client,
+        portal_settings,
+        "update",
+        update_subject="po_reference",
+        invoice_key="NYC:2",
+        details="PO-7781",
+    )
+    assert response.status_code == 303
+    [saved] = collector_entries.after(customer_store, 0, 10)
+    assert (saved.kind, saved.entered_by, saved.collector) == ("note", "customer", "Chris")
+    assert saved.note == "Customer asks to update the PO reference for invoice INV-00000002: PO-7781"
+    assert "PO-7781" in customer_client.get(response.headers["location"]).text
+    assert "we confirm it with you" in customer_client.get("/account").text
+    [audited] = audit_log.entries(customer_store, "customer_entry.note")
+    assert audited.actor == ACME_AP
+
+
+def test_an_update_without_a_subject_or_text_is_refused(customer_client, portal_settings, customer_store):
+    _, response = _post(customer_client, portal_settings, "update", details="")
+    assert response.status_code == 400
+    assert "Choose what to update." in response.text and "Write what should change." in response.text
+    assert collector_entries.after(customer_store, 0, 10) == []

@@ -67,9 +67,13 @@ def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
             "dispute_reason": "Already paid",
             "details": "Paid by cheque 1042",
         }
-        for data in (promise, dispute):
+        update = customer_form(page, "update") | {
+            "update_subject": "billing_contact",
+            "details": "ap@new.example",
+        }
+        for data in (promise, dispute, update):
             assert client.post("/account/entries", data=data, follow_redirects=False).status_code == 303
-    return [promise["submission_id"], dispute["submission_id"]]
+    return [promise["submission_id"], dispute["submission_id"], update["submission_id"]]
 
 
 def _held(home, config) -> dict[str, set[str]]:
@@ -95,6 +99,7 @@ def test_each_customer_entry_reaches_raw_once(loop):
     assert [(r[1], r[2], r[3]) for r in rows] == [
         ("promise", "customer", "Chris"),
         ("dispute", "customer", "Chris"),
+        ("note", "customer", "Chris"),
     ]
 
 
@@ -121,13 +126,16 @@ def test_the_timeline_says_the_customer_did_it(loop):
     rows = _rows(
         home,
         "select kind, actor, detail from marts.account_timeline "
-        "where account_id = '001A' and kind in ('promise_made', 'dispute_opened') order by kind",
+        "where account_id = '001A' and kind in ('promise_made', 'dispute_opened', 'collector_note') "
+        "order by kind",
     )
     assert [(k, a) for k, a, _ in rows] == [
+        ("collector_note", "Customer (portal)"),
         ("dispute_opened", "Customer (portal)"),
         ("promise_made", "Customer (portal)"),
     ]
-    assert "Already paid" in rows[0][2] and "USD 600.00" in rows[1][2]
+    assert "billing contact: ap@new.example" in rows[0][2]
+    assert "Already paid" in rows[1][2] and "USD 600.00" in rows[2][2]
 
 
 def test_dunning_holds_both_invoices(loop):

@@ -165,7 +165,7 @@ events as (
         'collector_' || kind as kind,
         null as payment_id,
         null as amount,
-        collector as actor,
+        {{ entry_actor('entered_by', 'collector') }} as actor,
         case
             when kind = 'call'
                 then 'Call: ' || {{ timeline_call_outcome('call_outcome') }} || coalesce('; ' || note, '')
