@@ -11,8 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from litestar.datastructures import UploadFile
+
 from portal.forms import OUT_OF_DATE, new_submission_id
 from portal.store.customers import CustomerAccount, CustomerInvoice
+from portal.uploads import StoredUpload
 from portal.workbench_forms import AccountScope, EntryForm, EntryValidation, validate_entry
 
 CUSTOMER_KINDS = ("promise", "dispute", "update")
@@ -44,8 +47,40 @@ class CustomerForm:
 
 
 def blank_forms() -> dict[str, CustomerForm]:
-    """A fresh form per kind, each with its own submission id."""
-    return {kind: CustomerForm(submission_id=new_submission_id(), kind=kind) for kind in CUSTOMER_KINDS}
+    """A fresh form per kind (and the remittance upload's), each with its own submission id."""
+    return {
+        kind: CustomerForm(submission_id=new_submission_id(), kind=kind)
+        for kind in (*CUSTOMER_KINDS, "remittance")
+    }
+
+
+@dataclass
+class RemittanceForm:
+    """The remittance advice upload as the browser sends it (multipart)."""
+
+    submission_id: str = ""
+    details: str = ""
+    file: UploadFile | None = None
+
+
+def remittance_entry(
+    form: RemittanceForm, stored: StoredUpload, account: CustomerAccount, contact_email: str, now: dt.datetime
+) -> EntryValidation:
+    """The customer's note that an advice came (file, kind, size, its stored name), checked by the
+    workbench's rules, for the collector to apply against the payer's unapplied payments."""
+    said = (
+        f"Remittance advice uploaded: {stored.original_name} ({stored.kind.upper()}, {stored.size:,} bytes, "
+    )
+    said += f"kept as uploads/remittances/.../{stored.path.name})"
+    note = f"{said}: {form.details.strip()}" if form.details.strip() else said
+    entry_form = EntryForm(
+        submission_id=form.submission_id, kind="note", account_id=account.account_id, note=note
+    )
+    scope = AccountScope(account.account_id, {}, {}, frozenset())
+    result = validate_entry(entry_form, scope, contact_email, account.collector or "", now)
+    if result.entry is None:
+        return EntryValidation(None, {_FIELD_NAMES.get(k, k): v for k, v in result.errors.items()})
+    return EntryValidation(entry=replace(result.entry, entered_by="customer"))
 
 
 def customer_scope(account_id: str, invoices: list[CustomerInvoice]) -> AccountScope:

@@ -6,17 +6,25 @@ account's own open invoices, and no URL or form field can name another account."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import Body, FromPath, URLEncodedBody
 from litestar.response import Redirect
 
-from portal.context import client_id
+from portal.context import client_id, portal_context
 from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
-from portal.customer_forms import CustomerForm, blank_forms, validate_customer_entry
+from portal.customer_forms import (
+    CustomerForm,
+    RemittanceForm,
+    blank_forms,
+    remittance_entry,
+    validate_customer_entry,
+)
 from portal.customer_links import CustomerClaims
 from portal.customer_view import account_view, customer_standing
 from portal.guards import requires_customer
@@ -24,6 +32,7 @@ from portal.pages import Page
 from portal.store import PortalStore, audit_log, collector_entries, customers
 from portal.store.customers import CustomerAccount
 from portal.store.inbox import SubmissionConflict
+from portal.uploads import MAX_UPLOAD_BYTES, UploadRefused, store_upload
 
 
 def provide_customer(request: Request) -> CustomerClaims:
@@ -64,6 +73,21 @@ def account_page(
             "reasons": published.rules["dispute_reasons"],
         },
     )
+
+
+def _recorded(store: PortalStore, entry) -> Page | Redirect:
+    """Store the entry (once per form) and move on to its confirmation."""
+    try:
+        entry_id = collector_entries.record(store, entry)
+    except SubmissionConflict:
+        return error_page(
+            409,
+            "Form already used",
+            "This form was already used. Reload the page and try again.",
+            back_url="/account",
+            back_label="Back to your account",
+        )
+    return Redirect(f"/account/entries/{entry_id:d}", status_code=303)
 
 
 class CustomerController(Controller):
@@ -123,17 +147,44 @@ class CustomerController(Controller):
             if data.kind not in blank_forms():
                 data.kind = "promise"
             return account_page(store, customer, posted=data, errors=result.errors, status_code=400)
+        return _recorded(store, result.entry)
+
+    @post("/remittances", sync_to_thread=True, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    def upload(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: Annotated[RemittanceForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Page | Redirect:
+        """Keep a remittance advice (checked, outside the web root) and note it on the account."""
+        posted = CustomerForm(submission_id=data.submission_id, kind="remittance", details=data.details)
+        if data.file is None:
+            return account_page(store, customer, posted, {"file": "Choose a file to upload."}, 400)
         try:
-            entry_id = collector_entries.record(store, result.entry)
-        except SubmissionConflict:
-            return error_page(
-                409,
-                "Form already used",
-                "This form was already used. Reload the page and try again.",
-                back_url="/account",
-                back_label="Back to your account",
+            content = data.file.file.read(MAX_UPLOAD_BYTES + 1)
+            stored = store_upload(
+                portal_context(request.app).settings.home,
+                customer.account_id,
+                content,
+                data.file.filename or "",
             )
-        return Redirect(f"/account/entries/{entry_id:d}", status_code=303)
+        except UploadRefused as refused:
+            audit_log.record(
+                store,
+                customer.email,
+                "upload_refused",
+                (data.file.filename or "")[:200],
+                {"reason": str(refused), "client": client_id(request)},
+                account_id=customer.account_id,
+            )
+            return account_page(store, customer, posted, {"file": str(refused)}, 400)
+        result = remittance_entry(
+            data, stored, _published(store, customer), customer.email, dt.datetime.now(dt.UTC)
+        )
+        if result.entry is None:
+            return account_page(store, customer, posted, result.errors, 400)
+        return _recorded(store, result.entry)
 
     @get("/entries/{entry_id:int}", sync_to_thread=True)
     def confirmation(
