@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import replace
 from decimal import Decimal
 
@@ -13,32 +12,20 @@ import pytest
 from litestar.testing import TestClient
 
 from notifications.statement_json import dump_statement
-from notifications.statements import Bucket, HowToPay, Statement, StatementInvoice
+from notifications.statements import Statement, StatementInvoice
 from portal.app import create_app
 from portal.customer_links import CustomerLinkSigner
 from portal.settings import PortalSettings
 from portal.store import connect, customers
 from portal.store.customers import CustomerAccount, CustomerContact, CustomerInvoice
+from tests.notifications.test_statements import BUCKETS, HOW
+from tests.portal.workbench_factories import entry_form
 
 AS_OF = dt.date(2026, 11, 23)
 ACME, BOLT = "001A", "001B"
 ACME_AP = "ap@acme.example"
 ACME_CFO = "cfo@acme.example"
 BOLT_AP = "pay@bolt.example"
-BUCKETS = (
-    Bucket("current", 0),
-    Bucket("1-30", 30),
-    Bucket("31-60", 60),
-    Bucket("61-90", 90),
-    Bucket("90+", None),
-)
-HOW = HowToPay(
-    "Meridian Partners",
-    ("1 Main St",),
-    ("Pay to: Meridian, ACH 123",),
-    "Quote the invoice.",
-    "ar@meridian.example",
-)
 
 
 RULES = json.dumps(
@@ -131,13 +118,8 @@ def sign_in_customer(client, settings: PortalSettings, account_id: str = ACME, e
     assert response.status_code == 200, response.text
 
 
-def customer_form(html: str, kind: str) -> dict[str, str]:
-    """The hidden fields (CSRF token, submission id, kind) of the account page's form of this kind."""
-    for form in re.findall(r"<form.*?</form>", html, flags=re.S):
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
-        if fields.get("kind") == kind:
-            return fields
-    raise AssertionError(f"no {kind} form on the page")
+customer_form = entry_form
+"""The hidden fields (CSRF token, submission id, kind) of the account page's form of a kind."""
 
 
 @pytest.fixture
