@@ -63,6 +63,33 @@ class RemittanceForm:
     file: UploadFile | None = None
 
 
+@dataclass
+class DisputeUpload:
+    """The dispute form as the browser sends it (multipart: an optional attachment)."""
+
+    submission_id: str = ""
+    invoice_key: str = ""
+    dispute_reason: str = ""
+    details: str = ""
+    file: UploadFile | None = None
+
+    def as_form(self) -> CustomerForm:
+        return CustomerForm(
+            submission_id=self.submission_id,
+            kind="dispute",
+            invoice_key=self.invoice_key,
+            dispute_reason=self.dispute_reason,
+            details=self.details,
+        )
+
+
+def with_attachment(entry, stored: StoredUpload):
+    """The dispute's evidence naming its attachment as kept (for the collector to open)."""
+    kept = f"attachment {stored.original_name} ({stored.kind.upper()})"
+    kept += f", kept as uploads/disputes/.../{stored.path.name}"
+    return replace(entry, dispute_evidence=f"{entry.dispute_evidence} [{kept}]")
+
+
 def remittance_entry(
     form: RemittanceForm, stored: StoredUpload, account: CustomerAccount, contact_email: str, now: dt.datetime
 ) -> EntryValidation:

@@ -72,13 +72,15 @@ def sniff(data: bytes, filename: str) -> str:
     return kind
 
 
-def store_upload(home: Path, account_id: str, data: bytes, filename: str) -> StoredUpload:
-    """Check and keep the file under `home/uploads/remittances/<account>/`, owner-only; the same
-    bytes uploaded twice are kept once."""
+def store_upload(
+    home: Path, account_id: str, data: bytes, filename: str, purpose: str = "remittances"
+) -> StoredUpload:
+    """Check and keep the file under `home/uploads/<purpose>/<account>/` (purpose: remittances or
+    disputes), owner-only; the same bytes uploaded twice are kept once."""
     kind = sniff(data, filename)
     digest = hashlib.sha256(data).hexdigest()
     account_dir = hashlib.sha256(account_id.encode("utf-8")).hexdigest()[:16]
-    folder = home / "uploads" / "remittances" / account_dir
+    folder = home / "uploads" / purpose / account_dir
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{digest}{KINDS[kind]}"
     if not path.exists():

@@ -20,10 +20,12 @@ from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.customer_forms import (
     CustomerForm,
+    DisputeUpload,
     RemittanceForm,
     blank_forms,
     remittance_entry,
     validate_customer_entry,
+    with_attachment,
 )
 from portal.customer_links import CustomerClaims
 from portal.customer_view import account_view, customer_standing
@@ -72,6 +74,44 @@ def account_page(
             "errors_for": posted.kind if posted is not None else "",
             "reasons": published.rules["dispute_reasons"],
         },
+    )
+
+
+def _refused_form(
+    request: Request,
+    store: PortalStore,
+    customer: CustomerClaims,
+    form: CustomerForm,
+    errors: dict,
+    invoices: list,
+) -> Page:
+    """The account page again with the posted form and its errors; an invoice that is not the
+    account's (the form was altered) is audited."""
+    key = form.invoice_key.strip()
+    if key and key not in {i.invoice_key for i in invoices}:
+        audit_log.record(
+            store,
+            customer.email,
+            "foreign_invoice_rejected",
+            key[:200],
+            {"client": client_id(request), "kind": form.kind[:30]},
+            account_id=customer.account_id,
+        )
+    if form.kind not in blank_forms():
+        form.kind = "promise"
+    return account_page(store, customer, posted=form, errors=errors, status_code=400)
+
+
+def _audit_refused_upload(
+    request: Request, store: PortalStore, customer: CustomerClaims, filename: str, refused: Exception
+) -> None:
+    audit_log.record(
+        store,
+        customer.email,
+        "upload_refused",
+        filename[:200],
+        {"reason": str(refused), "client": client_id(request)},
+        account_id=customer.account_id,
     )
 
 
@@ -134,20 +174,37 @@ class CustomerController(Controller):
             data, published, invoices, customer.email, disputed, dt.datetime.now(dt.UTC)
         )
         if result.entry is None:
-            key = data.invoice_key.strip()
-            if key and key not in {i.invoice_key for i in invoices}:
-                audit_log.record(
-                    store,
-                    customer.email,
-                    "foreign_invoice_rejected",
-                    key[:200],
-                    {"client": client_id(request), "kind": data.kind[:30]},
-                    account_id=customer.account_id,
-                )
-            if data.kind not in blank_forms():
-                data.kind = "promise"
-            return account_page(store, customer, posted=data, errors=result.errors, status_code=400)
+            return _refused_form(request, store, customer, data, result.errors, invoices)
         return _recorded(store, result.entry)
+
+    @post("/disputes", sync_to_thread=True, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    def dispute(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: Annotated[DisputeUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Page | Redirect:
+        """A dispute with an optional attachment (checked and kept like a remittance advice)."""
+        form = data.as_form()
+        published = _published(store, customer)
+        invoices = customers.invoices(store, customer.account_id)
+        disputed = set(collector_entries.open_disputes(store, customer.account_id))
+        now = dt.datetime.now(dt.UTC)
+        result = validate_customer_entry(form, published, invoices, customer.email, disputed, now)
+        if result.entry is None:
+            return _refused_form(request, store, customer, form, result.errors, invoices)
+        entry = result.entry
+        if data.file is not None and data.file.filename:
+            try:
+                content = data.file.file.read(MAX_UPLOAD_BYTES + 1)
+                home = portal_context(request.app).settings.home
+                stored = store_upload(home, customer.account_id, content, data.file.filename, "disputes")
+            except UploadRefused as refused:
+                _audit_refused_upload(request, store, customer, data.file.filename, refused)
+                return account_page(store, customer, form, {"file": str(refused)}, 400)
+            entry = with_attachment(entry, stored)
+        return _recorded(store, entry)
 
     @post("/remittances", sync_to_thread=True, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
     def upload(
@@ -170,14 +227,7 @@ class CustomerController(Controller):
                 data.file.filename or "",
             )
         except UploadRefused as refused:
-            audit_log.record(
-                store,
-                customer.email,
-                "upload_refused",
-                (data.file.filename or "")[:200],
-                {"reason": str(refused), "client": client_id(request)},
-                account_id=customer.account_id,
-            )
+            _audit_refused_upload(request, store, customer, data.file.filename or "", refused)
             return account_page(store, customer, posted, {"file": str(refused)}, 400)
         result = remittance_entry(
             data, stored, _published(store, customer), customer.email, dt.datetime.now(dt.UTC)

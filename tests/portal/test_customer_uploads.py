@@ -129,3 +129,54 @@ def test_an_upload_needs_a_session(portal_settings, customer_store):
         response = client.post("/account/remittances", files={"file": ("advice.csv", CSV)})
         assert response.status_code in (401, 403)
     assert _kept(portal_settings.home) == []
+
+
+def _dispute(client, settings, files=None, **fields):
+    sign_in_customer(client, settings)
+    page = client.get("/account").text
+    form = re.search(r'<form method="post" action="/account/disputes".*?</form>', page, flags=re.S).group(0)
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    data |= {
+        "invoice_key": "NYC:2",
+        "dispute_reason": "Wrong amount or rate",
+        "details": "Rate was 80",
+    } | fields
+    return client.post("/account/disputes", data=data, files=files or {}, follow_redirects=False)
+
+
+def test_a_dispute_may_carry_an_attachment_kept_like_an_advice(
+    customer_client, portal_settings, customer_store
+):
+    response = _dispute(customer_client, portal_settings, files={"file": ("quote.pdf", _pdf())})
+    assert response.status_code == 303, response.text
+    [kept] = _kept(portal_settings.home)
+    assert kept.parent.parent.name == "disputes" and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    [entry] = collector_entries.after(customer_store, 0, 10)
+    assert (entry.kind, entry.entered_by, entry.invoice_key) == ("dispute", "customer", "NYC:2")
+    assert entry.dispute_evidence.startswith("Rate was 80 [attachment quote.pdf (PDF)") and kept.name in (
+        entry.dispute_evidence
+    )
+
+
+def test_a_dispute_without_an_attachment_is_taken_and_a_disguised_one_refused(
+    customer_client, portal_settings, customer_store
+):
+    assert _dispute(customer_client, portal_settings).status_code == 303
+    [entry] = collector_entries.after(customer_store, 0, 10)
+    assert entry.dispute_evidence == "Rate was 80"
+    refused = _dispute(
+        customer_client, portal_settings, files={"file": ("x.pdf", b"<html>")}, invoice_key="NYC:1"
+    )
+    assert refused.status_code == 400 and "Upload a CSV" in refused.text
+    assert len(collector_entries.after(customer_store, 0, 10)) == 1 and _kept(portal_settings.home) == []
+
+
+def test_a_dispute_on_another_accounts_invoice_is_refused_before_any_file_is_kept(
+    customer_client, portal_settings, customer_store
+):
+    response = _dispute(
+        customer_client, portal_settings, files={"file": ("q.pdf", _pdf())}, invoice_key="NYC:9"
+    )
+    assert response.status_code == 400 and "Choose one of the listed invoices." in response.text
+    assert _kept(portal_settings.home) == [] and collector_entries.after(customer_store, 0, 10) == []
+    assert [e.subject for e in audit_log.entries(customer_store, "foreign_invoice_rejected")] == ["NYC:9"]
