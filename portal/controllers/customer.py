@@ -31,6 +31,7 @@ from portal.customer_links import CustomerClaims
 from portal.customer_view import account_view, customer_standing
 from portal.guards import requires_customer
 from portal.pages import Page
+from portal.remittance_lists import invoice_list
 from portal.store import PortalStore, audit_log, collector_entries, customers
 from portal.store.customers import CustomerAccount
 from portal.store.inbox import SubmissionConflict
@@ -229,6 +230,10 @@ class CustomerController(Controller):
         except UploadRefused as refused:
             _audit_refused_upload(request, store, customer, data.file.filename or "", refused)
             return account_page(store, customer, posted, {"file": str(refused)}, 400)
+        listed = invoice_list(content, stored.kind)
+        customers.record_remittance(
+            store, customer.account_id, customer.email, stored.sha256, stored.kind, stored.path.name, listed
+        )
         result = remittance_entry(
             data, stored, _published(store, customer), customer.email, dt.datetime.now(dt.UTC)
         )

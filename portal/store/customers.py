@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
-from portal.store.columns import money_checked
+from portal.store.columns import money_checked, utcnow
 from portal.store.connection import PortalStore
-from portal.store.tables import customer_accounts, customer_contacts, customer_invoices
+from portal.store.tables import customer_accounts, customer_contacts, customer_invoices, customer_remittances
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,57 @@ def invoices(store: PortalStore, account_id: str) -> list[CustomerInvoice]:
     )
     with store.engine.connect() as conn:
         return [CustomerInvoice(*row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Remittance:
+    """A remittance advice a customer uploaded, and the invoices it lists (JSON)."""
+
+    remittance_id: int
+    account_id: str
+    contact_email: str
+    sha256: str
+    kind: str
+    stored_name: str
+    invoices: str
+    submitted_at: dt.datetime
+
+    def listed(self) -> list[dict]:
+        return json.loads(self.invoices)
+
+
+def record_remittance(
+    store: PortalStore,
+    account_id: str,
+    email: str,
+    sha256: str,
+    kind: str,
+    stored_name: str,
+    invoices: list[dict],
+) -> None:
+    """Keep the advice's list once per account and file (the same file again changes nothing)."""
+    row = {
+        "account_id": account_id,
+        "contact_email": normalize_email(email),
+        "sha256": sha256,
+        "kind": kind,
+        "stored_name": stored_name,
+        "invoices": json.dumps(invoices),
+        "submitted_at": utcnow(),
+    }
+    try:
+        with store.writer.begin() as conn:
+            conn.execute(insert(customer_remittances).values(**row))
+    except IntegrityError:
+        return
+
+
+def remittances(store: PortalStore) -> list[Remittance]:
+    """Every advice with a list, oldest first (the pipeline looks for their payments)."""
+    query = (
+        select(*[customer_remittances.c[n] for n in _fields(Remittance)])
+        .where(customer_remittances.c.invoices != "[]")
+        .order_by(customer_remittances.c.remittance_id)
+    )
+    with store.engine.connect() as conn:
+        return [Remittance(*row) for row in conn.execute(query)]

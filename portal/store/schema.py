@@ -6,7 +6,7 @@ client and contact on each director job, answers that cover several invoices,
 `published_policy`, the load rule on `team_workload`; worklists per account:
 `collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
 `due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
-`customer_invoices`; `collector_entries.entered_by`).
+`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`).
 """
 
 from __future__ import annotations

@@ -318,3 +318,20 @@ customer_invoices = Table(
     Column("settled_on", Date),
     Column("office", String(100)),  # the office code (its pay-now link)
 )
+
+# Remittance advices customers uploaded, with the invoice list read from them; the pipeline turns a
+# list into a cash decision once a payment of that account matches it (orchestration/cash).
+customer_remittances = Table(
+    "customer_remittances",
+    metadata,
+    Column("remittance_id", RowId, primary_key=True, autoincrement=True),
+    Column("account_id", String(300), nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("stored_name", String(200), nullable=False),
+    Column("invoices", Text, nullable=False),  # JSON: [{"invoice": "INV-1", "amount": "100.00" | null}]
+    Column("submitted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "sha256", name="uq_customer_remittances_file"),
+    sqlite_autoincrement=True,
+)

@@ -180,3 +180,24 @@ def test_a_dispute_on_another_accounts_invoice_is_refused_before_any_file_is_kep
     assert response.status_code == 400 and "Choose one of the listed invoices." in response.text
     assert _kept(portal_settings.home) == [] and collector_entries.after(customer_store, 0, 10) == []
     assert [e.subject for e in audit_log.entries(customer_store, "foreign_invoice_rejected")] == ["NYC:9"]
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [("advice.csv", lambda: CSV), ("advice.xlsx", _xlsx), ("advice.pdf", _pdf)]
+)
+def test_the_advices_invoice_list_is_read_for_cash_application(
+    customer_client, portal_settings, customer_store, name, make
+):
+    from portal.store import customers
+
+    assert _upload(customer_client, portal_settings, name, make()).status_code == 303
+    found = customers.remittances(customer_store)
+    if name.endswith(".pdf"):  # kept for the collector to read; no list is read from a PDF
+        assert found == []
+        return
+    [advice] = found
+    assert (advice.account_id, advice.contact_email, advice.kind) == ("001A", ACME_AP, name[-4:].strip("."))
+    expected = [{"invoice": "INV-00000001", "amount": "1000.00"}]
+    if name.endswith(".csv"):
+        expected.append({"invoice": "INV-00000002", "amount": "400.00"})
+    assert advice.listed() == expected

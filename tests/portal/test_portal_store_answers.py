@@ -24,7 +24,7 @@ V3_COLUMNS = {
     "team_workload": {"team_mean_open_items", "load_ratio"},
 }
 V4_COLUMNS = {"collector_entries": {"entered_by"}}
-V4_TABLES = {"customer_accounts", "customer_contacts", "customer_invoices"}
+V4_TABLES = {"customer_accounts", "customer_contacts", "customer_invoices", "customer_remittances"}
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 import dagster as dg
 
+from orchestration.cash.decisions import append_decision, decisions_path, read_decisions
+from orchestration.cash.remittances import decided_by
+from orchestration.cash.remittances import remittance_decisions as remittance_decisions_for
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.customers import customer_models
 from orchestration.outreach.portal_store import open_store
@@ -30,4 +33,29 @@ def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=counts)
 
 
-defs = dg.Definitions(assets=[customer_accounts])
+PAYMENTS = [
+    dg.AssetKey(["marts", name]) for name in ("payments", "reconciliation_exceptions", "payment_applications")
+]
+
+
+@dg.asset(
+    key=["cash", "remittance_decisions"], deps=[LEDGER, *PAYMENTS], group_name="outreach", kinds={"json"}
+)
+def remittance_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """Customer remittance advices whose payment has come, as cash decisions the next run applies."""
+    home = ledgerloop.settings.home
+    path = decisions_path(home)
+    with open_store(home) as store:
+        advices = customers.remittances(store)
+    already = {d.decided_by for d in read_decisions(path)}
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        decisions = remittance_decisions_for(con, advices, already, ledgerloop.facts.started_at)
+    for decision in decisions:
+        append_decision(path, decision)
+    waiting = sum(1 for a in advices if decided_by(a) not in already) - len(decisions)
+    return dg.MaterializeResult(
+        metadata={"advices": len(advices), "decisions": len(decisions), "waiting": waiting}
+    )
+
+
+defs = dg.Definitions(assets=[customer_accounts, remittance_decisions])
