@@ -91,12 +91,15 @@ def _render_error(request: Request, exc: Exception) -> Response:
     titles = {403: "Not allowed", 404: "Page not found", 405: "Not allowed", 413: "Too long"}
     title = titles.get(status, "Something went wrong")
     if status == 403:
-        message = "This form has expired. Go back to your jobs, reload the page and try again."
+        message = "This form has expired. Go back, reload the page and try again."
     elif status < 500:
-        message = "We could not find or accept that request. Go back to your jobs."
+        message = "We could not find or accept that request. Go back and try again."
     else:
         message = "The portal could not complete this request. Please try again in a moment."
-    html = engine.get_template("errors/error.html.jinja2").render(title=title, message=message)
+    back = {}
+    if request.url.path.startswith(("/account", "/a/")):  # the customer door: no jobs page there
+        back = {"back_url": "/account", "back_label": "Back to your account"}
+    html = engine.get_template("errors/error.html.jinja2").render(title=title, message=message, **back)
     return Response(html, status_code=status, media_type="text/html")
 
 

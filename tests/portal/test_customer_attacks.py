@@ -99,3 +99,11 @@ def test_html_in_every_field_is_shown_escaped(customer_client, portal_settings, 
     again = customer_client.get("/account").text
     assert "<script>" not in again and "<b>Other" not in again
     publish_customers(customer_store)
+
+
+def test_an_error_page_speaks_to_a_customer_too(customer_client, portal_settings):
+    sign_in_customer(customer_client, portal_settings)
+    missing = customer_client.get("/account/entries/999")
+    assert missing.status_code == 404 and "jobs" not in missing.text
+    expired = customer_client.post("/account/entries", data={"kind": "promise"})
+    assert expired.status_code == 403 and "jobs" not in expired.text and "reload the page" in expired.text
