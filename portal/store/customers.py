@@ -17,6 +17,7 @@ from portal.links import normalize_email
 from portal.store.columns import money_checked, utcnow
 from portal.store.connection import PortalStore
 from portal.store.tables import customer_accounts, customer_contacts, customer_invoices, customer_remittances
+from portal.store.workbench import bulk_insert
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,7 @@ def publish(
     with store.writer.begin() as conn:
         for table, rows in replaced.items():
             conn.execute(delete(table))
-            if rows:
-                conn.execute(insert(table), rows)
+            bulk_insert(conn, table, rows)
     return {table.name: len(rows) for table, rows in replaced.items()}
 
 
