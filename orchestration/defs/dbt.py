@@ -6,8 +6,11 @@ dagster-dbt itself under `dagster dev`.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -42,6 +45,26 @@ def dbt_resource() -> VenvDbtCliResource:
         project_dir=ledgerloop_dbt_project(),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),  # the venv's, not PATH's
     )
+
+
+@contextmanager
+def kept_target_path(home: Path) -> Iterator[Path | None]:
+    """Where this run's dbt keeps its artifacts: one folder per home, kept between runs, so dbt
+    parses only what changed since the last run (its partial parse file lives there) and nothing
+    grows by a copy per run. While another run of this home is inside dbt (a command-line run
+    beside the daemon's), None: dagster-dbt's own fresh folder for this run."""
+    folder = home.resolve() / "dbt" / "target"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / "target.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            yield folder
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_manifest() -> None:

@@ -10,6 +10,7 @@ from pydantic import PrivateAttr
 
 from orchestration.defs.dbt import dbt_resource
 from orchestration.policy import Policy
+from orchestration.run_inputs import begin_refresh
 from orchestration.runtime import RunFacts
 from orchestration.settings import Settings
 from orchestration.storage.private_paths import make_private
@@ -42,8 +43,9 @@ class LedgerloopResource(dg.ConfigurableResource):
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Before a run writes anything: customer data folders owner-only (or as configured), and
-        the run's creation time for a run launched without facts in its config."""
+        """Before a run writes anything: customer data folders owner-only (or as configured), the
+        run's creation time for a run launched without facts in its config, and its inputs (so a
+        later refresh with nothing new can skip, see `run_inputs`)."""
         settings = self.settings
         make_private(settings.home, settings.group_access)
         record = None
@@ -51,6 +53,8 @@ class LedgerloopResource(dg.ConfigurableResource):
             record = context.instance.get_run_record_by_id(context.run_id)
         if record is not None:
             self._created_at = record.create_timestamp
+            facts = self.facts
+            begin_refresh(settings, self.policy(), facts.as_of, context.run_id)
 
     def policy(self) -> Policy:
         return self.settings.policy()

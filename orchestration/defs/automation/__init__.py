@@ -7,10 +7,10 @@ from orchestration.defs.automation.schedules import (
     daily_collections_schedule,
     every_15_minutes_refresh_ledger_schedule,
 )
-from orchestration.defs.automation.sensors import new_landing_files_sensor
+from orchestration.defs.automation.sensors import new_landing_files_sensor, refresh_finished_sensor
 
 defs = dg.Definitions(
     jobs=[refresh_ledger_job],
     schedules=[every_15_minutes_refresh_ledger_schedule, daily_collections_schedule],
-    sensors=[new_landing_files_sensor],
+    sensors=[new_landing_files_sensor, refresh_finished_sensor],
 )
