@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from notifications.draft_index import INDEX_NAME as DRAFT_INDEX
 from orchestration.cash.decisions import decisions_path
 from orchestration.dunning.contacts import contacts_path
 from orchestration.ingest.waiting import waiting_files
@@ -29,6 +30,8 @@ from portal.store.inbox import newest_ids
 CODE_FOLDERS = ("orchestration", "dbt_project", "notifications", "portal")
 SKIPPED_FOLDERS = {"__pycache__", "target", "logs", "dbt_packages", ".venv"}
 WRITTEN_BY_THE_RUN = ("drafts", "warehouse")
+CACHE_FILES = (DRAFT_INDEX, "pending_events.lock")
+"""Files in the outbox that reading pages and commands write without changing any draft."""
 
 
 @dataclass(frozen=True)
@@ -164,12 +167,17 @@ def _files_under(*folders: Path) -> list[Path]:
 
 
 def _folders_under(root: Path) -> list[Path]:
-    """Every folder below `root`: a draft written, moved between states, edited (replaced) or
-    removed changes its folder's modification time, without reading thousands of drafts."""
+    """Every folder below `root`, and the entries of a folder holding a cache the pages write
+    (the drafts index): a draft written, moved between states, edited (replaced) or removed
+    changes its folder's modification time, without reading thousands of drafts."""
     found = []
-    for directory, subfolders, _ in os.walk(root):
+    for directory, subfolders, files in os.walk(root):
         subfolders.sort()
-        found.append(Path(directory))
+        caches = [name for name in files if name.startswith(CACHE_FILES)]
+        if not caches:
+            found.append(Path(directory))
+            continue
+        found.extend(Path(directory, name) for name in sorted(files) if name not in caches)
     return found
 
 
