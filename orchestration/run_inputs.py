@@ -107,12 +107,18 @@ def _write_json(path: Path, record: dict) -> None:
     os.replace(partial, path)
 
 
+def forget_refresh(home: Path) -> None:
+    """Before a run writes anything: no earlier refresh is current any more, and a run that began
+    and never finished records nothing (the safe side)."""
+    (_state_folder(home) / "last_refresh.json").unlink(missing_ok=True)
+    for other in _began_path(home, "*").parent.glob("*.json"):
+        other.unlink(missing_ok=True)
+
+
 def begin_refresh(settings: Settings, policy: Policy, as_of: dt.date, run_id: str) -> None:
-    """Before a run writes anything: no earlier refresh is current any more, and this one's
-    inputs are kept as they are now (what it reads; a change while it runs is seen by the next)."""
-    (_state_folder(settings.home) / "last_refresh.json").unlink(missing_ok=True)
-    for other in _began_path(settings.home, "*").parent.glob("*.json"):
-        other.unlink(missing_ok=True)  # a run that never finished (the safe side: it records nothing)
+    """Before a run writes anything: forget the last refresh, and keep this one's inputs as they
+    are now (what it reads; a change while it runs is seen by the next)."""
+    forget_refresh(settings.home)
     inputs = input_state(settings, policy, as_of)
     _write_json(_began_path(settings.home, run_id), {"as_of": as_of.isoformat(), "inputs": inputs.parts})
 
