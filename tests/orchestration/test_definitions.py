@@ -252,4 +252,5 @@ def test_daily_schedule_runs_the_job_once_a_day_as_of_that_day(defs):
     tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))
     request = schedule(tick)
     dg.validate_run_config(defs.resolve_job_def(request.job_name or schedule.job_name), request.run_config)
-    assert request.run_config["resources"]["ledgerloop"]["config"] == {"as_of": "2026-11-23"}
+    assert request.run_config["resources"]["ledgerloop"]["config"] == {
+        "as_of": "2026-11-23", "started_at": "2026-11-23T12:00:00+00:00"}
