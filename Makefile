@@ -29,6 +29,7 @@ test: install
 	$(RUN) pytest
 
 bench: install
+	$(RUN) python -m tests.benchmarks.loop_bench
 	$(RUN) python -m tests.benchmarks.pipeline_bench
 	$(RUN) python -m tests.benchmarks.matching_bench
 	$(RUN) python -m tests.benchmarks.portal_bench --wrk-seconds 10
