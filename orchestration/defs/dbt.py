@@ -28,7 +28,7 @@ def ledgerloop_dbt_project() -> DbtProject:
 
 
 class VenvDbtCliResource(DbtCliResource):
-    """dbt-core from this virtualenv.
+    """dbt-core from this virtualenv, run as dbt's own process and nothing more.
 
     dagster-dbt learns the dbt version by running `dbt --version`, which also asks PyPI for the
     latest release: a call out of the machine and ~2.5 s on every run. The installed package
@@ -38,6 +38,12 @@ class VenvDbtCliResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args) -> None:
+        """No dbt adapter inside the Dagster process: dagster-dbt opens one only to fetch column
+        metadata and row counts, which this project does not ask for, and it costs seconds of
+        imports and profile loading on every run (dbt itself runs in its own process)."""
+        return None
 
 
 def dbt_resource() -> VenvDbtCliResource:
