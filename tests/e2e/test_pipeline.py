@@ -182,6 +182,7 @@ def test_a_failing_blocking_check_stops_the_ledger_and_fails_the_command(pipelin
                "--as-of", "2026-12-01"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "FAILED (error): salesforce/invoices:salesforce_rows_reconcile" in result.stdout
+    assert "failed (stops the run): " in result.stdout
+    assert "[salesforce/invoices:salesforce_rows_reconcile]" in result.stdout
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select max(as_of_date) from marts.ar_ledger").fetchone()[0] == built_before
