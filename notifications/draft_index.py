@@ -25,10 +25,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 
-from notifications.channels import ATTACHMENT, ChannelItem, ChannelOutbox
+from notifications.channels import dunning_root, outbox_channels
+from notifications.channels.message_folder import ATTACHMENT
 from notifications.draft_rows import COLUMNS, DunningDraft, read_row
 from notifications.folder_states import STATES, FolderStates, StoredItem
-from notifications.outbox import Outbox
 
 log = logging.getLogger("notifications.draft_index")
 INDEX_NAME = "index.sqlite3"
@@ -108,26 +108,23 @@ def _open(path: Path) -> sqlite3.Connection:
 
 def _signature(item: StoredItem) -> str:
     """What changes when an entry is replaced: inode, modification time and size of its file."""
-    path = item.path / "message.json" if isinstance(item, ChannelItem) else item.path
-    stat = path.stat()
+    stat = item.entry_file.stat()
     return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
 class DraftIndex:
-    """The index of `$LEDGERLOOP_HOME/outbox/dunning/`, and the three outboxes that keep it current."""
+    """The index of `$LEDGERLOOP_HOME/outbox/dunning/`, and the channels' outboxes that keep it current."""
 
     def __init__(self, home: Path, *, batch_size: int = 0) -> None:
         """`batch_size`: index drafts as they are written in batches of this many, in one
         transaction each (the pipeline, which drafts thousands; `flush()` writes the rest)."""
-        root = home / "outbox" / "dunning"
-        self.path = root / INDEX_NAME
+        self.path = dunning_root(home) / INDEX_NAME
         self._batch_size = batch_size
         self._pending: list[tuple[str, StoredItem]] = []
         self.outboxes: dict[str, FolderStates] = {
-            "dunning": Outbox(root / "email", watcher=_Watcher(self, "dunning")),
-            "sms": ChannelOutbox(root / "sms", "sms", watcher=_Watcher(self, "sms")),
-            "letter": ChannelOutbox(root / "letter", "letter", watcher=_Watcher(self, "letter")),
-        }
+            channel.label: channel.outbox(home, watcher=_Watcher(self, channel.label))
+            for channel in outbox_channels()
+        }  # by label: `dunning` (email), `sms`, `letter`
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -272,9 +269,10 @@ class DraftIndex:
             row = con.execute(_SELECT + where + _ONE, [*params, channel, day, name]).fetchone()
         return None if row is None else DunningDraft.from_row(dict(zip(_FIELDS, row, strict=True)))
 
-    def letter_path(self, draft: DunningDraft) -> Path:
-        """Where a letter draft's PDF is (its folder, named by the index, never by a request)."""
-        return self.outboxes["letter"].root / draft.state / draft.day / draft.name / ATTACHMENT
+    def attachment_path(self, draft: DunningDraft) -> Path:
+        """Where a draft's PDF is (a letter's folder, named by the index, never by a request)."""
+        channel_label = draft.label.partition(":")[0]
+        return self.outboxes[channel_label].root / draft.state / draft.day / draft.name / ATTACHMENT
 
 
 def _filter(accounts: Collection[str] | None, states: Collection[str]) -> tuple[str, list]:

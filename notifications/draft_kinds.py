@@ -15,8 +15,13 @@ ACCOUNTS_HEADER = "X-Ledgerloop-Accounts"
 """Customer account ids a message is about, comma-separated (director and alert emails)."""
 INVOICES_HEADER = "X-Ledgerloop-Invoices"
 """Invoice keys a message is about, comma-separated."""
+NOTICE_HEADER = "X-Ledgerloop-Notice"
+"""The dunning notice (or escalation) an email is, as `outreach.dunning_notices` knows it."""
+EDITED_HEADER = "X-Ledgerloop-Edited-By"
+"""Who changed a drafted email's text before it was approved."""
 
-KINDS = ("director", "alert", "dunning_email", "dunning_sms", "dunning_letter", "escalation", "statement")
+KINDS = ("director", "alert", "escalation", "statement")
+"""Kinds a writer stamps besides the dunning channels' own (`dunning_<channel>`, `notifications.channels`)."""
 ALERT_PREFIX = "alerts-"
 """File names of alert drafts start so (`orchestration.outreach.alerts.alert_draft_name`)."""
 

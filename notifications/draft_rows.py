@@ -1,8 +1,8 @@
 """One dunning message as a person reviews it, and how it is read from its file into the index.
 
-An email is one `.eml` (customer reminders, and escalations to managers: `-escalation-` in the
-name); an SMS or a letter is a folder whose `message.json` says everything but the letter's PDF,
-which is never read to list it.
+How an entry is read is its channel's (`notifications.channels`): an email is one `.eml`
+(customer reminders, and escalations to managers); an SMS or a letter is a folder whose
+`message.json` says everything but the letter's PDF, which is never read to list it.
 """
 
 from __future__ import annotations
@@ -10,26 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from email.header import decode_header, make_header
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import compat32
-from email.utils import getaddresses
 from typing import Any
 
-from notifications.draft_kinds import INVOICES_HEADER
+from notifications.channels import OutboxChannel, by_label
 from notifications.folder_states import StoredItem, rejection_note
-from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
 
-"""The invoice keys a dunning email covers, comma-separated (as orchestration/dunning writes it)."""
-NOTICE_HEADER = "X-Ledgerloop-Notice"
-EDITED_HEADER = "X-Ledgerloop-Edited-By"
-"""Who changed a drafted email's text before it was approved."""
-LETTER_LAYOUT = "letter_layout"
-"""The letter's PDF, as data (title, address blocks, invoice table, text), so an edit can print it
-again; a letter drafted without it cannot be edited."""
-CHANNELS = {"dunning": "email", "sms": "sms", "letter": "letter"}
-"""Label of a dunning outbox -> its channel."""
 COLUMNS = (
     "kind", "account_id", "notice_id", "recipient", "subject", "send_after", "invoice_keys", "body",
     "segments", "encoding", "has_pdf", "editable", "edited_by", "rejected_by", "rejected_at",
@@ -43,10 +28,10 @@ class DunningDraft:
     """One customer dunning message in one state."""
 
     label: str
-    """`dunning:<date>/<name>`, `sms:<date>/<name>` or `letter:<date>/<name>`."""
+    """`<channel label>:<date>/<name>`: `dunning:...` (email), `sms:...`, `letter:...`."""
     state: str
     channel: str
-    """email, sms or letter."""
+    """The channel's name: email, sms, letter."""
     day: str
     name: str
     account_id: str
@@ -72,7 +57,7 @@ class DunningDraft:
         return cls(
             label=f"{row['channel']}:{row['day']}/{row['name']}",
             state=row["state"],
-            channel=CHANNELS[row["channel"]],
+            channel=_channel(row["channel"]).name,
             day=row["day"],
             name=row["name"],
             account_id=row["account_id"] or "",
@@ -92,6 +77,18 @@ class DunningDraft:
             rejected_reason=row["rejected_reason"],
         )
 
+    @property
+    def outbox_channel(self) -> OutboxChannel:
+        """Its channel (`notifications.channels`): what it is called, what a person edits of it."""
+        return _channel(self.label.partition(":")[0])
+
+
+def _channel(label: str) -> OutboxChannel:
+    found = by_label(label)
+    if found is None:
+        raise KeyError(f"no dunning channel has the label {label!r}")
+    return found
+
 
 def _when(value: object) -> dt.datetime | None:
     try:
@@ -101,8 +98,8 @@ def _when(value: object) -> dt.datetime | None:
 
 
 def read_row(label: str, item: StoredItem, signature: str) -> list[Any]:
-    """The signature and `COLUMNS` of one entry, read from its file(s)."""
-    values = _email(item) if label == "dunning" else _channel(item)
+    """The signature and `COLUMNS` of one entry, read from its file(s) by its channel."""
+    values = _channel(label).index_row(item)
     note = rejection_note(item) if item.state == "rejected" else {}
     values |= {
         "rejected_by": note.get("by"),
@@ -110,61 +107,3 @@ def read_row(label: str, item: StoredItem, signature: str) -> list[Any]:
         "rejected_reason": note.get("reason"),
     }
     return [signature, *(values.get(column) for column in COLUMNS)]
-
-
-def _header(message: Message, name: str) -> str:
-    """A header's text, encoded words decoded (`=?utf-8?q?...?=` -> the words)."""
-    raw = message.get(name)
-    return str(make_header(decode_header(raw))) if raw else ""
-
-
-def _text_part(message: Message) -> str | None:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain" and not part.get_filename():
-            payload = part.get_payload(decode=True) or b""
-            return payload.decode(part.get_content_charset() or "utf-8", "replace")
-    return None
-
-
-def _email(item: StoredItem) -> dict[str, Any]:
-    # The legacy (compat32) parser: several times faster than policy.SMTP's header objects, and the
-    # index reads every email the pipeline drafts.
-    with item.path.open("rb") as handle:
-        message = BytesParser(policy=compat32).parse(handle)
-    [(_, address)] = getaddresses([_header(message, "To")]) or [("", "")]
-    body = _text_part(message)
-    escalation = "-escalation-" in item.name  # to a manager, not to the customer
-    return {
-        "kind": "escalation" if escalation else "email",
-        "account_id": _header(message, ACCOUNT_HEADER) or None,
-        "notice_id": _header(message, NOTICE_HEADER),
-        "recipient": address or _header(message, "To"),
-        "subject": _header(message, "Subject"),
-        "send_after": _header(message, SEND_AFTER_HEADER) or None,
-        "invoice_keys": json.dumps([k for k in _header(message, INVOICES_HEADER).split(",") if k]),
-        "body": body or "",
-        "has_pdf": 0,
-        "editable": int(body is not None and not escalation),
-        "edited_by": _header(message, EDITED_HEADER) or None,
-    }
-
-
-def _channel(item: StoredItem) -> dict[str, Any]:
-    data = json.loads((item.path / "message.json").read_text(encoding="utf-8"))
-    meta = data.get("meta", {})
-    channel = data["channel"]
-    return {
-        "kind": channel,
-        "account_id": str(meta["account_id"]) if meta.get("account_id") else None,
-        "notice_id": str(meta.get("notice_id") or ""),
-        "recipient": str(data["recipient"]),
-        "subject": str(data["subject"]),
-        "send_after": meta.get("send_after"),
-        "invoice_keys": json.dumps([str(k) for k in meta.get("invoice_keys", [])]),
-        "body": str(data["body"]),
-        "segments": meta.get("segments"),
-        "encoding": meta.get("encoding"),
-        "has_pdf": int((item.path / "letter.pdf").exists()),
-        "editable": int(channel == "sms" or LETTER_LAYOUT in meta),
-        "edited_by": meta.get("edited_by"),
-    }

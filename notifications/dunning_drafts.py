@@ -1,10 +1,10 @@
-"""Read, approve, edit and reject the dunning drafts of some accounts, across the three dunning outboxes.
+"""Read, approve, edit and reject the dunning drafts of some accounts, across the channels' outboxes.
 
-The pipeline writes customer dunning messages into `$LEDGERLOOP_HOME/outbox/dunning/{email,sms,letter}/`
-(`notifications.outbox` and `notifications.channels`), indexed as it writes them
+The pipeline writes customer dunning messages into `$LEDGERLOOP_HOME/outbox/dunning/<folder>/`,
+one folder per channel (`notifications.channels`), indexed as it writes them
 (`notifications.draft_index`). A person who may only act on some accounts (a collector in the
 portal) reads here the drafts of those accounts and acts on one by its labelled name,
-`dunning:<date>/<name>`, `sms:<date>/<name>` or `letter:<date>/<name>`, as `ledgerloop drafts`
+`<label>:<date>/<name>` (`dunning:...` for email, `sms:...`, `letter:...`), as `ledgerloop drafts`
 names them. Callers check first that the draft is of an account the person may act on. Escalation
 emails (to managers) are not customer dunning and are left out.
 """
@@ -12,16 +12,17 @@ emails (to managers) are not customer dunning and are left out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 
-from notifications.draft_edits import EditRefused, current_parts, edited_message, fixed_text
+from notifications.channels import AccountAudit, OutboxChannel, by_label
+from notifications.draft_edits import EditRefused, edited_message
 from notifications.draft_index import DraftIndex
-from notifications.draft_rows import CHANNELS, INVOICES_HEADER, DunningDraft
+from notifications.draft_kinds import INVOICES_HEADER
+from notifications.draft_rows import DunningDraft
 from notifications.folder_states import FolderStates, OutboxError
 
 __all__ = [
-    "CHANNELS",
     "INVOICES_HEADER",
     "MAX_REASON_LENGTH",
     "DunningDraft",
@@ -35,8 +36,6 @@ __all__ = [
     "reject_draft",
 ]
 
-AccountAudit = Callable[..., None]
-"""(actor, action, subject, detail, account_id=...): the portal store's `audit`."""
 MAX_REASON_LENGTH = 500
 
 
@@ -56,27 +55,32 @@ def account_drafts(
 
 
 def letter_pdf(home: Path, label: str) -> bytes | None:
-    """The PDF of the letter draft named `label` (`letter:<date>/<name>`), None when it is not a
-    waiting letter draft (or it moved meanwhile). The path comes from the index, never the label."""
+    """The PDF of the waiting draft named `label` (a letter: `letter:<date>/<name>`), None when it is
+    no waiting draft with a PDF (or it moved meanwhile). The path comes from the index, never the label."""
     index = DraftIndex(home)
-    draft = index.find(label) if label.startswith("letter:") else None
+    draft = index.find(label)
     if draft is None or not draft.has_pdf:
         return None
     try:
-        return index.letter_path(draft).read_bytes()
+        return index.attachment_path(draft).read_bytes()
     except OSError:
         return None
+
+
+def _outbox(home: Path, label: str) -> tuple[OutboxChannel, FolderStates] | None:
+    """The channel and outbox of a labelled name (`<label>:<date>/<name>`), None for another name."""
+    channel = by_label(label.partition(":")[0])
+    return None if channel is None else (channel, dunning_outboxes(home)[channel.label])
 
 
 def approve_draft(home: Path, label: str, actor: str, audit: AccountAudit) -> bool:
     """Approve one draft by its labelled name, audited by its outbox (with the account); False when
     it is no longer a draft (approved or withdrawn meanwhile), so approving twice is harmless."""
-    channel, _, ident = label.partition(":")
-    outbox = dunning_outboxes(home).get(channel)
-    if outbox is None:
+    found = _outbox(home, label)
+    if found is None:
         return False
     try:
-        outbox.approve([ident], actor, audit)  # type: ignore[attr-defined]
+        found[1].approve([label.partition(":")[2]], actor, audit)  # type: ignore[attr-defined]
     except OutboxError:
         return False
     return True
@@ -91,38 +95,39 @@ def reject_draft(
     reason = " ".join(reason.split())
     if not reason or len(reason) > MAX_REASON_LENGTH:
         raise ValueError(f"a rejection needs a reason of 1 to {MAX_REASON_LENGTH} characters")
-    channel, _, ident = label.partition(":")
-    outbox = dunning_outboxes(home).get(channel)
-    if outbox is None:
+    found = _outbox(home, label)
+    if found is None:
         return False
     note = {"by": actor, "at": now.astimezone(dt.UTC).isoformat(), "reason": reason}
-    return outbox.reject(ident, note, audit) is not None  # type: ignore[attr-defined]
+    return found[1].reject(label.partition(":")[2], note, audit) is not None  # type: ignore[attr-defined]
 
 
 def draft_parts(home: Path, draft: DunningDraft) -> tuple[list[str], str] | None:
     """(what a person edits of a waiting draft: its text, or a letter's text before and after its
     invoice table; what stays as drafted: the letter's table), read from its file; None when it
     is no longer a draft."""
-    item = dunning_outboxes(home)[draft.label.partition(":")[0]].draft(f"{draft.day}/{draft.name}")
+    channel = draft.outbox_channel
+    item = dunning_outboxes(home)[channel.label].draft(f"{draft.day}/{draft.name}")
     if item is None:
         return None
     try:
         message = item.message()
-        return current_parts(message, draft.channel), fixed_text(message, draft.channel)
+        return channel.current_parts(message), channel.fixed_text(message)
     except (OSError, ValueError, KeyError):
         return None
 
 
 def edit_draft(home: Path, draft: DunningDraft, actor: str, parts: list[str], audit: AccountAudit) -> bool:
-    """Replace a waiting draft's text with a person's edit (`parts`: the text, or for a letter the
-    text before and after its invoice table), so the edited text is what is approved and sent.
-    Raises `EditRefused` with the reason when the text cannot be used; False when it is no longer
-    a draft. Audited with the account, the lengths and a digest of both texts."""
-    outbox = dunning_outboxes(home)[draft.label.partition(":")[0]]
+    """Replace a waiting draft's text with a person's edit (`parts`: one text per the channel's
+    `edit_parts`), so the edited text is what is approved and sent. Raises `EditRefused` with the
+    reason when the text cannot be used; False when it is no longer a draft. Audited with the
+    account, the lengths and a digest of both texts."""
+    channel = draft.outbox_channel
+    outbox = dunning_outboxes(home)[channel.label]
     item = outbox.draft(f"{draft.day}/{draft.name}")
     if item is None:
         return False
-    message, before, after = edited_message(item.message(), draft.channel, parts, actor)
+    message, before, after = edited_message(item.message(), channel, parts, actor)
     if outbox.rewrite_draft(item.ident, message) is None:  # type: ignore[attr-defined]
         return False
     audit(

@@ -48,6 +48,11 @@ class StoredItem(ABC):
         """How a person names a message on the command line: `<date>/<name>`."""
         return f"{self.day}/{self.name}"
 
+    @property
+    def entry_file(self) -> Path:
+        """The file whose change means the message changed (a folder's `message.json`)."""
+        return self.path
+
     @abstractmethod
     def message(self) -> Any:
         """The stored message, parsed (an email, an SMS, a letter)."""

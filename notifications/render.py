@@ -26,7 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \v \f \r:
 
 
 class OutreachJob(Protocol):
-    """What an email shows of one job (`portal.store.DirectorJob` fits)."""
+    """What an email shows of one job (`portal.store.director_jobs.DirectorJob` fits)."""
 
     account_name: str
     project: str | None

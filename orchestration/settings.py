@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.private_paths import ACCESS_MODES
+from orchestration.storage.private_paths import ACCESS_MODES
 
 if TYPE_CHECKING:
-    from orchestration.config import Policy
+    from orchestration.policy import Policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -47,6 +47,11 @@ class Settings:
                              f"{', '.join(ACCESS_MODES)}")
 
     @property
+    def salesforce_environ(self) -> dict[str, str]:
+        """The live org's credentials (`SALESFORCE_*`), when set."""
+        return {k: v for k, v in os.environ.items() if k.startswith("SALESFORCE_")}
+
+    @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
 
@@ -67,7 +72,7 @@ class Settings:
         return self.home / "dagster"
 
     def policy(self) -> Policy:
-        from orchestration.config import load_policy  # pydantic and every section: load when used
+        from orchestration.policy import load_policy  # pydantic and every section: load when used
 
         return load_policy(self.config_path)
 

@@ -33,7 +33,7 @@ from portal.local_time import local_date, local_time
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
 from portal.settings import PortalSettings
-from portal.store import DirectorJob
+from portal.store.director_jobs import DirectorJob
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"

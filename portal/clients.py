@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.store import DirectorJob, DirectorUpdate
+from portal.store.director_jobs import DirectorJob
+from portal.store.director_updates import DirectorUpdate
 
 DEFAULT_ANSWER_STANDS_DAYS = 14
 """How long an answer stands when the pipeline has not published the policy's `portal.answer_stands_days`."""

@@ -11,7 +11,7 @@ from portal.links import STAFF_LINK_SALTS, LinkSigner, StaffLinkSigner
 from portal.ratelimit import FailureLimiter, IpNetwork, client_bucket, real_client
 from portal.session import SessionCodec, StaffSessionCodec
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import PortalStore, connect
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class PortalContext:
         """Open the store (creating its schema) and build the signers from the secret key."""
         return cls(
             settings=settings,
-            store=PortalStore.from_url(settings.db_url),
+            store=connect(settings.db_url),
             links=LinkSigner(settings.secret_key, settings.link_max_age_seconds),
             sessions=SessionCodec(settings.secret_key),
             limiter=FailureLimiter(),

@@ -32,7 +32,7 @@ from notifications.dunning_drafts import (
 )
 from portal.context import client_id, portal_context
 from portal.pages import Page
-from portal.store import PortalStore
+from portal.store import PortalStore, audit_log, worklists
 
 log = logging.getLogger("portal.drafts")
 PAGE_SIZE = 25
@@ -81,6 +81,10 @@ class EditForm:
     before: str = ""
     after: str = ""
 
+    def parts(self, draft: DunningDraft) -> list[str]:
+        """The fields the draft's channel edits (`edit_parts`), in its order."""
+        return [getattr(self, name) for name in draft.outbox_channel.edit_parts]
+
 
 @dataclass
 class RejectForm:
@@ -112,7 +116,7 @@ def _refused(
     log.warning("drafts: %s asked to %s draft %r that is not waiting in their scope (client %s)",
                 reviewer.email, what, label[:200], client_id(request))
     if found is not None and found.account_id not in reviewer.accounts:
-        store.audit(reviewer.email, "foreign_draft_rejected", label[:200],
+        audit_log.record(store, reviewer.email, "foreign_draft_rejected", label[:200],
                     {"client": client_id(request), "what": what})
 
 
@@ -162,7 +166,7 @@ def list_page(
             "page": page,
             "pages": pages,
             "first": (page - 1) * PAGE_SIZE + 1,
-            "invoice_numbers": store.invoice_numbers(keys),
+            "invoice_numbers": worklists.invoice_numbers(store, keys),
             "message": message,
             "outcome": outcome,
             "did": did,
@@ -176,7 +180,7 @@ def approve(request: Request, store: PortalStore, reviewer: Reviewer, form: Appr
     index = _index(request)
     home = portal_context(request.app).settings.home
     draft = _listed(index, reviewer, form.draft)
-    if draft is not None and approve_draft(home, draft.label, reviewer.email, store.audit):
+    if draft is not None and approve_draft(home, draft.label, reviewer.email, audit_log.recorder(store)):
         return _done(reviewer, draft.label, "approved", form.page)
     if _listed(index, reviewer, form.draft, DONE_STATES) is not None:
         return _done(reviewer, form.draft, "approved", form.page)  # approved already: nothing to do
@@ -201,7 +205,7 @@ def edit_page(
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=404)
     parts, fixed = found
     if isinstance(form, EditForm):
-        parts = [form.before, form.after] if draft.channel == "letter" else [form.text]
+        parts = form.parts(draft)
     return Page(
         "drafts/edit.html.jinja2",
         status_code=status_code,
@@ -213,7 +217,7 @@ def edit_page(
             "reason": form.reason if isinstance(form, RejectForm) else "",
             "error": error,
             "error_for": "reject" if isinstance(form, RejectForm) else "edit",
-            "invoice_numbers": store.invoice_numbers(draft.invoice_keys),
+            "invoice_numbers": worklists.invoice_numbers(store, draft.invoice_keys),
             "utc": dt.UTC,
         },
     )
@@ -224,10 +228,9 @@ def save_edit(request: Request, store: PortalStore, reviewer: Reviewer, form: Ed
     draft = _mine_or_refused(request, store, reviewer, form.draft, "edit")
     if draft is None:
         return list_page(request, store, reviewer, message=NO_LONGER_WAITING, status_code=409)
-    parts = [form.before, form.after] if draft.channel == "letter" else [form.text]
     home = portal_context(request.app).settings.home
     try:
-        saved = edit_draft(home, draft, reviewer.email, parts, store.audit)
+        saved = edit_draft(home, draft, reviewer.email, form.parts(draft), audit_log.recorder(store))
     except EditRefused as exc:
         return edit_page(request, store, reviewer, draft.label, form=form, error=str(exc), status_code=400)
     if not saved:
@@ -243,7 +246,8 @@ def reject(request: Request, store: PortalStore, reviewer: Reviewer, form: Rejec
     home = portal_context(request.app).settings.home
     try:
         now = dt.datetime.now(dt.UTC)
-        rejected = reject_draft(home, draft.label, reviewer.email, form.reason, store.audit, now)
+        audit = audit_log.recorder(store)
+        rejected = reject_draft(home, draft.label, reviewer.email, form.reason, audit, now)
     except ValueError:
         error = "Say why you reject this draft (at most 500 characters): it is kept with the draft."
         return edit_page(request, store, reviewer, draft.label, form=form, error=error, status_code=400)

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from portal.store import DirectorJob, NewUpdate
+from portal.store.director_jobs import DirectorJob
+from portal.store.director_updates import NewUpdate
 
 NOTE_MAX = 2000
 TEXT_MAX = 1000
 MAX_AMOUNT = Decimal("9999999999999999.99")  # DECIMAL(18,2)
 LATEST_PROMISE_DAYS = 2 * 366
+OUT_OF_DATE = "This form is out of date. Please reload the page and try again."
 _SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL outright, and the
 # rest only hide text from the collectors who read the note in the ledger and exports.
@@ -121,7 +123,7 @@ def validate_update(
     if not keys:
         errors["invoice_key"] = "Tick at least one invoice this answer is for."
     if not _SUBMISSION_ID.fullmatch(form.submission_id):
-        errors["form"] = "This form is out of date. Please reload the page and try again."
+        errors["form"] = OUT_OF_DATE
     status = form.status.strip()
     if not status:
         errors["status"] = "Choose a status."

@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from portal.context import client_id, portal_context
 from portal.ratelimit import attempt_id
 from portal.session import SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
+from portal.store import link_versions, team
 
 log = logging.getLogger("portal.links")
 
@@ -27,7 +28,7 @@ def requires_director(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     context = portal_context(connection.app)
     cookie = connection.cookies.get(cookie_name(SESSION_COOKIE, context.settings.secure_cookies))
     claims = context.sessions.decode(cookie)
-    if claims is not None and context.store.link_version(claims.director_email) == claims.version:
+    if claims is not None and link_versions.current(context.store, claims.director_email) == claims.version:
         connection.state.director_email = claims.director_email
         return
     if cookie and context.sessions.is_forged(cookie):
@@ -50,9 +51,9 @@ def _admit_staff(connection: ASGIConnection, role: str) -> None:
     context = portal_context(connection.app)
     cookie = connection.cookies.get(cookie_name(STAFF_SESSION_COOKIE, context.settings.secure_cookies))
     claims = context.staff_sessions.decode(cookie)
-    current = claims is not None and context.store.link_version(claims.email) == claims.version
+    current = claims is not None and link_versions.current(context.store, claims.email) == claims.version
     if claims is not None and current and claims.role == role:
-        member = context.store.member(claims.email, role)
+        member = team.member(context.store, claims.email, role)
         if member is not None:
             connection.state.staff = member
             return

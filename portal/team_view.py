@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.store import StaffMember, WorkloadRow
+from portal.store.team import StaffMember, WorkloadRow
 
 UNASSIGNED = "unassigned"
 NO_CURRENCY = "no currency"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, make_dataclass
 from decimal import Decimal
 
@@ -18,10 +19,11 @@ from portal.forms import (
     LATEST_PROMISE_DAYS,
     MAX_AMOUNT,
     NOTE_MAX,
+    OUT_OF_DATE,
     TEXT_MAX,
     new_submission_id,
 )
-from portal.store import NewEntry
+from portal.store.collector_entries import NewEntry
 
 MAX_INSTALLMENTS = 24
 MIN_INSTALLMENTS = 2
@@ -214,108 +216,121 @@ def _installments(
     return json.dumps([{"due_on": due.isoformat(), "amount": str(amount)} for due, amount in rows])
 
 
+_EVERY_KIND = ("submission_id", "collector_email", "collector", "kind", "account_id", "note", "submitted_at")
+_KIND_FIELDS = tuple(name for name in NewEntry.__dataclass_fields__ if name not in _EVERY_KIND)
+"""The entry's fields that only some kinds fill (None unless the kind's checker sets them)."""
+
+
+def _note(form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]) -> dict:
+    return {}  # the note itself is checked for every kind
+
+
+def _call(form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]) -> dict:
+    outcome = form.call_outcome.strip()
+    if outcome not in CALL_OUTCOMES:
+        errors["call_outcome"] = "Choose how the call went."
+    return {"call_outcome": outcome}
+
+
+def _promise(form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]) -> dict:
+    currency = _currency(form, scope, errors)
+    invoice = _invoice(form, scope.invoice_currencies, errors, required="")
+    if invoice and currency and scope.invoice_currencies[invoice] != currency:
+        errors["invoice_key"] = f"That invoice is in {scope.invoice_currencies[invoice]}, not {currency}."
+    return {
+        "currency": currency,
+        "invoice_key": invoice,
+        "promised_amount": _amount(
+            form.promised_amount, "promised_amount", errors, "Enter the promised amount."
+        ),
+        "promised_date": _date(
+            form.promised_date,
+            "promised_date",
+            errors,
+            today=today,
+            latest_days=LATEST_PROMISE_DAYS,
+            required="Enter the date the client promised.",
+        ),
+    }
+
+
+def _dispute(form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]) -> dict:
+    return {
+        "invoice_key": _invoice(form, scope.invoice_currencies, errors, "Choose the disputed invoice."),
+        "dispute_reason": _text(
+            form.dispute_reason, "dispute_reason", TEXT_MAX, errors, required="Say what the client disputes."
+        ),
+        "dispute_evidence": _text(
+            form.dispute_evidence,
+            "dispute_evidence",
+            TEXT_MAX,
+            errors,
+            required="Describe the evidence or give a file reference.",
+        ),
+        "dispute_deadline": _date(
+            form.dispute_deadline,
+            "dispute_deadline",
+            errors,
+            today=today,
+            latest_days=LATEST_DEADLINE_DAYS,
+            required="Enter the resolution deadline.",
+        ),
+    }
+
+
+def _dispute_resolution(
+    form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]
+) -> dict:
+    return {
+        "invoice_key": _invoice(form, scope.open_disputes, errors, "Choose the disputed invoice."),
+        "resolution": _text(
+            form.resolution, "resolution", TEXT_MAX, errors, required="Say how it was resolved."
+        ),
+    }
+
+
+def _plan(form: EntryForm, scope: AccountScope, today: dt.date, errors: dict[str, str]) -> dict:
+    currency = _currency(form, scope, errors)
+    return {"currency": currency, "plan_installments": _installments(form, currency, scope, today, errors)}
+
+
+_KIND_CHECKS: dict[str, Callable[[EntryForm, AccountScope, dt.date, dict[str, str]], dict]] = {
+    "note": _note,
+    "call": _call,
+    "promise": _promise,
+    "dispute": _dispute,
+    "dispute_resolution": _dispute_resolution,
+    "plan": _plan,
+}
+"""Per kind: check the fields it uses (adding errors by field name) and return their values."""
+
+
 def validate_entry(
     form: EntryForm, scope: AccountScope, collector_email: str, collector: str, now: dt.datetime
 ) -> EntryValidation:
     """Check every field the kind uses and collect all errors at once, each under its field's name."""
     errors: dict[str, str] = {}
     if not _SUBMISSION_ID.fullmatch(form.submission_id):
-        errors["form"] = "This form is out of date. Please reload the page and try again."
-    today = now.date()
+        errors["form"] = OUT_OF_DATE
     kind = form.kind
-    values: dict[str, object] = {
-        name: None
-        for name in (
-            "invoice_key",
-            "call_outcome",
-            "currency",
-            "promised_amount",
-            "promised_date",
-            "dispute_reason",
-            "dispute_evidence",
-            "dispute_deadline",
-            "resolution",
-            "plan_installments",
-        )
-    }
+    values: dict[str, object] = dict.fromkeys(_KIND_FIELDS)
     values["note"] = _text(
         form.note, "note", NOTE_MAX, errors, required="Write the note." if kind == "note" else ""
     )
-    if kind == "call":
-        outcome = form.call_outcome.strip()
-        if outcome not in CALL_OUTCOMES:
-            errors["call_outcome"] = "Choose how the call went."
-        values["call_outcome"] = outcome
-    elif kind == "promise":
-        currency = _currency(form, scope, errors)
-        invoice = _invoice(form, scope.invoice_currencies, errors, required="")
-        if invoice and currency and scope.invoice_currencies[invoice] != currency:
-            errors["invoice_key"] = f"That invoice is in {scope.invoice_currencies[invoice]}, not {currency}."
-        values.update(
-            currency=currency,
-            invoice_key=invoice,
-            promised_amount=_amount(
-                form.promised_amount, "promised_amount", errors, "Enter the promised amount."
-            ),
-            promised_date=_date(
-                form.promised_date,
-                "promised_date",
-                errors,
-                today=today,
-                latest_days=LATEST_PROMISE_DAYS,
-                required="Enter the date the client promised.",
-            ),
-        )
-    elif kind == "dispute":
-        values.update(
-            invoice_key=_invoice(form, scope.invoice_currencies, errors, "Choose the disputed invoice."),
-            dispute_reason=_text(
-                form.dispute_reason,
-                "dispute_reason",
-                TEXT_MAX,
-                errors,
-                required="Say what the client disputes.",
-            ),
-            dispute_evidence=_text(
-                form.dispute_evidence,
-                "dispute_evidence",
-                TEXT_MAX,
-                errors,
-                required="Describe the evidence or give a file reference.",
-            ),
-            dispute_deadline=_date(
-                form.dispute_deadline,
-                "dispute_deadline",
-                errors,
-                today=today,
-                latest_days=LATEST_DEADLINE_DAYS,
-                required="Enter the resolution deadline.",
-            ),
-        )
-    elif kind == "dispute_resolution":
-        values.update(
-            invoice_key=_invoice(form, scope.open_disputes, errors, "Choose the disputed invoice."),
-            resolution=_text(
-                form.resolution, "resolution", TEXT_MAX, errors, required="Say how it was resolved."
-            ),
-        )
-    elif kind == "plan":
-        currency = _currency(form, scope, errors)
-        values.update(
-            currency=currency, plan_installments=_installments(form, currency, scope, today, errors)
-        )
-    elif kind != "note":
-        errors["form"] = "This form is out of date. Please reload the page and try again."
+    check = _KIND_CHECKS.get(kind)
+    if check is None:
+        errors["form"] = OUT_OF_DATE
+    else:
+        values.update(check(form, scope, now.date(), errors))
     if errors:
         return EntryValidation(entry=None, errors=errors)
-    return EntryValidation(
-        entry=NewEntry(
-            submission_id=form.submission_id,
-            collector_email=collector_email,
-            collector=collector,
-            kind=kind,
-            account_id=scope.account_id,
-            submitted_at=now,
-            **values,
-        )
+    entry = NewEntry(
+        submission_id=form.submission_id,
+        collector_email=collector_email,
+        collector=collector,
+        kind=kind,
+        account_id=scope.account_id,
+        submitted_at=now,
+        **values,
     )
+    return EntryValidation(entry=entry)

@@ -14,7 +14,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from portal.store import CollectorAccount, CollectorEntry, CollectorItem, WorkbenchState
+from portal.store.collector_entries import CollectorEntry
+from portal.store.worklists import CollectorItem
+from portal.worklist_rows import CollectorAccount, WorkbenchState
 
 PROMISE_REASONS = ("promise_to_pay_broken", "promise_to_pay_due", "promise_to_pay_pending")
 PLAN_REASONS = ("plan_behind", "plan_on_track")

@@ -1,13 +1,16 @@
-{# The run's as-of date: `var('as_of')` when the pipeline passes it, else today. #}
+{# The run's as-of date, `var('as_of')`: resolved once by the run's edge (never the database's clock,
+   which knows neither the team's time zone nor the day the rest of the run uses). #}
 {% macro as_of_date() -%}
-    {%- if var('as_of') -%} cast('{{ var("as_of") }}' as date) {%- else -%} current_date {%- endif -%}
+    {%- if var('as_of') -%} cast('{{ var("as_of") }}' as date)
+    {%- elif execute -%} {{ exceptions.raise_compiler_error("var 'as_of' is required: the run's date (ledgerloop passes it)") }}
+    {%- else -%} cast(null as date) {%- endif -%}
 {%- endmacro %}
 
-{# Aging bucket label for a number of days past due, from the policy's buckets (var). #}
+{# Aging bucket label for a number of days past due, from the policy's buckets. #}
 {% macro aging_bucket(days_past_due) -%}
     case
         when {{ days_past_due }} is null then null
-        {%- for bucket in var('aging_buckets') %}
+        {%- for bucket in policy('aging_buckets') %}
         {%- if bucket['max_days'] is not none %}
         when {{ days_past_due }} <= {{ bucket['max_days'] }} then '{{ bucket["label"] }}'
         {%- else %}
@@ -20,6 +23,6 @@
 {# Labels of the policy's buckets, for accepted_values tests. #}
 {% macro aging_bucket_labels() -%}
     {%- set labels = [] -%}
-    {%- for bucket in var('aging_buckets') -%}{%- do labels.append(bucket['label']) -%}{%- endfor -%}
+    {%- for bucket in policy('aging_buckets') -%}{%- do labels.append(bucket['label']) -%}{%- endfor -%}
     {{ return(labels) }}
 {%- endmacro %}

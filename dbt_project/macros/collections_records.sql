@@ -25,12 +25,11 @@
 {%- endmacro %}
 
 {# The roster of policy `team` (var `team`: {collectors, managers} of {name, email, office}) as a
-   relation of (member_name, member_key, email, office, role); empty when no var is passed. #}
+   relation of (member_name, member_key, email, office, role). #}
 {% macro team_roster() -%}
-    {%- set team = var('team', none) or {} -%}
-    {%- set members = [] -%}
+        {%- set members = [] -%}
     {%- for role, key in [('collector', 'collectors'), ('manager', 'managers')] -%}
-        {%- for member in team.get(key, []) -%}
+        {%- for member in policy_value('team', key) -%}
             {%- do members.append((role, member)) -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -52,22 +51,6 @@
             '{{ role }}'
         {%- endfor %}
     )
-{%- endmacro %}
-
-{# A table another part of the pipeline writes (raw: orchestration/ingest/sql/schema.sql;
-   outreach: orchestration/dunning/schema.sql),
-   or an empty relation of the given columns when the warehouse does not have it (yet).
-   `columns` is a list of (name, type). #}
-{% macro raw_table_or_empty(table_name, columns, schema='raw') -%}
-    {%- set relation = none -%}
-    {%- if execute -%}
-        {%- set relation = adapter.get_relation(database=target.database, schema=schema, identifier=table_name) -%}
-    {%- endif -%}
-    {%- if relation is not none -%}
-        (select {% for name, type in columns %}cast({{ name }} as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} from {{ relation }})
-    {%- else -%}
-        (select {% for name, type in columns %}cast(null as {{ type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} where false)
-    {%- endif -%}
 {%- endmacro %}
 
 {# One row per element of a comma-separated list column (`NYC:1,NYC:2`), in a select list.

@@ -28,7 +28,7 @@
 #}
 {% macro display_invoice_number(office, invoice_number) -%}
     {%- set number = 'coalesce(' ~ normalize_invoice_number(invoice_number) ~ ", '0')" -%}
-    {%- set formats = var('invoice_display', {}) -%}
+    {%- set formats = policy('invoice_display') -%}
     case
         {%- for code, display in formats.items() %}
         when {{ office }} = '{{ code | replace("'", "''") }}' then

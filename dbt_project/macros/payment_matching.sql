@@ -88,15 +88,9 @@
         'NV', 'PTY', 'SRL', 'SPA', 'OY', 'AB'])) }}
 {%- endmacro %}
 
-{# A matching setting from ledgerloop.yaml (`matching:`), as Python passes it in `--vars`. #}
-{% macro matching_setting(name, default) -%}
-    {%- set matching = var('matching', {}) or {} -%}
-    {{- return(matching.get(name, default)) -}}
-{%- endmacro %}
-
-{% macro short_pay_tolerance(name, default) -%}
-    {%- set tolerance = matching_setting('short_pay_tolerance', {}) or {} -%}
-    {{- return(tolerance.get(name, default)) -}}
+{# `amount` or `percent` of the policy's `matching.short_pay_tolerance`. #}
+{% macro short_pay_tolerance(name) -%}
+    {{- return(policy_value('matching', 'short_pay_tolerance', name)) -}}
 {%- endmacro %}
 
 {# A JSON array of invoice keys, for the exception queue's `candidates`. #}

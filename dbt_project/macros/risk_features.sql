@@ -1,19 +1,14 @@
-{# A `risk` setting from the policy (`Policy.dbt_vars()`), with the defaults the features assume. #}
+{# A `risk` setting of the policy that the features use (a number of days or invoices). #}
 {% macro risk_setting(name) -%}
-    {%- set defaults = {'late_threshold_days': 30, 'recent_invoices': 6} -%}
-    {{ return(var('risk', {}).get(name, defaults[name])) }}
+    {{ return(policy_int('risk', name)) }}
 {%- endmacro %}
 
 {#
-  The calendar date in the team's time zone (var `timezone`, the policy's) of a UTC timestamp.
+  The calendar date in the team's time zone (the policy's `timezone`) of a UTC timestamp.
   DuckDB (ICU) time zone functions; a server warehouse overrides this macro.
 #}
 {% macro utc_to_local_date(timestamp) -%}
-    {%- if var('timezone', none) -%}
-    cast(timezone('{{ var("timezone") }}', timezone('UTC', {{ timestamp }})) as date)
-    {%- else -%}
-    cast({{ timestamp }} as date)
-    {%- endif -%}
+    cast(timezone('{{ policy("timezone") }}', timezone('UTC', {{ timestamp }})) as date)
 {%- endmacro %}
 
 {#

@@ -1,43 +1,6 @@
-{# The `worklist:` policy of ledgerloop.yaml as Python passes it in `--vars` (Policy.dbt_vars);
-   the defaults mirror orchestration/config.py so that `dbt parse` works without vars. #}
-{% macro worklist_policy() -%}
-    {%- set defaults = {
-        'weights': {
-            'balance': 30, 'per_day_past_due': 0.25, 'days_past_due_cap': 120,
-            'buckets': {'1-30': 5, '31-60': 15, '61-90': 25, '90+': 35},
-            'per_day_untouched': 0.5, 'days_untouched_cap': 60,
-            'broken_promise': 60, 'promise_due': 20, 'director_dispute': 15,
-            'unmatched_payment': 10, 'per_day_unmatched': 1, 'days_unmatched_cap': 30,
-            'promise_to_pay_broken': 250, 'promise_to_pay_due': 25, 'dispute_overdue': 45,
-            'dispute_deadline_near': 25, 'plan_behind': 40, 'dunning_call': 30, 'payment_risk': 20},
-        'promise_due_within_days': 3,
-        'dispute_deadline_within_days': 3,
-        'coverage_gap_days': 14,
-        'reassign_load_ratio': 1.5,
-        'next_actions': [
-            {'reason': 'promise_to_pay_broken', 'action': 'Call the client: the payment they promised you did not come', 'due_in_days': 0},
-            {'reason': 'broken_promise', 'action': 'Call the client: the promised payment did not come', 'due_in_days': 0},
-            {'reason': 'dispute_overdue', 'action': 'Resolve the dispute: its deadline has passed', 'due_in_days': 0},
-            {'reason': 'promise_to_pay_due', 'action': 'Check the payment the client promised you arrived', 'due_in_days': 1},
-            {'reason': 'promise_due', 'action': 'Check the promised payment arrived', 'due_in_days': 1},
-            {'reason': 'dispute_deadline_near', 'action': 'Settle the dispute before its deadline', 'due_in_days': 1},
-            {'reason': 'plan_behind', 'action': 'Call the client: the payment plan is behind', 'due_in_days': 1},
-            {'reason': 'dunning_call', 'action': 'Make the dunning call: the reminder sequence has reached its call step', 'due_in_days': 0},
-            {'reason': 'open_dispute', 'action': 'Work the dispute: no reminders go out while it is open', 'due_in_days': 3},
-            {'reason': 'director_dispute', 'action': 'Ask the director what is disputed and settle it', 'due_in_days': 2},
-            {'reason': 'unmatched_payment', 'action': 'Find out which invoices this payment pays and tell cash application', 'due_in_days': 1},
-            {'reason': 'promise_to_pay_pending', 'action': 'Wait for the promised payment, then check it arrived', 'due_in_days': 1},
-            {'reason': 'plan_on_track', 'action': 'Check the next plan installment arrived', 'due_in_days': 1},
-            {'reason': 'untouched', 'action': 'Contact the client: nobody has for too long', 'due_in_days': 1},
-            {'reason': 'past_due', 'action': 'Send a reminder or call the client', 'due_in_days': 3},
-            {'reason': 'not_yet_due', 'action': 'No action before the due date', 'due_in_days': 7}]
-    } -%}
-    {{- return(var('worklist', none) or defaults) -}}
-{%- endmacro %}
-
 {# One weight as a decimal literal (`per_day_past_due` -> 0.25). #}
 {% macro worklist_weight(name) -%}
-    cast({{ worklist_policy()['weights'][name] }} as decimal(18, 4))
+    cast({{ policy_value('worklist', 'weights', name) }} as decimal(18, 4))
 {%- endmacro %}
 
 {# Points as a decimal(18, 2) rounded once, so that the drivers' points sum to the score exactly. #}
@@ -53,14 +16,14 @@
 {# Points of an aging bucket label from `weights.buckets` (0 for a bucket with none). #}
 {% macro worklist_bucket_points(bucket_column) -%}
     case
-        {%- for label, points in worklist_policy()['weights']['buckets'].items() %}
+        {%- for label, points in policy_value('worklist', 'weights', 'buckets').items() %}
         when {{ bucket_column }} = '{{ label | replace("'", "''") }}' then cast({{ points }} as decimal(18, 2))
         {%- endfor %}
         else cast(0 as decimal(18, 2))
     end
 {%- endmacro %}
 
-{# The condition under which an invoice is listed for `reason` (the reasons of config.py). #}
+{# The condition under which an invoice is listed for `reason` (the reasons of orchestration/policy/worklist.py). #}
 {% macro worklist_reason_condition(reason) -%}
     {%- set conditions = {
         'promise_to_pay_broken': 'is_promise_to_pay_broken',
@@ -76,7 +39,7 @@
         'unmatched_payment': 'payment_id is not null',
         'promise_to_pay_pending': 'is_promise_to_pay_pending',
         'plan_on_track': 'is_plan_on_track',
-        'untouched': 'days_past_due > 0 and days_since_touch >= ' ~ worklist_policy()['coverage_gap_days'],
+        'untouched': 'days_past_due > 0 and days_since_touch >= ' ~ policy_int('worklist', 'coverage_gap_days'),
         'past_due': 'days_past_due > 0',
         'not_yet_due': 'payment_id is null and coalesce(days_past_due, 0) <= 0',
     } -%}
@@ -89,7 +52,7 @@
 {# The first reason of `next_actions` (in order) that holds, and its action and due days. #}
 {% macro worklist_next_action(field) -%}
     case
-        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- for rule in policy_value('worklist', 'next_actions') %}
         when {{ worklist_reason_condition(rule['reason']) }} then
             {%- if field == 'reason' %} '{{ rule["reason"] }}'
             {%- elif field == 'action' %} '{{ rule["action"] | replace("'", "''") }}'
@@ -109,7 +72,7 @@
         'promise_to_pay_due': 'promise_to_pay_date', 'promise_to_pay_pending': 'promise_to_pay_date',
         'promise_due': 'promised_on', 'plan_on_track': 'plan_next_installment_on'} -%}
     cast(case {{ reason }}
-        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- for rule in policy_value('worklist', 'next_actions') %}
         {%- set days = rule['due_in_days'] | int %}
         when '{{ rule["reason"] }}' then
             {%- if rule['reason'] in anchors %} coalesce({{ anchors[rule['reason']] }}, as_of_date) + {{ days }}
@@ -127,7 +90,7 @@
    list functions. #}
 {% macro worklist_reasons_json() -%}
     to_json(list_transform(list_filter([
-        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- for rule in policy_value('worklist', 'next_actions') %}
         {'reason': '{{ rule["reason"] }}', 'due_by': {{ worklist_due_by("'" ~ rule['reason'] ~ "'") }},
          'holds': coalesce({{ worklist_reason_condition(rule['reason']) }}, false)}
         {%- if not loop.last %},{% endif %}
@@ -138,7 +101,7 @@
 {# The collections stage a director's portal answer stands for (policy `portal.statuses`). #}
 {% macro worklist_answer_stage(status_column) -%}
     case
-        {%- for choice in var('portal_status_stages', []) %}
+        {%- for choice in policy('portal_status_stages') %}
         when {{ status_column }} = '{{ choice["label"] | replace("'", "''") }}' then '{{ choice["stage"] | replace("'", "''") }}'
         {%- endfor %}
         else {{ status_column }}
@@ -153,7 +116,7 @@
 {# Where `reason` stands in the policy's order of precedence (1 first). #}
 {% macro worklist_reason_position(reason) -%}
     case {{ reason }}
-        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- for rule in policy_value('worklist', 'next_actions') %}
         when '{{ rule["reason"] }}' then {{ loop.index }}
         {%- endfor %}
     end
@@ -162,7 +125,7 @@
 {# The policy's action for `reason`. #}
 {% macro worklist_action_for(reason) -%}
     case {{ reason }}
-        {%- for rule in worklist_policy()['next_actions'] %}
+        {%- for rule in policy_value('worklist', 'next_actions') %}
         when '{{ rule["reason"] }}' then '{{ rule["action"] | replace("'", "''") }}'
         {%- endfor %}
     end

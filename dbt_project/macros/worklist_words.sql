@@ -21,9 +21,8 @@
 {# An aging bucket as people say it: the first bucket (not yet due) `not yet due`, a numeric
    label `61–90 days` / `90+ days`, any other label as written. #}
 {% macro bucket_text(bucket) -%}
-    {%- set buckets = var('aging_buckets', [{'label': 'current'}]) -%}
-    case
-        when {{ bucket }} = '{{ buckets[0]['label'] | replace("'", "''") }}' then 'not yet due'
+        case
+        when {{ bucket }} = '{{ policy_value('aging_buckets', 0, 'label') | replace("'", "''") }}' then 'not yet due'
         when regexp_matches({{ bucket }}, '^[0-9]+-[0-9]+$') then replace({{ bucket }}, '-', '–') || ' days'
         when regexp_matches({{ bucket }}, '^[0-9]+\+$') then {{ bucket }} || ' days'
         else {{ bucket }}

@@ -27,8 +27,9 @@ def write_contacts(world: World, path: Path, rng: np.random.Generator) -> Path:
     office = np.zeros(accounts, dtype=np.int64)
     office[world.account] = world.office  # an account's invoices are all in its office
     billed_cents = np.bincount(world.account, weights=world.amount.astype(float), minlength=accounts)
-    first = rng.integers(0, len(names.FIRST_NAMES), accounts)
-    last = rng.integers(0, len(names.LAST_NAMES), accounts)
+    words = names.words()
+    first = rng.integers(0, len(words.first_names), accounts)
+    last = rng.integers(0, len(words.last_names), accounts)
     numbers = rng.integers(0, 10_000, accounts)
     street = rng.integers(0, len(_STREETS), accounts)
     house = rng.integers(1, 400, accounts)
@@ -38,7 +39,7 @@ def write_contacts(world: World, path: Path, rng: np.random.Generator) -> Path:
         for a in np.unique(world.account).tolist():  # customers that were invoiced
             company = str(world.account_name[a])
             code = world.offices[office[a]]
-            person = f"{names.FIRST_NAMES[first[a]]} {names.LAST_NAMES[last[a]]}"
+            person = f"{words.first_names[first[a]]} {words.last_names[last[a]]}"
             writer.writerow(
                 [
                     world.account_id[a],

@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from orchestration.config import Locale
+from orchestration.policy.locale import Locale
 
 CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€"}
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from orchestration.config import Policy
 from orchestration.demo.contacts import write_contacts
-from orchestration.demo.model import build_world
 from orchestration.demo.payments import write_payments
 from orchestration.demo.salesforce_export import write_exports
 from orchestration.demo.tracker import write_tracker
 from orchestration.demo.truth import write_truth
+from orchestration.demo.world import build_world
 from orchestration.dunning.contacts import contacts_path
+from orchestration.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def generate_demo(
     """Write demo landing files under `home/landing/` and their truth under `home/demo/truth/`.
 
     The same seed, size, policy and as-of date give byte-identical files (only
-    `meta.json`'s `generated_at` differs). Each part draws from its own random stream, so
+    nothing differs). Each part draws from its own random stream, so
     changing how one file is written does not reshuffle the others.
     """
     world_rng, sf_rng, tracker_rng, payments_rng, contacts_rng = (

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.config import SALESFORCE_FIELDS, Policy
 from orchestration.demo import names
 from orchestration.demo.formats import (
     CURRENCY_SYMBOLS,
@@ -28,6 +27,8 @@ from orchestration.demo.formats import (
 )
 from orchestration.demo.model import HOME_CURRENCY, World
 from orchestration.demo.records import FileCount, Rejected
+from orchestration.policy import Policy
+from orchestration.policy.sources import SALESFORCE_FIELDS
 
 SOURCE = "salesforce"
 FIELDS = (

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from orchestration.config import Policy
 from orchestration.demo import names
 from orchestration.demo.model import World, stage_for, tracker_rows
 from orchestration.demo.records import FileCount
+from orchestration.policy import Policy
 
 SOURCE = "tracker"
 FILE_NAME = "legacy_tracker.xlsx"
@@ -186,9 +186,10 @@ def _note(rng) -> str:
     roll = rng.random()
     if roll < 0.2:
         return ""
-    first = names.NOTES[rng.integers(len(names.NOTES))]
+    notes = names.words().notes
+    first = notes[rng.integers(len(notes))]
     if roll < 0.25:
-        return first + "\n" + names.NOTES[rng.integers(len(names.NOTES))]
+        return first + "\n" + notes[rng.integers(len(notes))]
     return first
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.config import Policy
 from orchestration.demo.behaviour import BEHAVIOURS
 from orchestration.demo.formats import DayTable
 from orchestration.demo.model import World
@@ -24,6 +23,7 @@ from orchestration.demo.payments import PaymentsResult
 from orchestration.demo.records import Application, FileCount, NonPayment, Receipt, Rejected
 from orchestration.demo.salesforce_export import SalesforceResult
 from orchestration.demo.tracker import TrackerResult
+from orchestration.policy import Policy
 
 LEDGER_COLUMNS = (
     "invoice_key",
@@ -73,72 +73,73 @@ def write_truth(
         "seed": seed,
         "invoices": len(world.number) + len(world.legacy_number),
         "as_of": world.as_of.isoformat(),
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
 def _write_ledger(path, world: World, policy: Policy, sf, tracker, advance) -> None:
     """One row per invoice key, sorted by office and number; money as plain `1234.56`."""
-    n_sf = len(world.number)
+    c = _ledger_arrays(world, sf, tracker)
     offices = np.array(world.offices, dtype=object)
-    office = np.concatenate([world.office, world.legacy_office])
-    number = np.concatenate([world.number, world.legacy_number])
-    amount = np.concatenate([world.amount, world.legacy_amount])
-    balance = np.concatenate([world.balance, world.legacy_amount])
-    due_day = np.concatenate([world.due_day, world.legacy_due_day])
-    stage = np.concatenate(
-        [np.where(tracker.stage >= 0, tracker.stage, world.stage), world.legacy_stage]
-    )
-    blank = np.full(len(world.legacy_number), "", dtype=object)
-    spelled = np.concatenate([sf.newest_spelling, np.array(tracker.legacy_spelling, dtype=object)])
-    account_id = np.concatenate([world.account_id[world.account], blank])
-    account_name = np.concatenate(
-        [world.account_name[world.account], world.account_name[world.legacy_account]]
-    )
-    currency = np.concatenate([np.array(world.currencies, dtype=object)[world.currency], blank])
-    source_balance = np.concatenate([np.ones(n_sf, bool), np.zeros(len(blank), bool)])
-
     buckets = policy.aging.buckets
     limits = np.array([b.max_days for b in buckets[:-1]])
     labels = np.array([b.label for b in buckets], dtype=object)
-    past_due = -due_day
-    is_open = balance > 0
-    table = DayTable(world.as_of, int(due_day.min()), int(due_day.max()), "MDY")
-    order = np.lexsort((number, office))
+    past_due = -c["due_day"]
+    is_open = c["balance"] > 0
+    table = DayTable(world.as_of, int(c["due_day"].min()), int(c["due_day"].max()), "MDY")
+    order = np.lexsort((c["number"], c["office"]))
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(LEDGER_COLUMNS)
         for start in range(0, len(order), CHUNK):
             rows = order[start : start + CHUNK]
-            amount_text = _money(amount[rows])
-            balance_text = _money(balance[rows])
+            office = offices[c["office"][rows]]
+            balance_text = _money(c["balance"][rows])
             open_rows = is_open[rows]
             writer.writerows(
                 zip(
-                    (
-                        offices[office[rows]] + ":" + number[rows].astype(str).astype(object)
-                    ).tolist(),
-                    offices[office[rows]].tolist(),
-                    spelled[rows].tolist(),
-                    account_id[rows].tolist(),
-                    account_name[rows].tolist(),
-                    currency[rows].tolist(),
-                    amount_text,
-                    np.where(source_balance[rows], balance_text, "").tolist(),
+                    (office + ":" + c["number"][rows].astype(str).astype(object)).tolist(),
+                    office.tolist(),
+                    c["spelled"][rows].tolist(),
+                    c["account_id"][rows].tolist(),
+                    c["account_name"][rows].tolist(),
+                    c["currency"][rows].tolist(),
+                    _money(c["amount"][rows]),
+                    np.where(c["source_balance"][rows], balance_text, "").tolist(),
                     balance_text.tolist(),
                     np.where(open_rows, "open", "paid").tolist(),
-                    np.array(world.stages, dtype=object)[stage[rows]].tolist(),
-                    table.iso[due_day[rows] - table.first].tolist(),
+                    np.array(world.stages, dtype=object)[c["stage"][rows]].tolist(),
+                    table.iso[c["due_day"][rows] - table.first].tolist(),
                     np.where(open_rows, past_due[rows].astype(str), "").tolist(),
-                    np.where(
-                        open_rows, labels[np.searchsorted(limits, past_due[rows])], ""
-                    ).tolist(),
+                    np.where(open_rows, labels[np.searchsorted(limits, past_due[rows])], "").tolist(),
                     strict=True,
                 )
             )
             advance(len(rows))
+
+
+def _ledger_arrays(world: World, sf: SalesforceResult, tracker: TrackerResult) -> dict[str, np.ndarray]:
+    """Per ledger invoice (Salesforce's, then the tracker-only legacy ones), each field the ledger
+    concludes: the newest tracker stage where the tracker has the invoice, the newest spelling."""
+    blank = np.full(len(world.legacy_number), "", dtype=object)
+    return {
+        "office": np.concatenate([world.office, world.legacy_office]),
+        "number": np.concatenate([world.number, world.legacy_number]),
+        "amount": np.concatenate([world.amount, world.legacy_amount]),
+        "balance": np.concatenate([world.balance, world.legacy_amount]),
+        "due_day": np.concatenate([world.due_day, world.legacy_due_day]),
+        "stage": np.concatenate(
+            [np.where(tracker.stage >= 0, tracker.stage, world.stage), world.legacy_stage]
+        ),
+        "spelled": np.concatenate([sf.newest_spelling, np.array(tracker.legacy_spelling, dtype=object)]),
+        "account_id": np.concatenate([world.account_id[world.account], blank]),
+        "account_name": np.concatenate(
+            [world.account_name[world.account], world.account_name[world.legacy_account]]
+        ),
+        "currency": np.concatenate([np.array(world.currencies, dtype=object)[world.currency], blank]),
+        "source_balance": np.concatenate([np.ones(len(world.number), bool), np.zeros(len(blank), bool)]),
+    }
 
 
 def _write_behaviours(path: Path, world: World) -> None:

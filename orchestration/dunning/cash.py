@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from notifications.render import money
-from orchestration.config_dunning import WEEKDAYS, CashFirst
 from orchestration.dunning.engagement import has_table
+from orchestration.policy.dunning import WEEKDAYS, CashFirst
 
 # Customers a payment with an unapplied rest belongs to: the invoices (or accounts) its queue entry
 # names as candidates, the invoices it was applied to in part, or an account whose name the payer

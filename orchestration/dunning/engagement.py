@@ -18,12 +18,12 @@ from pathlib import Path
 
 import duckdb
 
+from notifications.channels import channels
 from notifications.draft_kinds import email_kind
 from notifications.outbox import Outbox
 
 RESPONSE_KINDS = ("promise", "dispute", "plan", "note")
 """Collector entries that record the customer speaking (a note is where a reply is logged)."""
-CONTACT_CHANNELS = {"email": "email sent", "sms": "SMS sent", "letter": "letter sent"}
 
 
 @dataclass
@@ -55,13 +55,14 @@ def load_engagement(con: duckdb.DuckDBPyConnection, as_of: dt.date, outbox_root:
         ).fetchall():
             found.touches[account_id].add(day)
     if has_table(con, "raw", "outreach_events"):
+        sent_as = {c.name: c.sent_as for c in channels() if c.sent_as}
         for account_id, channel, day in con.execute(
             "select account_id, channel, cast(occurred_at as date) from raw.outreach_events "
             "where kind = 'sent' and account_id is not null and cast(occurred_at as date) <= ?",
             [as_of],
         ).fetchall():
-            if channel in CONTACT_CHANNELS:
-                found.contacts[account_id].add((day, CONTACT_CHANNELS[channel]))
+            if channel in sent_as:
+                found.contacts[account_id].add((day, sent_as[channel]))
     _collector_entries(con, as_of, found)
     _payments_and_answers(con, as_of, found)
     if outbox_root is not None:

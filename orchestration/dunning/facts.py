@@ -8,26 +8,23 @@ without those suppressions, segment conditions and cash holds.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 
-from orchestration.config_dunning import Dunning
 from orchestration.dunning.cash import payment_files_missing, unapplied_cash
 from orchestration.dunning.engagement import has_table, load_engagement
 from orchestration.dunning.selection import Account, Contact, Facts, OpenInvoice, Promise
+from orchestration.policy.dunning import Dunning
+from orchestration.storage.warehouse import STORAGE_SQL, run_sql_file
 
-_SCHEMA = Path(__file__).resolve().parent / "schema.sql"
 __all__ = ["ensure_schema", "has_table", "load_accounts", "load_facts", "record_first_seen"]
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `outreach` schema and its tables if missing."""
-    for statement in re.split(r";\s*\n", _SCHEMA.read_text(encoding="utf-8")):
-        if any(line.strip() and not line.strip().startswith("--") for line in statement.splitlines()):
-            con.execute(statement)
+    """Create the `outreach` schema and its tables if missing (a writing `connect` already has)."""
+    run_sql_file(con, STORAGE_SQL / "outreach.sql")
 
 
 def _if_table(con: duckdb.DuckDBPyConnection, table: str, query: str) -> list[tuple]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from orchestration.config_dunning import Step
+from orchestration.policy.dunning import Step
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Render the day's notices: email (HTML + text), SMS (with its segment count), letters (PDF),
-call tasks, and the escalation emails to managers. Pure: nothing here writes a file."""
+"""What every notice says, whatever its channel: its stable id and file name, its invoices and
+totals, the template context a channel renders it with (`orchestration.dunning.channels`); and
+the escalation email to managers. Pure: nothing here writes a file."""
 
 from __future__ import annotations
 
@@ -15,16 +16,12 @@ from functools import cache
 
 from jinja2 import Environment
 
-from notifications.channels import ChannelMessage, sms_size
-from notifications.draft_kinds import KIND_HEADER
-from notifications.draft_rows import INVOICES_HEADER, LETTER_LAYOUT, NOTICE_HEADER
-from notifications.letter_layout import layout_pdf
-from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER
+from notifications.draft_kinds import INVOICES_HEADER, KIND_HEADER, NOTICE_HEADER
+from notifications.outbox import ACCOUNT_HEADER
 from notifications.render import money, template_environment
-from orchestration.config_dunning import Dunning, Sender
-from orchestration.dunning.selection import Escalation, Notice, OpenInvoice
+from orchestration.dunning.model import Escalation, Notice, OpenInvoice
+from orchestration.policy.dunning import Dunning
 
-INVOICES_MARK = "[[invoices]]"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 REASON_LABELS = {
     "no_response": "long past due, no response since the last reminder",
@@ -33,11 +30,13 @@ REASON_LABELS = {
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The templates every notice renders with (`notifications/templates/`)."""
     return template_environment()
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Header values and SMS texts stay on one line, without control characters."""
     return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
 
 
@@ -87,12 +86,13 @@ def open_balance_text(invoices: list[OpenInvoice]) -> str:
     return "; ".join(money(t["amount"], t["currency"]) for t in _totals(invoices))
 
 
-def _context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
+def notice_context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
+    """What a notice's templates are rendered with."""
     account = notice.account
     invoices = [item.invoice for item in notice.items]
-    name = _one_line(account.contact.contact_name or "")
+    name = one_line(account.contact.contact_name or "")
     return {
-        "account_name": _one_line(account.account_name),
+        "account_name": one_line(account.account_name),
         "account_id": account.account_id,
         "greeting_name": name or "Sir or Madam",
         "invoices": _rows(invoices, as_of),
@@ -107,133 +107,14 @@ def _context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
     }
 
 
-def render_email(notice: Notice, dunning: Dunning, as_of: dt.date) -> EmailMessage:
-    """The customer email of a notice: HTML and text parts, scheduled for its sending window."""
-    env = _environment()
-    template = notice.lead.step.template
-    context = _context(notice, dunning, as_of)
-    sender: Sender = context["sender"]
-    subject = _one_line(env.get_template(f"email/dunning/{template}.subject.txt.jinja2").render(context))
-    context["subject"] = subject
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = Address(display_name=sender.name, addr_spec=sender.email)
-    message["To"] = Address(
-        display_name=_one_line(notice.account.contact.contact_name or ""),
-        addr_spec=(notice.account.contact.email or "").strip(),
-    )
-    message["Date"] = format_datetime(notice.scheduled_at)
-    message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
-    message["Auto-Submitted"] = "auto-generated"
-    message[KIND_HEADER] = "dunning_email"
-    message[ACCOUNT_HEADER] = notice.account.account_id
-    message[SEND_AFTER_HEADER] = notice.scheduled_at.isoformat()
-    message[NOTICE_HEADER] = id_of(notice)
-    message[INVOICES_HEADER] = ",".join(i.invoice.invoice_key for i in notice.items)
-    message.set_content(env.get_template(f"email/dunning/{template}.txt.jinja2").render(context))
-    message.add_alternative(
-        env.get_template(f"email/dunning/{template}.html.jinja2").render(context), subtype="html"
-    )
-    return message
-
-
-def _meta(notice: Notice) -> dict:
+def notice_meta(notice: Notice) -> dict:
+    """What a message kept as a folder (SMS, letter) says of its notice, beside its text."""
     return {
         "account_id": notice.account.account_id,
         "notice_id": id_of(notice),
         "send_after": notice.scheduled_at.isoformat(),
         "step": notice.lead.step.name,
         "invoice_keys": [i.invoice.invoice_key for i in notice.items],
-    }
-
-
-def render_sms(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMessage:
-    """The SMS text of a notice, with its encoding and segment count."""
-    context = _context(notice, dunning, as_of)
-    text = _one_line(
-        _environment().get_template(f"sms/dunning/{notice.lead.step.template}.txt.jinja2").render(context)
-    )
-    size = sms_size(text)
-    meta = {
-        **_meta(notice),
-        "encoding": size.encoding,
-        "segments": size.segments,
-        "units": size.units,
-        "sender": context["sender"].sms_sender,
-    }
-    return ChannelMessage(
-        "sms", notice.account.contact.phone or "", f"SMS to {notice.account.account_name}", text, meta
-    )
-
-
-def render_letter(notice: Notice, dunning: Dunning, as_of: dt.date) -> ChannelMessage:
-    """A printable PDF letter (sender block, address window, invoice table with totals); its layout
-    is kept with it so an edited text can be printed again (`notifications.letter_layout`)."""
-    context = _context(notice, dunning, as_of)
-    sender: Sender = context["sender"]
-    text = (
-        _environment().get_template(f"letter/dunning/{notice.lead.step.template}.txt.jinja2").render(context)
-    )
-    before, _, after = text.partition(INVOICES_MARK)
-    invoices = [item.invoice for item in notice.items]
-    table = {
-        "headers": ["Invoice", "Project", "Due date", "Days past due", "Open balance"],
-        "rows": [
-            [
-                i.invoice_number,
-                i.project or "",
-                i.due_date.isoformat(),
-                str(max(i.days_past_due(as_of), 0)),
-                money(i.balance, i.currency),
-            ]
-            for i in invoices
-        ],
-        "align": ["L", "L", "L", "R", "R"],
-        "footer": ["Total", "", "", "", open_balance_text(invoices)],
-    }
-    contact = notice.account.contact
-    recipient = [line for line in [contact.contact_name, notice.account.account_name] if line]
-    recipient.extend(contact.address_lines)
-    title = "Final demand" if notice.lead.step.tone == "final" else "Payment reminder"
-    invoice_lines = "\n".join(f"{i.invoice_number}  {money(i.balance, i.currency)}" for i in invoices)
-    layout = {
-        "title": f"{title}: {notice.account.account_name}",
-        "sender_lines": list(sender.letter_lines),
-        "recipient_lines": recipient,
-        "date_line": notice.local_day.strftime("%d %B %Y"),
-        "table": table,
-        "before": before.strip(),
-        "after": after.strip(),
-        "invoice_lines": invoice_lines,
-    }
-    return ChannelMessage(
-        "letter",
-        recipient[0],
-        layout["title"],
-        text.replace(INVOICES_MARK, invoice_lines),
-        {**_meta(notice), "address_lines": recipient, LETTER_LAYOUT: layout},
-        layout_pdf(layout),
-    )
-
-
-def call_task_row(notice: Notice, team, as_of: dt.date) -> dict:
-    """A row of outreach.dunning_call_tasks for the collector's worklist."""
-    account = notice.account
-    invoices = [item.invoice for item in notice.items]
-    return {
-        "task_id": id_of(notice),
-        "kind": "dunning_call",
-        "account_id": account.account_id,
-        "account_name": account.account_name,
-        "assignee": account.collector,
-        "assignee_email": team.collector_email(account.collector) if account.collector else None,
-        "task": notice.lead.step.task,
-        "invoice_keys": ",".join(i.invoice_key for i in invoices),
-        "open_balance": open_balance_text(invoices),
-        "phone": account.contact.phone,
-        "due_on": notice.local_day,
-        "created_on": as_of,
-        "notice_id": id_of(notice),
     }
 
 
@@ -250,13 +131,13 @@ def render_escalation(
     now: dt.datetime,
 ) -> EmailMessage:
     """The email that hands an account to a manager (internal: no sending window, no contact cap)."""
-    env = _environment()
+    env = environment()
     account = escalation.account
     template = dunning.escalation.template
     sender = dunning.sender(account.office)
     context = {
-        "greeting_name": _one_line(manager_name).split(" ")[0] or "colleague",
-        "account_name": _one_line(account.account_name),
+        "greeting_name": one_line(manager_name).split(" ")[0] or "colleague",
+        "account_name": one_line(account.account_name),
         "account_id": account.account_id,
         "office": account.office or "-",
         "collector": account.collector,
@@ -266,12 +147,12 @@ def render_escalation(
         "totals": _totals(list(escalation.invoices)),
         "sender": sender,
     }
-    subject = _one_line(env.get_template(f"email/dunning/{template}.subject.txt.jinja2").render(context))
+    subject = one_line(env.get_template(f"email/dunning/{template}.subject.txt.jinja2").render(context))
     context["subject"] = subject
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = Address(display_name=sender.name, addr_spec=sender.email)
-    message["To"] = Address(display_name=_one_line(manager_name), addr_spec=manager_email)
+    message["To"] = Address(display_name=one_line(manager_name), addr_spec=manager_email)
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"

@@ -19,7 +19,7 @@ import duckdb
 
 from notifications.draft_index import DraftIndex
 from notifications.draft_rows import DunningDraft
-from orchestration.config import Policy
+from orchestration.policy import Policy
 
 SYSTEM_ACTOR = "ledgerloop"
 

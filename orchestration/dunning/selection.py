@@ -16,15 +16,13 @@ since the last contact actually made, a broken promise) go to managers and are r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
-from orchestration.config_dunning import WEEKDAYS, Dunning, Segment, SendingWindow
+from orchestration.dunning.channels import drafter
 from orchestration.dunning.model import (
     Account,
     Contact,
@@ -37,6 +35,7 @@ from orchestration.dunning.model import (
     OpenInvoice,
     Promise,
 )
+from orchestration.policy.dunning import WEEKDAYS, Dunning, Segment, SendingWindow
 
 __all__ = [  # the vocabulary is imported from here as well as from `model`
     "Account",
@@ -55,10 +54,6 @@ __all__ = [  # the vocabulary is imported from here as well as from `model`
     "scheduled_send",
     "segment_for",
 ]
-
-# When two notices compete for the last touch the cap allows, the stronger channel goes first.
-_CHANNEL_WEIGHT = {"letter": 3, "call_task": 2, "email": 1, "sms": 0}
-
 
 def account_timezone(account: Account, dunning: Dunning, default: str) -> ZoneInfo:
     """The customer's own time zone, else its office's, else the policy's."""
@@ -169,32 +164,6 @@ def next_step(
     return DueItem(invoice, index, steps[index], days, skipped, seen if skipped else None)
 
 
-_PHONE = re.compile(r"\+?[0-9 ().-]{3,30}")
-
-
-def _one_address(email: str) -> bool:
-    """True for one plain address (no line break, no list): the To header is built from it."""
-    try:
-        Address(addr_spec=email.strip())
-    except ValueError:
-        return False
-    return True
-
-
-def _address_problem(channel: str, contact: Contact) -> str | None:
-    if channel == "email" and not contact.email:
-        return "no_email"
-    if channel == "email" and not _one_address(contact.email):
-        return "bad_email"
-    if channel == "sms" and not contact.phone:
-        return "no_phone"
-    if channel == "sms" and not _PHONE.fullmatch(contact.phone.strip()):
-        return "bad_phone"  # the gateway file starts `To: <phone>`: no line breaks or other text
-    if channel == "letter" and not contact.address_lines:
-        return "no_address"
-    return None
-
-
 def plan_dunning(
     accounts: Iterable[Account], facts: Facts, dunning: Dunning, as_of: dt.date, default_timezone: str
 ) -> DunningPlan:
@@ -264,13 +233,13 @@ def _add_notices(
     touches = list(facts.touches.get(account.account_id, ()))
     candidates = []
     for channel, items in due.items():
-        problem = _address_problem(channel, account.contact)
+        problem = drafter(channel).address_problem(account.contact)
         if problem:
             plan.held.extend(Held(account.account_id, i.invoice.invoice_key, problem) for i in items)
             continue
         moment, local_day = scheduled_send(as_of, dunning.window(channel), zone)
         candidates.append(Notice(account, segment, channel, tuple(items), moment, local_day))
-    candidates.sort(key=lambda n: (n.lead.step_index, _CHANNEL_WEIGHT[n.channel]), reverse=True)
+    candidates.sort(key=lambda n: (n.lead.step_index, drafter(n.channel).weight), reverse=True)
     for notice in candidates:
         near = [t for t in touches if abs((notice.local_day - t).days) < cap.days]
         if len(near) >= cap.max_touches:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import Locale, Policy
 from orchestration.ingest.landing import (
     FileRejected,
     LandingFile,
@@ -25,8 +24,11 @@ from orchestration.ingest.landing import (
     transcode_to_utf8,
     unchanged,
 )
+from orchestration.ingest.sql_files import ingest_sql
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping, load_rows
-from orchestration.warehouse import query_sql_file, run_sql_file
+from orchestration.policy import Policy
+from orchestration.policy.locale import Locale
+from orchestration.storage.warehouse import query_sql_file, run_sql_file
 
 _FOOTER_MARKERS = re.compile(
     r"^(Copyright \(c\) \d{4}-\d{4} salesforce\.com|Confidential Information - Do Not Distribute"
@@ -98,7 +100,7 @@ def ingest_folder(con, source: TabularSource, landing_dir: Path, archive_dir: Pa
                   workdir: Path, now: dt.datetime, settle_seconds: float) -> list[FileResult]:
     """Process every settled file of one source, oldest first, and archive each one."""
     ready, writing = settled(pending_files(landing_dir / source.folder, source.suffixes),
-                             settle_seconds)
+                             settle_seconds, now)
     results = [still_being_written(path.name) for path in writing]
     for path in ready:
         try:
@@ -197,8 +199,8 @@ def _store(con, source: TabularSource, file: LandingFile, read: _Read, now: dt.d
         return _reject_whole_file(con, source, file, read, params)
     exported_at = _exported_at(con, read.footer, params) or dt.datetime.fromtimestamp(
         file.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    run_sql_file(con, source.sql_file, {**params, "exported_at": exported_at})
-    run_sql_file(con, "quarantine_parsed.sql", {**params, "source": source.name})
+    run_sql_file(con, ingest_sql(source.sql_file), {**params, "exported_at": exported_at})
+    run_sql_file(con, ingest_sql("quarantine_parsed.sql"), {**params, "source": source.name})
     total, loaded = con.execute(
         "select count(*), count(*) filter (where len(problems) = 0) from parsed"
     ).fetchone()
@@ -208,7 +210,7 @@ def _store(con, source: TabularSource, file: LandingFile, read: _Read, now: dt.d
 
 def _strip_footer(con) -> list[str]:
     """Remove a Salesforce report footer from `landing_rows`; return its lines."""
-    tail = query_sql_file(con, "footer.sql").fetchall()
+    tail = query_sql_file(con, ingest_sql("footer.sql")).fetchall()
     if not any(_FOOTER_MARKERS.match(cell or "") for _, cell in tail):
         return []
     con.execute("delete from landing_rows where row_number >= ?", [tail[0][0]])
@@ -232,7 +234,7 @@ def _reject_whole_file(con, source, file, read: _Read, params) -> FileResult:
     problem = read.problem
     message = str(problem)
     if read.has_rows:
-        run_sql_file(con, "reject_all_rows.sql", {**params, "source": source.name,
+        run_sql_file(con, ingest_sql("reject_all_rows.sql"), {**params, "source": source.name,
                                                    "field": problem.field, "reason": message})
         count = con.execute("select count(*) from landing_rows").fetchone()[0]
     else:

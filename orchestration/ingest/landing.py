@@ -11,6 +11,7 @@ before a load is committed; a file that changed while it was read is left for a 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import shutil
 import time
@@ -75,20 +76,21 @@ def pending_files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     return [path for _, _, path in sorted(files)]
 
 
-def settled(paths: list[Path], settle_seconds: float) -> tuple[list[Path], list[Path]]:
+def settled(paths: list[Path], settle_seconds: float,
+            started_at: dt.datetime) -> tuple[list[Path], list[Path]]:
     """(files unchanged for `settle_seconds`, files still being written), in the given order.
 
-    A file last modified longer ago than the interval has settled; the younger ones are looked
-    at again once the youngest is old enough (one wait for all, never longer than the interval).
+    A file last modified `settle_seconds` before the run started (`started_at`, naive UTC) has
+    settled; the others are looked at again after one wait of the interval, and those whose size
+    or modification time moved meanwhile are still being written.
     """
     if settle_seconds <= 0:
         return list(paths), []
     seen = _stats(paths)
-    now = time.time_ns()
-    young = {p: s for p, s in seen.items() if now - s[1] < settle_seconds * 1e9}
+    cutoff = (started_at.replace(tzinfo=dt.UTC).timestamp() - settle_seconds) * 1e9
+    young = {p: s for p, s in seen.items() if s[1] >= cutoff}
     if young:
-        youngest = max(mtime for _, mtime in young.values())
-        time.sleep(max(0.0, settle_seconds - (time.time_ns() - youngest) / 1e9))
+        time.sleep(settle_seconds)
     again = _stats(list(young))
     moving = {p for p in young if again.get(p) != young[p]}
     return ([p for p in paths if p in seen and p not in moving],

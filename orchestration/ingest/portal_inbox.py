@@ -13,13 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import dagster as dg
 import duckdb
 
-from orchestration.automation.jobs import refresh_ledger_job
-from orchestration.outreach.portal_store import open_store
-from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect, query_sql_file
+from orchestration.ingest.sql_files import ingest_sql
+from orchestration.storage.warehouse import query_sql_file
 from portal.store import PortalStore
 
 BATCH = 5_000
@@ -94,7 +91,7 @@ def load_inbox(
     while batch := inbox.read_after(store, after, BATCH):
         refuse_reused_ids(con, inbox, batch)
         con.begin()
-        cursor = query_sql_file(con, f"{inbox.table}.sql", inbox.columns(batch, utc_naive(now)))
+        cursor = query_sql_file(con, ingest_sql(f"{inbox.table}.sql"), inbox.columns(batch, utc_naive(now)))
         loaded += cursor.fetchall()[0][0]
         con.commit()
         read += len(batch)
@@ -105,44 +102,3 @@ def load_inbox(
         "watermark_before": before,
         "watermark_after": watermark(con, inbox),
     }
-
-
-def ingest_inbox(ledgerloop: LedgerloopResource, inbox: PortalInbox) -> dg.MaterializeResult:
-    """The body of an inbox's asset: load it from the settings' store into their warehouse."""
-    settings = ledgerloop.settings
-    with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
-        counts = load_inbox(con, store, inbox, dt.datetime.now(dt.UTC))
-    return dg.MaterializeResult(metadata=counts)
-
-
-def newest_id(store: PortalStore, inbox: PortalInbox, after: int) -> int:
-    """The highest id in the inbox above `after` (or `after` itself when there is none)."""
-    newest = after
-    while batch := inbox.read_after(store, newest, BATCH):
-        newest = inbox.row_id(batch[-1])
-    return newest
-
-
-def inbox_sensor(inbox: PortalInbox, name: str, description: str) -> dg.SensorDefinition:
-    """A sensor that starts a refresh when the inbox has ids past the newest it asked a run for
-    (kept in its cursor); it reads only the store, never the warehouse."""
-
-    @dg.sensor(
-        name=name,
-        description=description,
-        job=refresh_ledger_job,
-        minimum_interval_seconds=30,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-    )
-    def _sensor(context: dg.SensorEvaluationContext, ledgerloop: LedgerloopResource):
-        seen = int(context.cursor or 0)
-        with open_store(ledgerloop.settings.home) as store:
-            newest = newest_id(store, inbox, seen)
-        if newest == seen:
-            return dg.SkipReason(f"no {inbox.name} after id {seen}")
-        context.update_cursor(str(newest))
-        return dg.RunRequest(
-            run_key=f"{inbox.name.replace(' ', '-')}-{newest}", tags={"ledgerloop/trigger": inbox.name}
-        )
-
-    return _sensor

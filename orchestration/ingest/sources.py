@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from orchestration.config import SALESFORCE_REQUIRED, TRACKER_REQUIRED, Policy
 from orchestration.ingest.files import TabularSource
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping
+from orchestration.policy import Policy
+from orchestration.policy.sources import SALESFORCE_REQUIRED, TRACKER_REQUIRED
 
 
 def salesforce_exports(policy: Policy) -> TabularSource:

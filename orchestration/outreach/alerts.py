@@ -16,23 +16,17 @@ from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 from jinja2 import Environment
 
 from notifications.draft_kinds import ALERT_PREFIX, stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, template_environment
-from orchestration.config import Policy
-from orchestration.outreach.drafts import draft_name, sender_from_env
-from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect
+from orchestration.outreach.drafts import draft_name
+from orchestration.policy import Policy
 from portal.links import StaffLinkSigner, staff_link_url
 from portal.settings import PortalSettings
-from portal.store import PortalStore
-
-ALERTS = dg.AssetKey(["marts", "alerts"])
+from portal.store import PortalStore, link_versions
 
 KIND_LABELS = {
     "crossed_30": "30 days past due",
@@ -96,7 +90,7 @@ def staff_links(policy: Policy, store: PortalStore, settings: PortalSettings, em
     for email in {e.lower() for e in emails if e}:
         role = roles.get(email)
         if role:
-            token = signers[role].mint(email, store.link_version(email))
+            token = signers[role].mint(email, link_versions.current(store, email))
             links[email] = StaffLink(staff_link_url(settings.base_url, role, token), STAFF_PAGES[role])
     return links
 
@@ -245,38 +239,3 @@ def write_alert_drafts(
     return AlertDrafts(
         written, skipped, [f"{owner}: {', '.join(keys)}" for owner, keys in sorted(without.items())]
     )
-
-
-@dg.asset(key=["outbox", "alert_drafts"], deps=[ALERTS], group_name="outreach", kinds={"email"})
-def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
-    """One email draft per owner with the alerts raised today, in outbox/drafts/<date>/, for approval."""
-    policy = ledgerloop.policy()
-    home = ledgerloop.settings.home
-    day = ledgerloop.as_of_date(policy)
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        alerts = read_alerts(con, day)
-    with open_store(home) as store:
-        links = staff_links(policy, store, portal_settings(home), (a.owner_email or "" for a in alerts))
-    result = write_alert_drafts(
-        alerts,
-        owner_names(policy),
-        Outbox(home / "outbox"),
-        day,
-        sender_from_env(policy),
-        dt.datetime.now(dt.UTC),
-        links,
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "alerts_raised_today": len(alerts),
-            "drafts_written": len(result.written),
-            "owners_already_approved_or_sent": len(result.already_approved_or_sent),
-            "owners_without_email": len(result.without_email),
-            "alerts_without_email": "; ".join(result.without_email[:10]) or "none",
-            "folder": str(home / "outbox" / "drafts" / day.isoformat()),
-            "as_of": day.isoformat(),
-        }
-    )
-
-
-defs = dg.Definitions(assets=[alert_drafts])

@@ -14,10 +14,11 @@ from pathlib import Path
 from notifications.draft_kinds import stamp
 from notifications.outbox import Outbox
 from notifications.render import Sender, render_director_email
-from orchestration.config import Policy
+from orchestration.policy import Policy
 from portal.links import LinkSigner, link_url
 from portal.settings import PortalSettings
-from portal.store import DirectorJob, PortalStore
+from portal.store import PortalStore, link_versions
+from portal.store.director_jobs import DirectorJob
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def write_director_drafts(
         if problem:  # one typo must not stop every other director's email
             unaddressable.append(f"{email}: {problem} (invoices {', '.join(j.invoice_key for j in jobs)})")
             continue
-        token = signer.mint(email, store.link_version(email))
+        token = signer.mint(email, link_versions.current(store, email))
         message = render_director_email(
             director_email=email, director_name=jobs[0].director_name, jobs=jobs,
             link=link_url(settings.base_url, token), link_days=settings.link_max_age_days,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import Policy
-from portal.store import DirectorJob
+from orchestration.policy import Policy
+from portal.store.director_jobs import DirectorJob
 
 _SQL = Path(__file__).resolve().parent / "sql" / "director_jobs.sql"
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import PortalStore, connect
 
 
 def portal_settings(home: Path) -> PortalSettings:
@@ -19,7 +19,7 @@ def portal_settings(home: Path) -> PortalSettings:
 @contextmanager
 def open_store(home: Path) -> Iterator[PortalStore]:
     """The portal store (schema created if missing), its connections released on exit."""
-    store = PortalStore.from_url(portal_settings(home).db_url)
+    store = connect(portal_settings(home).db_url)
     try:
         yield store
     finally:

@@ -10,26 +10,14 @@ collector, contract C1) and replaces all of it in the store in one transaction.
 
 import datetime as dt
 
-import dagster as dg
 import duckdb
 
-from orchestration.config import Policy
-from orchestration.outreach.portal_store import open_store
-from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect
-from portal.store import (
-    AccountEvent,
-    CollectorAccount,
-    CollectorItem,
-    StaffMember,
-    WorkbenchState,
-    WorkloadRow,
-)
+from orchestration.policy import Policy
+from portal.store.account_events import AccountEvent
+from portal.store.team import StaffMember, WorkloadRow
+from portal.store.worklists import CollectorItem
+from portal.worklist_rows import CollectorAccount, WorkbenchState
 
-WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
-WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
-TIMELINE = dg.AssetKey(["marts", "account_timeline"])
-WORKLOAD = dg.AssetKey(["marts", "collector_workload"])
 TIMELINE_EVENTS_PER_ACCOUNT = 200
 
 # Invoice numbers are published as the office writes them; the source's spelling beside it only
@@ -114,13 +102,14 @@ def replay_policy(policy: Policy) -> dict:
     return {key: worklist[key] for key in keys}
 
 
-def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date) -> WorkbenchState:
+def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date,
+                   published_at: dt.datetime) -> WorkbenchState:
     """The lists' day, the last collector entry they count, and the policy the portal replays with."""
     (through,) = con.execute(_ENTRIES_THROUGH, {"as_of": as_of}).fetchone()
     return WorkbenchState(
         as_of_date=as_of,
         entries_through=int(through),
-        published_at=dt.datetime.now(dt.UTC),
+        published_at=published_at,
         policy=replay_policy(policy),
     )
 
@@ -147,32 +136,3 @@ def read_models(
         # Invoices only the legacy tracker knows carry no currency: their own row, never summed in.
         workload.append(WorkloadRow(collector, currency or NO_CURRENCY, *who(collector), *rest))
     return accounts, items, events, workload
-
-
-@dg.asset(
-    key=["portal", "collector_worklists"],
-    deps=[WORKLIST, WORKLIST_ITEMS, TIMELINE, WORKLOAD],
-    group_name="outreach",
-    kinds={"sqlite"},
-)
-def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
-    """Collector worklists by account, timelines and team workload, published to the portal store at once."""
-    policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        accounts, items, events, workload = read_models(con, policy)
-        state = worklist_state(con, policy, ledgerloop.as_of_date(policy))
-    with open_store(ledgerloop.settings.home) as store:
-        counts = store.publish_workbench(roster(policy), items, events, workload, accounts, state)
-    without_roster = sorted({a.collector for a in accounts if a.collector_email is None})
-    return dg.MaterializeResult(
-        metadata={
-            **counts,
-            "collectors": len({a.collector for a in accounts}),
-            "accounts": len({a.account_id for a in accounts if a.account_id}),
-            "entries_through": state.entries_through,
-            "collectors_not_on_roster": ", ".join(without_roster[:10]) or "none",
-        }
-    )
-
-
-defs = dg.Definitions(assets=[collector_worklists])

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import jinja2
 
@@ -28,11 +27,6 @@ from orchestration.outreach.worklist_files import (
     write_csv,
     write_xlsx,
 )
-from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect
-
-WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
-WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
 
 ACCOUNTS_QUERY = """
 select collector, rank, item_key, account_id, account_name, payment_id, contact_name, contact_email,
@@ -157,29 +151,3 @@ def export_worklists(
     staging.rename(folder)
     shutil.rmtree(previous, ignore_errors=True)
     return ExportedWorklists(folder, stems, sum(len(accounts) for accounts in lists.values()))
-
-
-@dg.asset(
-    key=["exports", "worklists"],
-    deps=[WORKLIST, WORKLIST_ITEMS],
-    group_name="outreach",
-    kinds={"csv", "html"},
-)
-def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
-    """Each collector's ranked accounts as CSV, XLSX and a phone page in exports/worklists/<date>/."""
-    policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        lists = read_worklists(con)
-    exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.as_of_date(policy),
-                                policy.worklist.page_items)
-    return dg.MaterializeResult(metadata={
-        "collectors": len(lists),
-        "accounts": exported.rows,
-        "folder": str(exported.folder),
-        "files": ", ".join(
-            f"{stem}.csv/-invoices.csv/.xlsx/.html" for stem in exported.files_by_collector.values()
-        ) or "none",
-    })
-
-
-defs = dg.Definitions(assets=[worklists])

@@ -13,7 +13,7 @@ from functools import cache
 
 import pandas as pd
 
-from orchestration.config import Policy
+from orchestration.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 
 FEATURE_PREFIX = "f_"
 FALLBACK_FEATURE = "fallback_prior"

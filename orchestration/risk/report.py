@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from orchestration.reports.svg import line_chart
+from orchestration.reporting.svg import line_chart
 from orchestration.risk.backtest import BacktestResult
 
 _TEMPLATE = """<!doctype html>

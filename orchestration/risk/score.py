@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.model import (
     FALLBACK_FEATURE,
     RiskModel,
@@ -104,13 +104,11 @@ def score(model: RiskModel, current: pd.DataFrame, config: Risk) -> pd.DataFrame
 
 
 def score_current(
-    frame: pd.DataFrame, config: Risk, as_of: dt.date | None = None
+    frame: pd.DataFrame, config: Risk, as_of: dt.date
 ) -> tuple[RiskModel, pd.DataFrame]:
-    """Train on the history the feature table holds and score its `is_current` rows."""
+    """Train on the history the feature table holds (labels known before `as_of`, the run's date)
+    and score its `is_current` rows."""
     current = frame.loc[frame["is_current"].fillna(False).astype(bool)]
-    if as_of is None:
-        dates = pd.to_datetime(current["as_of"] if len(current) else frame["as_of"])
-        as_of = dates.max().date() if len(dates) else dt.date.today()
     features = feature_columns(frame, config)
     model = fit(training_rows(frame, as_of, config), features, config)
     return model, score(model, current, config)

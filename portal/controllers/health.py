@@ -5,10 +5,11 @@ from __future__ import annotations
 from litestar import Request, get
 
 from portal.context import portal_context
+from portal.store import schema
 
 
 @get("/healthz", sync_to_thread=True, cache=False)
 def healthz(request: Request) -> dict[str, str]:
     """200 once the app runs and its store answers."""
-    portal_context(request.app).store.schema_version()
+    schema.recorded_version(portal_context(request.app).store)
     return {"status": "ok"}

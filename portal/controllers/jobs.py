@@ -19,7 +19,9 @@ from portal.forms import UpdateForm, new_submission_id, selected_keys, validate_
 from portal.guards import requires_director
 from portal.local_time import page_zone
 from portal.pages import Page
-from portal.store import DirectorJob, PortalStore, SubmissionConflict
+from portal.store import PortalStore, audit_log, director_jobs, director_updates
+from portal.store.director_jobs import DirectorJob
+from portal.store.inbox import SubmissionConflict
 
 log = logging.getLogger("portal.jobs")
 MAX_UPDATE_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can hold
@@ -36,7 +38,8 @@ def _stands_days(published: dict[str, str]) -> int:
 
 
 def _clients(store: PortalStore, director: str, jobs: list[DirectorJob], published: dict) -> list[ClientJobs]:
-    return group_by_client(jobs, store.answers(director), dt.datetime.now(dt.UTC), _stands_days(published))
+    answers = director_updates.answers(store, director)
+    return group_by_client(jobs, answers, dt.datetime.now(dt.UTC), _stands_days(published))
 
 
 def _blank_form(client: ClientJobs) -> UpdateForm:
@@ -64,15 +67,15 @@ class JobsController(Controller):
     @get("/jobs", sync_to_thread=True)
     def jobs(self, director: NamedDependency[str], store: NamedDependency[PortalStore]) -> Page:
         """Every job this director is asked about, grouped by client, each client with one form."""
-        jobs = store.jobs_for(director)
-        published = store.published_policy()
+        jobs = director_jobs.for_director(store, director)
+        published = director_jobs.published_policy(store)
         clients = _clients(store, director, jobs, published)
         return Page(
             "jobs/list.html.jinja2",
             context={
                 "clients": clients,
                 "forms": {client.key: _blank_form(client) for client in clients},
-                "choices": store.status_choices(),
+                "choices": director_jobs.status_choices(store),
                 "director": director,
                 "director_name": jobs[0].director_name if jobs else director,
                 "zone": page_zone(published),
@@ -91,7 +94,9 @@ class JobsController(Controller):
                 key[:200],
                 client_id(request),
             )
-            store.audit(director, "foreign_invoice_rejected", key[:200], {"client": client_id(request)})
+            audit_log.record(
+                store, director, "foreign_invoice_rejected", key[:200], {"client": client_id(request)}
+            )
         return error_page(
             403,
             "Not one of your jobs",
@@ -109,7 +114,7 @@ class JobsController(Controller):
         """Store one answer for the ticked invoices of one client (each checked against the
         director's own jobs) and show the confirmation; errors go back to the client's form."""
         keys = selected_keys(data)
-        own = {job.invoice_key: job for job in store.jobs_for(director)}
+        own = {job.invoice_key: job for job in director_jobs.for_director(store, director)}
         foreign = [key for key in keys if key not in own]
         if foreign:
             return self._refuse_foreign(request, director, store, foreign)
@@ -122,8 +127,8 @@ class JobsController(Controller):
                 "An answer covers invoices of one client. Go back to your jobs and answer each client "
                 "on its own.",
             )
-        published = store.published_policy()
-        choices = store.status_choices()
+        published = director_jobs.published_policy(store)
+        choices = director_jobs.status_choices(store)
         result = validate_answer(data, director, choices, dt.datetime.now(dt.UTC), picked)
         if result.updates is None:
             # The client whose form this was: the ticked invoices', else the form's hidden field
@@ -148,7 +153,7 @@ class JobsController(Controller):
                 },
             )
         try:
-            update_ids = store.record_answer(result.updates)
+            update_ids = director_updates.record_answer(store, result.updates)
         except SubmissionConflict:
             return error_page(
                 409,
@@ -162,16 +167,17 @@ class JobsController(Controller):
         self, director: NamedDependency[str], store: NamedDependency[PortalStore], update_id: FromPath[int]
     ) -> Page:
         """What was saved, for every invoice the answer covers, so the director can check it."""
-        rows = store.answer_rows(director, update_id) if 0 < update_id <= MAX_UPDATE_ID else []
+        in_range = 0 < update_id <= MAX_UPDATE_ID
+        rows = director_updates.answer_rows(store, director, update_id) if in_range else []
         if not rows:
             raise NotFoundException("no such update")
-        jobs = {job.invoice_key: job for job in store.jobs_for(director)}
+        jobs = {job.invoice_key: job for job in director_jobs.for_director(store, director)}
         return Page(
             "updates/confirmed.html.jinja2",
             context={
                 "update": rows[0],
                 "rows": [(row, jobs.get(row.invoice_key)) for row in rows],
                 "job": jobs.get(rows[0].invoice_key),
-                "zone": page_zone(store.published_policy()),
+                "zone": page_zone(director_jobs.published_policy(store)),
             },
         )

@@ -26,6 +26,7 @@ from portal.session import (
     StaffSessionCodec,
     cookie_name,
 )
+from portal.store import audit_log, link_versions, team
 
 log = logging.getLogger("portal.links")
 
@@ -41,7 +42,7 @@ def _verify_director(context: PortalContext, token: str) -> tuple[LinkClaims | N
         return None, "expired"
     except LinkInvalid:
         return None, GUESSED
-    if context.store.link_version(claims.director_email) != claims.version:
+    if link_versions.current(context.store, claims.director_email) != claims.version:
         return None, "revoked"
     return claims, ""
 
@@ -53,9 +54,9 @@ def _verify_staff(context: PortalContext, token: str, role: str) -> tuple[StaffC
         return None, "expired"
     except LinkInvalid:
         return None, GUESSED
-    if context.store.link_version(claims.email) != claims.version:
+    if link_versions.current(context.store, claims.email) != claims.version:
         return None, "revoked"
-    if context.store.member(claims.email, role) is None:
+    if team.member(context.store, claims.email, role) is None:
         return None, f"not on the roster as {role}"
     return claims, ""
 
@@ -67,14 +68,15 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
     client = client_id(request)
     if reason != GUESSED:
         log.warning("%s link rejected from %s: %s", role, client, reason)
-        context.store.audit(f"client:{client}", "link_rejected", subject, {"reason": reason})
+        audit_log.record(context.store, f"client:{client}", "link_rejected", subject, {"reason": reason})
         return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
     signer = context.links if role == "director" else context.staff_links[role]
     person = signer.claimed(token)
     keys = [f"address {client}"] + ([f"{role} {person}"] if person else [])
     verdict = context.limiter.record_failure(keys, attempt_id(token))
     if verdict.newly_limited:
-        context.store.audit(
+        audit_log.record(
+            context.store,
             f"client:{client}", "link_rate_limited", "; ".join(verdict.newly_limited)[:400],
             {"failures": verdict.failures},
         )
@@ -83,7 +85,7 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
         return Page(INVALID_PAGE, context={"rate_limited": True}, status_code=429)
     failures = verdict.failures
     log.warning("%s link rejected from %s: %s (%d failures in window)", role, client, reason, failures)
-    context.store.audit(f"client:{client}", "link_rejected", subject, {"failures": failures})
+    audit_log.record(context.store, f"client:{client}", "link_rejected", subject, {"failures": failures})
     return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
 
 
@@ -124,7 +126,7 @@ class LinkController(Controller):
         if claims is None:
             return _refused(request, "director", token, reason, reason)
         email = claims.director_email
-        context.store.audit(email, "link_opened", email, {"client": client_id(request)})
+        audit_log.record(context.store, email, "link_opened", email, {"client": client_id(request)})
         cookie = _session_cookie(context, SESSION_COOKIE, context.sessions, claims)
         return Page("links/opened.html.jinja2", context={"next_url": "/jobs"}, cookies=[cookie])
 
@@ -136,7 +138,9 @@ def _open_staff_link(request: Request, token: str, role: str) -> Page:
     claims, reason = _verify_staff(context, token, role)
     if claims is None:
         return _refused(request, role, token, reason, f"{role}: {reason}")
-    context.store.audit(claims.email, "link_opened", f"{role}:{claims.email}", {"client": client_id(request)})
+    audit_log.record(
+        context.store, claims.email, "link_opened", f"{role}:{claims.email}", {"client": client_id(request)}
+    )
     cookie = _session_cookie(context, STAFF_SESSION_COOKIE, context.staff_sessions, claims)
     return Page(
         "links/opened.html.jinja2",

@@ -14,7 +14,8 @@ from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.controllers.workbench import MAX_ID_LENGTH, account_page, provide_staff, worklist_page
 from portal.guards import requires_manager
 from portal.pages import Page
-from portal.store import PortalStore, StaffMember
+from portal.store import PortalStore, audit_log, team, worklists
+from portal.store.team import StaffMember
 from portal.team_view import team_view
 from portal.workbench_forms import AccountScope
 
@@ -38,10 +39,10 @@ class TeamController(Controller):
         self, manager: NamedDependency[StaffMember], store: NamedDependency[PortalStore]
     ) -> Page:
         """Open items, balances, activity, coverage gaps per collector, and whether load is even."""
-        roster = [m for m in store.members("collector") if in_scope(manager, m.office)]
+        roster = [m for m in team.members(store, "collector") if in_scope(manager, m.office)]
         return Page(
             "team/workload.html.jinja2",
-            context={"manager": manager, "team": team_view(store.workload(manager.office), roster)},
+            context={"manager": manager, "team": team_view(team.workload(store, manager.office), roster)},
         )
 
     def _refuse(self, request: Request, manager: StaffMember, store: PortalStore, name: str) -> Page:
@@ -51,7 +52,9 @@ class TeamController(Controller):
             name[:200],
             client_id(request),
         )
-        store.audit(manager.email, "foreign_collector_rejected", name[:200], {"client": client_id(request)})
+        audit_log.record(
+            store, manager.email, "foreign_collector_rejected", name[:200], {"client": client_id(request)}
+        )
         return error_page(
             404,
             "Not in your team",
@@ -62,7 +65,7 @@ class TeamController(Controller):
 
     def _collector(self, manager: StaffMember, store: PortalStore, name: str) -> StaffMember | None:
         """The collector named `name` if they are in the manager's scope."""
-        known, office = store.collector_office(name[:MAX_ID_LENGTH])
+        known, office = team.collector_office(store, name[:MAX_ID_LENGTH])
         if not known or not in_scope(manager, office):
             return None
         return StaffMember(email="", role="collector", name=name, office=office)
@@ -92,13 +95,14 @@ class TeamController(Controller):
     ) -> Page:
         """An account on a collector's list, read-only: their open items and its timeline."""
         member = self._collector(manager, store, collector)
-        items = store.collector_account_items(collector, account_id[:MAX_ID_LENGTH]) if member else []
+        asked = account_id[:MAX_ID_LENGTH]
+        items = worklists.collector_account_items(store, collector, asked) if member else []
         if member is None or not items:
             return self._refuse(request, manager, store, f"{collector[:100]} / {account_id[:100]}")
         scope = AccountScope(
             account_id=account_id,
             invoice_currencies={},
-            open_balances=store.account_open_balances(account_id),
+            open_balances=worklists.account_open_balances(store, account_id),
             open_disputes=frozenset(),
         )
         return account_page(store, member, items, scope, read_only=True)

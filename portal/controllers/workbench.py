@@ -18,9 +18,13 @@ from litestar.response import Redirect
 from portal.context import client_id
 from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.forms import OUT_OF_DATE
 from portal.guards import requires_collector
 from portal.pages import Page
-from portal.store import ENTRY_KINDS, CollectorAccount, PortalStore, StaffMember, SubmissionConflict
+from portal.store import PortalStore, account_events, audit_log, collector_entries, worklists
+from portal.store.collector_entries import ENTRY_KINDS
+from portal.store.inbox import SubmissionConflict
+from portal.store.team import StaffMember
 from portal.workbench_forms import (
     CALL_OUTCOMES,
     KIND_LABELS,
@@ -33,6 +37,7 @@ from portal.workbench_forms import (
     validate_entry,
 )
 from portal.worklist_now import AccountNow, ItemNow, Replay, published
+from portal.worklist_rows import CollectorAccount
 
 log = logging.getLogger("portal.workbench")
 DEFAULT_PLAN_ROWS = 6
@@ -51,16 +56,18 @@ def account_scope(
     """The collector's items on this account and what they may record; None if it is not theirs."""
     if not account_id or len(account_id) > MAX_ID_LENGTH:
         return None
-    items = store.account_items(collector.email, account_id)
+    items = worklists.account_items(store, collector.email, account_id)
     if not items:
         return None
     own_invoices = {i.invoice_key for i in items if i.invoice_key}
     scope = AccountScope(
         account_id=account_id,
         invoice_currencies={i.invoice_key: i.currency for i in items if i.invoice_key and i.currency},
-        open_balances=store.account_open_balances(account_id),
+        open_balances=worklists.account_open_balances(store, account_id),
         # only the collector's own invoices: a shared account's other disputes are not theirs to resolve
-        open_disputes=frozenset(k for k in store.open_disputes(account_id) if k in own_invoices),
+        open_disputes=frozenset(
+            k for k in collector_entries.open_disputes(store, account_id) if k in own_invoices
+        ),
     )
     return items, scope
 
@@ -73,7 +80,8 @@ def _not_yours(store: PortalStore, collector: StaffMember, request: Request, acc
         account_id[:200],
         client_id(request),
     )
-    store.audit(
+    audit_log.record(
+        store,
         collector.email,
         "foreign_account_rejected",
         account_id[:200],
@@ -95,17 +103,17 @@ def accounts_now(
     """The accounts with their items and the entries logged since the lists were published."""
     ids = [a.account_id for a in accounts if a.account_id]
     if by_name:  # a manager's view, already scoped to a collector named in the lists
-        items = store.items_of_accounts(ids, collector=collector.name)
+        items = worklists.items_of_accounts(store, ids, collector=collector.name)
     else:
-        items = store.items_of_accounts(ids, collector_email=collector.email)
+        items = worklists.items_of_accounts(store, ids, collector_email=collector.email)
     by_account: dict[str, list] = {}
     for item in items:
         by_account.setdefault(item.account_id, []).append(item)
-    state = store.workbench_state()
+    state = worklists.workbench_state(store)
     if state is None:  # lists published before the portal knew their state: shown as published
         return [published(a, [ItemNow(i, {}) for i in by_account.get(a.account_id, [])]) for a in accounts]
     entries: dict[str, list] = {}
-    for entry in store.entries_since(state.entries_through, ids):
+    for entry in collector_entries.since(store, state.entries_through, ids):
         entries.setdefault(entry.account_id, []).append(entry)
     replay = Replay(state)
     return [
@@ -117,9 +125,9 @@ def worklist_page(store: PortalStore, collector: StaffMember, *, read_only: bool
     """A collector's ranked accounts (the top `PAGE_ITEMS`), each with its contact, next action as it
     stands now, the drivers of its score and its invoices."""
     if read_only:
-        accounts = store.accounts_of_collector(collector.name, limit=PAGE_ITEMS + 1)
+        accounts = worklists.accounts_of_collector(store, collector.name, limit=PAGE_ITEMS + 1)
     else:
-        accounts = store.accounts_for(collector.email, limit=PAGE_ITEMS + 1)
+        accounts = worklists.accounts_for(store, collector.email, limit=PAGE_ITEMS + 1)
     shown = accounts_now(store, collector, accounts[:PAGE_ITEMS], by_name=read_only)
     return Page(
         "workbench/list.html.jinja2",
@@ -147,9 +155,9 @@ def account_page(
         forms["promise"].currency = forms["plan"].currency = only
     if posted is not None:
         forms[posted.kind] = posted
-    open_disputes = store.open_disputes(scope.account_id)
+    open_disputes = collector_entries.open_disputes(store, scope.account_id)
     owner = {"collector": collector.name} if read_only else {"collector_email": collector.email}
-    row = store.collector_account(scope.account_id, **owner)
+    row = worklists.collector_account(store, scope.account_id, **owner)
     now = accounts_now(store, collector, [row], by_name=read_only)[0] if row is not None else None
     return Page(
         "workbench/account.html.jinja2",
@@ -161,8 +169,8 @@ def account_page(
             "now": now,
             "numbers": {i.invoice_key: i.invoice_number for i in items if i.invoice_key},
             "items": items,
-            "events": store.account_events(scope.account_id),
-            "entries": store.account_entries(scope.account_id, limit=20),
+            "events": account_events.timeline(store, scope.account_id),
+            "entries": collector_entries.for_account(store, scope.account_id, limit=20),
             "balances": scope.open_balances,
             "invoices": [i for i in items if i.invoice_key],
             "open_disputes": open_disputes,
@@ -176,6 +184,47 @@ def account_page(
             "max_installments": MAX_INSTALLMENTS,
             "read_only": read_only,
         },
+    )
+
+
+def _plan_rows_in_use(form: EntryForm) -> int:
+    """The installment rows to show a posted plan form with: the rows in use and one more."""
+    filled = [
+        n for n in range(1, MAX_INSTALLMENTS + 1) if any(form_value(form, f) for f in installment_fields(n))
+    ]
+    return min(max([DEFAULT_PLAN_ROWS - 1, *filled]) + 1, MAX_INSTALLMENTS)
+
+
+def _refused_entry(
+    store: PortalStore,
+    collector: StaffMember,
+    request: Request,
+    found: tuple[list, AccountScope],
+    form: EntryForm,
+    errors: dict[str, str],
+) -> Page:
+    """The account page again with the posted form and its errors. An invoice that is not on the
+    collector's list (the form was altered) is audited."""
+    items, scope = found
+    key = form.invoice_key.strip()
+    if key and key not in scope.invoice_currencies and key not in scope.open_disputes:
+        audit_log.record(
+            store,
+            collector.email,
+            "foreign_invoice_rejected",
+            form.invoice_key[:200],
+            {"client": client_id(request), "kind": form.kind},
+            account_id=scope.account_id,
+        )
+    return account_page(
+        store,
+        collector,
+        items,
+        scope,
+        posted=form,
+        errors=errors,
+        plan_rows=_plan_rows_in_use(form),
+        status_code=400,
     )
 
 
@@ -226,43 +275,13 @@ class WorkbenchController(Controller):
         if data.kind not in ENTRY_KINDS:
             data.kind = "note"
             return account_page(
-                store,
-                collector,
-                items,
-                scope,
-                posted=data,
-                status_code=400,
-                errors={"form": "This form is out of date. Please reload the page and try again."},
+                store, collector, items, scope, posted=data, status_code=400, errors={"form": OUT_OF_DATE}
             )
         result = validate_entry(data, scope, collector.email, collector.name, dt.datetime.now(dt.UTC))
         if result.entry is None:
-            key = data.invoice_key.strip()
-            if key and key not in scope.invoice_currencies and key not in scope.open_disputes:
-                store.audit(
-                    collector.email,
-                    "foreign_invoice_rejected",
-                    data.invoice_key[:200],
-                    {"client": client_id(request), "kind": data.kind},
-                    account_id=scope.account_id,
-                )
-            filled = [
-                n
-                for n in range(1, MAX_INSTALLMENTS + 1)
-                if any(form_value(data, f) for f in installment_fields(n))
-            ]
-            rows = max([DEFAULT_PLAN_ROWS - 1, *filled]) + 1  # the rows in use and one more
-            return account_page(
-                store,
-                collector,
-                items,
-                scope,
-                posted=data,
-                errors=result.errors,
-                plan_rows=min(rows, MAX_INSTALLMENTS),
-                status_code=400,
-            )
+            return _refused_entry(store, collector, request, found, data, result.errors)
         try:
-            entry_id = store.record_entry(result.entry)
+            entry_id = collector_entries.record(store, result.entry)
         except SubmissionConflict:
             return error_page(
                 409,
@@ -281,10 +300,11 @@ class WorkbenchController(Controller):
         entry_id: FromPath[int],
     ) -> Page:
         """What was saved, so the collector can check it."""
-        saved = store.entry(collector.email, entry_id) if 0 < entry_id <= MAX_UPDATE_ID else None
+        in_range = 0 < entry_id <= MAX_UPDATE_ID
+        saved = collector_entries.get(store, collector.email, entry_id) if in_range else None
         if saved is None:
             raise NotFoundException("no such entry")
-        items = store.account_items(collector.email, saved.account_id)
+        items = worklists.account_items(store, collector.email, saved.account_id)
         return Page(
             "workbench/confirmed.html.jinja2",
             context={

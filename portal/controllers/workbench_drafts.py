@@ -14,7 +14,8 @@ from portal.controllers.signed_in import signed_in_dependencies
 from portal.controllers.workbench import provide_staff
 from portal.guards import requires_collector, requires_manager
 from portal.pages import Page
-from portal.store import PortalStore, StaffMember
+from portal.store import PortalStore, worklists
+from portal.store.team import StaffMember
 
 # Where each role's drafts pages are and whose accounts they show.
 ROLE_PAGES = {
@@ -40,9 +41,9 @@ def reviewer_of(store: PortalStore, person: StaffMember) -> review.Reviewer:
     """The signed-in person and the accounts whose drafts they may act on: a collector's own list,
     a manager's office (every office for a manager without one)."""
     if person.role == "collector":
-        accounts = store.account_names(collector_email=person.email)
+        accounts = worklists.account_names(store, collector_email=person.email)
     else:
-        accounts = store.account_names(office=person.office)
+        accounts = worklists.account_names(store, office=person.office)
     return review.Reviewer(email=person.email, name=person.name, accounts=accounts, **ROLE_PAGES[person.role])
 
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt
 from tests.dbt.payments.demo_payments import load_truth_payments, match_quality
 

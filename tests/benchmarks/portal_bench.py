@@ -30,7 +30,8 @@ import httpx
 import psutil
 
 from portal.links import LinkSigner
-from portal.store import DirectorJob, PortalStore
+from portal.store import connect, director_jobs, director_updates
+from portal.store.director_jobs import DirectorJob
 
 SECRET = "portal-bench-secret-key-0123456789abcdefghijklmnop"
 STATUSES = ["Will pay", "Disputed", "Blocked", "Already paid"]
@@ -64,9 +65,10 @@ class Phase:
 
 def publish(db_url: str, directors: int, jobs_per_director: int) -> list[str]:
     """Publish `directors` x `jobs_per_director` jobs; returns the director emails."""
-    store = PortalStore.from_url(db_url)
+    store = connect(db_url)
     emails = [f"director{d:04d}@example.com" for d in range(directors)]
-    store.publish_jobs(
+    director_jobs.publish(
+        store,
         (
             DirectorJob(
                 director_email=email,
@@ -106,7 +108,7 @@ def start_portal(home: Path, port: int) -> subprocess.Popen:
         "LEDGERLOOP_PORTAL_DB_URL": "",
         "LEDGERLOOP_PORTAL_URL": f"http://127.0.0.1:{port}",
     }
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
         env=env,
@@ -267,8 +269,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-        store = PortalStore.from_url(db_url)
-        stored = len(store.updates_after(0, args.submits * 2 + 1))
+        store = connect(db_url)
+        stored = len(director_updates.after(store, 0, args.submits * 2 + 1))
         store.close()
     for result in results:
         print(json.dumps(result))

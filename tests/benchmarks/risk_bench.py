@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.model import feature_columns, fit, training_rows
 from orchestration.risk.score import score
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.sources import legacy_tracker, salesforce_exports
+from orchestration.policy import load_policy
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.factories import export, row
 
 pytestmark = pytest.mark.integration

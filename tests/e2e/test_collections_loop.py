@@ -21,12 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.dunning.drafting import plan_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
-from portal.store import NewEntry
+from portal.store import collector_entries
+from portal.store.collector_entries import NewEntry
 from tests.portal import test_portal_browser
 from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, portal_process, serving_portal
 
@@ -138,7 +139,8 @@ def run_the_loop(home: Path) -> dict:
         {"due_on": (DAY_1 + dt.timedelta(days=30)).isoformat(), "amount": "100.00"},
     ]
     with open_store(home) as store:
-        store.record_entry(
+        collector_entries.record(
+            store,
             entry(
                 1,
                 "promise",
@@ -150,7 +152,8 @@ def run_the_loop(home: Path) -> dict:
                 note="will pay today",
             )
         )
-        store.record_entry(
+        collector_entries.record(
+            store,
             entry(
                 2,
                 "dispute",
@@ -162,7 +165,8 @@ def run_the_loop(home: Path) -> dict:
                 dispute_deadline=DAY_1 + dt.timedelta(days=14),
             )
         )
-        store.record_entry(
+        collector_entries.record(
+            store,
             entry(
                 3,
                 "plan",

@@ -12,14 +12,15 @@ import duckdb
 import pytest
 
 from notifications.outbox import SmtpSettings
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, record_events, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
-from orchestration.warehouse import connect
-from portal.store import NewEntry
+from orchestration.storage.warehouse import connect
+from portal.store import audit_log, collector_entries
+from portal.store.collector_entries import NewEntry
 from tests.notifications.smtp_double import smtp_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -69,7 +70,7 @@ def month(tmp_path_factory):
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         disputed = con.execute(DISPUTABLE, {"names": list(emails)}).fetchone()
     with open_store(home) as store:
-        store.record_entry(dispute(disputed, emails[disputed[2]]))
+        collector_entries.record(store, dispute(disputed, emails[disputed[2]]))
     second = run_pipeline(settings, START)  # ingests the dispute, drafts day 1
     assert second.success, second.report()
 
@@ -88,15 +89,15 @@ def month(tmp_path_factory):
             with open_store(home) as store:
                 if offset:  # day 1's drafts came from the pipeline run
                     with connect(settings.warehouse_path) as con:
-                        run_day(con, policy, sha, home, day, morning, store.audit)
+                        run_day(con, policy, sha, home, day, morning, audit_log.recorder(store))
                 names = delivery.pending_names(home, None)
-                _, events = delivery.approve(home, names, "kim", store.audit, morning)
-                report = delivery.send(home, smtp, "kim", store.audit, evening)
+                _, events = delivery.approve(home, names, "kim", audit_log.recorder(store), morning)
+                report = delivery.send(home, smtp, "kim", audit_log.recorder(store), evening)
                 with connect(settings.warehouse_path) as con:
                     record_events(con, events + report.events)
-                    again = run_day(con, policy, sha, home, day, morning, store.audit)
+                    again = run_day(con, policy, sha, home, day, morning, audit_log.recorder(store))
                 rerun_drafts += again.drafted + again.escalation_drafts
-                rerun_sends += delivery.send(home, smtp, "kim", store.audit, evening).sent
+                rerun_sends += delivery.send(home, smtp, "kim", audit_log.recorder(store), evening).sent
         delivered = [bytes(m) for m in inbox.messages]
     return {
         "settings": settings,

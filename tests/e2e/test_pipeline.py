@@ -7,8 +7,8 @@ import shutil
 import duckdb
 import pytest
 
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

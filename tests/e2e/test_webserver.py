@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dagster_home import prepare_dagster_home
+from orchestration.defs.instance import prepare_dagster_home
 from orchestration.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -145,7 +145,7 @@ def webserver(tmp_path_factory):
         env.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         env.setenv("DAGSTER_HOME", str(home / "dagster"))  # restored on exit
         prepare_dagster_home(home / "dagster")
-        from orchestration.transform.project import prepare_manifest
+        from orchestration.defs.dbt import prepare_manifest
 
         prepare_manifest()  # the code server only reads the manifest
         server_env = {

@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from notifications.channels import ChannelMessage, sms_size
+from notifications.channels.message_folder import ChannelMessage
+from notifications.channels.sms import sms_size
 from notifications.dunning_drafts import INVOICES_HEADER, dunning_outboxes
 from notifications.letter_layout import layout_pdf, layout_text
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER

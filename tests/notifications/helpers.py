@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from notifications.render import Sender, render_director_email
-from portal.store import DirectorJob
+from portal.store.director_jobs import DirectorJob
 
 NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
 SENDER = Sender(address="collections@example.com", team="Acme Collections")

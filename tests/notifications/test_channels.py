@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 
-from notifications.channels import (
+from notifications.channels.message_folder import (
     ChannelMessage,
     ChannelOutbox,
     FileGateway,
     GatewayRefused,
-    sms_size,
 )
+from notifications.channels.sms import sms_size
 from notifications.outbox import OutboxError
 
 DAY = "2026-11-23"

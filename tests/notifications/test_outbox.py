@@ -7,7 +7,7 @@ import ssl
 import pytest
 
 from notifications.outbox import Outbox, OutboxError, SmtpSettings
-from portal.store import PortalStore
+from portal.store import audit_log, connect
 from tests.notifications.helpers import job, message
 from tests.notifications.smtp_double import smtp_server
 
@@ -16,7 +16,7 @@ DAY = "2026-11-23"
 
 @pytest.fixture
 def store(tmp_path):
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     yield store
     store.close()
 
@@ -46,22 +46,22 @@ def test_outbox_files_are_readable_by_their_owner_only(outbox, store):
     assert (outbox.root.stat().st_mode & 0o077) == 0
     drafts = outbox.items("drafts")
     assert drafts and all(item.path.stat().st_mode & 0o077 == 0 for item in drafts)
-    (approved,) = outbox.approve([drafts[0].ident], "kim", store.audit)
+    (approved,) = outbox.approve([drafts[0].ident], "kim", audit_log.recorder(store))
     assert approved.path.stat().st_mode & 0o077 == 0
 
 
 def test_outbox_sends_nothing_that_is_not_approved(outbox, server, store):
     inbox, smtp = server
-    report = outbox.send(smtp, "kim", store.audit)
+    report = outbox.send(smtp, "kim", audit_log.recorder(store))
     assert report.sent == [] and inbox.messages == []
     assert [i.ident for i in outbox.items("drafts")] == [f"{DAY}/dana", f"{DAY}/lee"]
 
 
 def test_outbox_sends_approved_mail_once_and_audits_it(outbox, server, store):
     inbox, smtp = server
-    outbox.approve([f"{DAY}/dana"], "kim", store.audit)
-    first = outbox.send(smtp, "kim", store.audit)
-    again = outbox.send(smtp, "kim", store.audit)
+    outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
+    first = outbox.send(smtp, "kim", audit_log.recorder(store))
+    again = outbox.send(smtp, "kim", audit_log.recorder(store))
     assert [i.ident for i in first.sent] == [f"{DAY}/dana"]
     assert again.sent == [] and again.uncertain == []
     assert recipients(inbox) == ["dana@example.com"]
@@ -69,7 +69,7 @@ def test_outbox_sends_approved_mail_once_and_audits_it(outbox, server, store):
     received = email.message_from_bytes(inbox.messages[0], policy=email.policy.SMTP)
     assert received["Message-ID"] == sent_id
     assert received.get_body(preferencelist=("html",)) is not None
-    audit = [(e.actor, e.action, e.subject, e.detail) for e in store.audit_entries()]
+    audit = [(e.actor, e.action, e.subject, e.detail) for e in audit_log.entries(store)]
     assert audit == [("kim", "email.approved", "dana@example.com", sent_id),
                      ("kim", "email.sent", "dana@example.com", sent_id)]
     assert [i.ident for i in outbox.items("drafts")] == [f"{DAY}/lee"]
@@ -79,9 +79,9 @@ def test_outbox_never_resends_a_message_whose_delivery_was_interrupted(outbox, s
     # A crash after the message was marked as sending but before it was marked sent: the server
     # may have it. A second `send` reports it and does not send it again.
     inbox, smtp = server
-    (approved,) = outbox.approve([f"{DAY}/dana"], "kim", store.audit)
+    (approved,) = outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
     outbox._move(approved, "sending")
-    report = outbox.send(smtp, "kim", store.audit)
+    report = outbox.send(smtp, "kim", audit_log.recorder(store))
     assert [i.ident for i in report.uncertain] == [f"{DAY}/dana"]
     assert report.sent == [] and inbox.messages == []
 
@@ -100,9 +100,9 @@ def test_outbox_marks_a_message_as_sending_before_the_server_accepts_it(outbox, 
             from contextlib import nullcontext
             return nullcontext(RecordingClient())
 
-    outbox.approve([f"{DAY}/dana"], "kim", store.audit)
+    outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
     with pytest.raises(ConnectionResetError):
-        outbox.send(Smtp(), "kim", store.audit)
+        outbox.send(Smtp(), "kim", audit_log.recorder(store))
     assert seen_states == [["sending"]]
     assert [i.ident for i in outbox.items("sending")] == [f"{DAY}/dana"]
 
@@ -110,19 +110,19 @@ def test_outbox_marks_a_message_as_sending_before_the_server_accepts_it(outbox, 
 def test_outbox_puts_a_refused_message_back_in_approved(outbox, server, store):
     inbox, smtp = server
     inbox.refuse.add("lee@example.com")
-    outbox.approve([f"{DAY}/dana", f"{DAY}/lee"], "kim", store.audit)
-    report = outbox.send(smtp, "kim", store.audit)
+    outbox.approve([f"{DAY}/dana", f"{DAY}/lee"], "kim", audit_log.recorder(store))
+    report = outbox.send(smtp, "kim", audit_log.recorder(store))
     assert [i.ident for i in report.sent] == [f"{DAY}/dana"]
     assert [i.ident for i, _ in report.refused] == [f"{DAY}/lee"]
     assert [i.ident for i in outbox.items("approved")] == [f"{DAY}/lee"]
-    assert [e.action for e in store.audit_entries()][-2:] == ["email.sent", "email.refused"]
+    assert [e.action for e in audit_log.entries(store)][-2:] == ["email.sent", "email.refused"]
     inbox.refuse.clear()
-    assert [i.ident for i in outbox.send(smtp, "kim", store.audit).sent] == [f"{DAY}/lee"]
+    assert [i.ident for i in outbox.send(smtp, "kim", audit_log.recorder(store)).sent] == [f"{DAY}/lee"]
     assert recipients(inbox) == ["dana@example.com", "lee@example.com"]
 
 
 def test_outbox_does_not_redraft_a_message_already_approved_or_sent(outbox, store):
-    outbox.approve([f"{DAY}/dana"], "kim", store.audit)
+    outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
     assert outbox.write_draft(DAY, "dana", message()) is None
     assert outbox.items("drafts", DAY)[0].name == "lee"
 
@@ -138,7 +138,7 @@ def test_outbox_refreshes_a_draft_that_waits_for_approval(outbox):
 
 def test_outbox_approve_names_an_unknown_draft(outbox, store):
     with pytest.raises(OutboxError, match=f"no draft named {DAY}/nobody"):
-        outbox.approve([f"{DAY}/nobody"], "kim", store.audit)
+        outbox.approve([f"{DAY}/nobody"], "kim", audit_log.recorder(store))
     assert outbox.items("approved") == []
 
 
@@ -195,8 +195,8 @@ def test_outbox_sends_over_tls_with_credentials(outbox, store, certificate, secu
             "LEDGERLOOP_SMTP_PASSWORD": "s3cret", "LEDGERLOOP_SMTP_CA_FILE": str(cert),
             "LEDGERLOOP_SMTP_TIMEOUT": "5",
         })
-        outbox.approve([f"{DAY}/dana"], "kim", store.audit)
-        assert [i.ident for i in outbox.send(smtp, "kim", store.audit).sent] == [f"{DAY}/dana"]
+        outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
+        assert [i.ident for i in outbox.send(smtp, "kim", audit_log.recorder(store)).sent] == [f"{DAY}/dana"]
     assert recipients(inbox) == ["dana@example.com"]
 
 
@@ -204,15 +204,15 @@ def test_outbox_refuses_a_server_certificate_it_cannot_verify(outbox, store, cer
     _, context = certificate
     with smtp_server(tls=context) as (inbox, port):
         smtp = SmtpSettings(host="127.0.0.1", port=port, security="starttls", timeout=5)
-        outbox.approve([f"{DAY}/dana"], "kim", store.audit)
+        outbox.approve([f"{DAY}/dana"], "kim", audit_log.recorder(store))
         with pytest.raises(ssl.SSLCertVerificationError):
-            outbox.send(smtp, "kim", store.audit)
+            outbox.send(smtp, "kim", audit_log.recorder(store))
     assert inbox.messages == []
     assert [i.ident for i in outbox.items("approved")] == [f"{DAY}/dana"]
 
 
 def test_outbox_withdraws_only_unapproved_drafts_not_kept(outbox, store):
-    outbox.approve([f"{DAY}/lee"], "kim", store.audit)
+    outbox.approve([f"{DAY}/lee"], "kim", audit_log.recorder(store))
     outbox.write_draft(DAY, "sam", message())
     outbox.write_draft(DAY, "alerts-sam", message())  # another writer's draft in the same folder
     outbox.write_draft("2026-11-22", "sam", message())  # yesterday's: superseded by today's

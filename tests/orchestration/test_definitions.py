@@ -7,7 +7,7 @@ from collections import deque
 import dagster as dg
 import pytest
 
-from orchestration.dagster_home import prepare_dagster_home
+from orchestration.defs.instance import prepare_dagster_home
 
 SALESFORCE = dg.AssetKey(["salesforce", "invoices"])
 TRACKER = dg.AssetKey(["tracker", "invoices"])
@@ -19,6 +19,9 @@ BOOKKEEPING = {
     dg.AssetKey(["ingest", "ingested_files"]),
     dg.AssetKey(["quarantine", "rejected_rows"]),
     dg.AssetKey(["payments", "non_receipts"]),
+    # Written by outbox/dunning_drafts for the runs after it (a run's marts are upstream of it).
+    dg.AssetKey(["outbox", "events"]),
+    dg.AssetKey(["dunning", "call_tasks"]),
 }
 
 
@@ -32,7 +35,7 @@ def definitions_module(tmp_path_factory):
         env.setenv("LEDGERLOOP_HOME", str(home))
         env.setenv("DAGSTER_HOME", str(home / "dagster"))  # restored on exit
         prepare_dagster_home(home / "dagster")
-        from orchestration.transform.project import prepare_manifest
+        from orchestration.defs.dbt import prepare_manifest
 
         prepare_manifest()
         import orchestration.definitions as module
@@ -110,6 +113,19 @@ def test_worklists_are_built_after_the_customer_contacts_are_loaded(asset_graph)
     assert contacts in ancestors(asset_graph, dg.AssetKey(["exports", "worklists"]))
 
 
+@pytest.mark.parametrize(("mart", "recorded"), [
+    ("marts/alerts", "dagster/check_failures"),
+    ("marts/collector_worklist", "outbox/events"),
+    ("marts/collector_worklist", "dunning/call_tasks"),
+    ("marts/account_timeline", "outbox/events"),
+])
+def test_what_earlier_runs_recorded_shows_in_the_lineage_of_the_marts_that_read_it(
+    asset_graph, mart, recorded
+):
+    upstream = ancestors(asset_graph, dg.AssetKey.from_user_string(mart))
+    assert dg.AssetKey.from_user_string(recorded) in upstream
+
+
 def test_aging_and_snapshot_are_built_from_the_ledger(asset_graph):
     assert LEDGER in asset_graph.get(AGING).parent_keys
     assert LEDGER in asset_graph.get(SNAPSHOT).parent_keys
@@ -150,7 +166,7 @@ def test_dbt_test_became_a_blocking_asset_check(asset_graph, check):
 
 def test_every_dbt_test_on_a_model_or_snapshot_became_an_asset_check(definitions_module,
                                                                      asset_graph):
-    from orchestration.transform.project import ledgerloop_dbt_project
+    from orchestration.defs.dbt import ledgerloop_dbt_project
 
     manifest = json.loads(ledgerloop_dbt_project().manifest_path.read_text())
     attached = [
@@ -183,7 +199,7 @@ def test_refresh_ledger_job_runs_in_one_process(defs):
 
 
 def test_refresh_ledger_job_selects_ingest_and_ledger(defs, asset_graph):
-    from orchestration.automation.jobs import refresh_ledger_job
+    from orchestration.defs.automation.jobs import refresh_ledger_job
 
     selected = refresh_ledger_job.selection.resolve(asset_graph)
     assert {SALESFORCE, TRACKER, LEDGER, AGING, SNAPSHOT} <= selected
@@ -221,4 +237,5 @@ def test_daily_schedule_runs_the_job_once_a_day_as_of_that_day(defs):
     tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))
     request = schedule(tick)
     dg.validate_run_config(defs.resolve_job_def(request.job_name or schedule.job_name), request.run_config)
-    assert request.run_config["resources"]["ledgerloop"]["config"] == {"as_of": "2026-11-23"}
+    assert request.run_config["resources"]["ledgerloop"]["config"] == {
+        "as_of": "2026-11-23", "started_at": "2026-11-23T12:00:00+00:00"}

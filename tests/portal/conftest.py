@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.store import PortalStore
+from portal.store import connect, director_jobs
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, job, settings_for
 
 
@@ -17,8 +17,9 @@ def portal_settings(tmp_path):
 
 @pytest.fixture
 def seeded_store(portal_settings):
-    store = PortalStore.from_url(portal_settings.db_url)
-    store.publish_jobs(
+    store = connect(portal_settings.db_url)
+    director_jobs.publish(
+        store,
         [
             job("new-york|123", DANA, account_name="Acme, Inc."),
             job("new-york|456", DANA, account_name="Bolt LLC", days_past_due=12),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from portal.links import LinkSigner
 from portal.settings import PortalSettings
-from portal.store import DirectorJob, NewUpdate
+from portal.store.director_jobs import DirectorJob
+from portal.store.director_updates import NewUpdate
 
 SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 STATUSES = ["Will pay", "Disputed", "Blocked", "Already paid"]

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command, store_label
+from orchestration.cli.portal import link_command, store_label
 from portal.links import LinkSigner
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import audit_log, connect, director_jobs
 from tests.portal.portal_factories import DANA, STATUSES, job
 
 
@@ -28,8 +28,8 @@ def _env(tmp_path) -> dict[str, str]:
 
 
 def test_link_prints_a_link_that_verifies_and_audits_it(tmp_path):
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_jobs([job()], STATUSES)
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    director_jobs.publish(store, [job()], STATUSES)
     result = CliRunner().invoke(
         link_command, ["Dana@Example.com", "--base-url", "https://p.example"], env=_env(tmp_path)
     )
@@ -39,7 +39,7 @@ def test_link_prints_a_link_that_verifies_and_audits_it(tmp_path):
     settings = PortalSettings.from_env(_env(tmp_path))
     claims = LinkSigner(settings.secret_key, settings.link_max_age_seconds).verify(url.rsplit("/", 1)[1])
     assert (claims.director_email, claims.version) == (DANA, 1)
-    assert [e.action for e in store.audit_entries()] == ["link_minted"]
+    assert [e.action for e in audit_log.entries(store)] == ["link_minted"]
 
 
 def test_link_revoke_bumps_the_version_and_new_links_carry_it(tmp_path):
@@ -76,7 +76,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_portal_command_serves_healthz_with_uvicorn(tmp_path):
     port = _free_port()
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port), "--home", str(tmp_path)],
         stdout=subprocess.PIPE,

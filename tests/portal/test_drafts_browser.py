@@ -7,7 +7,7 @@ import pytest
 
 from notifications.dunning_drafts import account_drafts
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import connect, workbench
 from tests.notifications.dunning_draft_factories import write_email, write_sms
 from tests.portal import test_portal_browser
 from tests.portal.test_portal_browser import serving_portal
@@ -19,8 +19,8 @@ browser = test_portal_browser.browser  # the same headless Chromium fixture as t
 
 @pytest.fixture
 def running_drafts(tmp_path):
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_workbench(MEMBERS, ITEMS, EVENTS, WORKLOAD)
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    workbench.publish(store, MEMBERS, ITEMS, EVENTS, WORKLOAD)
     email = write_email(tmp_path, "ACC-1", ["NYC|101"], subject="Reminder for Acme Builders",
                         text="Dear Acme,\nINV-101 is past due.\n")
     sms = write_sms(tmp_path, "ACC-1", ["NYC|101"], text="Acme: INV-101 is past due.")

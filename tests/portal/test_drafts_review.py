@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from notifications.dunning_drafts import account_drafts, dunning_outboxes
-from orchestration.cli_drafts import drafts as drafts_cli
+from orchestration.cli.drafts import drafts as drafts_cli
 from orchestration.dunning import delivery
+from portal.store import audit_log
 from tests.notifications.dunning_draft_factories import write_email, write_letter, write_sms
 from tests.notifications.smtp_double import smtp_server
 from tests.portal import workbench_factories
@@ -75,7 +76,7 @@ def test_reject_with_a_reason_keeps_the_draft_from_ever_going_out_and_audits_it(
     assert drafts["sms"] not in _waiting(portal_settings)
     [rejected] = account_drafts(portal_settings.home, {"ACC-1"}, ("rejected",))
     assert (rejected.label, rejected.rejected_by, rejected.rejected_reason) == (drafts["sms"], AVERY, REASON)
-    [entry] = workbench_store.audit_entries("sms.rejected")
+    [entry] = audit_log.entries(workbench_store, "sms.rejected")
     assert (entry.actor, entry.account_id) == (AVERY, "ACC-1") and REASON in entry.detail
     assert drafts["sms"] not in delivery.pending_names(portal_settings.home, None)  # `approve --all`
     assert workbench_client.post("/workbench/drafts/approve", data={**_approve_form(page, drafts["email"]),
@@ -90,7 +91,7 @@ def test_reject_needs_a_reason(workbench_client, portal_settings, workbench_stor
         assert response.status_code == 400
         assert "Say why you reject this draft" in response.text
     assert drafts["email"] in _waiting(portal_settings)
-    assert workbench_store.audit_entries("email.rejected") == []
+    assert audit_log.entries(workbench_store, "email.rejected") == []
 
 
 def test_every_drafts_form_needs_the_csrf_token(workbench_client, portal_settings, drafts):
@@ -120,7 +121,7 @@ def test_another_collectors_draft_cannot_be_opened_edited_or_rejected(
         )
         assert response.status_code == 409 and "Secret London" not in response.text
     assert drafts["foreign"] in _waiting(portal_settings)
-    assert len(workbench_store.audit_entries("foreign_draft_rejected", actor=AVERY)) == 3
+    assert len(audit_log.entries(workbench_store, "foreign_draft_rejected", actor=AVERY)) == 3
 
 
 # editing ---------------------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def test_edited_email_text_is_what_drafts_send_delivers(
     assert "Saved your changes to Reminder for Acme Builders" in page
     assert "Edited by" in page and AVERY in page
     assert "&lt;b&gt;USD 2,000.25&lt;/b&gt;" in page and "<b>USD" not in page
-    [entry] = workbench_store.audit_entries("email.edited")
+    [entry] = audit_log.entries(workbench_store, "email.edited")
     assert (entry.actor, entry.account_id) == (AVERY, "ACC-1")
     approve = _approve_form(page, drafts["email"])
     assert workbench_client.post("/workbench/drafts/approve", data=approve).status_code == 200
@@ -189,7 +190,7 @@ def test_edited_letter_is_printed_again_around_the_same_invoice_table(
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Thank you for your call today." in text and "INV-102" in text and "USD 500.25" in text
     assert "The invoices below are past due." not in text
-    assert [e.actor for e in workbench_store.audit_entries("letter.edited")] == [AVERY]
+    assert [e.actor for e in audit_log.entries(workbench_store, "letter.edited")] == [AVERY]
 
 
 def test_a_letter_drafted_before_editing_existed_says_why_it_cannot_be_edited(
@@ -229,7 +230,7 @@ def test_manager_reviews_the_drafts_of_their_offices_accounts_only(
     response = workbench_client.post("/team/drafts/reject", data={**form, "reason": "Wrong contact"},
                                      follow_redirects=False)
     assert response.status_code == 303
-    assert [(e.actor, e.account_id) for e in workbench_store.audit_entries("email.rejected")] == [
+    assert [(e.actor, e.account_id) for e in audit_log.entries(workbench_store, "email.rejected")] == [
         (MORGAN, "ACC-1")
     ]
     refused = workbench_client.post("/team/drafts/approve", data={**form, "draft": drafts["foreign"]})

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
-from portal.store import PortalStore
+from orchestration.cli.portal import link_command
+from portal.store import connect, director_jobs, director_updates
 from tests.portal.portal_factories import DANA, ERIN, NEW_YORK_POLICY, SECRET, STATUSES, client_jobs, job
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,7 +68,7 @@ def serving_portal(home: Path) -> Iterator[dict[str, str]]:
 def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
     """`ledgerloop portal --port P` in a subprocess with `env`, from its first 200 on /healthz until
     the block ends."""
-    code = "from orchestration.cli_portal import portal_command; portal_command()"
+    code = "from orchestration.cli.portal import portal_command; portal_command()"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--port", str(port)],
         env=env,
@@ -95,8 +95,9 @@ def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
 @pytest.fixture
 def running_portal(tmp_path):
     """The portal under uvicorn on loopback, with two directors' jobs published."""
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_jobs(
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    director_jobs.publish(
+        store,
         [
             job("new-york|123", DANA, account_name="Acme, Inc."),
             job("boston|789", ERIN, account_name="Secret Client Corp"),
@@ -152,7 +153,7 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
     assert "Client pays Friday <b>really</b>" in browser.find_element(By.CLASS_NAME, "note").text
     severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == []  # no CSP violation, no missing asset
-    [saved] = store.updates_after(0, 10)
+    [saved] = director_updates.after(store, 0, 10)
     assert (saved.director_email, saved.invoice_key, saved.note) == (
         DANA,
         "new-york|123",
@@ -179,7 +180,7 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
 
     env, store = running_portal
     settings = PortalSettings.from_env(env)
-    jobs = {DANA: store.jobs_for(DANA)}
+    jobs = {DANA: director_jobs.for_director(store, DANA)}
     result = write_director_drafts(
         jobs,
         store,
@@ -204,7 +205,7 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
     browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, your update was received"
-    [saved] = store.updates_after(0, 10)
+    [saved] = director_updates.after(store, 0, 10)
     assert (saved.director_email, saved.invoice_key) == (DANA, "new-york|123")
     assert saved.note == "Paying on the 30th"
 
@@ -212,8 +213,8 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
 @pytest.fixture
 def portal_with_a_client_of_three_invoices(tmp_path):
     """Dana is asked about three invoices of one client (with its contact) and one of another."""
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_jobs(client_jobs(), STATUSES, NEW_YORK_POLICY)
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    director_jobs.publish(store, client_jobs(), STATUSES, NEW_YORK_POLICY)
     with serving_portal(tmp_path) as env:
         yield env, store
     store.close()
@@ -261,7 +262,7 @@ def test_director_answers_several_invoices_of_a_client_at_once(
     assert "Your answer covers 2 invoices" in confirmation
     assert "INV-1" in confirmation and "INV-3" in confirmation and "INV-2" not in confirmation
     assert "EST" in confirmation or "EDT" in confirmation  # the policy's time zone, not UTC
-    saved = store.updates_after(0, 10)
+    saved = director_updates.after(store, 0, 10)
     assert [(u.invoice_key, str(u.promised_amount)) for u in saved] == [
         ("nyc|1", "400.00"),
         ("nyc|3", "200.00"),

@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.store import PortalStore
+from portal.store import audit_log, connect, director_jobs, director_updates
 from tests.portal.portal_factories import (
     ANSWER_FIELDS,
     DANA,
@@ -27,8 +27,8 @@ from tests.portal.portal_factories import (
 
 @pytest.fixture
 def store(portal_settings):
-    store = PortalStore.from_url(portal_settings.db_url)
-    store.publish_jobs(client_jobs(), STATUSES, NEW_YORK_POLICY)
+    store = connect(portal_settings.db_url)
+    director_jobs.publish(store, client_jobs(), STATUSES, NEW_YORK_POLICY)
     yield store
     store.close()
 
@@ -85,7 +85,7 @@ def test_one_answer_covers_several_invoices_of_a_client(client, store):
     )
     response = client.post("/updates", data=data, follow_redirects=False)
     assert response.status_code == 303
-    saved = store.updates_after(0, 10)
+    saved = director_updates.after(store, 0, 10)
     assert [(u.invoice_key, u.promised_amount) for u in saved] == [
         ("nyc|1", Decimal("400.00")),  # most overdue first, up to its balance
         ("nyc|3", Decimal("100.00")),  # the rest: the amounts add up to what was promised
@@ -97,7 +97,7 @@ def test_one_answer_covers_several_invoices_of_a_client(client, store):
     assert "INV-1" in confirmation and "INV-3" in confirmation and "INV-2" not in confirmation
     again = client.post("/updates", data=data, follow_redirects=False)  # back button, send again
     assert again.headers["location"] == response.headers["location"]
-    assert len(store.updates_after(0, 10)) == 2
+    assert len(director_updates.after(store, 0, 10)) == 2
 
 
 def test_an_answer_shows_at_once_instead_of_the_blank_form(client):
@@ -115,14 +115,16 @@ def test_an_answer_shows_at_once_instead_of_the_blank_form(client):
 
 def test_an_answer_older_than_the_policy_days_asks_again(client, store):
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=15)
-    store.record_update(new_update("a" * 32, invoice_key="nyc|4", status="Disputed", submitted_at=old))
+    director_updates.record(
+        store, new_update("a" * 32, invoice_key="nyc|4", status="Disputed", submitted_at=old)
+    )
     bolt = _section(client.get("/jobs").text, "Bolt LLC")
     assert "Your last answer, " in bolt and "The collector asks" in bolt and "<details" not in bolt
 
 
 def test_times_are_shown_in_the_policys_time_zone(client, store):
     at = dt.datetime(2026, 11, 23, 19, 5, tzinfo=dt.UTC)  # 14:05 in New York
-    update_id = store.record_update(new_update("b" * 32, invoice_key="nyc|4", submitted_at=at))
+    update_id = director_updates.record(store, new_update("b" * 32, invoice_key="nyc|4", submitted_at=at))
     confirmation = client.get(f"/updates/{update_id}").text
     assert "received 2026-11-23 14:05 EST" in confirmation and "UTC" not in confirmation
     assert "Times are New York time (America/New_York)" in client.get("/jobs").text
@@ -134,8 +136,8 @@ def test_another_directors_invoice_among_several_is_refused_and_nothing_is_store
     with caplog.at_level(logging.WARNING, logger="portal.jobs"):
         response = client.post("/updates", data=data, follow_redirects=False)
     assert response.status_code == 403
-    assert store.updates_after(0, 10) == []
-    assert [e.subject for e in store.audit_entries("foreign_invoice_rejected")] == ["nyc|9"]
+    assert director_updates.after(store, 0, 10) == []
+    assert [e.subject for e in audit_log.entries(store, "foreign_invoice_rejected")] == ["nyc|9"]
 
 
 def test_one_answer_cannot_cover_two_clients(client, store):
@@ -143,7 +145,7 @@ def test_one_answer_cannot_cover_two_clients(client, store):
     data["invoice_key"] = ["nyc|1", "nyc|4"]
     response = client.post("/updates", data=data, follow_redirects=False)
     assert response.status_code == 400 and "One client per answer" in response.text
-    assert store.updates_after(0, 10) == []
+    assert director_updates.after(store, 0, 10) == []
 
 
 def test_an_answer_without_a_ticked_invoice_comes_back_with_the_clients_form(client, store):
@@ -154,11 +156,12 @@ def test_an_answer_without_a_ticked_invoice_comes_back_with_the_clients_form(cli
     assert "Tick at least one invoice this answer is for." in response.text
     assert "Acme, Inc." in response.text and response.text.count('type="checkbox"') == 3
     assert "checked" not in response.text.split("<form", 1)[0].split('class="invoices"', 1)[1]
-    assert store.updates_after(0, 10) == []
+    assert director_updates.after(store, 0, 10) == []
 
 
 def test_a_promise_over_invoices_in_two_currencies_is_refused(portal_settings, store):
-    store.publish_jobs(
+    director_jobs.publish(
+        store,
         [
             job("nyc|1", DANA, account_id="001A", currency="USD"),
             job("ldn|1", DANA, account_id="001A", currency="GBP"),
@@ -173,7 +176,7 @@ def test_a_promise_over_invoices_in_two_currencies_is_refused(portal_settings, s
         response = client.post("/updates", data=data, follow_redirects=False)
     assert response.status_code == 400
     assert "These invoices are in GBP and USD" in response.text
-    assert store.updates_after(0, 10) == []
+    assert director_updates.after(store, 0, 10) == []
 
 
 def test_the_collectors_questions_are_asked_once_per_client_with_the_invoices_they_are_about():

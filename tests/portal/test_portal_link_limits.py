@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from portal.app import create_app
 from portal.ratelimit import MAX_FAILURES
 from portal.settings import PortalSettings
+from portal.store import audit_log, link_versions
 from tests.portal.portal_factories import DANA, ERIN, mint
 from tests.portal.workbench_factories import AVERY, HARRIET, MORGAN, mint_staff, workbench_store
 
@@ -85,8 +86,8 @@ def test_brute_force_from_one_address_is_still_throttled(office, portal_settings
     assert statuses == [403] * MAX_FAILURES + [429] * 5
     assert "too many attempts" in client.get(f"/{door}/another-guess").text
     # the audit log records the attack without growing by one line per guess once over the limit
-    assert len(workbench_store.audit_entries("link_rejected")) == MAX_FAILURES
-    [limited] = workbench_store.audit_entries("link_rate_limited")
+    assert len(audit_log.entries(workbench_store, "link_rejected")) == MAX_FAILURES
+    [limited] = audit_log.entries(workbench_store, "link_rate_limited")
     assert limited.actor == f"client:{OFFICE_NAT}"
     peer.address = ELSEWHERE
     assert client.get(f"/{door}/garbage").status_code == 403  # other addresses are not affected
@@ -122,7 +123,7 @@ def test_expired_and_revoked_links_are_refused_but_are_not_guesses(
     expired = [mint(portal_settings, DANA, version=n) for n in range(1, MAX_FAILURES + 2)]
     monkeypatch.undo()
     revoked = mint(portal_settings, ERIN)
-    workbench_store.revoke(ERIN)
+    link_versions.revoke(workbench_store, ERIN)
     for token in [*expired, revoked, revoked]:
         assert client.get(f"/d/{token}").status_code == 403
     assert client.get("/d/garbage").status_code == 403  # no guessing budget was used up
@@ -158,7 +159,7 @@ def test_forwarded_for_names_the_client_only_behind_a_configured_proxy(portal_se
         # the header from anyone but the proxy is a claim, not an address
         peer.address = ELSEWHERE
         assert client.get("/d/guess-y", headers=attacker).status_code == 403
-    rejected = workbench_store.audit_entries("link_rejected")
+    rejected = audit_log.entries(workbench_store, "link_rejected")
     assert {e.actor for e in rejected} == {"client:192.0.2.66", "client:192.0.2.7", f"client:{ELSEWHERE}"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from portal.store import director_updates
 from tests.portal.portal_factories import ANSWER_FIELDS, DANA, form_fields, sign_in
 
 
@@ -69,7 +70,7 @@ def test_submit_then_confirmation_shows_what_was_saved(client, portal_settings, 
     assert confirmation.status_code == 200
     assert "your update was received" in confirmation.text
     assert "Client pays Friday" in confirmation.text and "USD 1,000.50" in confirmation.text
-    [saved] = seeded_store.updates_after(0, 10)
+    [saved] = director_updates.after(seeded_store, 0, 10)
     assert (saved.director_email, saved.invoice_key, saved.status) == (DANA, "new-york|123", "Will pay")
     assert str(saved.promised_amount) == "1000.50"
 
@@ -80,7 +81,7 @@ def test_double_submit_stores_once(client, portal_settings, seeded_store):
     second = client.post("/updates", data=data, follow_redirects=False)
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
-    assert len(seeded_store.updates_after(0, 10)) == 1
+    assert len(director_updates.after(seeded_store, 0, 10)) == 1
 
 
 def test_validation_errors_appear_next_to_fields_and_keep_input(client, portal_settings, seeded_store):
@@ -101,7 +102,7 @@ def test_validation_errors_appear_next_to_fields_and_keep_input(client, portal_s
     assert ">Keep this note</textarea>" in page and 'value="twelve"' in page and 'value="31/12/2099"' in page
     assert ">Waiting on QA</textarea>" in page
     assert 'aria-invalid="true"' in page
-    assert seeded_store.updates_after(0, 10) == []
+    assert director_updates.after(seeded_store, 0, 10) == []
 
 
 def test_corrected_form_after_errors_stores_once(client, portal_settings, seeded_store):
@@ -113,13 +114,14 @@ def test_corrected_form_after_errors_stores_once(client, portal_settings, seeded
     good = client.post("/updates", data={**data, "status": "Disputed"}, follow_redirects=False)
     again = client.post("/updates", data={**data, "status": "Disputed"}, follow_redirects=False)
     assert good.status_code == again.status_code == 303
-    assert [u.status for u in seeded_store.updates_after(0, 10)] == ["Disputed"]
+    assert [u.status for u in director_updates.after(seeded_store, 0, 10)] == ["Disputed"]
 
 
 def test_confirmation_of_another_directors_update_is_not_found(client, portal_settings, seeded_store):
     from tests.portal.portal_factories import ERIN, new_update
 
-    update_id = seeded_store.record_update(
+    update_id = director_updates.record(
+        seeded_store,
         new_update("e" * 32, invoice_key="boston|789", director_email=ERIN, note="Erin private note")
     )
     sign_in(client, portal_settings, DANA)

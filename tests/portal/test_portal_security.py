@@ -14,7 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 from portal.links import LINK_SALT
 from portal.ratelimit import MAX_FAILURES
 from portal.security import CONTENT_SECURITY_POLICY
-from portal.store import PortalStore
+from portal.store import audit_log, connect, director_jobs, director_updates, link_versions
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, form_fields, job, mint, settings_for, sign_in
 
 INVALID_MARK = "How to get a new link"
@@ -66,7 +66,7 @@ def test_revoked_token_is_refused_and_revocation_ends_the_session(client, portal
     old = mint(portal_settings, DANA, version=1)
     sign_in(client, portal_settings, DANA, version=1)
     assert client.get("/jobs").status_code == 200
-    assert seeded_store.revoke(DANA) == 2
+    assert link_versions.revoke(seeded_store, DANA) == 2
     assert client.get("/jobs").status_code == 401
     _assert_refused_without_session(client, client.get(f"/d/{old}"))
     sign_in(client, portal_settings, DANA, version=2)
@@ -77,7 +77,7 @@ def test_refusal_page_is_the_same_for_unknown_forged_expired_and_revoked(
     client, portal_settings, seeded_store, monkeypatch
 ):
     revoked = mint(portal_settings, ERIN, 1)
-    seeded_store.revoke(ERIN)
+    link_versions.revoke(seeded_store, ERIN)
     unknown_version = mint(portal_settings, "nobody@example.com", 7)
     monkeypatch.setattr(time, "time", lambda: 1_000_000_000.0)
     expired = mint(portal_settings, DANA)
@@ -115,7 +115,7 @@ def test_expired_or_revoked_session_cookie_is_not_counted_as_an_attack(
     for _ in range(MAX_FAILURES):
         assert client.get("/jobs").status_code == 401  # expired session
     sign_in(client, portal_settings, DANA)
-    seeded_store.revoke(DANA)
+    link_versions.revoke(seeded_store, DANA)
     for _ in range(MAX_FAILURES):
         assert client.get("/jobs").status_code == 401  # revoked session
     assert client.get(f"/d/{mint(portal_settings, DANA, version=2)}").status_code == 200
@@ -134,9 +134,9 @@ def test_another_directors_invoice_key_in_the_form_is_refused(client, portal_set
         response = client.post("/updates", data=data, follow_redirects=False)
     assert response.status_code == 403
     assert "Secret Client Corp" not in response.text
-    assert seeded_store.updates_after(0, 10) == []
+    assert director_updates.after(seeded_store, 0, 10) == []
     assert "boston|789" in caplog.text
-    assert [e.subject for e in seeded_store.audit_entries("foreign_invoice_rejected")] == ["boston|789"]
+    assert [e.subject for e in audit_log.entries(seeded_store, "foreign_invoice_rejected")] == ["boston|789"]
 
 
 def test_director_email_in_the_form_is_ignored(client, portal_settings, seeded_store):
@@ -144,7 +144,7 @@ def test_director_email_in_the_form_is_ignored(client, portal_settings, seeded_s
     data = form_fields(client.get("/jobs").text, "INV-123")
     data.update({"status": "Will pay", "director_email": ERIN})
     assert client.post("/updates", data=data, follow_redirects=False).status_code == 303
-    assert [u.director_email for u in seeded_store.updates_after(0, 10)] == [DANA]
+    assert [u.director_email for u in director_updates.after(seeded_store, 0, 10)] == [DANA]
 
 
 def test_post_without_csrf_token_is_refused(client, portal_settings, seeded_store):
@@ -153,7 +153,7 @@ def test_post_without_csrf_token_is_refused(client, portal_settings, seeded_stor
     del data["_csrf_token"]
     response = client.post("/updates", data={**data, "status": "Will pay"}, follow_redirects=False)
     assert response.status_code == 403
-    assert seeded_store.updates_after(0, 10) == []
+    assert director_updates.after(seeded_store, 0, 10) == []
 
 
 def test_post_with_a_wrong_csrf_token_is_refused(client, portal_settings, seeded_store):
@@ -162,7 +162,7 @@ def test_post_with_a_wrong_csrf_token_is_refused(client, portal_settings, seeded
     data["_csrf_token"] = "0" * 64
     response = client.post("/updates", data={**data, "status": "Will pay"}, follow_redirects=False)
     assert response.status_code == 403
-    assert seeded_store.updates_after(0, 10) == []
+    assert director_updates.after(seeded_store, 0, 10) == []
 
 
 def test_xss_in_a_note_is_shown_escaped(client, portal_settings, seeded_store):
@@ -173,7 +173,7 @@ def test_xss_in_a_note_is_shown_escaped(client, portal_settings, seeded_store):
     assert response.status_code == 200
     assert "<script>alert" not in response.text and "<img src=x" not in response.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in response.text
-    assert seeded_store.updates_after(0, 10)[0].note == attack
+    assert director_updates.after(seeded_store, 0, 10)[0].note == attack
 
 
 def test_xss_in_published_job_facts_is_shown_escaped(portal_settings, seeded_store):
@@ -182,7 +182,8 @@ def test_xss_in_published_job_facts_is_shown_escaped(portal_settings, seeded_sto
     from portal.app import create_app
     from tests.portal.portal_factories import STATUSES, job
 
-    seeded_store.publish_jobs(
+    director_jobs.publish(
+        seeded_store,
         [job(account_name="<b onmouseover=alert(1)>Evil</b>", question="<script>steal()</script>")], STATUSES
     )
     with TestClient(create_app(portal_settings), base_url="http://testserver.local") as client:
@@ -202,9 +203,9 @@ def test_sql_looking_input_is_stored_verbatim(client, portal_settings, seeded_st
         follow_redirects=False,
     )
     assert response.status_code == 303
-    [saved] = seeded_store.updates_after(0, 10)
+    [saved] = director_updates.after(seeded_store, 0, 10)
     assert (saved.note, saved.blocker) == (injection, "x' OR '1'='1")
-    assert len(seeded_store.jobs_for(DANA)) == 2
+    assert len(director_jobs.for_director(seeded_store, DANA)) == 2
 
 
 def test_oversized_form_body_is_refused_before_it_is_parsed(client, portal_settings, seeded_store):
@@ -214,7 +215,7 @@ def test_oversized_form_body_is_refused_before_it_is_parsed(client, portal_setti
                            follow_redirects=False)
     assert response.status_code == 413
     assert "x" * 100 not in response.text
-    assert seeded_store.updates_after(0, 10) == []
+    assert director_updates.after(seeded_store, 0, 10) == []
 
 
 def test_largest_honest_form_is_accepted(client, portal_settings, seeded_store):
@@ -225,7 +226,7 @@ def test_largest_honest_form_is_accepted(client, portal_settings, seeded_store):
               "blocker": wide * 1000}
     response = client.post("/updates", data={**data, **fields}, follow_redirects=False)
     assert response.status_code == 303
-    assert seeded_store.updates_after(0, 10)[0].note == wide * 2000
+    assert director_updates.after(seeded_store, 0, 10)[0].note == wide * 2000
 
 
 def test_brute_force_on_links_is_rate_limited_and_logged(client, portal_settings, caplog):
@@ -243,7 +244,7 @@ def test_brute_force_on_links_is_rate_limited_and_logged(client, portal_settings
 
 def test_failed_link_attempts_are_audited(client, seeded_store):
     client.get("/d/nonsense")
-    [entry] = seeded_store.audit_entries("link_rejected")
+    [entry] = audit_log.entries(seeded_store, "link_rejected")
     assert entry.actor == "client:testclient" and entry.subject == "invalid signature or payload"
 
 
@@ -274,7 +275,7 @@ def test_session_cookie_is_secure_when_the_portal_is_served_over_https(tmp_path)
     from portal.app import create_app
 
     settings = replace(settings_for(tmp_path), base_url="https://portal.example.com")
-    PortalStore.from_url(settings.db_url).close()
+    connect(settings.db_url).close()
     with TestClient(create_app(settings), base_url="https://testserver.local") as client:
         cookie = client.get(f"/d/{mint(settings, DANA)}").headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
@@ -282,7 +283,7 @@ def test_session_cookie_is_secure_when_the_portal_is_served_over_https(tmp_path)
 
 def test_audit_records_link_openings(client, portal_settings, seeded_store):
     sign_in(client, portal_settings, DANA)
-    [entry] = seeded_store.audit_entries("link_opened")
+    [entry] = audit_log.entries(seeded_store, "link_opened")
     assert entry.actor == DANA and entry.at <= dt.datetime.now(dt.UTC)
 
 
@@ -294,8 +295,8 @@ def test_cookies_over_https_are_host_only_so_a_sibling_subdomain_cannot_plant_th
     from portal.app import create_app
 
     settings = replace(settings_for(tmp_path), base_url="https://portal.example.com")
-    store = PortalStore.from_url(settings.db_url)
-    store.publish_jobs([job()], STATUSES)
+    store = connect(settings.db_url)
+    director_jobs.publish(store, [job()], STATUSES)
     with TestClient(create_app(settings), base_url="https://testserver.local") as client:
         opened = client.get(f"/d/{mint(settings, DANA)}")
         page = client.get("/jobs")

@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import MetaData, Table, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from portal.store import SCHEMA_VERSION, PortalStore, SubmissionConflict, metadata
+from portal.store import connect, director_jobs, director_updates, schema
+from portal.store.inbox import SubmissionConflict
+from portal.store.schema import SCHEMA_VERSION
+from portal.store.tables import metadata
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, job, new_update
 
 V3_COLUMNS = {
@@ -23,7 +26,7 @@ V3_COLUMNS = {
 
 @pytest.fixture
 def store(tmp_path):
-    opened = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    opened = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     yield opened
     opened.close()
 
@@ -36,40 +39,46 @@ def _answer(group: str, *keys: str, director: str = DANA, **changes):
 
 
 def test_record_answer_stores_one_row_per_invoice_and_a_repeat_nothing_more(store):
-    ids = store.record_answer(_answer("a" * 32, "nyc|1", "nyc|2"))
-    assert ids == store.record_answer(_answer("a" * 32, "nyc|1", "nyc|2", note="clicked twice"))
-    assert [(u.invoice_key, u.note) for u in store.updates_after(0, 10)] == [
+    ids = director_updates.record_answer(store, _answer("a" * 32, "nyc|1", "nyc|2"))
+    again = _answer("a" * 32, "nyc|1", "nyc|2", note="clicked twice")
+    assert ids == director_updates.record_answer(store, again)
+    assert [(u.invoice_key, u.note) for u in director_updates.after(store, 0, 10)] == [
         ("nyc|1", "Client pays Friday"),
         ("nyc|2", "Client pays Friday"),
     ]
-    assert [u.invoice_key for u in store.answer_rows(DANA, ids[1])] == ["nyc|1", "nyc|2"]
-    assert store.answer_rows(ERIN, ids[0]) == []  # another director never sees it
+    assert [u.invoice_key for u in director_updates.answer_rows(store, DANA, ids[1])] == ["nyc|1", "nyc|2"]
+    assert director_updates.answer_rows(store, ERIN, ids[0]) == []  # another director never sees it
 
 
 def test_record_answer_is_all_or_nothing(store):
-    store.record_update(new_update("taken-1", invoice_key="nyc|2"))
+    director_updates.record(store, new_update("taken-1", invoice_key="nyc|2"))
     with pytest.raises(IntegrityError):  # the second row's submission id is taken: no row stays
-        store.record_answer(
+        director_updates.record_answer(
+            store,
             [
                 *_answer("b" * 32, "nyc|1"),
                 *[replace(u, submission_id="taken-1") for u in _answer("b" * 32, "nyc|2")],
             ]
         )
-    assert [u.submission_id for u in store.updates_after(0, 10)] == ["taken-1"]
+    assert [u.submission_id for u in director_updates.after(store, 0, 10)] == ["taken-1"]
 
 
 def test_record_answer_refuses_a_form_another_director_used(store):
-    store.record_answer(_answer("c" * 32, "nyc|1", director=ERIN))
+    director_updates.record_answer(store, _answer("c" * 32, "nyc|1", director=ERIN))
     with pytest.raises(SubmissionConflict):
-        store.record_answer(_answer("c" * 32, "nyc|2"))
+        director_updates.record_answer(store, _answer("c" * 32, "nyc|2"))
 
 
 def test_answers_are_the_directors_newest_per_invoice(store):
     early = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
-    store.record_update(new_update("d" * 32, invoice_key="nyc|1", status="Disputed", submitted_at=early))
-    store.record_answer(_answer("e" * 32, "nyc|1", "nyc|2", status="Will pay"))
-    store.record_update(new_update("f" * 32, invoice_key="nyc|1", director_email=ERIN, status="Blocked"))
-    answers = store.answers(DANA.upper())
+    director_updates.record(
+        store, new_update("d" * 32, invoice_key="nyc|1", status="Disputed", submitted_at=early)
+    )
+    director_updates.record_answer(store, _answer("e" * 32, "nyc|1", "nyc|2", status="Will pay"))
+    director_updates.record(
+        store, new_update("f" * 32, invoice_key="nyc|1", director_email=ERIN, status="Blocked")
+    )
+    answers = director_updates.answers(store, DANA.upper())
     assert {key: a.status for key, a in answers.items()} == {"nyc|1": "Will pay", "nyc|2": "Will pay"}
 
 
@@ -80,14 +89,15 @@ def test_jobs_carry_their_client_and_contact_and_the_policy_is_published_with_th
         "contact_email": "ap@acme.example",
         "contact_phone": "+1 212 555 8250",
     }
-    store.publish_jobs([job(**contact)], STATUSES, {"time_zone": "Europe/London"})
-    [saved] = store.jobs_for(DANA)
+    director_jobs.publish(store, [job(**contact)], STATUSES, {"time_zone": "Europe/London"})
+    [saved] = director_jobs.for_director(store, DANA)
     assert {name: getattr(saved, name) for name in contact} == contact
-    assert store.published_policy() == {"time_zone": "Europe/London"}
-    store.publish_jobs([job()], STATUSES, {"time_zone": "America/New_York", "answer_stands_days": "7"})
-    assert store.published_policy() == {"time_zone": "America/New_York", "answer_stands_days": "7"}
-    store.publish_jobs([job()], STATUSES)  # publishing jobs alone keeps the facts
-    assert store.published_policy()["answer_stands_days"] == "7"
+    assert director_jobs.published_policy(store) == {"time_zone": "Europe/London"}
+    policy = {"time_zone": "America/New_York", "answer_stands_days": "7"}
+    director_jobs.publish(store, [job()], STATUSES, policy)
+    assert director_jobs.published_policy(store) == policy
+    director_jobs.publish(store, [job()], STATUSES)  # publishing jobs alone keeps the facts
+    assert director_jobs.published_policy(store)["answer_stands_days"] == "7"
 
 
 def _make_v2_store(url: str) -> None:
@@ -115,18 +125,19 @@ def _make_v2_store(url: str) -> None:
 def test_store_migrates_a_version_2_store_in_place_keeping_its_answers(tmp_path):
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
     _make_v2_store(url)
-    store = PortalStore.from_url(url)
+    store = connect(url)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert schema.recorded_version(store) == SCHEMA_VERSION == 3
         for table, columns in V3_COLUMNS.items():
             assert columns <= {c["name"] for c in inspect(store.engine).get_columns(table)}
         assert "ix_director_updates_director" in {
             i["name"] for i in inspect(store.engine).get_indexes("director_updates")
         }
-        assert [u.answer_group for u in store.updates_after(0, 10)] == [None]
-        assert list(store.answers(DANA)) == ["nyc|1"]
-        store.publish_jobs([job(account_id="001A", contact_name="Isla")], STATUSES, {"time_zone": "UTC"})
-        assert store.jobs_for(DANA)[0].contact_name == "Isla"
-        assert store.create_schema() == 3  # a second open changes nothing
+        assert [u.answer_group for u in director_updates.after(store, 0, 10)] == [None]
+        assert list(director_updates.answers(store, DANA)) == ["nyc|1"]
+        jobs = [job(account_id="001A", contact_name="Isla")]
+        director_jobs.publish(store, jobs, STATUSES, {"time_zone": "UTC"})
+        assert director_jobs.for_director(store, DANA)[0].contact_name == "Isla"
+        assert schema.create_schema(store) == 3  # a second open changes nothing
     finally:
         store.close()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from notifications.draft_index import DraftIndex
-from portal.store import PortalStore
+from portal.store import connect, workbench
 from tests.notifications.dunning_draft_factories import write_email, write_sms
 from tests.portal.test_portal_browser import serving_portal
 from tests.portal.workbench_factories import AVERY, EVENTS, MEMBERS, WORKLOAD, item, mint_staff
@@ -26,9 +26,9 @@ DRAFTS = 3_000  # two emails and an SMS per account
 @pytest.fixture
 def busy_home(tmp_path, monkeypatch):
     """A collector with 1,000 accounts on their list and 3,000 dunning drafts waiting."""
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     items = [item("Avery Brooks", n + 1, f"NYC|{n}", f"ACC-{n}") for n in range(ACCOUNTS)]
-    store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD)
+    workbench.publish(store, MEMBERS, items, EVENTS, WORKLOAD)
     store.close()
     with monkeypatch.context() as fast:
         fast.setattr(os, "fsync", lambda fd: None)  # durability is not under test; 3,000 fsyncs are slow

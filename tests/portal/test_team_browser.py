@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
-from portal.store import PortalStore
+from orchestration.cli.portal import link_command
+from portal.store import connect, workbench
 from tests.portal.test_portal_browser import browser, pytestmark, serving_portal  # noqa: F401 (fixture, marks)
 from tests.portal.workbench_factories import MEMBERS, workload
 
@@ -52,8 +52,8 @@ def running_team(tmp_path):
             **RULE,
         ),
     ]
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    store.publish_workbench(MEMBERS, [], [], rows)
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    workbench.publish(store, MEMBERS, [], [], rows)
     with serving_portal(tmp_path) as env:
         yield env
     store.close()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from litestar.testing import TestClient
 
 from portal.app import create_app
-from portal.store import PortalStore
+from portal.store import connect, workbench
 from tests.portal.workbench_factories import MEMBERS, sign_in_staff, workload
 
 WHITFIELD = next(m.email for m in MEMBERS if m.role == "manager" and m.office is None)
@@ -16,8 +16,8 @@ RULE = {"team_mean_open_items": Decimal("3.00"), "load_ratio": Decimal("1.50")}
 
 
 def _page(portal_settings, rows) -> str:
-    store = PortalStore.from_url(portal_settings.db_url)
-    store.publish_workbench(MEMBERS, [], [], rows)
+    store = connect(portal_settings.db_url)
+    workbench.publish(store, MEMBERS, [], [], rows)
     with TestClient(create_app(portal_settings), base_url="http://testserver.local") as client:
         sign_in_staff(client, portal_settings, "manager", WHITFIELD)
         page = client.get("/team").text

@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import re
 
+from portal.store import collector_entries, workbench
 from tests.portal import workbench_factories
 from tests.portal.workbench_factories import AVERY, MORGAN, STATE, entry_form, sign_in_staff
 
@@ -130,9 +131,10 @@ def test_entries_the_published_list_already_counts_are_not_replayed(
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
     _log(workbench_client, "call", call_outcome="reached", note="will pay Friday")
     assert "Call logged: reached the client" in workbench_client.get("/workbench").text
-    (entry,) = workbench_store.entries_after(0, 10)
+    (entry,) = collector_entries.after(workbench_store, 0, 10)
     # the next run ingested the call and published lists that count it
-    workbench_store.publish_workbench(
+    workbench.publish(
+        workbench_store,
         MEMBERS, ITEMS, EVENTS, WORKLOAD, ACCOUNTS, replace(STATE, entries_through=entry.entry_id)
     )
     acme = cards(workbench_client.get("/workbench").text)["Acme Builders"]

@@ -12,10 +12,11 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
-from orchestration.ingest.collector_entries import load_collector_entries
-from orchestration.warehouse import connect
-from portal.store import PortalStore
+from orchestration.cli.portal import link_command
+from orchestration.defs.ingest.collector_entries import load_collector_entries
+from orchestration.storage.warehouse import connect
+from portal.store import connect as connect_store
+from portal.store import workbench
 from tests.portal import test_portal_browser
 from tests.portal.test_portal_browser import CHROMEDRIVER, CHROMIUM, serving_portal
 from tests.portal.workbench_factories import ACCOUNTS, EVENTS, ITEMS, MEMBERS, STATE, WORKLOAD
@@ -37,10 +38,10 @@ browser = test_portal_browser.browser  # the same headless Chromium fixture as t
 @pytest.fixture
 def running_workbench(tmp_path):
     """The portal under uvicorn on loopback, with the workbench read models published."""
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    store = connect_store(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     items = [replace(i, collector_email=AVERY) if i.collector == "Avery Brooks" else i for i in ITEMS]
     accounts = [replace(a, collector_email=AVERY) if a.collector == "Avery Brooks" else a for a in ACCOUNTS]
-    store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD, accounts, STATE)
+    workbench.publish(store, MEMBERS, items, EVENTS, WORKLOAD, accounts, STATE)
     with serving_portal(tmp_path) as env:
         yield env, store, tmp_path
     store.close()

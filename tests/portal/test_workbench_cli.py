@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli_portal import link_command
+from orchestration.cli.portal import link_command
 from portal.links import LinkInvalid, LinkSigner, StaffLinkSigner
 from portal.settings import PortalSettings
-from portal.store import PortalStore
+from portal.store import audit_log, connect, team
 
 COLLECTOR = "avery.brooks@meridianpartners.example"  # ledgerloop.yaml team.collectors
 MANAGER = "morgan.reyes@meridianpartners.example"  # ledgerloop.yaml team.managers (NYC)
@@ -46,10 +46,10 @@ def test_link_for_a_rostered_collector_mints_a_collector_link_and_publishes_the_
     assert (claims.role, claims.email, claims.version) == ("collector", COLLECTOR, 1)
     with pytest.raises(LinkInvalid):
         _signer(env).verify(token)  # never a director token
-    store = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
-    assert store.member(COLLECTOR, "collector").name == "Avery Brooks"
-    assert store.member(MANAGER, "manager").office == "NYC"
-    [minted] = store.audit_entries("link_minted")
+    store = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    assert team.member(store, COLLECTOR, "collector").name == "Avery Brooks"
+    assert team.member(store, MANAGER, "manager").office == "NYC"
+    [minted] = audit_log.entries(store, "link_minted")
     assert '"role": "collector"' in minted.detail
     store.close()
 

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from notifications.dunning_drafts import account_drafts
 from portal.security import CONTENT_SECURITY_POLICY
+from portal.store import audit_log
 from tests.notifications.dunning_draft_factories import write_email, write_letter, write_sms
 from tests.portal import workbench_factories
 from tests.portal.portal_factories import DANA, sign_in
@@ -146,7 +147,7 @@ def test_approve_moves_the_draft_to_approved_and_audits_the_collector_and_accoun
     assert drafts["sms"] not in _waiting(portal_settings)
     approved = account_drafts(portal_settings.home, {"ACC-1"}, ("approved",))
     assert [d.label for d in approved] == [drafts["sms"]]
-    [entry] = workbench_store.audit_entries("sms.approved")
+    [entry] = audit_log.entries(workbench_store, "sms.approved")
     assert (entry.actor, entry.account_id, entry.subject) == (AVERY, "ACC-1", "+15550100")
     assert "2 reminders to your accounts wait" in page
 
@@ -158,10 +159,10 @@ def test_approve_of_an_email_and_a_letter_audits_each_with_the_account(
     for label in ("email", "letter"):
         form = _approve_form(workbench_client.get("/workbench/drafts").text, drafts[label])
         assert workbench_client.post("/workbench/drafts/approve", data=form).status_code == 200
-    assert [(e.actor, e.account_id) for e in workbench_store.audit_entries("email.approved")] == [
+    assert [(e.actor, e.account_id) for e in audit_log.entries(workbench_store, "email.approved")] == [
         (AVERY, "ACC-1")
     ]
-    assert [(e.actor, e.account_id) for e in workbench_store.audit_entries("letter.approved")] == [
+    assert [(e.actor, e.account_id) for e in audit_log.entries(workbench_store, "letter.approved")] == [
         (AVERY, "ACC-1")
     ]
     assert _waiting(portal_settings) == {drafts["sms"], drafts["foreign_email"], drafts["foreign_letter"]}
@@ -173,7 +174,7 @@ def test_approving_twice_is_harmless(workbench_client, portal_settings, workbenc
     first = workbench_client.post("/workbench/drafts/approve", data=form, follow_redirects=False)
     second = workbench_client.post("/workbench/drafts/approve", data=form, follow_redirects=False)
     assert first.status_code == second.status_code == 303
-    assert len(workbench_store.audit_entries("email.approved")) == 1
+    assert len(audit_log.entries(workbench_store, "email.approved")) == 1
     assert [d.label for d in account_drafts(portal_settings.home, None, ("approved",))] == [drafts["email"]]
 
 
@@ -188,8 +189,8 @@ def test_approving_a_draft_withdrawn_meanwhile_says_it_is_no_longer_waiting(
     response = workbench_client.post("/workbench/drafts/approve", data=form)
     assert response.status_code == 409
     assert GONE in response.text
-    assert workbench_store.audit_entries("letter.approved") == []
-    assert workbench_store.audit_entries("foreign_draft_rejected") == []
+    assert audit_log.entries(workbench_store, "letter.approved") == []
+    assert audit_log.entries(workbench_store, "foreign_draft_rejected") == []
 
 
 def test_approve_needs_the_csrf_token(workbench_client, portal_settings, workbench_store, drafts):
@@ -200,7 +201,7 @@ def test_approve_needs_the_csrf_token(workbench_client, portal_settings, workben
     form["_csrf_token"] = "0" * 64
     assert workbench_client.post("/workbench/drafts/approve", data=form).status_code == 403
     assert drafts["email"] in _waiting(portal_settings)
-    assert workbench_store.audit_entries("email.approved") == []
+    assert audit_log.entries(workbench_store, "email.approved") == []
 
 
 def test_approve_refuses_another_collectors_draft_named_in_the_form(
@@ -215,8 +216,8 @@ def test_approve_refuses_another_collectors_draft_named_in_the_form(
         assert response.status_code == 409
         assert GONE in response.text and "Secret London" not in response.text
     assert {drafts["foreign_email"], drafts["foreign_letter"]} <= _waiting(portal_settings)
-    assert workbench_store.audit_entries("email.approved") == []
-    assert [e.subject for e in workbench_store.audit_entries("foreign_draft_rejected", actor=AVERY)] == [
+    assert audit_log.entries(workbench_store, "email.approved") == []
+    assert [e.subject for e in audit_log.entries(workbench_store, "foreign_draft_rejected", actor=AVERY)] == [
         drafts["foreign_email"],
         drafts["foreign_letter"],
     ]
@@ -233,7 +234,7 @@ def test_approve_refuses_made_up_and_path_like_names(
         )
         assert response.status_code == 409, label
     assert _waiting(portal_settings) == set(drafts.values())
-    assert workbench_store.audit_entries("email.approved") == []
+    assert audit_log.entries(workbench_store, "email.approved") == []
 
 
 def test_done_message_names_only_the_collectors_own_approved_drafts(
@@ -274,7 +275,7 @@ def test_letter_pdf_of_another_collectors_letter_is_refused(
         assert response.status_code == 404, label
         assert response.headers["content-type"].startswith("text/html")
         assert b"%PDF" not in response.content
-    assert [e.subject for e in workbench_store.audit_entries("foreign_draft_rejected", actor=AVERY)] == [
+    assert [e.subject for e in audit_log.entries(workbench_store, "foreign_draft_rejected", actor=AVERY)] == [
         drafts["foreign_letter"]
     ]
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.store import audit_log, collector_entries, workbench
 from portal.workbench_forms import AccountScope, EntryForm, new_submission_id, validate_entry
 from tests.portal import workbench_factories
 from tests.portal.workbench_factories import (
@@ -153,6 +154,28 @@ def test_unknown_kind_or_stale_submission_id_is_refused():
     assert "form" in validate_entry(stale, SCOPE, AVERY, "Avery Brooks", NOW).errors
 
 
+def test_fields_another_kind_uses_are_neither_checked_nor_stored():
+    result = validate(
+        "call",
+        call_outcome="reached",
+        note="Spoke to AP",
+        invoice_key="X|1",
+        currency="XXX",
+        promised_amount="lots",
+        promised_date="someday",
+        dispute_deadline="2001-01-01",
+        resolution="bad\x00text",
+        installment_due_1="2001-01-01",
+    )
+    assert result.errors == {}
+    stored = {name: getattr(result.entry, name) for name in (
+        "invoice_key", "currency", "promised_amount", "promised_date", "dispute_reason", "dispute_evidence",
+        "dispute_deadline", "resolution", "plan_installments",
+    )}
+    assert stored == dict.fromkeys(stored)
+    assert (result.entry.call_outcome, result.entry.note) == ("reached", "Spoke to AP")
+
+
 # pages ---------------------------------------------------------------------------------------------
 def _soon(days: int = 30) -> str:
     return (dt.date.today() + dt.timedelta(days=days)).isoformat()
@@ -200,7 +223,7 @@ def test_invalid_plan_comes_back_with_errors_next_to_fields_and_input_kept(avery
     assert 'name="installment_amount_2" value="abc"' in page
     assert 'aria-invalid="true" aria-describedby="plan-installment_amount_2-error"' in page
     assert f'name="submission_id" value="{data["submission_id"]}"' in page  # the retry stores once
-    assert workbench_store.entries_after(0, 10) == []
+    assert collector_entries.after(workbench_store, 0, 10) == []
 
 
 def test_promise_is_saved_once_even_when_posted_twice_and_confirmed(avery, workbench_store):
@@ -210,7 +233,7 @@ def test_promise_is_saved_once_even_when_posted_twice_and_confirmed(avery, workb
     second = avery.post("/workbench/entries", data=data, follow_redirects=False)
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
-    [saved] = workbench_store.entries_after(0, 10)
+    [saved] = collector_entries.after(workbench_store, 0, 10)
     assert (saved.kind, saved.account_id, saved.invoice_key, saved.promised_amount) == (
         "promise",
         "ACC-1",
@@ -219,7 +242,7 @@ def test_promise_is_saved_once_even_when_posted_twice_and_confirmed(avery, workb
     )
     page = avery.get(first.headers["location"]).text
     assert "Saved: promise to pay" in page and "USD 750.50" in page
-    assert [e.action for e in workbench_store.audit_entries(account_id="ACC-1", actor=AVERY)] == [
+    assert [e.action for e in audit_log.entries(workbench_store, account_id="ACC-1", actor=AVERY)] == [
         "collector_entry.promise"
     ]
 
@@ -231,7 +254,7 @@ def test_same_submission_id_for_another_account_is_a_conflict(avery, workbench_s
     data.update(account_id="ACC-2", note="second")
     response = avery.post("/workbench/entries", data=data, follow_redirects=False)
     assert response.status_code == 409 and "Form already used" in response.text
-    assert [e.note for e in workbench_store.entries_after(0, 10)] == ["first"]
+    assert [e.note for e in collector_entries.after(workbench_store, 0, 10)] == ["first"]
 
 
 def test_dispute_then_resolution_round_trip(avery, workbench_store):
@@ -249,7 +272,8 @@ def test_dispute_then_resolution_round_trip(avery, workbench_store):
     resolution.update(invoice_key="NYC|102", resolution="Credit note CN-1")
     assert avery.post("/workbench/entries", data=resolution, follow_redirects=False).status_code == 303
     assert 'value="dispute_resolution"' not in _account(avery)
-    assert [e.kind for e in workbench_store.entries_after(0, 10)] == ["dispute", "dispute_resolution"]
+    kinds = [e.kind for e in collector_entries.after(workbench_store, 0, 10)]
+    assert kinds == ["dispute", "dispute_resolution"]
 
 
 def test_plan_confirmation_lists_the_installments(avery):
@@ -283,7 +307,7 @@ def test_worklist_page_shows_the_top_of_a_long_list_in_rank_order(
 
     items = [item("Avery Brooks", n, f"NYC|{n}", f"ACC-{n}") for n in range(1, PAGE_ITEMS + 6)]
     accounts = [account("Avery Brooks", n, f"ACC-{n}") for n in range(1, PAGE_ITEMS + 6)]
-    workbench_store.publish_workbench(MEMBERS, items, EVENTS, WORKLOAD, accounts, STATE)
+    workbench.publish(workbench_store, MEMBERS, items, EVENTS, WORKLOAD, accounts, STATE)
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
     page = workbench_client.get("/workbench").text
     assert f"The top {PAGE_ITEMS} accounts" in page

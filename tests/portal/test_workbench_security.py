@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from portal.links import LINK_SALT, STAFF_LINK_SALTS
 from portal.ratelimit import MAX_FAILURES
 from portal.security import CONTENT_SECURITY_POLICY
+from portal.store import audit_log, collector_entries, link_versions, team, workbench
 from tests.portal import workbench_factories
 from tests.portal.portal_factories import DANA, mint, sign_in
 from tests.portal.workbench_factories import (
@@ -139,7 +140,7 @@ def test_revoked_collector_link_is_refused_and_revocation_ends_the_session(
     old = mint_staff(portal_settings, "collector", AVERY, version=1)
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
     assert workbench_client.get("/workbench").status_code == 200
-    assert workbench_store.revoke(AVERY) == 2
+    assert link_versions.revoke(workbench_store, AVERY) == 2
     assert workbench_client.get("/workbench").status_code == 401
     _refused(workbench_client, workbench_client.get(f"/c/{old}"))
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY, version=2)
@@ -148,7 +149,7 @@ def test_revoked_collector_link_is_refused_and_revocation_ends_the_session(
 
 def test_collector_taken_off_the_roster_loses_the_session(workbench_client, portal_settings, workbench_store):
     sign_in_staff(workbench_client, portal_settings, "collector", AVERY)
-    workbench_store.publish_team([m for m in MEMBERS if m.email != AVERY])
+    team.publish_roster(workbench_store, [m for m in MEMBERS if m.email != AVERY])
     assert workbench_client.get("/workbench").status_code == 401
     _refused(workbench_client, workbench_client.get(f"/c/{mint_staff(portal_settings, 'collector', AVERY)}"))
 
@@ -176,7 +177,7 @@ def test_collector_cannot_open_another_collectors_account_by_url(
     assert response.status_code == 404
     assert "Secret London Client" not in response.text and "London secret event" not in response.text
     assert "ACC-9" in caplog.text
-    [audit] = workbench_store.audit_entries("foreign_account_rejected", account_id="ACC-9")
+    [audit] = audit_log.entries(workbench_store, "foreign_account_rejected", account_id="ACC-9")
     assert audit.actor == AVERY
 
 
@@ -196,7 +197,7 @@ def test_collector_cannot_post_an_entry_for_another_collectors_account(
     response = workbench_client.post("/workbench/entries", data=data, follow_redirects=False)
     assert response.status_code == 404
     assert "Secret London Client" not in response.text
-    assert workbench_store.entries_after(0, 10) == []
+    assert collector_entries.after(workbench_store, 0, 10) == []
 
 
 def test_collector_cannot_name_another_collectors_invoice_on_their_own_account(
@@ -210,10 +211,9 @@ def test_collector_cannot_name_another_collectors_invoice_on_their_own_account(
     response = workbench_client.post("/workbench/entries", data=data, follow_redirects=False)
     assert response.status_code == 400
     assert "Choose one of the listed invoices." in response.text
-    assert workbench_store.entries_after(0, 10) == []
-    assert [e.subject for e in workbench_store.audit_entries("foreign_invoice_rejected", actor=AVERY)] == [
-        "LDN|901"
-    ]
+    assert collector_entries.after(workbench_store, 0, 10) == []
+    rejected = audit_log.entries(workbench_store, "foreign_invoice_rejected", actor=AVERY)
+    assert [e.subject for e in rejected] == ["LDN|901"]
 
 
 def test_collector_identity_in_the_form_is_ignored(workbench_client, portal_settings, workbench_store):
@@ -221,7 +221,7 @@ def test_collector_identity_in_the_form_is_ignored(workbench_client, portal_sett
     data = _promise(workbench_client)
     data.update(collector_email=HARRIET, collector="Harriet Cole")
     assert workbench_client.post("/workbench/entries", data=data, follow_redirects=False).status_code == 303
-    [saved] = workbench_store.entries_after(0, 10)
+    [saved] = collector_entries.after(workbench_store, 0, 10)
     assert (saved.collector_email, saved.collector) == (AVERY, "Avery Brooks")
 
 
@@ -254,9 +254,8 @@ def test_manager_of_nyc_cannot_read_a_london_collectors_list(
     response = workbench_client.get("/team/collector", params={"name": "Harriet Cole"})
     assert response.status_code == 404
     assert "Secret London Client" not in response.text
-    assert [e.subject for e in workbench_store.audit_entries("foreign_collector_rejected", actor=MORGAN)] == [
-        "Harriet Cole"
-    ]
+    rejected = audit_log.entries(workbench_store, "foreign_collector_rejected", actor=MORGAN)
+    assert [e.subject for e in rejected] == ["Harriet Cole"]
 
 
 def test_manager_of_nyc_sees_only_nyc_collectors_in_the_workload(workbench_client, portal_settings):
@@ -293,7 +292,7 @@ def test_entry_post_without_csrf_token_is_refused(workbench_client, portal_setti
     data = _promise(workbench_client)
     data.pop("_csrf_token")
     assert workbench_client.post("/workbench/entries", data=data).status_code == 403
-    assert workbench_store.entries_after(0, 10) == []
+    assert collector_entries.after(workbench_store, 0, 10) == []
 
 
 def test_workbench_pages_send_the_strict_security_headers(workbench_client, portal_settings):
@@ -352,7 +351,8 @@ def test_collector_cannot_resolve_a_dispute_on_another_collectors_invoice_of_a_s
     workbench_client, portal_settings, workbench_store
 ):
     shared = workbench_factories.item("Harriet Cole", 2, "LDN|902", "ACC-1", account_name="Acme Builders")
-    workbench_store.publish_workbench(
+    workbench.publish(
+        workbench_store,
         MEMBERS, [*ITEMS, shared], workbench_factories.EVENTS, workbench_factories.WORKLOAD
     )
     sign_in_staff(workbench_client, portal_settings, "collector", HARRIET)
@@ -370,5 +370,5 @@ def test_collector_cannot_resolve_a_dispute_on_another_collectors_invoice_of_a_s
     resolution.update(kind="dispute_resolution", invoice_key="LDN|902", resolution="Waived it")
     response = workbench_client.post("/workbench/entries", data=resolution, follow_redirects=False)
     assert response.status_code == 400
-    assert [e.kind for e in workbench_store.entries_after(0, 10)] == ["dispute"]
-    assert list(workbench_store.open_disputes("ACC-1")) == ["LDN|902"]
+    assert [e.kind for e in collector_entries.after(workbench_store, 0, 10)] == ["dispute"]
+    assert list(collector_entries.open_disputes(workbench_store, "ACC-1")) == ["LDN|902"]

@@ -13,12 +13,21 @@ import pytest
 from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from portal.store import (
-    SCHEMA_VERSION,
-    NewEntry,
-    PortalStore,
-    SubmissionConflict,
-    metadata,
+    account_events,
+    audit_log,
+    collector_entries,
+    connect,
+    director_jobs,
+    director_updates,
+    schema,
+    team,
+    workbench,
+    worklists,
 )
+from portal.store.collector_entries import NewEntry
+from portal.store.inbox import SubmissionConflict
+from portal.store.schema import SCHEMA_VERSION
+from portal.store.tables import metadata
 from tests.portal.portal_factories import DANA, STATUSES, job, new_update
 from tests.portal.postgres_server import find_bindir, postgres_server
 from tests.portal.workbench_factories import AVERY, EVENTS, HARRIET, ITEMS, MEMBERS, WORKLOAD, item, publish
@@ -64,7 +73,7 @@ def new_entry(n: int, kind: str = "note", account_id: str = "ACC-1", **changes) 
 
 @pytest.fixture
 def store(tmp_path):
-    opened = PortalStore.from_url(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    opened = connect(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     yield opened
     opened.close()
 
@@ -86,27 +95,27 @@ def _make_v1_store(url: str) -> None:
             )
         )
     engine.dispose()
-    store = PortalStore.from_url(url, create=False)
-    store.record_update(new_update("a" * 32))
+    store = connect(url, create=False)
+    director_updates.record(store, new_update("a" * 32))
     store.close()
 
 
 def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
     _make_v1_store(url)
-    store = PortalStore.from_url(url)
+    store = connect(url)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert schema.recorded_version(store) == SCHEMA_VERSION == 3
         assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
-        [old] = store.audit_entries()
+        [old] = audit_log.entries(store)
         assert (old.action, old.account_id) == ("link_minted", None)
-        assert [u.submission_id for u in store.updates_after(0, 10)] == ["a" * 32]
-        store.audit("cli:ops", "note", "x", account_id="ACC-1")
-        assert [e.subject for e in store.audit_entries(account_id="ACC-1")] == ["x"]
+        assert [u.submission_id for u in director_updates.after(store, 0, 10)] == ["a" * 32]
+        audit_log.record(store, "cli:ops", "note", "x", account_id="ACC-1")
+        assert [e.subject for e in audit_log.entries(store, account_id="ACC-1")] == ["x"]
         indexes = {i["name"] for i in inspect(store.engine).get_indexes("audit_log")}
         assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
-        assert store.record_entry(new_entry(1)) == 1
-        assert store.create_schema() == 3  # a second open changes nothing
+        assert collector_entries.record(store, new_entry(1)) == 1
+        assert schema.create_schema(store) == 3  # a second open changes nothing
     finally:
         store.close()
 
@@ -134,30 +143,30 @@ def test_store_migrates_a_version_2_store_in_place_keeping_its_worklists(tmp_pat
             {"email": AVERY},
         )
     engine.dispose()
-    store = PortalStore.from_url(url)
+    store = connect(url)
     try:
-        assert store.schema_version() == 3
+        assert schema.recorded_version(store) == 3
         columns = {c["name"] for c in inspect(store.engine).get_columns("collector_items")}
         assert columns >= V3_ITEM_COLUMNS
-        [kept] = store.items_for(AVERY)
+        [kept] = worklists.items_for(store, AVERY)
         assert (kept.item_key, kept.reasons, kept.reason_list()) == ("NYC|101", None, [])
-        assert store.accounts_for(AVERY) == [] and store.workbench_state() is None
+        assert worklists.accounts_for(store, AVERY) == [] and worklists.workbench_state(store) is None
         publish(store)
-        assert [a.account_name for a in store.accounts_for(AVERY)] == ["Acme Builders", "Bolt & Sons <b>"]
-        assert store.workbench_state().as_of_date == dt.date(2026, 11, 23)
+        names = [a.account_name for a in worklists.accounts_for(store, AVERY)]
+        assert names == ["Acme Builders", "Bolt & Sons <b>"]
+        assert worklists.workbench_state(store).as_of_date == dt.date(2026, 11, 23)
     finally:
         store.close()
 
 
 def test_publish_workbench_replaces_everything_and_maps_emails_case_insensitively(store):
     publish(store)
-    store.publish_workbench(MEMBERS, [replace(ITEMS[0], collector_email="Avery.Brooks@Example.com")], [], [])
-    assert [i.item_key for i in store.items_for(" AVERY.brooks@example.com")] == ["NYC|101"]
-    assert (
-        store.items_for(HARRIET) == [] and store.account_events("ACC-1") == [] and store.workload(None) == []
-    )
-    assert store.member(AVERY.upper(), "collector").name == "Avery Brooks"
-    assert store.member(AVERY, "manager") is None
+    workbench.publish(store, MEMBERS, [replace(ITEMS[0], collector_email="Avery.Brooks@Example.com")], [], [])
+    assert [i.item_key for i in worklists.items_for(store, " AVERY.brooks@example.com")] == ["NYC|101"]
+    assert worklists.items_for(store, HARRIET) == []
+    assert account_events.timeline(store, "ACC-1") == [] and team.workload(store, None) == []
+    assert team.member(store, AVERY.upper(), "collector").name == "Avery Brooks"
+    assert team.member(store, AVERY, "manager") is None
 
 
 def test_publish_workbench_keeps_money_dates_and_text_exact(store):
@@ -177,42 +186,42 @@ def test_publish_workbench_keeps_money_dates_and_text_exact(store):
         reason="unmatched_payment",
         next_action="Müller & Søn, “Ltd” <b>",
     )
-    store.publish_workbench(MEMBERS, [*ITEMS, payment], EVENTS, WORKLOAD)
-    assert store.items_for(AVERY) == [*ITEMS[:3], payment]
+    workbench.publish(store, MEMBERS, [*ITEMS, payment], EVENTS, WORKLOAD)
+    assert worklists.items_for(store, AVERY) == [*ITEMS[:3], payment]
     publish(store)
-    assert store.items_for(AVERY) == ITEMS[:3]
-    assert store.account_events("ACC-1") == list(reversed(EVENTS[:2]))
-    assert store.workload(None) == sorted(WORKLOAD, key=lambda r: (r.collector, r.currency))
-    assert store.account_open_balances("ACC-1") == {"USD": Decimal("2000.25")}
+    assert worklists.items_for(store, AVERY) == ITEMS[:3]
+    assert account_events.timeline(store, "ACC-1") == list(reversed(EVENTS[:2]))
+    assert team.workload(store, None) == sorted(WORKLOAD, key=lambda r: (r.collector, r.currency))
+    assert worklists.account_open_balances(store, "ACC-1") == {"USD": Decimal("2000.25")}
 
 
 def test_publish_workbench_refuses_float_money(store):
     with pytest.raises(TypeError, match="balance must be a Decimal, got float"):
-        store.publish_workbench(MEMBERS, [replace(ITEMS[0], balance=12.5)], [], [])
+        workbench.publish(store, MEMBERS, [replace(ITEMS[0], balance=12.5)], [], [])
 
 
 def test_publish_workbench_failure_leaves_the_old_set(store):
     publish(store)
     with pytest.raises(Exception):  # noqa: B017 - a duplicate primary key, whatever the driver calls it
-        store.publish_workbench([], [ITEMS[0], ITEMS[0]], [], [])
-    assert store.items_for(AVERY) == ITEMS[:3]
-    assert len(store.members("collector")) == 2 and len(store.workload(None)) == 3
+        workbench.publish(store, [], [ITEMS[0], ITEMS[0]], [], [])
+    assert worklists.items_for(store, AVERY) == ITEMS[:3]
+    assert len(team.members(store, "collector")) == 2 and len(team.workload(store, None)) == 3
 
 
 def test_concurrent_reader_never_sees_a_half_published_workbench(tmp_path):
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    writer, reader = PortalStore.from_url(url), PortalStore.from_url(url)
+    writer, reader = connect(url), connect(url)
     generations = [
         [item("Avery Brooks", n, f"NYC|{n}", f"ACC-{n % 7}", reason=f"gen-{g}") for n in range(1, 301)]
         for g in (1, 2)
     ]
-    writer.publish_workbench(MEMBERS, generations[0], [], [])
+    workbench.publish(writer, MEMBERS, generations[0], [], [])
     done, errors = threading.Event(), []
 
     def publish_rounds() -> None:
         try:
             for round_ in range(20):
-                writer.publish_workbench(MEMBERS, generations[round_ % 2], [], [])
+                workbench.publish(writer, MEMBERS, generations[round_ % 2], [], [])
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -222,7 +231,7 @@ def test_concurrent_reader_never_sees_a_half_published_workbench(tmp_path):
     thread.start()
     reads = 0
     while not done.is_set() or reads < 5:
-        seen = reader.items_for(AVERY)
+        seen = worklists.items_for(reader, AVERY)
         assert len(seen) == 300 and len({i.reason for i in seen}) == 1
         reads += 1
     thread.join()
@@ -232,7 +241,8 @@ def test_concurrent_reader_never_sees_a_half_published_workbench(tmp_path):
 
 
 def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
-    first = store.record_entry(
+    first = collector_entries.record(
+        store,
         new_entry(
             1,
             kind="promise",
@@ -242,7 +252,8 @@ def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
         )
     )
     assert (
-        store.record_entry(
+        collector_entries.record(
+            store,
             new_entry(
                 1,
                 kind="promise",
@@ -253,42 +264,45 @@ def test_record_entry_is_idempotent_by_submission_id_and_audited_once(store):
         )
         == first
     )
-    assert len(store.entries_after(0, 10)) == 1
-    assert [(e.action, e.subject) for e in store.audit_entries(actor=AVERY)] == [
+    assert len(collector_entries.after(store, 0, 10)) == 1
+    assert [(e.action, e.subject) for e in audit_log.entries(store, actor=AVERY)] == [
         ("collector_entry.promise", str(first))
     ]
     with pytest.raises(SubmissionConflict):
-        store.record_entry(new_entry(1, kind="promise", account_id="ACC-2"))
+        collector_entries.record(store, new_entry(1, kind="promise", account_id="ACC-2"))
 
 
 def test_record_entry_refuses_an_unknown_kind(store):
     with pytest.raises(ValueError, match="unknown entry kind 'refund'"):
-        store.record_entry(new_entry(1, kind="refund"))
+        collector_entries.record(store, new_entry(1, kind="refund"))
 
 
 def test_entry_is_only_readable_by_its_collector(store):
-    entry_id = store.record_entry(new_entry(1))
-    assert store.entry(AVERY.upper(), entry_id).note == "note 1"
-    assert store.entry(HARRIET, entry_id) is None
+    entry_id = collector_entries.record(store, new_entry(1))
+    assert collector_entries.get(store, AVERY.upper(), entry_id).note == "note 1"
+    assert collector_entries.get(store, HARRIET, entry_id) is None
 
 
 def test_open_disputes_are_the_unresolved_ones(store):
-    store.record_entry(new_entry(1, kind="dispute", invoice_key="NYC|101", dispute_reason="rate"))
-    store.record_entry(new_entry(2, kind="dispute", invoice_key="NYC|102", dispute_reason="qty"))
-    store.record_entry(new_entry(3, kind="dispute_resolution", invoice_key="NYC|101", resolution="ok"))
-    assert list(store.open_disputes("ACC-1")) == ["NYC|102"]
-    assert store.open_disputes("ACC-2") == {}
+    for entry in (
+        new_entry(1, kind="dispute", invoice_key="NYC|101", dispute_reason="rate"),
+        new_entry(2, kind="dispute", invoice_key="NYC|102", dispute_reason="qty"),
+        new_entry(3, kind="dispute_resolution", invoice_key="NYC|101", resolution="ok"),
+    ):
+        collector_entries.record(store, entry)
+    assert list(collector_entries.open_disputes(store, "ACC-1")) == ["NYC|102"]
+    assert collector_entries.open_disputes(store, "ACC-2") == {}
 
 
 def test_audit_entries_filter_by_account_and_actor(store):
-    store.audit(AVERY, "a", "1", account_id="ACC-1")
-    store.audit(HARRIET, "a", "2", account_id="ACC-1")
-    store.audit(AVERY, "b", "3", account_id="ACC-2")
-    store.audit(DANA, "c", "4")
-    assert [e.subject for e in store.audit_entries(account_id="ACC-1")] == ["1", "2"]
-    assert [e.subject for e in store.audit_entries(actor=AVERY)] == ["1", "3"]
-    assert [e.subject for e in store.audit_entries("a", account_id="ACC-1", actor=HARRIET)] == ["2"]
-    assert store.audit_entries(actor=DANA)[0].account_id is None
+    audit_log.record(store, AVERY, "a", "1", account_id="ACC-1")
+    audit_log.record(store, HARRIET, "a", "2", account_id="ACC-1")
+    audit_log.record(store, AVERY, "b", "3", account_id="ACC-2")
+    audit_log.record(store, DANA, "c", "4")
+    assert [e.subject for e in audit_log.entries(store, account_id="ACC-1")] == ["1", "2"]
+    assert [e.subject for e in audit_log.entries(store, actor=AVERY)] == ["1", "3"]
+    assert [e.subject for e in audit_log.entries(store, "a", account_id="ACC-1", actor=HARRIET)] == ["2"]
+    assert audit_log.entries(store, actor=DANA)[0].account_id is None
 
 
 # the same on a real PostgreSQL server ---------------------------------------------------------------
@@ -321,15 +335,16 @@ def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_serv
             )
         )
     engine.dispose()
-    store = PortalStore.from_url(url)
+    store = connect(url)
     try:
-        assert store.schema_version() == 3
-        assert store.audit_entries()[0].account_id is None
-        store.publish_jobs([job()], STATUSES)
+        assert schema.recorded_version(store) == 3
+        assert audit_log.entries(store)[0].account_id is None
+        director_jobs.publish(store, [job()], STATUSES)
         publish(store)
-        assert store.items_for(AVERY) == ITEMS[:3]
-        assert store.account_events("ACC-1") == list(reversed(EVENTS[:2]))
-        first = store.record_entry(
+        assert worklists.items_for(store, AVERY) == ITEMS[:3]
+        assert account_events.timeline(store, "ACC-1") == list(reversed(EVENTS[:2]))
+        first = collector_entries.record(
+            store,
             new_entry(
                 1,
                 kind="plan",
@@ -337,11 +352,11 @@ def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_serv
                 plan_installments='[{"due_on": "2026-12-01", "amount": "1.00"}]',
             )
         )
-        assert store.record_entry(new_entry(1, kind="plan", currency="USD")) == first
-        assert [e.entry_id for e in store.entries_after(0, 10)] == [first]
-        assert [e.action for e in store.audit_entries(account_id="ACC-1")] == ["collector_entry.plan"]
+        assert collector_entries.record(store, new_entry(1, kind="plan", currency="USD")) == first
+        assert [e.entry_id for e in collector_entries.after(store, 0, 10)] == [first]
+        assert [e.action for e in audit_log.entries(store, account_id="ACC-1")] == ["collector_entry.plan"]
         with pytest.raises(Exception, match="duplicate key"):  # noqa: B017
-            store.publish_workbench([], [ITEMS[0], ITEMS[0]], [], [])
-        assert store.items_for(AVERY) == ITEMS[:3]
+            workbench.publish(store, [], [ITEMS[0], ITEMS[0]], [], [])
+        assert worklists.items_for(store, AVERY) == ITEMS[:3]
     finally:
         store.close()

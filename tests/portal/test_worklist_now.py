@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 from decimal import Decimal
 
-from portal.store import CollectorEntry
+from portal.store.collector_entries import CollectorEntry
 from portal.worklist_now import Replay
 from tests.portal.workbench_factories import ACCOUNTS, AVERY, ITEMS, STATE, item
 

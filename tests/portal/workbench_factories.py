@@ -13,21 +13,17 @@ from decimal import Decimal
 import pytest
 from litestar.testing import TestClient
 
-from orchestration.config import load_policy
 from orchestration.outreach.workbench import replay_policy
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 from portal.app import create_app
 from portal.links import StaffLinkSigner
 from portal.settings import PortalSettings
-from portal.store import (
-    AccountEvent,
-    CollectorAccount,
-    CollectorItem,
-    PortalStore,
-    StaffMember,
-    WorkbenchState,
-    WorkloadRow,
-)
+from portal.store import PortalStore, connect, director_jobs, workbench
+from portal.store.account_events import AccountEvent
+from portal.store.team import StaffMember, WorkloadRow
+from portal.store.worklists import CollectorItem
+from portal.worklist_rows import CollectorAccount, WorkbenchState
 from tests.portal.portal_factories import DANA, ERIN, STATUSES, job
 
 AVERY = "avery.brooks@example.com"  # collector, NYC: accounts ACC-1 and ACC-2
@@ -232,7 +228,7 @@ WORKLOAD = [
 
 def publish(store: PortalStore) -> None:
     """The workbench read models as a pipeline run would publish them."""
-    store.publish_workbench(MEMBERS, ITEMS, EVENTS, WORKLOAD, ACCOUNTS, STATE)
+    workbench.publish(store, MEMBERS, ITEMS, EVENTS, WORKLOAD, ACCOUNTS, STATE)
 
 
 def mint_staff(settings: PortalSettings, role: str, email: str, version: int = 1) -> str:
@@ -259,8 +255,8 @@ def entry_form(html: str, kind: str) -> dict[str, str]:
 @pytest.fixture
 def workbench_store(portal_settings):
     """A store with directors' jobs and the workbench read models."""
-    store = PortalStore.from_url(portal_settings.db_url)
-    store.publish_jobs([job("new-york|123", DANA), job("boston|789", ERIN)], STATUSES)
+    store = connect(portal_settings.db_url)
+    director_jobs.publish(store, [job("new-york|123", DANA), job("boston|789", ERIN)], STATUSES)
     publish(store)
     yield store
     store.close()

@@ -9,12 +9,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from orchestration.config import Bai2Settings
 from orchestration.ingest.landing import FileRejected, LandingFile
-from orchestration.ingest.payments.bai2_codes import TypeCode, not_a_receipt, type_code
 from orchestration.ingest.payments.bai2_records import Record, read_records
 from orchestration.ingest.payments.records import ParsedFile, Rejected, Transaction
 from orchestration.ingest.payments.text import read_text
+from orchestration.policy.bai2 import Bai2Settings
+from orchestration.policy.bai2_codes import TypeCode, not_a_receipt, type_code
 
 _SIGNED = re.compile(r"^[+-]?\d+$")
 _ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF"})

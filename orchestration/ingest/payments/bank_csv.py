@@ -9,10 +9,10 @@ import fnmatch
 import io
 import re
 
-from orchestration.config import BankCsvLayout
 from orchestration.ingest.landing import FileRejected, LandingFile
 from orchestration.ingest.payments.records import ParsedFile, Rejected, Transaction
 from orchestration.ingest.payments.text import read_text
+from orchestration.policy.payments import BankCsvLayout
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.config import PaymentsSource
 from orchestration.ingest.landing import LandingFile, pending_files
 from orchestration.ingest.payments.bai2 import parse_bai2
 from orchestration.ingest.payments.bank_csv import parse_bank_csv
 from orchestration.ingest.payments.camt import parse_camt
 from orchestration.ingest.payments.identity import assign_payment_ids
 from orchestration.ingest.payments.records import ParsedFile
+from orchestration.policy.payments import PaymentsSource
 
 BAI2_SUFFIXES = (".bai", ".bai2", ".txt")
 SUFFIXES = (".csv", ".xml", *BAI2_SUFFIXES)

@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.config import PaymentsSource
 from orchestration.ingest.landing import (
     FileRejected,
     LandingFile,
@@ -22,7 +21,9 @@ from orchestration.ingest.landing import (
 )
 from orchestration.ingest.payments.formats import parse_payment_file, pending_payment_files
 from orchestration.ingest.payments.records import ParsedFile, cents_text
-from orchestration.warehouse import run_sql_file
+from orchestration.ingest.sql_files import ingest_sql
+from orchestration.policy.payments import PaymentsSource
+from orchestration.storage.warehouse import run_sql_file
 
 SOURCE = "payments"
 
@@ -48,7 +49,7 @@ def ingest_payment_folder(con: duckdb.DuckDBPyConnection, config: PaymentsSource
                           archive_dir: Path, now: dt.datetime,
                           settle_seconds: float) -> list[PaymentFileResult]:
     """Process every settled payment file, oldest first, and archive each one."""
-    ready, writing = settled(pending_payment_files(landing_dir, config), settle_seconds)
+    ready, writing = settled(pending_payment_files(landing_dir, config), settle_seconds, now)
     results = [_still_being_written(path.name) for path in writing]
     for path in ready:
         try:
@@ -145,7 +146,7 @@ def _store(con, file: LandingFile, parsed: ParsedFile, now: dt.datetime) -> Paym
         "reason": [f"{file.name} row {r.row_number}: {r.reason}" for r in parsed.rejected],
         "raw_record": [json.dumps(r.raw_record, default=str) for r in parsed.rejected],
     }, dtype=object).astype({"row_number": "int64"}))
-    run_sql_file(con, "payments_load.sql", {"format": parsed.format, "source_file": file.name,
+    run_sql_file(con, ingest_sql("payments_load.sql"), {"format": parsed.format, "source_file": file.name,
                                            "file_sha256": file.sha256, "loaded_at": now})
     return PaymentFileResult(
         file.name, file.sha256, "loaded", parsed.format,

@@ -14,20 +14,22 @@ from pathlib import Path
 
 import requests
 
-from orchestration.config import Locale, Policy, SalesforceSource
-from orchestration.config_report_cells import MONEY_FIELDS
 from orchestration.ingest.salesforce_api.connection import SalesforceCredentials, connect
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError
 from orchestration.ingest.salesforce_api.reports import Row, fetch_report_rows
 from orchestration.ingest.salesforce_api.soql import fetch_soql_rows
+from orchestration.policy import Policy
+from orchestration.policy.locale import Locale
+from orchestration.policy.report_cells import MONEY_FIELDS
+from orchestration.policy.sources import SalesforceSource
 
 
 def extract_to_landing(
     policy: Policy,
     landing_dir: Path,
     environ: Mapping[str, str],
+    now: datetime,
     session: requests.Session | None = None,
-    now: datetime | None = None,
 ) -> list[Path]:
     """Pull invoices into `landing_dir` (the Salesforce landing folder); [] without credentials.
 
@@ -43,7 +45,7 @@ def extract_to_landing(
             "SALESFORCE_* variables are set but sources.salesforce.api has neither report_id "
             "nor soql"
         )
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     sf = connect(credentials, session)
     written = []
     if api.report_id:

@@ -13,10 +13,10 @@ from typing import Any
 
 from simple_salesforce import Salesforce
 
-from orchestration.config_report_cells import DEFAULT_REPORT_CELLS, CellPart
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError, translate_errors
 from orchestration.ingest.salesforce_api.factmap import detail_rows, named
 from orchestration.ingest.salesforce_api.values import canonical
+from orchestration.policy.report_cells import DEFAULT_REPORT_CELLS, CellPart
 
 Row = dict[str, str | None]
 Cells = dict[str, dict[str, Any]]  # API column -> its {value, label} cell

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from orchestration.config_report_cells import DATE_FIELDS, MONEY_FIELDS, TIMESTAMP_FIELDS
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError
+from orchestration.policy.report_cells import DATE_FIELDS, MONEY_FIELDS, TIMESTAMP_FIELDS
 
 CENT = Decimal("0.01")
 

@@ -41,35 +41,20 @@ typed as (
 select
     row_number, account_id, invoice_number, office, invoice_date, due_date, amount, currency,
     is_disputed, settled_on,
-    list_filter([
-        case when account_id is null then {'field': 'account_id', 'reason': $labels['account_id'] || ' is empty'} end,
-        case
-            when invoice_number is null then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' is empty'}
-            when not regexp_matches(invoice_number, '[A-Za-z0-9]') then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' ''' || invoice_number || ''' has no letters or digits'}
-        end,
-        case
-            when office_text is null then {'field': 'office', 'reason': coalesce($labels['office'], 'office') || ' is empty'}
-            when office is null then {'field': 'office', 'reason': coalesce($labels['office'], 'office') || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
-        end,
-        case
-            when invoice_date_text is null then {'field': 'invoice_date', 'reason': $labels['invoice_date'] || ' is empty'}
-            when invoice_date is null then {'field': 'invoice_date', 'reason': $labels['invoice_date'] || ' ''' || invoice_date_text || ''' is not a valid date'}
-        end,
-        case
-            when due_date_text is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' is empty'}
-            when due_date is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' ''' || due_date_text || ''' is not a valid date'}
-        end,
-        case
-            when amount_text is null then {'field': 'amount', 'reason': $labels['amount'] || ' is empty'}
-            when amount is null then {'field': 'amount', 'reason': $labels['amount'] || ' ''' || amount_text || ''' is not an amount'}
-        end,
-        case
-            when currency is null then {'field': 'currency', 'reason': coalesce($labels['currency'], 'currency') || ' is empty'}
-            when not regexp_full_match(currency, '[A-Z]{3}') then {'field': 'currency', 'reason': coalesce($labels['currency'], 'currency') || ' ''' || currency_text || ''' is not a currency code'}
-        end,
-        case when is_disputed is null then {'field': 'is_disputed', 'reason': $labels['is_disputed'] || ' ''' || disputed_text || ''' is not yes/no, true/false or 1/0'} end,
-        case when settled_text is not null and settled_on is null then {'field': 'settled_on', 'reason': $labels['settled_on'] || ' ''' || settled_text || ''' is not a valid date'} end
-    ], lambda problem: problem is not null) as problems
+    ll_problems([
+        ll_if_empty('account_id', $labels['account_id'], account_id),
+        ll_if_empty_or_unmatched('invoice_number', $labels['invoice_number'], invoice_number, '[A-Za-z0-9]', 'has no letters or digits'),
+        ll_if_unknown_office(coalesce($labels['office'], 'office'), office_text, office),
+        ll_if_missing('invoice_date', $labels['invoice_date'], invoice_date_text, invoice_date, 'date'),
+        ll_if_missing('due_date', $labels['due_date'], due_date_text, due_date, 'date'),
+        ll_if_missing('amount', $labels['amount'], amount_text, amount, 'amount'),
+        coalesce(
+            ll_if_empty('currency', coalesce($labels['currency'], 'currency'), currency),
+            ll_if_broken('currency', coalesce($labels['currency'], 'currency'), currency_text, not regexp_full_match(currency, '[A-Z]{3}'), 'is not a currency code')
+        ),
+        ll_if_unread('is_disputed', $labels['is_disputed'], disputed_text, is_disputed, 'yes/no'),
+        ll_if_unread('settled_on', $labels['settled_on'], settled_text, settled_on, 'date')
+    ]) as problems
 from typed;
 
 insert into raw.history_invoices

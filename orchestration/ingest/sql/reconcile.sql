@@ -1,20 +1,89 @@
--- Files whose counts do not reconcile: rows read must equal rows loaded plus quarantined, and
--- raw and quarantine must hold exactly those rows (nothing dropped, nothing loaded twice).
-with loaded as (
-    select _file_sha256 as file_sha256, count(*) as rows_in_raw
+-- Files of one source ($source) whose counts do not reconcile: rows read = rows loaded + rows
+-- quarantined (raw.ingested_files), and the tables hold exactly those rows, nothing dropped and
+-- nothing loaded twice. A source that loads into several tables also records how each file
+-- split its rows (`split`), and each table must hold what the split says.
+with loaded_into as (
+    -- The raw tables each source loads its rows into.
+    select *
+    from (
+        values
+        ('salesforce', 'raw.salesforce_invoices'),
+        ('tracker', 'raw.tracker_invoices'),
+        ('history', 'raw.history_invoices'),
+        ('payments', 'raw.payments'),
+        ('payments', 'raw.payment_non_receipts')
+    ) as tables (source, table_name)
+),
+
+held as (
+    -- The rows each table holds of each file.
+    select 'raw.salesforce_invoices' as table_name, _file_sha256 as file_sha256, count(*) as n
     from raw.salesforce_invoices
     group by all
     union all
-    select _file_sha256, count(*)
+    select 'raw.tracker_invoices', _file_sha256, count(*)
     from raw.tracker_invoices
+    group by all
+    union all
+    select 'raw.history_invoices', _file_sha256, count(*)
+    from raw.history_invoices
+    group by all
+    union all
+    select 'raw.payments', _file_sha256, count(*)
+    from raw.payments
+    group by all
+    union all
+    select 'raw.payment_non_receipts', _file_sha256, count(*)
+    from raw.payment_non_receipts
+    group by all
+    union all
+    select 'quarantine.rejected_rows', file_sha256, count(*)
+    from quarantine.rejected_rows
+    where row_number is not null  -- a file rejected whole is one row without a row number
     group by all
 ),
 
-quarantined as (
-    select file_sha256, count(*) as rows_in_quarantine
-    from quarantine.rejected_rows
-    where row_number is not null
-    group by all
+split as (
+    -- How a file of a source loading into several tables split its rows: payment files into
+    -- receipts, not receipts and quarantined (raw.payment_files).
+    select file_sha256, 'raw.payments' as table_name, receipts as n
+    from raw.payment_files
+    union all
+    select file_sha256, 'raw.payment_non_receipts', non_receipts
+    from raw.payment_files
+    union all
+    select file_sha256, 'quarantine.rejected_rows', quarantined
+    from raw.payment_files
+),
+
+files as (
+    select
+        files.*,
+        (select count(*) from loaded_into where loaded_into.source = files.source) as tables
+    from raw.ingested_files as files
+    where files.source = $source
+),
+
+in_tables as (
+    select
+        files.file_sha256,
+        coalesce(sum(held.n), 0) as rows_in_tables,
+        list({'table_name': loaded_into.table_name, 'n': coalesce(held.n, 0)} order by loaded_into.table_name)
+            as held
+    from files
+    inner join loaded_into using (source)
+    left join held using (file_sha256, table_name)
+    group by files.file_sha256
+),
+
+split_checked as (
+    select
+        split.file_sha256,
+        bool_or(split.n is distinct from coalesce(held.n, 0)) as disagrees,
+        list({'table_name': split.table_name, 'n': split.n} order by split.table_name) as split
+    from split
+    left join held using (file_sha256, table_name)
+    group by split.file_sha256
 )
 
 select
@@ -23,15 +92,18 @@ select
     files.rows_read,
     files.rows_loaded,
     files.rows_quarantined,
-    coalesce(loaded.rows_in_raw, 0) as rows_in_raw,
-    coalesce(quarantined.rows_in_quarantine, 0) as rows_in_quarantine
-from raw.ingested_files as files
-left join loaded using (file_sha256)
-left join quarantined using (file_sha256)
-where files.source = $source
-    and (
-        files.rows_read <> files.rows_loaded + files.rows_quarantined
-        or files.rows_loaded <> coalesce(loaded.rows_in_raw, 0)
-        or files.rows_quarantined <> coalesce(quarantined.rows_in_quarantine, 0)
-    )
-order by files.ingested_at;
+    coalesce(quarantined.n, 0) as rows_in_quarantine,
+    in_tables.rows_in_tables,
+    in_tables.held,
+    split_checked.split
+from files
+inner join in_tables using (file_sha256)
+left join held as quarantined
+    on files.file_sha256 = quarantined.file_sha256 and quarantined.table_name = 'quarantine.rejected_rows'
+left join split_checked using (file_sha256)
+where files.rows_read <> files.rows_loaded + files.rows_quarantined
+    or files.rows_quarantined <> coalesce(quarantined.n, 0)
+    or files.rows_loaded <> in_tables.rows_in_tables
+    or (files.tables > 1 and split_checked.file_sha256 is null)
+    or split_checked.disagrees
+order by files.ingested_at, files.file_name;

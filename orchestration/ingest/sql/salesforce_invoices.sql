@@ -44,41 +44,25 @@ select
     row_number, invoice_number, office, account_name, account_id, project, project_director,
     director_email, collector, invoice_date, due_date, currency, amount, balance, stage,
     last_modified_at,
-    list_filter([
-        case
-            when invoice_number is null then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' is empty'}
-            when not regexp_matches(invoice_number, '[0-9]') then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' ''' || invoice_number || ''' has no digits'}
-        end,
-        case
-            when office_text is null then {'field': 'office', 'reason': $labels['office'] || ' is empty'}
-            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
-        end,
-        case when account_name is null then {'field': 'account_name', 'reason': $labels['account_name'] || ' is empty'} end,
-        case
-            when invoice_date_text is null then {'field': 'invoice_date', 'reason': $labels['invoice_date'] || ' is empty'}
-            when invoice_date is null then {'field': 'invoice_date', 'reason': $labels['invoice_date'] || ' ''' || invoice_date_text || ''' is not a valid date'}
-        end,
-        case
-            when due_date_text is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' is empty'}
-            when due_date is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' ''' || due_date_text || ''' is not a valid date'}
-        end,
-        case
-            when amount_text is null then {'field': 'amount', 'reason': $labels['amount'] || ' is empty'}
-            when amount is null then {'field': 'amount', 'reason': $labels['amount'] || ' ''' || amount_text || ''' is not an amount'}
-        end,
-        case
-            when balance_text is null then {'field': 'balance', 'reason': $labels['balance'] || ' is empty'}
-            when balance is null then {'field': 'balance', 'reason': $labels['balance'] || ' ''' || balance_text || ''' is not an amount'}
-            when balance < 0 then {'field': 'balance', 'reason': $labels['balance'] || ' ''' || balance_text || ''' is negative'}
-            when amount >= 0 and balance > amount then {'field': 'balance', 'reason': $labels['balance'] || ' ' || balance_text || ' exceeds ' || $labels['amount'] || ' ' || amount_text}
-        end,
-        case
-            when currency is not null and not regexp_full_match(currency, '[A-Z]{3}') then {'field': 'currency', 'reason': $labels['currency'] || ' ''' || currency_text || ''' is not an ISO 4217 code'}
-            when amount_currency is not null and amount_currency <> currency then {'field': 'currency', 'reason': $labels['amount'] || ' is in ' || amount_currency || ' but ' || $labels['currency'] || ' says ' || currency}
-        end,
-        case when last_modified_text is not null and last_modified_at is null then {'field': 'last_modified_at', 'reason': $labels['last_modified_at'] || ' ''' || last_modified_text || ''' is not a valid timestamp'} end,
-        case when due_date < invoice_date then {'field': 'due_date', 'reason': $labels['due_date'] || ' ' || due_date_text || ' is before ' || $labels['invoice_date'] || ' ' || invoice_date_text} end
-    ], lambda problem: problem is not null) as problems
+    ll_problems([
+        ll_if_empty_or_unmatched('invoice_number', $labels['invoice_number'], invoice_number, '[0-9]', 'has no digits'),
+        ll_if_unknown_office($labels['office'], office_text, office),
+        ll_if_empty('account_name', $labels['account_name'], account_name),
+        ll_if_missing('invoice_date', $labels['invoice_date'], invoice_date_text, invoice_date, 'date'),
+        ll_if_missing('due_date', $labels['due_date'], due_date_text, due_date, 'date'),
+        ll_if_missing('amount', $labels['amount'], amount_text, amount, 'amount'),
+        coalesce(
+            ll_if_missing('balance', $labels['balance'], balance_text, balance, 'amount'),
+            ll_if_broken('balance', $labels['balance'], balance_text, balance < 0, 'is negative'),
+            case when amount >= 0 and balance > amount then ll_problem('balance', $labels['balance'] || ' ' || balance_text || ' exceeds ' || $labels['amount'] || ' ' || amount_text) end
+        ),
+        coalesce(
+            ll_if_broken('currency', $labels['currency'], currency_text, not regexp_full_match(currency, '[A-Z]{3}'), 'is not an ISO 4217 code'),
+            case when amount_currency <> currency then ll_problem('currency', $labels['amount'] || ' is in ' || amount_currency || ' but ' || $labels['currency'] || ' says ' || currency) end
+        ),
+        ll_if_unread('last_modified_at', $labels['last_modified_at'], last_modified_text, last_modified_at, 'timestamp'),
+        case when due_date < invoice_date then ll_problem('due_date', $labels['due_date'] || ' ' || due_date_text || ' is before ' || $labels['invoice_date'] || ' ' || invoice_date_text) end
+    ]) as problems
 from typed;
 
 insert into raw.salesforce_invoices

@@ -32,19 +32,13 @@ typed as (
 select
     row_number, office, invoice_number, account_name, amount, due_date, stage, notes, updated_at,
     updated_by,
-    list_filter([
-        case
-            when invoice_number is null then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' is empty'}
-            when not regexp_matches(invoice_number, '[0-9]') then {'field': 'invoice_number', 'reason': $labels['invoice_number'] || ' ''' || invoice_number || ''' has no digits'}
-        end,
-        case
-            when office_text is null then {'field': 'office', 'reason': $labels['office'] || ' is empty'}
-            when office is null then {'field': 'office', 'reason': $labels['office'] || ' ''' || office_text || ''' is not an office in ledgerloop.yaml (add it to offices:, as an office or an alias of one)'}
-        end,
-        case when amount_text is not null and amount is null then {'field': 'amount', 'reason': $labels['amount'] || ' ''' || amount_text || ''' is not an amount'} end,
-        case when due_date_text is not null and due_date is null then {'field': 'due_date', 'reason': $labels['due_date'] || ' ''' || due_date_text || ''' is not a valid date'} end,
-        case when updated_text is not null and updated_at is null then {'field': 'updated_at', 'reason': $labels['updated_at'] || ' ''' || updated_text || ''' is not a valid timestamp'} end
-    ], lambda problem: problem is not null) as problems
+    ll_problems([
+        ll_if_empty_or_unmatched('invoice_number', $labels['invoice_number'], invoice_number, '[0-9]', 'has no digits'),
+        ll_if_unknown_office($labels['office'], office_text, office),
+        ll_if_unread('amount', $labels['amount'], amount_text, amount, 'amount'),
+        ll_if_unread('due_date', $labels['due_date'], due_date_text, due_date, 'date'),
+        ll_if_unread('updated_at', $labels['updated_at'], updated_text, updated_at, 'timestamp')
+    ]) as problems
 from typed;
 
 insert into raw.tracker_invoices

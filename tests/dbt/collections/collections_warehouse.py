@@ -10,7 +10,7 @@ from pathlib import Path
 
 from orchestration.dunning.contacts import contacts_path, load_contacts
 from orchestration.dunning.facts import ensure_schema
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
 from tests.factories import export, row
 

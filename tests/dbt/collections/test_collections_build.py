@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from orchestration.outreach.worklists import export_worklists, read_worklists
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.collections.collections_warehouse import AS_OF, SCRIPT_ACCOUNT, build_collections
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -4,7 +4,7 @@ invoices on the collector's list with the task as a driver, until someone logs a
 import pytest
 
 from orchestration.dunning.facts import ensure_schema
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.collections.collections_warehouse import AS_OF, build_collections, rebuild
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

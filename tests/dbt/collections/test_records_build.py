@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.collections.collections_warehouse import (
     AVERY,
     AVERY_EMAIL,

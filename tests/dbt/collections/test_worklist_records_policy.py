@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.config import WORKLIST_REASONS, PolicyError, load_policy
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.worklist import WORKLIST_REASONS
 from orchestration.settings import REPO_ROOT
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
 from tests.factories import export, row
 

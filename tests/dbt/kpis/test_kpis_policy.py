@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.config import PolicyError, load_policy
+from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import REPO_ROOT
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"

@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.config import load_policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.sources import invoice_sources
+from orchestration.policy import load_policy
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.demo_payments import create_raw_payments
 from tests.factories import export, row
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.decisions import append_decision, decisions_path, make_decision, parse_invoice_choice
-from orchestration.warehouse import connect
+from orchestration.cash.decisions import append_decision, decisions_path, make_decision, parse_invoice_choice
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import (
     applications,
     build,

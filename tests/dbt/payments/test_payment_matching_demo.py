@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from orchestration.demo import generate_demo
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import LOADED_AT, POLICY, dbt, ingest_invoices
 from tests.dbt.payments.demo_payments import load_truth_payments, match_quality
 

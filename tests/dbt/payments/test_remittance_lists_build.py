@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.decisions import append_decision, decisions_path, make_decision, parse_invoice_choice
+from orchestration.cash.decisions import append_decision, decisions_path, make_decision, parse_invoice_choice
 from tests.dbt.payments.dbt_payments import (
     applications,
     build,

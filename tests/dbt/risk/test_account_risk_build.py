@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.risk.account_risk_warehouse import AS_OF, DRIFTING, LATE, STEADY, build_risk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -40,6 +40,6 @@ def test_account_risk_dbt_tests_are_blocking_asset_checks(asset_graph, check):
 
 
 def test_refresh_job_materializes_the_risk_marts(definitions_module, asset_graph):  # noqa: F811
-    from orchestration.automation.jobs import refresh_ledger_job
+    from orchestration.defs.automation.jobs import refresh_ledger_job
 
     assert {RISK, LIMITS} <= refresh_ledger_job.selection.resolve(asset_graph)

@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.history import history_exports, register_history_settings
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import LOADED_AT, POLICY, dbt, ingest_invoices
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

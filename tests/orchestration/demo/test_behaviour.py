@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.demo import generate_demo
 from orchestration.demo.behaviour import BEHAVIOURS, assign_behaviours, expected_days_late
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 
 AS_OF = dt.date(2026, 11, 9)

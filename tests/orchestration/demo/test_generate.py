@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from orchestration.config import load_policy
 from orchestration.demo import generate_demo
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 
 AS_OF = dt.date(2026, 11, 9)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.config import load_policy
 from orchestration.dunning.facts import ensure_schema
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
 
 RECORDS_DDL = [

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
-from orchestration.warehouse import connect
+from notifications.dunning_drafts import dunning_outboxes
+from orchestration.dunning.drafting import policy_sha256, run_day
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 DUE = dt.date(2026, 11, 2)
@@ -38,7 +39,7 @@ def test_contacts_csv_is_upserted_and_used_for_the_next_notice(tmp_path):
         ).fetchall()
     assert result.contacts_loaded == 1
     assert rows == [("ACME", "1 Main St\nNew York, NY", "Asia/Tokyo"), ("OTHER", None, None)]
-    (item,) = DunningOutboxes.at(tmp_path).email.items("drafts")
+    (item,) = dunning_outboxes(tmp_path)["dunning"].items("drafts")
     message = item.message()
     assert str(message["To"]) == "Ann Archer <ann@acme.example>"
     assert message["X-Ledgerloop-Send-After"] == "2026-11-05T00:00:00+00:00"  # 09:00 in Tokyo
@@ -52,11 +53,7 @@ def test_current_contacts_overlay_the_file_on_the_rows_the_warehouse_holds(tmp_p
         "Account ID,Contact Name,Phone\nA1,New Name,+1 555 0100\n", encoding="utf-8"
     )
     with connect(tmp_path / "w.duckdb") as con:
-        assert current_contacts(con, tmp_path)["A1"]["contact_name"] == "New Name"  # no table yet
-        con.execute("create schema outreach")
-        con.execute("create table outreach.account_contacts (account_id varchar primary key, "
-                    "contact_name varchar, email varchar, phone varchar, address_lines varchar, "
-                    "time_zone varchar, customer_type varchar, updated_at timestamp)")
+        assert current_contacts(con, tmp_path)["A1"]["contact_name"] == "New Name"  # no rows yet
         con.execute("insert into outreach.account_contacts (account_id, contact_name, email) values "
                     "('A1', 'Old Name', 'old@a1.example'), ('A2', 'Typed In', 'a2@example.com')")
         contacts = current_contacts(con, tmp_path)

@@ -3,8 +3,9 @@ forgotten, so the sequence resumes from the same step later."""
 
 import datetime as dt
 
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
-from orchestration.warehouse import connect
+from notifications.dunning_drafts import dunning_outboxes
+from orchestration.dunning.drafting import policy_sha256, run_day
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 DUE = dt.date(2026, 11, 2)
@@ -44,7 +45,7 @@ def test_unapproved_draft_is_withdrawn_when_its_invoice_is_disputed_and_the_step
         )
     held = _run(tmp_path, config, DUE + dt.timedelta(days=4), audit)
     assert held.withdrawn == first.drafted and held.drafted == []
-    assert DunningOutboxes.at(tmp_path).email.items("drafts") == []
+    assert dunning_outboxes(tmp_path)["dunning"].items("drafts") == []
     assert ("dunning.withdrawn", "ACME") in entries
     with connect(tmp_path / "warehouse.duckdb") as con:
         assert con.execute("select count(*) from outreach.dunning_steps").fetchone()[0] == 0

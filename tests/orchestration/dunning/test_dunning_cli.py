@@ -8,10 +8,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from notifications.dunning_drafts import dunning_outboxes
 from orchestration.cli import main
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.notifications.smtp_double import smtp_server
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -62,7 +64,7 @@ def _run(home, day):
             home,
             day,
             dt.datetime.combine(day, dt.time(5), dt.UTC),
-            store.audit,
+            audit_log.recorder(store),
         )
 
 
@@ -139,7 +141,7 @@ def test_audit_lists_manual_payment_matches_by_person(home):
 
 def test_dunning_email_draft_is_scheduled_for_the_customers_window(home):
     _run(home, DUE + dt.timedelta(days=3))
-    (big,) = [i for i in DunningOutboxes.at(home).email.items("drafts") if "big" in i.name]
+    (big,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "big" in i.name]
     assert big.message()["X-Ledgerloop-Send-After"] == "2026-11-05T09:00:00+00:00"  # 09:00 in London
 
 

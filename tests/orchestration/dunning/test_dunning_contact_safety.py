@@ -3,7 +3,7 @@ email (with a reason), never inject a header nor stop everyone else's notices.""
 
 import datetime as dt
 
-from orchestration.dunning.notices import render_email
+from orchestration.dunning.channels.email import render_email
 from orchestration.dunning.selection import Contact, Facts, plan_dunning
 from tests.orchestration.dunning.test_selection import CONTACT, DUE, _account, _dunning, _invoice
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orchestration.config import PolicyError, load_policy
+from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import REPO_ROOT
 from tests.orchestration.dunning.dunning_fixture import write_policy
 

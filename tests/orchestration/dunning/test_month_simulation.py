@@ -14,11 +14,13 @@ from email.parser import BytesParser
 
 import pytest
 
+from notifications.dunning_drafts import dunning_outboxes
 from notifications.outbox import SmtpSettings
 from orchestration.dunning import delivery
 from orchestration.dunning.drafting import policy_sha256, record_events, run_day
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.notifications.smtp_double import smtp_server
 from tests.orchestration.dunning.dunning_fixture import (
     TEST_SEGMENTS,
@@ -120,15 +122,16 @@ def _simulate(home, policy_path, inbox, smtp):
         with open_store(home) as store:
             with connect(home / "warehouse.duckdb") as con:
                 _records(con, day)
-                run_day(con, rules, sha, home, day, morning, store.audit)
+                run_day(con, rules, sha, home, day, morning, audit_log.recorder(store))
             names = delivery.pending_names(home, day.isoformat())
-            _, events = delivery.approve(home, names, "kim", store.audit, morning)
-            report = delivery.send(home, smtp, "kim", store.audit, evening)
+            _, events = delivery.approve(home, names, "kim", audit_log.recorder(store), morning)
+            report = delivery.send(home, smtp, "kim", audit_log.recorder(store), evening)
             with connect(home / "warehouse.duckdb") as con:
                 record_events(con, events + report.events)
-                again = run_day(con, rules, sha, home, day, morning, store.audit)  # a re-run of the day
+                audit = audit_log.recorder(store)
+                again = run_day(con, rules, sha, home, day, morning, audit)  # a re-run of the day
             reruns_drafted.extend(again.drafted + again.escalation_drafts)
-            reruns_sent.extend(delivery.send(home, smtp, "kim", store.audit, evening).sent)
+            reruns_sent.extend(delivery.send(home, smtp, "kim", audit_log.recorder(store), evening).sent)
     return reruns_drafted, reruns_sent
 
 
@@ -138,8 +141,8 @@ def _delivered(home, inbox):
     for raw in inbox.messages:
         message = BytesParser(policy=email_policy.SMTP).parsebytes(raw)
         delivered[str(message["X-Ledgerloop-Notice"])].append(("email", str(message["To"])))
-    outboxes = delivery.DunningOutboxes.at(home)
-    for outbox in (outboxes.sms, outboxes.letter):
+    outboxes = dunning_outboxes(home)
+    for outbox in (outboxes["sms"], outboxes["letter"]):
         for item in outbox.items("sent"):
             delivered[item.message().meta["notice_id"]].append((outbox.channel, item.message().recipient))
     return delivered
@@ -230,9 +233,9 @@ def test_a_month_of_daily_runs_follows_the_policy_and_never_repeats(month):
 
     # The audit log holds every draft, approval and send, and each run's policy hash.
     with open_store(home) as store:
-        runs = store.audit_entries("dunning.run")
+        runs = audit_log.entries(store, "dunning.run")
         assert len(runs) == 2 * DAYS and all(policy_sha256(policy_path) in e.detail for e in runs)
-        acme_entries = store.audit_entries(account_id="ACME")
+        acme_entries = audit_log.entries(store, account_id="ACME")
         actions = {e.action for e in acme_entries}
         assert {"dunning.drafted", "email.approved", "email.sent", "sms.approved", "sms.sent"} <= actions
-        assert {e.actor for e in store.audit_entries(actor="kim")} == {"kim"}
+        assert {e.actor for e in audit_log.entries(store, actor="kim")} == {"kim"}

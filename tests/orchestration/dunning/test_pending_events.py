@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 
-from orchestration.dunning.drafting import events_for, load_pending_events, save_events
-from orchestration.warehouse import connect
+from orchestration.dunning.events import events_for, load_pending_events, save_events
+from orchestration.storage.warehouse import connect
 
 HOLD = (
     "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)"

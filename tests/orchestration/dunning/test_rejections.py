@@ -7,9 +7,9 @@ import datetime as dt
 from click.testing import CliRunner
 
 from notifications.dunning_drafts import account_drafts, reject_draft
-from orchestration.cli_drafts import drafts
+from orchestration.cli.drafts import drafts
 from orchestration.dunning import delivery
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, write_policy
 from tests.orchestration.dunning.test_drafting import _run as run_drafting_day
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.config import PolicyError
 from orchestration.dunning.selection import (
     Account,
     Contact,
@@ -18,6 +17,7 @@ from orchestration.dunning.selection import (
     scheduled_send,
     segment_for,
 )
+from orchestration.policy import PolicyError
 from tests.orchestration.dunning.dunning_fixture import policy, write_policy
 
 DUE = dt.date(2026, 11, 2)  # a Monday

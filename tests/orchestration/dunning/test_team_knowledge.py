@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
+from notifications.dunning_drafts import dunning_outboxes
 from orchestration.cli import main
-from orchestration.dunning.drafting import DunningOutboxes, plan_day, policy_sha256, run_day
-from orchestration.warehouse import connect
+from orchestration.dunning.drafting import plan_day, policy_sha256, run_day
+from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,7 @@ CONTACTS = [
     ("ACME", "Ann Archer", "ann@acme.example", "+12125550101", "1 Main St", None, None),
     ("BETA", "Bea Bell", "bea@beta.example", "+12125550102", "2 Main St", None, None),
 ]
-# The raw tables are the warehouse's own (orchestration.warehouse creates them); the payment marts
+# The raw tables are the warehouse's own (orchestration.storage.warehouse creates them); the payment marts
 # in their contract shapes, reduced to the columns dunning reads.
 MARTS_DDL = [
     "create table if not exists marts.payments (payment_id varchar, amount decimal(18, 2), currency varchar, "
@@ -85,7 +86,7 @@ def test_the_ledgers_stage_holds_dunning_and_the_preview_says_who_set_it(home):
     result = _run(home, day)
     covered = {key for n in result.plan.notices for key in (i.invoice.invoice_key for i in n.items)}
     assert "NYC:102" not in covered and "NYC:103" not in covered and "NYC:101" in covered
-    (draft,) = [i for i in DunningOutboxes.at(home).email.items("drafts") if "acme" in i.name]
+    (draft,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "acme" in i.name]
     assert draft.message()["X-Ledgerloop-Invoices"] == "NYC:101"
     shown = CliRunner().invoke(main, ["dunning", "preview", "--date", day.isoformat()]).output
     assert "stage_disputed       Acme Corp (ACME) INV-102: stage Disputed (the tracker, 2026-10-27)" in shown
@@ -100,7 +101,7 @@ def test_a_draft_that_chases_a_newly_disputed_invoice_is_redrafted_without_it(ho
     _sql(home, "update marts.ar_ledger set stage = 'Disputed' where invoice_key = 'NYC:102'")
     again = _run(home, DUE + dt.timedelta(days=4))
     assert len(again.withdrawn) == 1
-    (redrafted,) = [i for i in DunningOutboxes.at(home).email.items("drafts") if "acme" in i.name]
+    (redrafted,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "acme" in i.name]
     assert redrafted.message()["X-Ledgerloop-Invoices"] == "NYC:101,NYC:103"
 
 
@@ -113,7 +114,7 @@ def test_the_first_run_catches_up_and_the_preview_names_the_skipped_steps(home):
         "starts at final; skipped reminder (day 3), nudge (day 9), firm (day 16)"
     ) in shown
     _run(home, day)
-    (beta,) = [i for i in DunningOutboxes.at(home).email.items("drafts") if "beta" in i.name]
+    (beta,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "beta" in i.name]
     text = beta.message().get_body(preferencelist=("plain",)).get_content()
     assert "Despite our earlier reminders" not in text and "long after its due date" in text
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from orchestration.config import load_policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.sources import legacy_tracker, salesforce_exports
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.factories import HEADER, export, row
 
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")

@@ -10,17 +10,13 @@ import pytest
 import xlsxwriter
 import yaml
 
-from orchestration.config import PolicyError, load_policy
+from orchestration.defs.ingest.history import history_files_reconcile, history_invoices
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.files import ingest_folder, register_lookups
-from orchestration.ingest.history import (
-    history_exports,
-    history_files_reconcile,
-    history_invoices,
-    register_history_settings,
-)
-from orchestration.resources import LedgerloopResource
+from orchestration.ingest.history import history_exports, register_history_settings
+from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 NOW = dt.datetime(2026, 11, 23, 12, 0)

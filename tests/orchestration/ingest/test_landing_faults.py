@@ -8,13 +8,13 @@ import time
 import dagster as dg
 import pytest
 
-from orchestration.ingest.assets import salesforce_invoices, tracker_invoices
-from orchestration.quality.checks import (
+from orchestration.defs.ingest.invoices import salesforce_invoices, tracker_invoices
+from orchestration.defs.quality.checks import (
     no_file_rejected_whole,
     salesforce_rows_reconcile,
     tracker_rows_reconcile,
 )
-from orchestration.resources import LedgerloopResource
+from orchestration.defs.resources import LedgerloopResource
 from tests.factories import HEADER, export, row
 from tests.orchestration.ingest.test_files import drop, ingest, query
 
@@ -235,7 +235,7 @@ def test_a_load_that_quarantines_most_rows_fails_a_blocking_check_that_names_the
 
 
 def test_the_run_summary_leads_with_what_needs_attention():
-    from orchestration.runner import CheckLine, RunOutcome
+    from orchestration.cli.runner import CheckLine, RunOutcome
 
     outcome = RunOutcome(success=False, seconds=1.0, run_id="abcdef0123", checks=[
         CheckLine("salesforce/invoices:rows_quarantined_share", False, "ERROR",
@@ -259,7 +259,7 @@ def test_the_run_summary_leads_with_what_needs_attention():
 def test_a_warehouse_stuck_on_an_earlier_releases_rejected_file_is_healed(home):
     drop(home, "dup_header.csv", DUPLICATED_HEADER)
     ingest(home)
-    from orchestration.warehouse import connect
+    from orchestration.storage.warehouse import connect
 
     with connect(home / "warehouse.duckdb") as con:  # as the earlier release recorded it
         con.execute("update quarantine.rejected_rows set row_number = 1")

@@ -1,4 +1,5 @@
-"""The SQL parsers every ingest shares: amounts, dates and timestamps as exports write them."""
+"""The SQL every ingest shares: parsers for amounts, dates and timestamps as exports write them,
+and the quarantine reasons worded alike for every source."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,7 +7,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from orchestration.warehouse import run_sql_file
+from orchestration.ingest.sql_files import ingest_sql
+from orchestration.storage.warehouse import STORAGE_SQL, run_sql_file
 
 US_TIMESTAMPS = ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
 
@@ -14,7 +16,7 @@ US_TIMESTAMPS = ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
 @pytest.fixture(scope="module")
 def con():
     connection = duckdb.connect()
-    run_sql_file(connection, "parse_macros.sql")
+    run_sql_file(connection, STORAGE_SQL / "parse_macros.sql")
     yield connection
     connection.close()
 
@@ -72,3 +74,51 @@ def test_dates_in_day_first_order(con):
 def test_timestamps_become_utc_from_the_report_time_zone(con, text, expected_utc):
     got = con.execute("select ll_timestamp(?, ?, 'America/New_York')", [text, US_TIMESTAMPS]).fetchone()
     assert got == (expected_utc,)
+
+
+@pytest.mark.parametrize(("check", "problem"), [
+    ("ll_if_empty('due_date', 'Due Date', null)", {"field": "due_date", "reason": "Due Date is empty"}),
+    ("ll_if_empty('due_date', 'Due Date', '1/2/2026')", None),
+    ("ll_if_missing('due_date', 'Due Date', '2/30/2026', null, 'date')",
+     {"field": "due_date", "reason": "Due Date '2/30/2026' is not a valid date"}),
+    ("ll_if_missing('amount', 'Amount', null, null, 'amount')",
+     {"field": "amount", "reason": "Amount is empty"}),
+    ("ll_if_unread('amount', 'Amount', null, null, 'amount')", None),
+    ("ll_if_unread('amount', 'Amount', 'O''Neil', null, 'amount')",
+     {"field": "amount", "reason": "Amount 'O'Neil' is not an amount"}),
+    ("ll_if_unread('updated_at', 'Last Updated', 'never', null, 'timestamp')",
+     {"field": "updated_at", "reason": "Last Updated 'never' is not a valid timestamp"}),
+    ("ll_if_unread('is_disputed', 'Disputed', 'maybe', null, 'yes/no')",
+     {"field": "is_disputed", "reason": "Disputed 'maybe' is not yes/no, true/false or 1/0"}),
+    ("ll_if_empty_or_unmatched('invoice_number', 'Invoice #', 'INV-', '[0-9]', 'has no digits')",
+     {"field": "invoice_number", "reason": "Invoice # 'INV-' has no digits"}),
+    ("ll_if_empty_or_unmatched('invoice_number', 'Invoice #', 'INV-1', '[0-9]', 'has no digits')", None),
+    ("ll_if_unknown_office('Office', 'Paris', null)",
+     {"field": "office", "reason": "Office 'Paris' is not an office in ledgerloop.yaml (add it to "
+                                   "offices:, as an office or an alias of one)"}),
+    ("ll_if_unknown_office('Office', 'NY', 'NYC')", None),
+])
+def test_quarantine_reasons_name_the_column_and_quote_the_cell(con, check, problem):
+    assert con.execute(f"select {check}").fetchone()[0] == problem
+
+
+def test_a_row_lists_only_the_fields_that_have_a_problem(con):
+    problems = con.execute(
+        "select ll_problems([ll_if_empty('a', 'A', 'x'), ll_if_empty('b', 'B', null), "
+        "ll_if_unread('c', 'C', 'y', null, 'date')])"
+    ).fetchone()[0]
+    assert problems == [{"field": "b", "reason": "B is empty"},
+                        {"field": "c", "reason": "C 'y' is not a valid date"}]
+
+
+@pytest.mark.parametrize("name", ["salesforce_invoices.sql", "tracker_invoices.sql",
+                                  "history_invoices.sql"])
+def test_each_source_words_its_quarantine_reasons_with_the_shared_macros(name):
+    # One wording for every source: a source's SQL says which fields to check, not how to say
+    # what is wrong with them.
+    text = ingest_sql(name).read_text(encoding="utf-8")
+    worded_here = [phrase for phrase in ("{'field'", "' is empty'", "is not a valid date",
+                                         "is not an amount", "is not a valid timestamp", "is not yes/no",
+                                         "is not an office", "list_filter(")
+                   if phrase in text]
+    assert worded_here == []

@@ -6,7 +6,7 @@ import csv
 import random
 import socket
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from orchestration.config import Policy
 from orchestration.ingest.salesforce_api import (
     SalesforceCredentials,
     SalesforceExtractError,
@@ -24,6 +23,7 @@ from orchestration.ingest.salesforce_api import (
     fetch_report_rows,
     fetch_soql_rows,
 )
+from orchestration.policy import Policy
 from tests.orchestration.ingest.salesforce_double import SalesforceDouble
 from tests.orchestration.ingest.salesforce_report_runs import (
     GeneratedReport,
@@ -31,6 +31,8 @@ from tests.orchestration.ingest.salesforce_report_runs import (
     invoice,
     sample,
 )
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # the run's start, as its edge gives it
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE_REPORT = "00O58000000qu8wEAA"
@@ -417,7 +419,7 @@ def test_extract_writes_export_shaped_csvs(tmp_path: Path, session, session_env)
     now = datetime(2026, 11, 7, 5, 14, 9, tzinfo=ZoneInfo("America/New_York"))
 
     folder = tmp_path / "landing" / policy.sources.salesforce.landing
-    paths = extract_to_landing(policy, folder, session_env, session, now)
+    paths = extract_to_landing(policy, folder, session_env, now, session)
 
     assert paths == [
         folder / f"api-report-{INVOICE_REPORT}-20261107T101409Z.csv",
@@ -444,7 +446,7 @@ def test_extract_writes_export_shaped_csvs(tmp_path: Path, session, session_env)
 def test_extract_without_credentials_does_nothing(tmp_path: Path) -> None:
     policy = policy_with_api(report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS)
     folder = tmp_path / "landing" / "salesforce"
-    assert extract_to_landing(policy, folder, {"HOME": "/root"}) == []
+    assert extract_to_landing(policy, folder, {"HOME": "/root"}, NOW) == []
     assert not folder.exists()
 
 
@@ -456,7 +458,7 @@ def test_extract_that_fails_midway_leaves_no_file(
     with pytest.raises(
         SalesforceExtractError, match="SOQL query failed: HTTP 500 UNKNOWN_EXCEPTION"
     ):
-        extract_to_landing(policy, tmp_path / "salesforce", session_env, session)
+        extract_to_landing(policy, tmp_path / "salesforce", session_env, NOW, session)
     assert list((tmp_path / "salesforce").iterdir()) == []
 
 
@@ -469,8 +471,8 @@ def test_ingest_asset_extracts_from_the_org_and_loads_it_like_an_export(
     import dagster as dg
     import duckdb
 
-    from orchestration.ingest.assets import salesforce_invoices
-    from orchestration.resources import LedgerloopResource
+    from orchestration.defs.ingest.invoices import salesforce_invoices
+    from orchestration.defs.resources import LedgerloopResource
 
     data = yaml.safe_load((REPO / "ledgerloop.yaml").read_text(encoding="utf-8"))
     data["sources"]["salesforce"]["api"].update(report_id=INVOICE_REPORT, report_columns=REPORT_COLUMNS)

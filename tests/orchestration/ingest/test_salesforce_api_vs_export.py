@@ -18,16 +18,18 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestration.config import Policy
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.salesforce_api import extract_to_landing
 from orchestration.ingest.sources import salesforce_exports
+from orchestration.policy import Policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt
 from tests.factories import export
 from tests.orchestration.ingest.salesforce_double import SalesforceDouble
 from tests.orchestration.ingest.salesforce_report_runs import Column, GeneratedReport, export_text
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # the run's start, as its edge gives it
 
 REPORT_ID = "00O5g000004ArcAEAS"
 COLUMNS = {  # ledger field -> the report's column (its API name, and its label in the export)
@@ -128,7 +130,7 @@ def landed_both_ways(
     """The report extracted through the API into one home, its export dropped into another."""
     org.reports[REPORT_ID] = ar_report(report_format)
     via_api, via_export = tmp_path / "api", tmp_path / "export"
-    extract_to_landing(policy, via_api / "landing" / "salesforce", session_env, session)
+    extract_to_landing(policy, via_api / "landing" / "salesforce", session_env, NOW, session)
     exported = via_export / "landing" / "salesforce" / "AR by collector-2026-11-23-07-02-11.csv"
     exported.parent.mkdir(parents=True)
     exported.write_text(the_export(ar_report(report_format)), encoding="utf-8")

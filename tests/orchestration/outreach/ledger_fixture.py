@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 
 LEDGER_DDL = """
 create schema if not exists marts;

@@ -8,9 +8,10 @@ import re
 import dagster as dg
 import pytest
 
-from orchestration.outreach.alerts import alert_draft_name, alert_drafts, defs
-from orchestration.resources import LedgerloopResource
-from orchestration.warehouse import connect
+from orchestration.defs.outreach.alerts import alert_drafts, defs
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.alerts import alert_draft_name
+from orchestration.storage.warehouse import connect
 from portal.links import StaffLinkSigner
 
 AS_OF = "2026-11-24"

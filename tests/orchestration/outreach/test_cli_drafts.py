@@ -4,8 +4,9 @@ import pytest
 from click.testing import CliRunner
 
 from notifications.outbox import Outbox
-from orchestration.cli_drafts import drafts
+from orchestration.cli.drafts import drafts
 from orchestration.outreach.portal_store import open_store
+from portal.store import audit_log
 from tests.notifications.helpers import job, message
 from tests.notifications.smtp_double import smtp_server
 
@@ -51,7 +52,7 @@ def test_cli_drafts_approve_then_send_once(home, smtp):
     assert cli("send", "--as", "kim").output.endswith("0 sent, 0 refused, 0 uncertain\n")
     assert len(smtp.messages) == 1
     with open_store(home) as store:
-        assert [(e.actor, e.action) for e in store.audit_entries()] == [
+        assert [(e.actor, e.action) for e in audit_log.entries(store)] == [
             ("kim", "email.approved"), ("kim", "email.sent")]
     assert f"sent      {DAY}/dana" in cli("list", "--state", "sent").output
 

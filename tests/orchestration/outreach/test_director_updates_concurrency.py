@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pytest
 
+from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.outreach.portal_store import open_store
-from orchestration.runner import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
-from portal.store import NewUpdate
+from portal.store import director_updates
+from portal.store.director_updates import NewUpdate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 AS_OF = dt.date(2026, 11, 23)
@@ -63,7 +64,7 @@ def posted(pipeline):
             status = statuses[i % len(statuses)]
             note = f"update {i} <script>alert({i})</script>"
             with open_store(settings.home) as store:
-                store.record_update(NewUpdate(
+                director_updates.record(store, NewUpdate(
                     submission_id=uuid.uuid4().hex, director_email="dana@example.com",
                     invoice_key=keys[i], status=status.label, note=note, expected_payment_date=None,
                     promised_amount=None, dispute_reason=None, blocker=None,
@@ -110,7 +111,7 @@ def test_run_publishes_director_jobs_and_writes_one_draft_per_director(pipeline)
 
     from notifications.draft_kinds import ALERT_PREFIX
     from orchestration.outreach.drafts import draft_name
-    from portal.store import director_jobs
+    from portal.store.tables import director_jobs
 
     settings = pipeline
     with open_store(settings.home) as store, store.engine.connect() as conn:

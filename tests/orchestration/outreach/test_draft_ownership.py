@@ -5,13 +5,14 @@ import dagster as dg
 import pytest
 
 from notifications.outbox import Outbox
-from orchestration.outreach.alerts import alert_draft_name, alert_drafts
-from orchestration.outreach.assets import director_drafts
+from orchestration.cli.runner import RunOutcome
+from orchestration.defs.outreach.alerts import alert_drafts
+from orchestration.defs.outreach.director import director_drafts
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.alerts import alert_draft_name
 from orchestration.outreach.drafts import draft_name
-from orchestration.resources import LedgerloopResource
-from orchestration.runner import RunOutcome
 from orchestration.settings import Settings
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.outreach.ledger_fixture import build_ledger_with_accounts, invoice
 
 AS_OF = "2026-11-24"

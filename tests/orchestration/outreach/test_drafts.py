@@ -7,11 +7,12 @@ import re
 import dagster as dg
 import pytest
 
-from orchestration.outreach.assets import director_drafts
+from orchestration.defs.outreach.director import director_drafts
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.drafts import draft_name
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.resources import LedgerloopResource
 from portal.links import LinkSigner
+from portal.store import link_versions
 from tests.orchestration.outreach.ledger_fixture import build_ledger_with_accounts, invoice
 
 AS_OF = "2026-11-23"
@@ -58,7 +59,7 @@ def test_drafts_one_eml_per_director_in_the_days_folder(home):
 
 def test_drafts_links_verify_with_the_current_link_version(home):
     with open_store(home) as store:
-        store.revoke("dana@example.com")
+        link_versions.revoke(store, "dana@example.com")
     assert draft(home).success
     text = read(home / "outbox" / "drafts" / AS_OF / f"{draft_name('dana@example.com')}.eml").get_body(
         preferencelist=("plain",)).get_content()

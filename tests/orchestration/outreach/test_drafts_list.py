@@ -7,16 +7,18 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from notifications.dunning_drafts import dunning_outboxes
 from notifications.outbox import Outbox
 from orchestration.cli import main
-from orchestration.dunning.drafting import DunningOutboxes, policy_sha256, run_day
+from orchestration.dunning.drafting import policy_sha256, run_day
 from orchestration.dunning.facts import load_accounts
 from orchestration.dunning.model import Escalation
 from orchestration.dunning.notices import escalation_id, notice_name, render_escalation
 from orchestration.outreach.alerts import Alert, write_alert_drafts
 from orchestration.outreach.drafts import write_director_drafts
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
+from portal.store import audit_log
 from tests.notifications.helpers import NOW, SENDER, job
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -47,7 +49,7 @@ def home(tmp_path, monkeypatch):
     rules = policy(config)
     with open_store(tmp_path) as store, connect(tmp_path / "warehouse.duckdb") as con:
         for day in (DUE + dt.timedelta(days=3), DAY):  # emails, then ACME's SMS and BIG's letter
-            run_day(con, rules, policy_sha256(config), tmp_path, day, NOW, store.audit)
+            run_day(con, rules, policy_sha256(config), tmp_path, day, NOW, audit_log.recorder(store))
         acme = next(a for a in load_accounts(con, DAY) if a.account_id == "ACME")
         write_director_drafts(
             {"dana@example.com": [job(invoice_number="101", invoice_key="NYC:101")]},
@@ -65,7 +67,7 @@ def home(tmp_path, monkeypatch):
     escalation = Escalation("no_response:ACME", acme, "no_response", "no answer", acme.invoices)
     message = render_escalation(escalation, "Morgan Reyes", "morgan@example.com", rules.dunning, DAY, NOW)
     name = notice_name("ACME", "escalation", escalation_id(escalation))
-    DunningOutboxes.at(tmp_path).email.write_draft(DAY.isoformat(), name, message)
+    dunning_outboxes(tmp_path)["dunning"].write_draft(DAY.isoformat(), name, message)
     return tmp_path
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.outreach.jobs import select_director_jobs
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
 
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")  # Reminder Sent..Disputed, >= 30 days, >= 500

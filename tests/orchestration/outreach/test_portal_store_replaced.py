@@ -4,9 +4,14 @@ import datetime as dt
 
 import pytest
 
-from orchestration.ingest.portal_updates import LOOKBACK_IDS, PortalStoreReplaced, load_director_updates
+from orchestration.defs.ingest.director_updates import (
+    LOOKBACK_IDS,
+    PortalStoreReplaced,
+    load_director_updates,
+)
 from orchestration.outreach.portal_store import open_store
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
+from portal.store import director_updates
 from tests.portal.portal_factories import new_update
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
@@ -22,7 +27,7 @@ def home(tmp_path, monkeypatch):
 def post(home, *submission_ids: str) -> None:
     with open_store(home) as store:
         for submission_id in submission_ids:
-            store.record_update(new_update(submission_id))
+            director_updates.record(store, new_update(submission_id))
 
 
 def ingest(home) -> dict:
@@ -45,7 +50,7 @@ def test_portal_updates_refuse_a_replaced_store_instead_of_skipping_its_answers(
 def test_portal_updates_refuse_a_replaced_store_whose_ids_are_all_below_the_lookback(home):
     with open_store(home) as store:
         for n in range(LOOKBACK_IDS + 5):
-            store.record_update(new_update(f"{n:032x}"))
+            director_updates.record(store, new_update(f"{n:032x}"))
     ingest(home)
     (home / "portal.sqlite3").unlink()
     post(home, "d" * 32)

@@ -5,9 +5,10 @@ import threading
 import dagster as dg
 import pytest
 
-from orchestration.outreach.assets import director_jobs
+from orchestration.defs.outreach.director import director_jobs
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
-from orchestration.resources import LedgerloopResource
+from portal.store import director_jobs as jobs_model
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice
 
 
@@ -27,7 +28,7 @@ def publish(home, invoices) -> dg.ExecuteInProcessResult:
 
 def dana_keys(home) -> list[str]:
     with open_store(home) as store:
-        return sorted(j.invoice_key for j in store.jobs_for("dana@example.com"))
+        return sorted(j.invoice_key for j in jobs_model.for_director(store, "dana@example.com"))
 
 
 def test_publish_replaces_the_jobs_and_the_status_choices(home):
@@ -39,7 +40,7 @@ def test_publish_replaces_the_jobs_and_the_status_choices(home):
     assert metadata["jobs_published"].value == 1
     assert metadata["jobs_without_director_email"].value == 1
     with open_store(home) as store:
-        assert store.status_choices()[0] == "Payment is on its way"
+        assert jobs_model.status_choices(store)[0] == "Payment is on its way"
 
 
 def test_publish_that_fails_midway_leaves_the_previous_jobs(home):
@@ -61,7 +62,7 @@ def test_publish_readers_never_see_half_a_set(home):
     def read():
         with open_store(home) as store:
             while not stop.is_set():
-                seen.add(len(store.jobs_for("dana@example.com")))
+                seen.add(len(jobs_model.for_director(store, "dana@example.com")))
                 reads.append(1)
 
     reader = threading.Thread(target=read)
@@ -89,8 +90,8 @@ def test_publish_carries_each_clients_contact_from_the_contacts_file_and_the_pag
                             invoice("3", account_id=None, account_name="Tracker Only Ltd")])
     assert result.success
     with open_store(home) as store:
-        jobs = {j.invoice_key: j for j in store.jobs_for("dana@example.com")}
-        policy = store.published_policy()
+        jobs = {j.invoice_key: j for j in jobs_model.for_director(store, "dana@example.com")}
+        policy = jobs_model.published_policy(store)
     assert (jobs["NYC:1"].account_id, jobs["NYC:1"].contact_name, jobs["NYC:1"].contact_email,
             jobs["NYC:1"].contact_phone) == ("001A", "Isla Carter", "ap@acme.example", "+1 212 555 8250")
     assert jobs["NYC:2"].contact_name is None and jobs["NYC:3"].account_id is None

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.config import load_policy
-from orchestration.config_dunning import Dunning, Sender
 from orchestration.outreach.drafts import sender_from_env
+from orchestration.policy import load_policy
+from orchestration.policy.dunning import Dunning, Sender
 from orchestration.settings import REPO_ROOT
 from portal.served import portal_base_url, record_served_url, served_url
 from portal.settings import PortalSettings
@@ -70,7 +70,7 @@ def test_ledgerloop_portal_records_the_port_it_serves_and_link_uses_it(tmp_path,
     monkeypatch.setenv("LEDGERLOOP_SECRET_KEY", "k" * 40)
     code = (
         "import uvicorn; uvicorn.run = lambda *a, **k: None; "
-        "from orchestration.cli_portal import portal_command; portal_command()"
+        "from orchestration.cli.portal import portal_command; portal_command()"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, "--port", "8765"],

@@ -12,18 +12,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from orchestration.cli import main
-from orchestration.config import PolicyError, load_policy
-from orchestration.outreach.statements import (
-    StatementsConfig,
-    check_statements_policy,
-    how_to_pay,
-    month_done,
-    read_statements,
-    statements,
-)
-from orchestration.resources import LedgerloopResource
+from orchestration.defs.outreach.statements import StatementsConfig, statements
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.statements import check_statements_policy, how_to_pay, month_done, read_statements
+from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
 from tests.factories import export, row
 from tests.orchestration.outreach.ledger_fixture import build_warehouse, invoice

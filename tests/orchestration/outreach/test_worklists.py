@@ -12,12 +12,14 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from orchestration.config import NextAction, PolicyError, Worklist, load_policy
+from orchestration.defs.outreach.worklists import defs, worklists
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.worklist_files import csv_cell, describe_drivers
-from orchestration.outreach.worklists import defs, file_stems, read_worklists, render_html, worklists
-from orchestration.resources import LedgerloopResource
+from orchestration.outreach.worklists import file_stems, read_worklists, render_html
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.worklist import NextAction, Worklist
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect
+from orchestration.storage.warehouse import connect
 
 AS_OF = "2026-11-23"
 DRIVERS = ('[{"points":25.00,"driver":"aging_bucket","label":"3 invoices 61–90 days, USD 28,974.39"},'

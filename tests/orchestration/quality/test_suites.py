@@ -6,7 +6,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from orchestration.config import load_policy
+from orchestration.policy import load_policy
 from orchestration.quality import suites
 from orchestration.settings import REPO_ROOT
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.backtest import (
     NO_HISTORY,
     auc,

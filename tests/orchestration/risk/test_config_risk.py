@@ -2,9 +2,9 @@
 
 import pytest
 
-from orchestration.config import PolicyError, load_policy
-from orchestration.config_risk import Risk
-from tests.orchestration.test_config import POLICY, _write
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.risk import Risk
+from tests.orchestration.policy.test_policy import POLICY, _write
 
 
 def test_policy_without_a_risk_section_gets_the_defaults(tmp_path):

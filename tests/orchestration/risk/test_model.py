@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.model import feature_columns, fit, predict, training_rows
 from orchestration.risk.score import score, score_current
 from tests.orchestration.risk.synthetic import panel

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from orchestration.config_risk import Risk
+from orchestration.policy.risk import Risk
 from orchestration.risk.backtest import run_backtest
 from orchestration.risk.report import render_report, write_report
 from tests.orchestration.risk.synthetic import panel

@@ -1,5 +1,4 @@
--- Failed data-quality checks as the Dagster run records them in `raw.check_failures` (created
--- by orchestration/ingest/sql/schema.sql); none when the warehouse does not have the table.
+-- Failed data-quality checks as the Dagster run records them (`dagster/check_failures`).
 -- Alerts read them from here, so that its unit tests can give their own.
 
 select
@@ -9,6 +8,4 @@ select
     description,
     failed_at,
     run_id
-from {{ raw_table_or_empty('check_failures', [
-    ('check_name', 'varchar'), ('asset_key', 'varchar'), ('severity', 'varchar'),
-    ('description', 'varchar'), ('failed_at', 'timestamp'), ('run_id', 'varchar')]) }} as failures
+from {{ source('dagster', 'check_failures') }} as failures

@@ -17,8 +17,7 @@ messages_sent as (
     select
         account_id,
         max(occurred_at) as last_sent_at
-    from {{ raw_table_or_empty('outreach_events', [
-        ('account_id', 'varchar'), ('kind', 'varchar'), ('occurred_at', 'timestamp')]) }} as events
+    from {{ source('outbox', 'events') }} as events
     where kind = 'sent' and cast(occurred_at as date) <= {{ as_of_date() }}
     group by account_id
 ),
@@ -123,7 +122,7 @@ signals as (
             newest_answers.director_answer_stage = 'Promised'
             and newest_answers.promised_on >= open_invoices.as_of_date
             and newest_answers.promised_on - open_invoices.as_of_date
-            <= {{ worklist_policy()['promise_due_within_days'] | int }},
+            <= {{ policy_int('worklist', 'promise_due_within_days') }},
             false
         ) as is_promise_due,
         coalesce(newest_answers.director_answer_stage = 'Disputed', false) as is_director_dispute,
@@ -159,16 +158,14 @@ risk as (
     from risk_history
 ),
 
--- The dunning sequence's call steps (outreach.dunning_call_tasks, written by the dunning
--- asset) that are due, on accounts nobody has logged a call for since the task was made. An
--- invoice whose dunning a promise, a plan on track or a dispute holds has no call due.
+-- The dunning sequence's call steps (written by the dunning asset of the runs before) that are
+-- due, on accounts nobody has logged a call for since the task was made. An invoice whose
+-- dunning a promise, a plan on track or a dispute holds has no call due.
 dunning_calls as (
     select
         {{ split_csv('tasks.invoice_keys') }} as invoice_key,
         tasks.task
-    from {{ raw_table_or_empty('dunning_call_tasks', [
-        ('account_id', 'varchar'), ('kind', 'varchar'), ('task', 'varchar'),
-        ('invoice_keys', 'varchar'), ('due_on', 'date'), ('created_on', 'date')], schema='outreach') }} as tasks
+    from {{ source('dunning', 'call_tasks') }} as tasks
     where
         tasks.kind = 'dunning_call'
         and tasks.due_on <= {{ as_of_date() }}
@@ -270,10 +267,10 @@ select
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
     {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
-        ~ worklist_policy()['weights']['days_past_due_cap'] ~ ')') }} as days_past_due_points,
+        ~ policy_int('worklist', 'weights', 'days_past_due_cap') ~ ')') }} as days_past_due_points,
     {{ worklist_bucket_points('aging_bucket') }} as aging_bucket_points,
     {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(days_since_touch, '
-        ~ worklist_policy()['weights']['days_untouched_cap'] ~ ')') }} as days_since_touch_points,
+        ~ policy_int('worklist', 'weights', 'days_untouched_cap') ~ ')') }} as days_since_touch_points,
     {{ worklist_points('case when is_promise_broken then ' ~ worklist_weight('broken_promise') ~ ' else 0 end') }}
         as broken_promise_points,
     {{ worklist_points('case when is_promise_due then ' ~ worklist_weight('promise_due') ~ ' else 0 end') }}

@@ -39,7 +39,7 @@ select
     greatest(exceptions.age_days, 0) as days_unmatched,
     {{ worklist_points(worklist_weight('unmatched_payment')) }} as unmatched_payment_points,
     {{ worklist_points(worklist_weight('per_day_unmatched') ~ ' * least(greatest(exceptions.age_days, 0), '
-        ~ worklist_policy()['weights']['days_unmatched_cap'] ~ ')') }} as days_unmatched_points,
+        ~ policy_int('worklist', 'weights', 'days_unmatched_cap') ~ ')') }} as days_unmatched_points,
     {{ as_of_date() }} as as_of_date
 from owners
 inner join {{ ref('reconciliation_exceptions') }} as exceptions using (payment_id)

@@ -51,7 +51,7 @@ dispute_per_invoice as (
         is_overdue as is_dispute_overdue,
         coalesce(
             not is_overdue
-            and deadline_on - as_of <= {{ worklist_policy()['dispute_deadline_within_days'] | int }},
+            and deadline_on - as_of <= {{ policy_int('worklist', 'dispute_deadline_within_days') }},
             false
         ) as is_dispute_deadline_near
     from {{ ref('disputes') }}
@@ -107,13 +107,13 @@ select
     coalesce(
         promise_per_invoice.status = 'pending'
         and promise_per_invoice.promised_date - {{ as_of_date() }}
-        <= {{ worklist_policy()['promise_due_within_days'] | int }},
+        <= {{ policy_int('worklist', 'promise_due_within_days') }},
         false
     ) as is_promise_to_pay_due,
     coalesce(
         promise_per_invoice.status = 'pending'
         and promise_per_invoice.promised_date - {{ as_of_date() }}
-        > {{ worklist_policy()['promise_due_within_days'] | int }},
+        > {{ policy_int('worklist', 'promise_due_within_days') }},
         false
     ) as is_promise_to_pay_pending,
     dispute_per_invoice.dispute_id,

@@ -33,7 +33,7 @@ portal_status_stages as (
         cast(null as varchar) as stage
     where false
     -- noqa: disable=LT02
-    {%- for choice in var('portal_status_stages', []) %}
+    {%- for choice in policy('portal_status_stages') %}
     union all
     select
         '{{ choice["label"] | replace("'", "''") }}' as status,

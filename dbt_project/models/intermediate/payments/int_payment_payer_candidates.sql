@@ -1,7 +1,7 @@
 -- Payments with no usable invoice reference, their payer's account, and that account's open
 -- invoices in the payment's currency: what the payer rules choose from.
 
-{%- set max_open = matching_setting('payer_max_open_invoices', 20) | int %}
+{%- set max_open = policy_int('matching', 'payer_max_open_invoices') %}
 
 with payments as (
     select payments.*

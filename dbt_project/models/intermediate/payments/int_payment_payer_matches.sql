@@ -2,7 +2,7 @@
 -- account, and the amount must equal exactly one of its open invoices in that currency, or
 -- exactly one combination of them (bounded search). Anything else is an exception.
 
-{%- set max_open = matching_setting('payer_max_open_invoices', 20) | int %}
+{%- set max_open = policy_int('matching', 'payer_max_open_invoices') %}
 
 with payments as (
     select payments.*

@@ -3,7 +3,7 @@
 -- `Ltd`, ...), then a bank-truncated name that starts exactly one account's name. Two accounts
 -- on the strongest evidence: ambiguous.
 
-{%- set prefix_length = matching_setting('payer_prefix_min_length', 30) | int %}
+{%- set prefix_length = policy_int('matching', 'payer_prefix_min_length') %}
 
 with payments as (
     select payment_id, payer_key, payer_clean

@@ -8,8 +8,8 @@
 -- invoice with that number, of the named invoices' one account, and the listed and named
 -- invoices' open balances make up the payment exactly. Otherwise it is only a candidate.
 
-{%- set tolerance_amount = short_pay_tolerance('amount', '5.00') %}
-{%- set tolerance_percent = short_pay_tolerance('percent', '0.5') %}
+{%- set tolerance_amount = short_pay_tolerance('amount') %}
+{%- set tolerance_percent = short_pay_tolerance('percent') %}
 {%- set placing = "('reference_exact', 'reference_multi', 'reference_overpayment', 'reference_short_pay', 'reference_partial')" %}
 
 with payments as (

@@ -3,7 +3,7 @@
 -- only where the account has few open invoices (`matching.payer_max_open_invoices`) and no
 -- single invoice matches. Each row is one combination; more than one means ambiguous.
 
-{%- set max_size = matching_setting('payer_max_subset_size', 3) | int %}
+{%- set max_size = policy_int('matching', 'payer_max_subset_size') %}
 
 with recursive pool as (
     select

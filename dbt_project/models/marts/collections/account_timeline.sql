@@ -57,10 +57,7 @@ entries as (
 
 outreach as (
     select *
-    from {{ raw_table_or_empty('outreach_events', [
-        ('event_id', 'varchar'), ('account_id', 'varchar'), ('invoice_key', 'varchar'),
-        ('channel', 'varchar'), ('kind', 'varchar'), ('subject', 'varchar'),
-        ('occurred_at', 'timestamp'), ('actor', 'varchar')]) }} as events
+    from {{ source('outbox', 'events') }} as events
     where cast(occurred_at as date) <= {{ as_of_date() }}
 ),
 

@@ -176,7 +176,7 @@ scored as (
         case
             when contacted.open_invoices = 0 then cast(0 as decimal(18, 2))
             else {{ worklist_points(worklist_weight('per_day_untouched') ~ ' * least(contacted.days_since_contact, '
-                ~ worklist_policy()['weights']['days_untouched_cap'] ~ ')') }}
+                ~ policy_int('worklist', 'weights', 'days_untouched_cap') ~ ')') }}
         end as no_contact_points,
         balance_ranks.balances_text,
         balance_ranks.currencies,

@@ -59,7 +59,7 @@ coverage as (
         collector,
         currency,
         count(*) filter (
-            where days_since_touch >= {{ worklist_policy()['coverage_gap_days'] | int }}
+            where days_since_touch >= {{ policy_int('worklist', 'coverage_gap_days') }}
         ) as coverage_gap_accounts
     from account_touches
     group by collector, currency
@@ -142,14 +142,14 @@ hints as (
         collector_load.collector,
         collector_load.collector_open_items,
         cast(team.mean_open_items as decimal(18, 2)) as team_mean_open_items,
-        cast({{ worklist_policy()['reassign_load_ratio'] }} as decimal(18, 2)) as load_ratio,
+        cast({{ policy_value('worklist', 'reassign_load_ratio') }} as decimal(18, 2)) as load_ratio,
         case
             when collector_load.collector = 'unassigned' and collector_load.collector_open_items > 0
                 then 'Assign these ' || collector_load.collector_open_items || ' open items to a collector'
             when
                 collector_load.collector <> 'unassigned'
                 and collector_load.collector_open_items
-                > team.mean_open_items * {{ worklist_policy()['reassign_load_ratio'] }}
+                > team.mean_open_items * {{ policy_value('worklist', 'reassign_load_ratio') }}
                 and least_loaded.collector <> collector_load.collector
                 then
                     'Holds ' || collector_load.collector_open_items || ' open items against a team mean of '
@@ -159,7 +159,7 @@ hints as (
             when
                 collector_load.collector <> 'unassigned'
                 and collector_load.collector_open_items
-                < team.mean_open_items / {{ worklist_policy()['reassign_load_ratio'] }}
+                < team.mean_open_items / {{ policy_value('worklist', 'reassign_load_ratio') }}
                 then
                     'Holds ' || collector_load.collector_open_items || ' open items against a team mean of '
                     || cast(round(team.mean_open_items, 1) as varchar) || ': can take about '

@@ -52,19 +52,15 @@ scoped as (
 
 months as (
     -- The invoice months DSO counts back through: this month to date, then whole months.
-    {%- for offset in range(countback_months) %}
     select
-        {{ offset }} as month_offset,
-        cast({{ dbt.dateadd('month', -offset, 'dates.month_start') }} as date) as month_start,
+        offsets.month_offset,
+        cast({{ dbt.dateadd('month', '-offsets.month_offset', 'dates.month_start') }} as date) as month_start,
         least(
-            cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1 - offset, 'dates.month_start')) }} as date),
+            cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', '1 - offsets.month_offset', 'dates.month_start')) }} as date),
             dates.as_of_date
         ) as month_end
     from dates
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    cross join ({{ kpi_countback_offsets() }}) as offsets
 ),
 
 grains as (
@@ -118,31 +114,13 @@ countback as (
     select
         monthly_sales.*,
         receivables.open_ar,
-        receivables.open_ar - receivables.past_due_ar as current_ar,
-        coalesce(sum(monthly_sales.credit_sales) over (
-            partition by monthly_sales.office, monthly_sales.collector, monthly_sales.currency,
-                monthly_sales.is_all_collectors
-            order by monthly_sales.month_offset
-            rows between unbounded preceding and 1 preceding
-        ), 0) as sales_before
+        receivables.open_ar - receivables.past_due_ar as current_ar
     from monthly_sales
     inner join receivables using (office, collector, currency, is_all_collectors)
 ),
 
 days_sales_outstanding as (
-    select
-        office,
-        collector,
-        currency,
-        is_all_collectors,
-        cast(round(sum({{ kpi_countback_days('open_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
-            as decimal(18, 2)) as dso,
-        cast(round(sum({{ kpi_countback_days('current_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
-            as decimal(18, 2)) as best_possible_dso,
-        cast(sum(credit_sales) as decimal(18, 2)) as countback_sales,
-        max(open_ar) > sum(credit_sales) as is_dso_capped
-    from countback
-    group by all
+    {{ kpi_days_sales_outstanding('countback', ['office', 'collector', 'currency', 'is_all_collectors']) }}
 ),
 
 applied_after_period_start as (

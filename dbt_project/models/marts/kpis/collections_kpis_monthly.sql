@@ -3,7 +3,6 @@
 -- best possible DSO, ADD and CEI over its past after only a column mapping. Receivables at a
 -- month-end are the invoices dated by then and not settled by then, at their full amount
 -- (a history export carries no part payments). Currencies are never mixed.
-{%- set countback_months = kpi_setting('countback_months') %}
 
 with invoices as (
     select
@@ -87,15 +86,6 @@ sales_by_month as (
     group by office, currency, cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
 ),
 
-offsets as (
-    {%- for offset in range(countback_months) %}
-    select {{ offset }} as month_offset
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
 countback_months as (
     -- The months DSO counts back through from each month-end: that month, then the ones before.
     select
@@ -105,7 +95,7 @@ countback_months as (
         offsets.month_offset,
         cast({{ dbt.dateadd('month', '-offsets.month_offset', 'grains.month_start') }} as date) as month_start
     from grains
-    cross join offsets
+    cross join ({{ kpi_countback_offsets() }}) as offsets
 ),
 
 countback as (
@@ -126,34 +116,17 @@ countback as (
         and countback_months.month_start = sales_by_month.month_start
 ),
 
-countback_running as (
+countback_receivables as (
     select
         countback.*,
         receivables.open_ar,
-        receivables.open_ar - receivables.past_due_ar as current_ar,
-        coalesce(sum(countback.credit_sales) over (
-            partition by countback.office, countback.currency, countback.month_end
-            order by countback.month_offset
-            rows between unbounded preceding and 1 preceding
-        ), 0) as sales_before
+        receivables.open_ar - receivables.past_due_ar as current_ar
     from countback
     inner join receivables using (office, currency, month_end)
 ),
 
 days_sales_outstanding as (
-    select
-        office,
-        currency,
-        month_end,
-        cast(round(sum({{ kpi_countback_days('open_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
-            as decimal(18, 2)) as dso,
-        cast(round(sum({{ kpi_countback_days('current_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
-            as decimal(18, 2)) as best_possible_dso,
-        cast(sum(credit_sales) as decimal(18, 2)) as countback_sales,
-        max(open_ar) > sum(credit_sales) as is_dso_capped,
-        cast(sum(credit_sales) filter (where month_offset = 0) as decimal(18, 2)) as month_credit_sales
-    from countback_running
-    group by office, currency, month_end
+    {{ kpi_days_sales_outstanding('countback_receivables', ['office', 'currency', 'month_end']) }}
 )
 
 select

@@ -13,12 +13,20 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import datetime as dt
 
-    from orchestration.config_risk import Risk
+    from orchestration.policy.risk import Risk
     from orchestration.risk.score import score_current
 
-    config = Risk.model_validate(json.loads(dbt.config.get("risk_policy") or "{}"))
+    # A call of its own: dbt passes a model only the config keys it finds as `dbt.config.get`
+    # calls, and does not look inside expressions.
+    policy_text = dbt.config.get("risk_policy")
+    policy = json.loads(policy_text) if policy_text else None
+    if policy is None:
+        raise ValueError("var 'risk' is required: the `risk` part of ledgerloop.yaml (ledgerloop passes it)")
+    config = Risk.model_validate(policy)
     as_of_text = dbt.config.get("as_of")
-    as_of = dt.date.fromisoformat(as_of_text) if as_of_text and as_of_text != "None" else None
+    if not as_of_text or as_of_text == "None":
+        raise ValueError("var 'as_of' is required: the run's date (ledgerloop passes it)")
+    as_of = dt.date.fromisoformat(as_of_text)
     features = dbt.ref("int_account_risk_features").df()
     _, scored = score_current(features, config, as_of)
     session.register("account_risk_scored", scored)

@@ -3,12 +3,12 @@
 -- scaled by the account's risk band (the high band's factor when its last invoice was paid more
 -- than late_days_penalty days late), rounded, clamped to the previous run's limit ± the maximum
 -- step change, and to the policy's bounds. Every row says why in change_reason.
-{%- set policy = var('risk', {}).get('credit_limits', {}) %}
-{%- set factors = policy.get('band_factors', {'low': 1.25, 'medium': 1.0, 'high': 0.7}) %}
+{%- set limits = policy_value('risk', 'credit_limits') %}
+{%- set factors = limits['band_factors'] %}
 {%- set prior = adapter.get_relation(this.database, this.schema, this.identifier) %}
-{%- set step = policy.get('max_step_change_percent', 25) %}
-{%- set min_limit = policy.get('min_limit', 5000) %}
-{%- set max_limit = policy.get('max_limit', 1000000) %}
+{%- set step = limits['max_step_change_percent'] %}
+{%- set min_limit = limits['min_limit'] %}
+{%- set max_limit = limits['max_limit'] %}
 
 with history as (
     -- Every invoice the account ever had, with the day it was settled (null while open).
@@ -95,7 +95,7 @@ behaviour as (
         risk.risk_score,
         coalesce(risk.risk_band, 'medium') as risk_band,
         features.baseline_last_days_late as last_days_late,
-        coalesce(features.baseline_last_days_late > {{ policy.get('late_days_penalty', 30) }}, false)
+        coalesce(features.baseline_last_days_late > {{ limits['late_days_penalty'] }}, false)
             as is_last_paid_late
     from peaks
     left join {{ ref('account_risk') }} as risk using (account_id)
@@ -140,9 +140,9 @@ targets as (
         *,
         cast(
             round(
-                peak_exposure / {{ policy.get('utilization_target', 0.75) }} * band_factor
-                / {{ policy.get('round_to', 100) }}
-            ) * {{ policy.get('round_to', 100) }} as decimal(18, 2)
+                peak_exposure / {{ limits['utilization_target'] }} * band_factor
+                / {{ limits['round_to'] }}
+            ) * {{ limits['round_to'] }} as decimal(18, 2)
         ) as target_limit
     from factored
 ),

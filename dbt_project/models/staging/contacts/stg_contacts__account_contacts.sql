@@ -1,12 +1,6 @@
--- depends_on: {{ source('contacts', 'account_contacts') }}
--- Read by name (the table exists once the contacts asset or the dunning asset has run), so a
--- warehouse without contacts builds with none.
-
 with source as (
     select *
-    from {{ raw_table_or_empty('account_contacts', [
-        ('account_id', 'varchar'), ('contact_name', 'varchar'), ('email', 'varchar'),
-        ('phone', 'varchar')], schema='outreach') }} as contacts
+    from {{ source('contacts', 'account_contacts') }}
 ),
 
 renamed as (

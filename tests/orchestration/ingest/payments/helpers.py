@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.config import load_policy
 from orchestration.ingest.landing import LandingFile, fingerprint
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 
 SAMPLES = Path(__file__).resolve().parent / "samples"

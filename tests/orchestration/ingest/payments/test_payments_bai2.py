@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from orchestration.config import Bai2Settings
 from orchestration.ingest.landing import FileRejected, fingerprint
 from orchestration.ingest.payments.bai2 import parse_bai2
+from orchestration.policy.bai2 import Bai2Settings
 from tests.orchestration.ingest.payments.helpers import CONFIG, SAMPLES, bai2, landing_file
 
 

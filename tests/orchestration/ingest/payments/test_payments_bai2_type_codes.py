@@ -6,7 +6,7 @@ import pytest
 
 from orchestration.ingest.landing import fingerprint
 from orchestration.ingest.payments.bai2 import parse_bai2
-from orchestration.ingest.payments.bai2_codes import specification
+from orchestration.policy.bai2_codes import specification
 from tests.orchestration.ingest.payments.helpers import CONFIG, SAMPLES, bai2, landing_file
 
 OWN = "own-account transfer"

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from orchestration.config import BankCsvLayout
 from orchestration.ingest.landing import FileRejected
 from orchestration.ingest.payments.bank_csv import AmountParser, parse_bank_csv
+from orchestration.policy.payments import BankCsvLayout
 from tests.orchestration.ingest.payments.helpers import CONFIG, landing_file
 
 HEADER = "Date,Amount,Currency,Payer,Reference,Bank Transaction ID\n"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.config import PolicyError, load_policy
-from orchestration.config_bai2 import default_not_receipts
+from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.bai2 import default_not_receipts
 from orchestration.settings import REPO_ROOT
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"

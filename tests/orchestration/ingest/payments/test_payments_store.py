@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import load_policy
 from orchestration.demo import generate_demo
 from orchestration.ingest.payments.store import ingest_payment_folder
+from orchestration.ingest.reconcile import reconcile_source
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect, query_sql_file
+from orchestration.storage.warehouse import connect
 from tests.orchestration.ingest.payments.helpers import CONFIG, SAMPLES
 
 NOW = dt.datetime(2026, 11, 23, 12, 0)
@@ -106,9 +107,9 @@ def test_every_entry_is_counted_and_the_reconcile_query_finds_no_file(tmp_path):
                            "from raw.ingested_files where file_name = 'moov_sample1.txt'") == [
         ("moov_sample1.txt", 17, 17, 0, "loaded")]
     with connect(tmp_path / "warehouse.duckdb") as con:
-        assert query_sql_file(con, "payments_reconcile.sql").fetchall() == []
+        assert reconcile_source(con, "payments").unreconciled == []
         con.execute("delete from raw.payments where _row_number = 8")
-        assert [row[0] for row in query_sql_file(con, "payments_reconcile.sql").fetchall()] == [
+        assert [f.file_name for f in reconcile_source(con, "payments").unreconciled] == [
             "moov_sample1.txt"]
 
 
@@ -135,4 +136,4 @@ def test_real_bai2_variants_load_counted_and_one_that_does_not_reconcile_is_reje
         "-1260161341762 but the records add up to 7999960; the file does not reconcile and is "
         "rejected whole")
     with connect(tmp_path / "warehouse.duckdb") as con:
-        assert query_sql_file(con, "payments_reconcile.sql").fetchall() == []
+        assert reconcile_source(con, "payments").unreconciled == []

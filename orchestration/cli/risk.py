@@ -1,0 +1,81 @@
+"""`ledgerloop risk backtest`: validate the payment-risk model on the warehouse's history.
+
+Reads `intermediate.int_account_risk_features` read-only (so not while a run holds the
+warehouse), trains on what was known before the cut-off, scores what came after, prints the
+comparison with the naive baseline and writes `exports/risk/backtest-<cutoff>.html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from orchestration.cli.support import home_option, load_policy, read_only_warehouse, settings_for
+
+FEATURES_TABLE = "intermediate.int_account_risk_features"
+
+
+def load_features(warehouse: Path):
+    """The feature table as a DataFrame; ClickException when there is none yet."""
+    import duckdb
+
+    try:
+        with read_only_warehouse(warehouse, f"cannot open {warehouse} (is a run in progress?)") as con:
+            return con.execute("select * from intermediate.int_account_risk_features").df()
+    except duckdb.CatalogException:
+        raise click.ClickException(
+            f"{FEATURES_TABLE} is not in {warehouse}: run `ledgerloop run` first"
+        ) from None
+
+
+@click.group("risk")
+def risk() -> None:
+    """Payment risk: validate the model on history."""
+
+
+@risk.command("backtest")
+@click.option(
+    "--cutoff",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Train on what was known before this date, score what came after "
+    "(default: six months before the newest history).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the HTML report (default: $LEDGERLOOP_HOME/exports/risk).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@home_option
+def backtest(cutoff: dt.datetime | None, out: Path | None, as_json: bool, home: str | None) -> None:
+    """Train before CUTOFF, score after it; compare with the naive baseline (AUC, Brier,
+    calibration, lift) and write an HTML report with charts."""
+    from orchestration.risk.backtest import default_cutoff, format_table, run_backtest
+    from orchestration.risk.model import feature_columns
+    from orchestration.risk.report import write_report
+
+    settings = settings_for(home)
+    policy = load_policy(settings)
+    frame = load_features(settings.warehouse_path)
+    if frame.empty:
+        raise click.ClickException(f"{FEATURES_TABLE} is empty: there is no history to backtest on")
+    day = cutoff.date() if cutoff else default_cutoff(frame)
+    try:
+        feature_columns(frame, policy.risk)
+    except ValueError as exc:  # risk.features names a column the table lacks
+        raise click.ClickException(str(exc)) from None
+    result, _ = run_backtest(frame, day, policy.risk)
+    if not result.model.rows:
+        raise click.ClickException(f"no labelled rows dated on or after {day}: choose an earlier --cutoff")
+    path = write_report(result, out or settings.exports_dir / "risk")
+    if as_json:
+        click.echo(json.dumps({**result.as_dict(), "report": str(path)}, default=str))
+    else:
+        click.echo(format_table(result))
+        click.echo(f"\nReport: {path}")

@@ -1,0 +1,17 @@
+"""Ingest wiring: landing files, payment files, the history export, customer contacts and the
+portal store's inboxes into `raw`, each with its checks and sensors."""
+
+import dagster as dg
+
+from orchestration.defs.ingest import (
+    collector_entries,
+    contacts,
+    director_updates,
+    history,
+    invoices,
+    payments,
+)
+
+defs = dg.Definitions.merge(
+    invoices.defs, history.defs, payments.defs, director_updates.defs, collector_entries.defs, contacts.defs,
+)

@@ -1,0 +1,35 @@
+"""Each collector's ranked accounts as files, per day."""
+
+import dagster as dg
+
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.worklists import export_worklists, read_worklists
+from orchestration.storage.warehouse import connect
+
+WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
+WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
+
+@dg.asset(
+    key=["exports", "worklists"],
+    deps=[WORKLIST, WORKLIST_ITEMS],
+    group_name="outreach",
+    kinds={"csv", "html"},
+)
+def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """Each collector's ranked accounts as CSV, XLSX and a phone page in exports/worklists/<date>/."""
+    policy = ledgerloop.policy()
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        lists = read_worklists(con)
+    exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
+                                policy.worklist.page_items)
+    return dg.MaterializeResult(metadata={
+        "collectors": len(lists),
+        "accounts": exported.rows,
+        "folder": str(exported.folder),
+        "files": ", ".join(
+            f"{stem}.csv/-invoices.csv/.xlsx/.html" for stem in exported.files_by_collector.values()
+        ) or "none",
+    })
+
+
+defs = dg.Definitions(assets=[worklists])

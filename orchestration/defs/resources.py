@@ -1,0 +1,77 @@
+"""Dagster resources: where the pipeline works, its policy, and the run's facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from orchestration.defs.dbt import dbt_resource
+from orchestration.policy import Policy
+from orchestration.runtime import RunFacts
+from orchestration.settings import Settings
+from orchestration.storage.private_paths import make_private
+
+
+class LedgerloopResource(dg.ConfigurableResource):
+    """The pipeline's home folder and policy file, and the run's facts (day and start).
+
+    The CLI and the schedules and sensors put `as_of` and `started_at` in the run's config; a run
+    launched without them (by hand, in the Dagster UI) takes both from its own creation time, so
+    every step of one run sees the same day.
+    """
+
+    home: str | None = None
+    """Default: `$LEDGERLOOP_HOME`, else `./var`."""
+    config_path: str | None = None
+    """Default: `$LEDGERLOOP_CONFIG`, else the repo's `ledgerloop.yaml`."""
+    as_of: str | None = None
+    """ISO date the run ages invoices at; default: the run's start, in the policy's time zone."""
+    started_at: str | None = None
+    """ISO timestamp (UTC) the run started; default: the run's creation time."""
+    _created_at: dt.datetime | None = PrivateAttr(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        defaults = Settings()
+        return Settings(
+            home=Path(self.home) if self.home else defaults.home,
+            config_path=Path(self.config_path) if self.config_path else defaults.config_path,
+        )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before a run writes anything: customer data folders owner-only (or as configured), and
+        the run's creation time for a run launched without facts in its config."""
+        settings = self.settings
+        make_private(settings.home, settings.group_access)
+        record = None
+        if context.instance is not None and context.run_id:
+            record = context.instance.get_run_record_by_id(context.run_id)
+        if record is not None:
+            self._created_at = record.create_timestamp
+
+    def policy(self) -> Policy:
+        return self.settings.policy()
+
+    @property
+    def facts(self) -> RunFacts:
+        """The run's facts: from the run config, else from the run's creation time."""
+        settings = self.settings
+        started = dt.datetime.fromisoformat(self.started_at) if self.started_at else self._created_at
+        if started is None:
+            raise RuntimeError(
+                "the run has no start time: give `started_at` (and `as_of`) in the ledgerloop "
+                "resource's config, or launch it as a Dagster run"
+            )
+        as_of = dt.date.fromisoformat(self.as_of) if self.as_of else None
+        return RunFacts.at(started, self.policy().timezone, settings.home, settings.config_path, as_of)
+
+
+def build_resources() -> dict:
+    """The resources every part of the code location shares."""
+    return {
+        "ledgerloop": LedgerloopResource(),
+        "dbt": dbt_resource(),
+    }

@@ -1,0 +1,34 @@
+"""The dbt models, snapshots and tests as Dagster assets and checks."""
+
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.cash.decisions import decisions_path
+from orchestration.defs.dbt import ledgerloop_dbt_project
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.defs.transform.translator import LedgerloopDbtTranslator
+
+
+@dbt_assets(
+    manifest=ledgerloop_dbt_project().manifest_path,
+    project=ledgerloop_dbt_project(),
+    dagster_dbt_translator=LedgerloopDbtTranslator(),
+)
+def ledgerloop_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, ledgerloop: LedgerloopResource
+):
+    """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`."""
+    facts = ledgerloop.facts
+    dbt_vars = {
+        "as_of": facts.as_of.isoformat(),
+        "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml reads it
+        "decisions_path": str(decisions_path(facts.home)),
+        **ledgerloop.policy().dbt_vars(),
+    }
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+defs = dg.Definitions(assets=[ledgerloop_dbt_models])

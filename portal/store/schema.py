@@ -1,0 +1,85 @@
+"""The portal store's schema version and its migrations, applied in place when a store opens.
+
+Versions: 1 (director portal), 2 (collector workbench: `team_members`, `collector_items`,
+`account_events`, `team_workload`, `collector_entries`, and `audit_log.account_id`), 3 (the
+client and contact on each director job, answers that cover several invoices,
+`published_policy`, the load rule on `team_workload`; worklists per account:
+`collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
+`due_date`, `notes`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, inspect, select
+
+from portal.store import tables
+from portal.store.columns import utcnow
+from portal.store.connection import PortalStore
+
+SCHEMA_VERSION = 3
+
+
+class SchemaTooNew(RuntimeError):
+    """The store was created by a newer portal than this one."""
+
+
+def create_schema(store: PortalStore) -> int:
+    """Create missing tables and record the schema version; refuse a store from a newer portal."""
+    with store.writer.begin() as conn:
+        tables.metadata.create_all(conn)
+        current = conn.execute(select(func.max(tables.schema_version.c.version))).scalar()
+        if current is not None and current > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"portal store schema version {current} is newer than this portal's {SCHEMA_VERSION}"
+            )
+        if current is not None and current < 2:
+            _migrate_1_to_2(conn)
+        if current is not None and current < 3:
+            _migrate_2_to_3(conn)
+        if current is None or current < SCHEMA_VERSION:
+            conn.execute(insert(tables.schema_version).values(version=SCHEMA_VERSION, applied_at=utcnow()))
+    return SCHEMA_VERSION
+
+
+def recorded_version(store: PortalStore) -> int | None:
+    """The version recorded in the store, or None before `create_schema`."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.max(tables.schema_version.c.version))).scalar()
+
+
+def _migrate_1_to_2(conn) -> None:
+    """Version 1 -> 2, in the caller's transaction: the workbench tables are new (`create_all`
+    made them); the audit log gains `account_id` and its indexes by account and by actor."""
+    columns = {c["name"] for c in inspect(conn).get_columns("audit_log")}
+    if "account_id" not in columns:
+        conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN account_id VARCHAR(200)")
+    for index in tables.audit_log.indexes:
+        index.create(conn, checkfirst=True)
+
+
+_COLUMNS_OF_3 = {  # (table, column): its DDL, written out (no SQL is built from strings)
+    ("director_jobs", "account_id"): "ALTER TABLE director_jobs ADD COLUMN account_id VARCHAR(300)",
+    ("director_jobs", "contact_name"): "ALTER TABLE director_jobs ADD COLUMN contact_name VARCHAR(200)",
+    ("director_jobs", "contact_email"): "ALTER TABLE director_jobs ADD COLUMN contact_email VARCHAR(320)",
+    ("director_jobs", "contact_phone"): "ALTER TABLE director_jobs ADD COLUMN contact_phone VARCHAR(60)",
+    ("director_updates", "answer_group"): "ALTER TABLE director_updates ADD COLUMN answer_group VARCHAR(64)",
+    ("team_workload", "team_mean_open_items"):
+        "ALTER TABLE team_workload ADD COLUMN team_mean_open_items VARCHAR(40)",
+    ("team_workload", "load_ratio"): "ALTER TABLE team_workload ADD COLUMN load_ratio VARCHAR(40)",
+    ("collector_items", "reasons"): "ALTER TABLE collector_items ADD COLUMN reasons TEXT",
+    ("collector_items", "source_number"): "ALTER TABLE collector_items ADD COLUMN source_number VARCHAR(100)",
+    ("collector_items", "due_date"): "ALTER TABLE collector_items ADD COLUMN due_date DATE",
+    ("collector_items", "notes"): "ALTER TABLE collector_items ADD COLUMN notes TEXT",
+}
+
+
+def _migrate_2_to_3(conn) -> None:
+    """Version 2 -> 3, in the caller's transaction: new nullable columns on tables that exist
+    (`create_all` made `published_policy`, `collector_accounts` and `workbench_state`), and the
+    index of answers by director."""
+    for (table, column), ddl in _COLUMNS_OF_3.items():
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(ddl)
+    for index in tables.director_updates.indexes:
+        index.create(conn, checkfirst=True)
+

@@ -1,0 +1,89 @@
+"""Publishing the collector workbench's read models: the roster, every worklist (accounts and
+their items), the timelines, the team workload and the state, replaced in one transaction, so a
+page reads the old set or the new, never a mix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import Table, delete, insert
+
+from portal.links import normalize_email
+from portal.store import tables
+from portal.store.account_events import AccountEvent
+from portal.store.columns import money_checked
+from portal.store.connection import PortalStore
+from portal.store.team import StaffMember, WorkloadRow, member_rows
+from portal.store.worklists import CollectorItem
+from portal.worklist_rows import CollectorAccount, WorkbenchState
+
+_ITEM_MONEY = ("balance", "priority_score")
+_WORKLOAD_MONEY = ("open_balance", "past_due_balance", "team_mean_open_items", "load_ratio")
+
+
+def publish(
+    store: PortalStore,
+    members: Iterable[StaffMember],
+    items: Iterable[CollectorItem],
+    events: Iterable[AccountEvent],
+    workload: Iterable[WorkloadRow],
+    accounts: Iterable[CollectorAccount] = (),
+    state: WorkbenchState | None = None,
+) -> dict[str, int]:
+    """Replace the roster, every worklist (accounts and their items), the timelines, the team
+    workload and the state in one transaction: a page reads the old set or the new, never a mix."""
+    replaced = {
+        tables.team_members: member_rows(members),
+        tables.collector_items: _with_emails([money_checked(i, _ITEM_MONEY) for i in items]),
+        tables.collector_accounts: _with_emails([money_checked(a, ("priority_score",)) for a in accounts]),
+        tables.account_events: [money_checked(event, ("amount",)) for event in events],
+        tables.team_workload: [money_checked(row, _WORKLOAD_MONEY) for row in workload],
+        tables.workbench_state: [] if state is None else [_state_row(state)],
+    }
+    with store.writer.begin() as conn:
+        for table, rows in replaced.items():
+            conn.execute(delete(table))
+            _bulk_insert(conn, table, rows)
+    return {table.name: len(rows) for table, rows in replaced.items() if table is not tables.workbench_state}
+
+
+def _with_emails(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["collector_email"] = row["collector_email"] and normalize_email(row["collector_email"])
+    return rows
+
+
+def _state_row(state: WorkbenchState) -> dict:
+    return {
+        "state_id": 1,
+        "as_of_date": state.as_of_date,
+        "entries_through": state.entries_through,
+        "published_at": state.published_at,
+        "policy": json.dumps(state.policy, sort_keys=True, default=str),
+    }
+
+
+def _bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
+    """Insert many rows. On SQLite the statement is compiled once and each value goes through its
+    column type's own bind processing (Money as exact text, UTC timestamps, dates) straight into
+    the driver's executemany: about three times faster than SQLAlchemy's per-row parameter
+    handling, which dominates publishing a large read model."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for start in range(0, len(rows), batch):
+            conn.execute(insert(table), rows[start : start + batch])
+        return
+    compiled = insert(table).compile(dialect=conn.dialect)
+    names = list(compiled.positiontup)
+    processors = [
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in names
+    ]
+    pairs = list(zip(names, processors, strict=True))
+    for start in range(0, len(rows), batch):
+        values = [
+            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+            for row in rows[start : start + batch]
+        ]
+        conn.exec_driver_sql(compiled.string, values)
