@@ -17,7 +17,8 @@ export DO_NOT_TRACK := 1
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
 		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	$(RUN) python -m compileall -q -j 0 orchestration portal notifications
 
 demo: install
 	$(RUN) ledgerloop generate-demo --invoices $(DEMO_INVOICES) --seed 7
@@ -28,6 +29,7 @@ test: install
 	$(RUN) pytest
 
 bench: install
+	$(RUN) python -m tests.benchmarks.loop_bench
 	$(RUN) python -m tests.benchmarks.pipeline_bench
 	$(RUN) python -m tests.benchmarks.matching_bench
 	$(RUN) python -m tests.benchmarks.portal_bench --wrk-seconds 10

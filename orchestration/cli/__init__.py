@@ -61,28 +61,40 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", "-v", is_flag=True, help="Also show dbt's and Dagster's log lines (on stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
-def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: bool, quiet: bool) -> None:
+@click.option("--force", is_flag=True, help="Rebuild even when nothing is new since the last refresh.")
+def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: bool, quiet: bool,
+        force: bool) -> None:
     """Materialize everything once and print a summary; exit 1 when a blocking check fails.
+    With nothing new since the last refresh (same day, inputs, policy and code), say so and stop.
 
     Progress goes to stderr, a line per step; the summary (or --json) to stdout."""
+    import json
+
+    from orchestration.cli import freshness
     from orchestration.cli.run_progress import RunProgress
+    from orchestration.run_inputs import finish_refresh, nothing_new
 
     progress = RunProgress(None if quiet else sys.stderr)
     progress.phase("Reading the policy and checking the warehouse is free")
     try:
         settings = prepared_settings(home)
-        load_policy(settings)
+        policy = load_policy(settings)
         from orchestration.storage.warehouse_lock import warehouse_in_use
 
         if holder := warehouse_in_use(settings.warehouse_path):
             raise click.ClickException(f"cannot run now: {holder}")
+        day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
+        if not force and (last := nothing_new(settings, policy, day)):
+            progress.close()
+            click.echo(freshness.skipped_report(last, policy, as_json))
+            sys.exit(0)
         from orchestration.cli.runner import run_pipeline
 
-        outcome = run_pipeline(settings, as_of.date() if as_of else None, progress=progress, verbose=verbose)
+        outcome = run_pipeline(settings, day, progress=progress, verbose=verbose)
     finally:
         progress.close()
-    import json
-
+    if outcome.success:
+        finish_refresh(settings, policy, outcome.run_id, now_utc())
     click.echo(json.dumps(outcome.as_dict(), default=str) if as_json else outcome.report())
     sys.exit(0 if outcome.success else 1)
 

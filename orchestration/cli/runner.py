@@ -23,6 +23,7 @@ from orchestration.settings import Settings
 from orchestration.storage.warehouse import connect
 
 JOB = "refresh_ledger_job"
+ANSWER_LOOP_JOB = "answer_loop_job"
 
 INBOUND_FILE_ASSETS = ("salesforce/invoices", "tracker/invoices", "payments/transactions", "history/invoices")
 DIRECTOR_UPDATES = "portal/director_updates"
@@ -91,9 +92,10 @@ class RunOutcome:
 
 
 def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProgress | None = None,
-                 verbose: bool = False) -> RunOutcome:
-    """Materialize every asset and check once, in this process. `progress` hears of each step;
-    dbt's own output and Dagster's log lines go to stderr only when `verbose`."""
+                 verbose: bool = False, job: str = JOB) -> RunOutcome:
+    """Materialize every asset and check of `job` (everything: the refresh) once, in this process.
+    `progress` hears of each step; dbt's own output and Dagster's log lines go to stderr only when
+    `verbose`."""
     progress = progress or RunProgress(None)
     progress.phase("Loading Dagster and the dbt project")
     prepare_dagster_home(settings.dagster_home)
@@ -121,10 +123,10 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     run_id = str(uuid.uuid4())
     instance = dg.DagsterInstance.get()
     instance.add_event_listener(run_id, hear)
-    progress.start(step_plan(defs, JOB))
+    progress.start(step_plan(defs, job))
     started = time.monotonic()
     with _dbt_output(verbose):
-        result = defs.resolve_job_def(JOB).execute_in_process(
+        result = defs.resolve_job_def(job).execute_in_process(
             instance=instance, run_id=run_id, raise_on_error=False,
             run_config={
                 "resources": {"ledgerloop": {"config": config}},

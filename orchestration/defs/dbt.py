@@ -6,8 +6,11 @@ dagster-dbt itself under `dagster dev`.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -25,7 +28,7 @@ def ledgerloop_dbt_project() -> DbtProject:
 
 
 class VenvDbtCliResource(DbtCliResource):
-    """dbt-core from this virtualenv.
+    """dbt-core from this virtualenv, run as dbt's own process and nothing more.
 
     dagster-dbt learns the dbt version by running `dbt --version`, which also asks PyPI for the
     latest release: a call out of the machine and ~2.5 s on every run. The installed package
@@ -36,12 +39,38 @@ class VenvDbtCliResource(DbtCliResource):
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
 
+    def _initialize_dbt_core_adapter(self, args) -> None:
+        """No dbt adapter inside the Dagster process: dagster-dbt opens one only to fetch column
+        metadata and row counts, which this project does not ask for, and it costs seconds of
+        imports and profile loading on every run (dbt itself runs in its own process)."""
+        return None
+
 
 def dbt_resource() -> VenvDbtCliResource:
     return VenvDbtCliResource(
         project_dir=ledgerloop_dbt_project(),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),  # the venv's, not PATH's
     )
+
+
+@contextmanager
+def kept_target_path(home: Path) -> Iterator[Path | None]:
+    """Where this run's dbt keeps its artifacts: one folder per home, kept between runs, so dbt
+    parses only what changed since the last run (its partial parse file lives there) and nothing
+    grows by a copy per run. While another run of this home is inside dbt (a command-line run
+    beside the daemon's), None: dagster-dbt's own fresh folder for this run."""
+    folder = home.resolve() / "dbt" / "target"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / "target.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            yield folder
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_manifest() -> None:

@@ -6,13 +6,19 @@ import os
 from pathlib import Path
 
 # Telemetry off (no internet here, and no data leaves the team); one run at a time because
-# DuckDB admits one writing process.
+# DuckDB admits one writing process; the event log kept open (see `event_log`), in the folder
+# Dagster's default SQLite storage uses, so earlier runs stay visible.
 _INSTANCE_YAML = """\
 telemetry:
   enabled: false
 concurrency:
   runs:
     max_concurrent_runs: 1
+event_log_storage:
+  module: orchestration.defs.event_log
+  class: KeptOpenSqliteEventLogStorage
+  config:
+    base_dir: {event_log}
 """
 
 
@@ -20,7 +26,8 @@ def prepare_dagster_home(folder: Path) -> Path:
     """Create the instance folder and its dagster.yaml, and point DAGSTER_HOME at it."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "dagster.yaml"
-    if not config.exists() or config.read_text() != _INSTANCE_YAML:
-        config.write_text(_INSTANCE_YAML)
+    wanted = _INSTANCE_YAML.format(event_log=(folder.resolve() / "history" / "runs").as_posix())
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder

@@ -9,7 +9,8 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from orchestration.defs.dbt import dbt_resource
-from orchestration.policy import Policy
+from orchestration.policy import Policy, PolicyError
+from orchestration.run_inputs import begin_refresh, forget_refresh
 from orchestration.runtime import RunFacts
 from orchestration.settings import Settings
 from orchestration.storage.private_paths import make_private
@@ -42,15 +43,26 @@ class LedgerloopResource(dg.ConfigurableResource):
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Before a run writes anything: customer data folders owner-only (or as configured), and
-        the run's creation time for a run launched without facts in its config."""
+        """Before a run writes anything: customer data folders owner-only (or as configured), the
+        run's creation time for a run launched without facts in its config, and its inputs (so a
+        later refresh with nothing new can skip, see `run_inputs`)."""
         settings = self.settings
         make_private(settings.home, settings.group_access)
+        run_id = context.run.run_id if context.run is not None else None
         record = None
-        if context.instance is not None and context.run_id:
-            record = context.instance.get_run_record_by_id(context.run_id)
+        if context.instance is not None and run_id:
+            record = context.instance.get_run_record_by_id(run_id)
         if record is not None:
             self._created_at = record.create_timestamp
+            self._begin_refresh(settings, run_id)
+
+    def _begin_refresh(self, settings: Settings, run_id: str) -> None:
+        try:
+            policy = self.policy()
+        except PolicyError:  # the first step that reads the policy says what is wrong with it
+            forget_refresh(settings.home)
+            return
+        begin_refresh(settings, policy, self.facts.as_of, run_id)
 
     def policy(self) -> Policy:
         return self.settings.policy()

@@ -5,7 +5,7 @@ Staff edit the YAML without code, so every error must name the key and the probl
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -146,11 +146,21 @@ def _format_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 def load_policy(path: Path) -> Policy:
-    """Read and validate `ledgerloop.yaml`; raise PolicyError naming each bad key."""
+    """Read and validate `ledgerloop.yaml`; raise PolicyError naming each bad key.
+
+    Parsed again only when the text changed: a run asks for the policy at every step, and parsing
+    the YAML and validating every section each time cost seconds per run (the model is frozen)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{path}: policy file not found") from None
+    return _parsed_policy(path, text)
+
+
+@lru_cache(maxsize=8)
+def _parsed_policy(path: Path, text: str) -> Policy:
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):

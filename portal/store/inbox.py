@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.store.connection import PortalStore
+from portal.store.tables import inbox_tables
 
 _ID_ORDER_LOCKS = {  # written out: no SQL is built from strings
     "director_updates": "LOCK TABLE director_updates IN SHARE ROW EXCLUSIVE MODE",
@@ -61,3 +62,12 @@ def append_once(
                 f"submission {row['submission_id']!r} was already used for another {what}"
             ) from None
         return existing[0]
+
+
+def newest_ids(store: PortalStore) -> dict[str, int]:
+    """The highest id of every inbox (0 when empty): what tells a run whether anything is new."""
+    with store.engine.connect() as conn:
+        return {
+            table.name: conn.execute(select(func.max(table.primary_key.columns.values()[0]))).scalar() or 0
+            for table in inbox_tables
+        }

@@ -62,10 +62,14 @@ director_jobs = Table(
 )
 
 
+inbox_tables: list[Table] = []
+"""Every inbox, as `_inbox_table` declares it (what a run may have new to ingest)."""
+
+
 def _inbox_table(name: str, id_column: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
     """A table staff append to and the pipeline ingests by id: ids are never reused (so the
     pipeline's watermark is safe) and a submission is stored once."""
-    return Table(
+    table = Table(
         name,
         metadata,
         Column(id_column, RowId, primary_key=True, autoincrement=True),
@@ -76,6 +80,8 @@ def _inbox_table(name: str, id_column: str, *columns: Column, indexes: tuple[Ind
         *indexes,
         sqlite_autoincrement=True,
     )
+    inbox_tables.append(table)
+    return table
 
 
 director_updates = _inbox_table(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -50,10 +51,15 @@ def run_cli(*args: str, env: dict | None = None) -> Finished:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory) -> Finished:
+def home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("run_cli")
     settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
     generate_demo(home, settings.policy(), 200, 7, AS_OF, progress=False)
+    return home
+
+
+@pytest.fixture(scope="module")
+def first_run(home) -> Finished:
     return run_cli("run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat())
 
 
@@ -82,3 +88,30 @@ def test_run_keeps_stdout_for_the_summary_alone(first_run):
 def test_run_shows_dbt_and_dagster_log_lines_only_when_verbose(first_run):
     text = first_run.stdout + "\n".join(line for _, line in first_run.stderr)
     assert [marker for marker in (*DBT_LINES, " - dagster - ") if marker in text] == []
+
+
+def test_a_refresh_with_nothing_new_says_so_in_a_second_and_anything_new_runs(home, first_run):
+    assert first_run.returncode == 0
+    again = run_cli("run", "--home", str(home), "--as-of", AS_OF.isoformat())
+    assert again.returncode == 0
+    assert again.stdout.startswith("Nothing new since the refresh of "), again.stdout
+    assert again.seconds < 10, f"{again.seconds:.1f} s to find nothing new"  # ~1 s on a quiet machine
+
+    archived = next((home / "archive" / "salesforce").rglob("*.csv"))
+    shutil.copy2(archived, home / "landing" / "salesforce" / "re-sent.csv")  # settled: its old mtime
+    new_file = json.loads(run_cli("run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()).stdout)
+    assert new_file.get("skipped") is None and new_file["success"] is True
+    assert new_file["ingest"]["salesforce/invoices"]["files_skipped_as_duplicates"] == 1
+
+    forced = run_cli("run", "--json", "--force", "--home", str(home), "--as-of", AS_OF.isoformat())
+    assert json.loads(forced.stdout).get("skipped") is None and forced.returncode == 0
+    next_day = run_cli("run", "--json", "--home", str(home), "--as-of", "2026-11-24")
+    assert json.loads(next_day.stdout).get("skipped") is None and next_day.returncode == 0
+
+
+def test_the_run_keeps_dbt_artifacts_in_one_folder_and_leaves_unit_tests_to_make_test(home, first_run):
+    target = home / "dbt" / "target"
+    assert (target / "partial_parse.msgpack").exists()  # the next run parses only what changed
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert results and not [r["unique_id"] for r in results if r["unique_id"].startswith("unit_test.")]
+    assert any(r["unique_id"].startswith("test.") for r in results)  # data tests still run

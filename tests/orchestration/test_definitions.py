@@ -205,6 +205,21 @@ def test_refresh_ledger_job_selects_ingest_and_ledger(defs, asset_graph):
     assert {SALESFORCE, TRACKER, LEDGER, AGING, SNAPSHOT} <= selected
 
 
+def test_the_answer_loop_rebuilds_what_lies_between_the_inboxes_and_the_collectors_lists(defs, asset_graph):
+    from orchestration.defs.automation.jobs import answer_loop_job
+
+    selected = {key.to_user_string() for key in answer_loop_job.selection.resolve(asset_graph)}
+    assert {"portal/director_updates", "portal/collector_entries", "marts/ar_ledger",
+            "marts/promises_to_pay", "marts/disputes", "marts/collector_worklist_items",
+            "marts/account_timeline", "portal/collector_worklists"} <= selected
+    # nothing people receive, no ingest of files, no daily refit
+    assert not {key for key in selected if key.startswith(("outbox/", "exports/", "salesforce/"))}
+    assert "marts/account_risk" not in selected and "marts/alerts" not in selected
+    assert defs.resolve_job_def("answer_loop_job").executor_def is dg.in_process_executor
+    for sensor in ("new_director_updates_sensor", "new_collector_entries_sensor"):
+        assert defs.resolve_sensor_def(sensor).job_name == "answer_loop_job"
+
+
 def test_schedule_and_sensor_are_registered_with_their_resources(defs):
     assert defs.resolve_schedule_def("every_15_minutes_refresh_ledger_schedule").job_name == (
         "refresh_ledger_job"
@@ -237,4 +252,5 @@ def test_daily_schedule_runs_the_job_once_a_day_as_of_that_day(defs):
     tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))
     request = schedule(tick)
     dg.validate_run_config(defs.resolve_job_def(request.job_name or schedule.job_name), request.run_config)
-    assert request.run_config["resources"]["ledgerloop"]["config"] == {"as_of": "2026-11-23"}
+    assert request.run_config["resources"]["ledgerloop"]["config"] == {
+        "as_of": "2026-11-23", "started_at": "2026-11-23T12:00:00+00:00"}

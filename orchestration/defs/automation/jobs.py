@@ -9,3 +9,24 @@ refresh_ledger_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Ingest new files, rebuild the ledger and its aging, and run every check.",
 )
+
+ANSWERS = dg.AssetSelection.assets(["portal", "director_updates"], ["portal", "collector_entries"])
+COLLECTOR_LISTS = dg.AssetSelection.assets(["portal", "collector_worklists"])
+DAILY_MODELS = dg.AssetSelection.assets(
+    ["intermediate", "int_account_risk_features"], ["marts", "account_risk"]
+)
+"""Refit with the day's refresh, not per answer: the lists read the last fit meanwhile."""
+
+# A director's answer or a collector's entry on the lists within a minute: only what lies between
+# the inboxes and the collectors' read models is rebuilt (with its tests), nothing people receive
+# by mail or file, while the warehouse keeps one writer (runs queue, one at a time).
+answer_loop_job = dg.define_asset_job(
+    "answer_loop_job",
+    selection=(ANSWERS.downstream() & COLLECTOR_LISTS.upstream()) - DAILY_MODELS,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Take in the portal's new answers and entries and bring the collectors' lists and account "
+        "timelines up to date (the ledger, cash application, promises, disputes and plans on the "
+        "way); drafts, exports and alerts wait for the next refresh."
+    ),
+)

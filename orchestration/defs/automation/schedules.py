@@ -5,7 +5,9 @@ import datetime as dt
 import dagster as dg
 
 from orchestration.defs.automation.jobs import refresh_ledger_job
+from orchestration.defs.resources import LedgerloopResource
 from orchestration.policy import Policy
+from orchestration.run_inputs import nothing_new
 from orchestration.runtime import RunFacts, now_utc
 from orchestration.settings import Settings
 
@@ -28,9 +30,16 @@ def _tick_facts(context: dg.ScheduleEvaluationContext, as_of: dt.date | None = N
     cron_schedule="*/15 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def every_15_minutes_refresh_ledger_schedule(context: dg.ScheduleEvaluationContext):
-    """Every 15 minutes: refresh the ledger for the tick's local day."""
-    return dg.RunRequest(run_config=_tick_facts(context))
+def every_15_minutes_refresh_ledger_schedule(
+    context: dg.ScheduleEvaluationContext, ledgerloop: LedgerloopResource
+):
+    """Every 15 minutes: refresh the ledger for the tick's local day, unless nothing is new since
+    the last refresh (same day, no file waiting, no portal entry, same policy, code and files)."""
+    config = _tick_facts(context)
+    day = dt.date.fromisoformat(config["resources"]["ledgerloop"]["config"]["as_of"])
+    if last := nothing_new(ledgerloop.settings, ledgerloop.policy(), day):
+        return dg.SkipReason(f"nothing new since run {last.run_id[:8]} (as of {last.as_of.isoformat()})")
+    return dg.RunRequest(run_config=config)
 
 
 def daily_cron(policy: Policy) -> str:

@@ -96,7 +96,7 @@ def collector_entries(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
 new_collector_entries_sensor = inbox_sensor(
     COLLECTOR_ENTRIES,
     name="new_collector_entries_sensor",
-    description="Starts a refresh when collectors have recorded entries since the last run it requested.",
+    description="Brings the lists up to date when collectors have recorded entries since its last request.",
 )
 
 defs = dg.Definitions(assets=[collector_entries], sensors=[new_collector_entries_sensor])

@@ -82,7 +82,7 @@ def director_updates(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
 new_director_updates_sensor = inbox_sensor(
     DIRECTOR_UPDATES,
     name="new_director_updates_sensor",
-    description="Starts a refresh when directors have submitted answers since the last run it requested.",
+    description="Brings the lists up to date when directors have answered since the last run it asked for.",
 )
 
 defs = dg.Definitions(assets=[director_updates], sensors=[new_director_updates_sensor])

@@ -1,10 +1,10 @@
 """The portal store's inboxes as Dagster assets and sensors: load one into the warehouse, and
-start a refresh when it holds ids past the newest a run was asked for."""
+start the answer loop (`answer_loop_job`) when it holds ids past the newest a run was asked for."""
 
 
 import dagster as dg
 
-from orchestration.defs.automation.jobs import refresh_ledger_job
+from orchestration.defs.automation.jobs import answer_loop_job
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.portal_inbox import BATCH, PortalInbox, load_inbox
 from orchestration.outreach.portal_store import open_store
@@ -29,14 +29,14 @@ def newest_id(store: PortalStore, inbox: PortalInbox, after: int) -> int:
 
 
 def inbox_sensor(inbox: PortalInbox, name: str, description: str) -> dg.SensorDefinition:
-    """A sensor that starts a refresh when the inbox has ids past the newest it asked a run for
-    (kept in its cursor); it reads only the store, never the warehouse."""
+    """A sensor that starts the answer loop when the inbox has ids past the newest it asked a run
+    for (kept in its cursor); it reads only the store, never the warehouse."""
 
     @dg.sensor(
         name=name,
         description=description,
-        job=refresh_ledger_job,
-        minimum_interval_seconds=30,
+        job=answer_loop_job,
+        minimum_interval_seconds=10,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def _sensor(context: dg.SensorEvaluationContext, ledgerloop: LedgerloopResource):

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.cash.decisions import decisions_path
-from orchestration.defs.dbt import ledgerloop_dbt_project
+from orchestration.defs.dbt import kept_target_path, ledgerloop_dbt_project
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 
@@ -20,7 +20,10 @@ from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 def ledgerloop_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, ledgerloop: LedgerloopResource
 ):
-    """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`."""
+    """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`.
+
+    The unit tests prove the SQL, not the day's data: they run in `make test`, not in every run.
+    """
     facts = ledgerloop.facts
     dbt_vars = {
         "as_of": facts.as_of.isoformat(),
@@ -28,7 +31,12 @@ def ledgerloop_dbt_models(
         "decisions_path": str(decisions_path(facts.home)),
         **ledgerloop.policy().dbt_vars(),
     }
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    with kept_target_path(facts.home) as target_path:
+        yield from dbt.cli(
+            ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"],
+            target_path=target_path,
+            context=context,
+        ).stream()
 
 
 defs = dg.Definitions(assets=[ledgerloop_dbt_models])

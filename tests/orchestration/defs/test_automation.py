@@ -16,6 +16,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.landing import pending_files
 from orchestration.ingest.sources import legacy_tracker
 from orchestration.policy import Policy, load_policy
+from orchestration.run_inputs import begin_refresh, finish_refresh
 from orchestration.settings import REPO_ROOT
 
 
@@ -190,9 +191,23 @@ def test_daily_schedule_asks_for_one_run_per_local_day_as_of_that_day():
     assert next_day.run_key == "daily-2026-11-24"
 
 
-def test_every_15_minutes_tick_puts_the_day_and_moment_in_the_run_config():
-    tick = every_15_minutes_refresh_ledger_schedule(dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 11, 24, 4, 45, tzinfo=dt.UTC)))
+def quarter_hour_tick(ledgerloop: LedgerloopResource):
+    return every_15_minutes_refresh_ledger_schedule(dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 11, 24, 4, 45, tzinfo=dt.UTC),
+        resources={"ledgerloop": ledgerloop}))
+
+
+def test_every_15_minutes_tick_puts_the_day_and_moment_in_the_run_config(ledgerloop):
+    tick = quarter_hour_tick(ledgerloop)
     # 04:45 UTC on the 24th is still the 23rd in New York: one day for every step of the run.
     assert tick.run_config == {"resources": {"ledgerloop": {"config": {
         "as_of": "2026-11-23", "started_at": "2026-11-24T04:45:00+00:00"}}}}
+
+
+def test_every_15_minutes_tick_skips_when_nothing_is_new_since_the_last_refresh(ledgerloop):
+    settings, policy, day = ledgerloop.settings, ledgerloop.policy(), dt.date(2026, 11, 23)
+    begin_refresh(settings, policy, day, "run-1")
+    finish_refresh(settings, policy, "run-1", dt.datetime(2026, 11, 24, 4, 40, tzinfo=dt.UTC))
+    assert isinstance(quarter_hour_tick(ledgerloop), dg.SkipReason)
+    drop(ledgerloop.home, "salesforce/nyc.csv")
+    assert isinstance(quarter_hour_tick(ledgerloop), dg.RunRequest)

@@ -53,11 +53,7 @@ def test_current_contacts_overlay_the_file_on_the_rows_the_warehouse_holds(tmp_p
         "Account ID,Contact Name,Phone\nA1,New Name,+1 555 0100\n", encoding="utf-8"
     )
     with connect(tmp_path / "w.duckdb") as con:
-        assert current_contacts(con, tmp_path)["A1"]["contact_name"] == "New Name"  # no table yet
-        con.execute("create schema outreach")
-        con.execute("create table outreach.account_contacts (account_id varchar primary key, "
-                    "contact_name varchar, email varchar, phone varchar, address_lines varchar, "
-                    "time_zone varchar, customer_type varchar, updated_at timestamp)")
+        assert current_contacts(con, tmp_path)["A1"]["contact_name"] == "New Name"  # no rows yet
         con.execute("insert into outreach.account_contacts (account_id, contact_name, email) values "
                     "('A1', 'Old Name', 'old@a1.example'), ('A2', 'Typed In', 'a2@example.com')")
         contacts = current_contacts(con, tmp_path)
