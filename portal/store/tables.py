@@ -63,7 +63,8 @@ director_jobs = Table(
 
 
 inbox_tables: list[Table] = []
-"""Every inbox, as `_inbox_table` declares it (what a run may have new to ingest)."""
+"""Every table people append to and a run reads, by an id that only grows: the inboxes
+`_inbox_table` declares and the customers' remittance advices (a higher id is new to the run)."""
 
 
 def _inbox_table(name: str, id_column: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
@@ -341,3 +342,4 @@ customer_remittances = Table(
     UniqueConstraint("account_id", "sha256", name="uq_customer_remittances_file"),
     sqlite_autoincrement=True,
 )
+inbox_tables.append(customer_remittances)
