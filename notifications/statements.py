@@ -92,6 +92,9 @@ class Statement:
     buckets: tuple[Bucket, ...]
     invoices: tuple[StatementInvoice, ...]
     how_to_pay: HowToPay
+    portal_url: str | None = None
+    """The contact's link to the customer door, where the portal is configured for customers
+    (shown as a link in HTML, printed in full on the PDF)."""
 
     @cached_property
     def aged(self) -> list[AgedInvoice]:
@@ -259,7 +262,7 @@ def statement_document(statement: Statement) -> PdfDocument:
                 align=["L", "L", "L", "R", "R", "R", "L"],
             ),
         ]
-    blocks += [text for text in ("How to pay", how.instructions, *how.remit_to, how.contact) if text]
+    blocks += _closing(statement)
     return PdfDocument(
         title="Statement of account",
         sender_lines=[how.sender_name, *how.sender_lines],
@@ -267,6 +270,16 @@ def statement_document(statement: Statement) -> PdfDocument:
         date_line=f"Statement date: {long_date(statement.as_of)}",
         blocks=blocks,
     )
+
+
+def _closing(statement: Statement) -> list[str]:
+    """How to pay, and the customer's link to their account printed in full (where there is one)."""
+    how = statement.how_to_pay
+    blocks = [text for text in ("How to pay", how.instructions, *how.remit_to, how.contact) if text]
+    if statement.portal_url:
+        blocks += ["Your account online (statement, promise to pay, dispute an invoice):",
+                   statement.portal_url]
+    return blocks
 
 
 def render_statement_pdf(statement: Statement) -> bytes:

@@ -18,6 +18,8 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from portal.context import PortalContext
+from portal.controllers.customer import CustomerController
+from portal.controllers.customer_link import CustomerLinkController
 from portal.controllers.health import healthz
 from portal.controllers.jobs import JobsController
 from portal.controllers.links import (
@@ -29,6 +31,7 @@ from portal.controllers.links import (
 from portal.controllers.team import TeamController
 from portal.controllers.workbench import WorkbenchController
 from portal.controllers.workbench_drafts import TeamDraftsController, WorkbenchDraftsController
+from portal.customer_view import long_date
 from portal.local_time import local_date, local_time
 from portal.security import add_security_headers
 from portal.session import CSRF_COOKIE, cookie_name
@@ -59,6 +62,7 @@ def _jinja_environment() -> Environment:
     environment.filters["field"] = getattr
     environment.filters["local_time"] = local_time
     environment.filters["local_date"] = local_date
+    environment.filters["long_date"] = long_date
     facts_template = environment.get_template("jobs/_facts.html.jinja2")
 
     @lru_cache(maxsize=8192)
@@ -87,12 +91,15 @@ def _render_error(request: Request, exc: Exception) -> Response:
     titles = {403: "Not allowed", 404: "Page not found", 405: "Not allowed", 413: "Too long"}
     title = titles.get(status, "Something went wrong")
     if status == 403:
-        message = "This form has expired. Go back to your jobs, reload the page and try again."
+        message = "This form has expired. Go back, reload the page and try again."
     elif status < 500:
-        message = "We could not find or accept that request. Go back to your jobs."
+        message = "We could not find or accept that request. Go back and try again."
     else:
         message = "The portal could not complete this request. Please try again in a moment."
-    html = engine.get_template("errors/error.html.jinja2").render(title=title, message=message)
+    back = {}
+    if request.url.path.startswith(("/account", "/a/")):  # the customer door: no jobs page there
+        back = {"back_url": "/account", "back_label": "Back to your account"}
+    html = engine.get_template("errors/error.html.jinja2").render(title=title, message=message, **back)
     return Response(html, status_code=status, media_type="text/html")
 
 
@@ -110,6 +117,8 @@ def create_app(settings: PortalSettings) -> Litestar:
             WorkbenchDraftsController,
             TeamController,
             TeamDraftsController,
+            CustomerLinkController,
+            CustomerController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         csrf_config=CSRFConfig(

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 
+from portal.customer_links import CustomerLinkSigner
 from portal.links import STAFF_LINK_SALTS, LinkSigner, StaffLinkSigner
 from portal.ratelimit import FailureLimiter, IpNetwork, client_bucket, real_client
-from portal.session import SessionCodec, StaffSessionCodec
+from portal.session import CustomerSessionCodec, SessionCodec, StaffSessionCodec
 from portal.settings import PortalSettings
 from portal.store import PortalStore, connect
 
@@ -25,6 +26,8 @@ class PortalContext:
     limiter: FailureLimiter
     staff_links: dict[str, StaffLinkSigner]
     staff_sessions: StaffSessionCodec
+    customer_links: CustomerLinkSigner
+    customer_sessions: CustomerSessionCodec
     proxies: tuple[IpNetwork, ...] = ()
     """The trusted reverse proxies (`LEDGERLOOP_TRUSTED_PROXIES`)."""
 
@@ -42,6 +45,8 @@ class PortalContext:
                 for role in STAFF_LINK_SALTS
             },
             staff_sessions=StaffSessionCodec(settings.secret_key),
+            customer_links=CustomerLinkSigner(settings.secret_key, settings.link_max_age_seconds),
+            customer_sessions=CustomerSessionCodec(settings.secret_key),
             proxies=settings.proxy_networks,
         )
 

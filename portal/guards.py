@@ -13,8 +13,8 @@ from litestar.handlers.base import BaseRouteHandler
 
 from portal.context import client_id, portal_context
 from portal.ratelimit import attempt_id
-from portal.session import SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
-from portal.store import link_versions, team
+from portal.session import CUSTOMER_SESSION_COOKIE, SESSION_COOKIE, STAFF_SESSION_COOKIE, cookie_name
+from portal.store import customers, link_versions, team
 
 log = logging.getLogger("portal.links")
 
@@ -70,3 +70,22 @@ def requires_collector(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 def requires_manager(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Admit a manager's workbench session (never a director's or a collector's)."""
     _admit_staff(connection, "manager")
+
+
+def requires_customer(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Admit a customer session whose contact is still a published contact of its account and
+    holds their current link version; `connection.state.customer` (the claims) is then the only
+    identity handlers use, and its account the only one they read or write."""
+    context = portal_context(connection.app)
+    cookie = connection.cookies.get(cookie_name(CUSTOMER_SESSION_COOKIE, context.settings.secure_cookies))
+    claims = context.customer_sessions.decode(cookie)
+    if (
+        claims is not None
+        and link_versions.current(context.store, claims.version_key) == claims.version
+        and customers.contact(context.store, claims.account_id, claims.email) is not None
+    ):
+        connection.state.customer = claims
+        return
+    if cookie and context.customer_sessions.is_forged(cookie):
+        _count_forged(connection, cookie, "customer session cookie")
+    raise NotAuthorizedException("a valid customer session is required")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Generic
 
+from portal.customer_links import CustomerClaims
 from portal.links import STAFF_LINK_SALTS, LinkClaims, StaffClaims
 from portal.signing import Claims, LinkExpired, LinkInvalid, read_token, timed_serializer
 
@@ -22,6 +23,9 @@ SESSION_MAX_AGE_SECONDS = 8 * 3600
 # cookie does not decode as a staff one, nor the other way round.
 STAFF_SESSION_COOKIE = "ll_staff"
 STAFF_SESSION_SALT = "ledgerloop.portal.staff-session.v1"
+# Customers too: their cookie opens only the customer pages of the account it names.
+CUSTOMER_SESSION_COOKIE = "ll_customer"
+CUSTOMER_SESSION_SALT = "ledgerloop.portal.customer-session.v1"
 
 
 def cookie_name(name: str, secure: bool) -> str:
@@ -43,7 +47,7 @@ class _SessionCodec(ABC, Generic[Claims]):
     def _claims(self, payload: dict[str, Any]) -> Claims | None:
         """The claims a verified payload carries, or None when it is not this cookie's kind."""
 
-    def encode(self, claims: LinkClaims | StaffClaims) -> str:
+    def encode(self, claims: LinkClaims | StaffClaims | CustomerClaims) -> str:
         """The cookie value for a verified link."""
         return self._serializer.dumps(claims.payload())
 
@@ -83,3 +87,12 @@ class StaffSessionCodec(_SessionCodec[StaffClaims]):
 
     def _claims(self, payload: dict[str, Any]) -> StaffClaims | None:
         return StaffClaims.from_payload(payload, STAFF_LINK_SALTS)
+
+
+class CustomerSessionCodec(_SessionCodec[CustomerClaims]):
+    """Signs and reads the customer session cookie: account, contact and link version."""
+
+    salt = CUSTOMER_SESSION_SALT
+
+    def _claims(self, payload: dict[str, Any]) -> CustomerClaims | None:
+        return CustomerClaims.from_payload(payload)

@@ -99,3 +99,9 @@
         else coalesce(replace({{ channel }}, '_', ' '), 'Message')
     end
 {%- endmacro %}
+
+{# Who entered a promise or dispute: the collector's name, or `Customer (portal)` for what the
+   customer entered at the customer door. #}
+{% macro entry_actor(entered_by, collector) -%}
+    case when {{ entered_by }} = 'customer' then 'Customer (portal)' else {{ collector }} end
+{%- endmacro %}

@@ -113,17 +113,28 @@ def _resolve(who: str, role: str, roster: list, store) -> tuple[str, str]:
 @click.option("--revoke", is_flag=True, help="Revoke every link of this person instead of minting one.")
 @click.option(
     "--role",
-    type=click.Choice(["auto", "director", "collector", "manager"]),
+    type=click.Choice(["auto", "director", "collector", "manager", "customer"]),
     default="auto",
     show_default=True,
     help="Which door the link opens; auto: collector or manager when the person is on the policy's "
-    "team roster, else director.",
+    "team roster, else director; customer: a contact in contacts/account_contacts.csv.",
+)
+@click.option(
+    "--account", default=None, help="customer: the account, when the contact is listed under several."
 )
 @home_option
-def link_command(who: str, base_url: str | None, revoke: bool, role: str, home: str | None) -> None:
-    """Print a signed portal link for a director, or a collector or manager on the team roster,
-    or revoke all of theirs. EMAIL_OR_NAME is an email or a name ("Avery Brooks", or "Avery"
-    when only one person has it)."""
+def link_command(
+    who: str, base_url: str | None, revoke: bool, role: str, account: str | None, home: str | None
+) -> None:
+    """Print a signed portal link for a director, a collector or manager on the team roster, or a
+    customer contact (`--role customer`), or revoke all of theirs. EMAIL_OR_NAME is an email or a
+    name ("Avery Brooks", or "Avery" when only one person has it; customers by email)."""
+    if role == "customer":
+        from orchestration.cli.customer_link import customer_link
+
+        settings = _portal_settings(home)
+        customer_link(settings, settings.home, who, account, revoke, base_url)
+        return
     from portal.links import LinkSigner, StaffLinkSigner, link_url, staff_link_url
     from portal.store import audit_log, connect, director_jobs, link_versions, team, worklists
 

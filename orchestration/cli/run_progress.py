@@ -34,6 +34,8 @@ STEP_LABELS = {
     "outbox__director_drafts": "Drafting emails to directors",
     "portal__director_jobs": "Publishing directors' questions to the portal",
     "portal__collector_worklists": "Publishing worklists to the workbench",
+    "portal__customer_accounts": "Publishing customers' accounts to the customer door",
+    "cash__remittance_decisions": "Placing payments that customers' remittance advices name",
     "marts__ar_ledger": "The AR ledger",
 }
 HEARTBEAT_SECONDS = 15.0  # on a pipe: a "still ..." line after this long without output

@@ -52,6 +52,7 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
     try:
         with read_only_warehouse(settings.warehouse_path, busy) as con:
             (statement,) = read_statements(con, policy, day, account_id)
+            statement = _with_link(statement, con, settings.home)
     except UnknownAccountError:
         raise click.ClickException(
             f"unknown account {account_id!r}: no invoice in the ledger has that account id"
@@ -59,5 +60,23 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
     except duckdb.CatalogException:
         raise click.ClickException("the warehouse has no ledger yet: run `ledgerloop run` first") from None
     written = write_statement(statement, out or statements_folder(settings.exports_dir, day))
+    if statement.portal_url:
+        click.echo("with the customer's link to their account (the portal is set up for customers)", err=True)
     click.echo(str(written.html))
     click.echo(str(written.pdf))
+
+
+def _with_link(statement, con, home: Path):
+    """The statement with its contact's link to the customer door, where the portal is configured
+    for customers (`LEDGERLOOP_PORTAL_URL` and a secret) and the contact has a door."""
+    from orchestration.dunning.contacts import current_contacts
+    from orchestration.dunning.customer_links import customer_links
+    from orchestration.outreach.portal_store import customer_portal_settings, open_store
+    from orchestration.outreach.statements import with_customer_links
+
+    door = customer_portal_settings(home)
+    if door is None:
+        return statement
+    with open_store(home) as store:
+        (linked,) = with_customer_links([statement], current_contacts(con, home), customer_links(door, store))
+    return linked

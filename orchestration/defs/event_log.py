@@ -5,10 +5,11 @@ created, then materializations and check evaluations). Dagster's `SqliteEventLog
 new SQLAlchemy engine, connects and checks the schema for every one of them, and each commit
 creates, fsyncs and deletes a rollback journal: measured at 5,000 invoices, more time than
 ingest, checks and outputs together. This storage keeps one engine per database file, and its
-connections write with a persistent journal and `synchronous=NORMAL`: the same files, still
-crash-safe for the process (a power cut may lose the last events of a run, never the warehouse),
-and the UI's live view still sees each write (Dagster watches the `.db` file itself, so WAL,
-which writes beside it, is not an option).
+connections commit with `synchronous=NORMAL`: the same files, still crash-safe for the process (a
+power cut may lose the last events of a run, never the warehouse), and the UI's live view still
+sees each write (Dagster watches the `.db` file itself, so WAL, which writes beside it, is not an
+option). The journal mode is left as it is: changing it needs a lock that the webserver, the
+daemon and a run worker, all holding the same files, would fight over.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 def _quick_commits(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=PERSIST")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # per connection, takes no lock
     cursor.close()
 
 

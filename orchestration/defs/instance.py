@@ -6,14 +6,20 @@ import os
 from pathlib import Path
 
 # Telemetry off (no internet here, and no data leaves the team); one run at a time because
-# DuckDB admits one writing process; the event log kept open (see `event_log`), in the folder
-# Dagster's default SQLite storage uses, so earlier runs stay visible.
+# DuckDB admits one writing process, and a run whose process never started (killed, crashed) is
+# failed after 3 minutes rather than holding that one place for ever; the event log kept open
+# (see `event_log`), in the folder Dagster's default SQLite storage uses, so earlier runs stay
+# visible.
 _INSTANCE_YAML = """\
 telemetry:
   enabled: false
 concurrency:
   runs:
     max_concurrent_runs: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
 event_log_storage:
   module: orchestration.defs.event_log
   class: KeptOpenSqliteEventLogStorage

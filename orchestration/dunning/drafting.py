@@ -24,6 +24,7 @@ from notifications.draft_index import DraftIndex
 from notifications.draft_rows import DunningDraft
 from orchestration.dunning.channels import DraftDesk, Drafted, drafter
 from orchestration.dunning.contacts import contacts_path, load_contacts
+from orchestration.dunning.customer_links import CustomerLinks, with_link
 from orchestration.dunning.escalations import draft_escalation
 from orchestration.dunning.events import (
     OutreachEvent,
@@ -116,8 +117,10 @@ def run_day(
     as_of: dt.date,
     now: dt.datetime,
     audit: AccountAudit,
+    links: CustomerLinks | None = None,
 ) -> RunResult:
-    """Plan the day, write every notice's draft and state, raise escalations, record the run."""
+    """Plan the day, write every notice's draft and state, raise escalations, record the run;
+    `links` gives each notice's customer its link to the customer door (none without it)."""
     ensure_schema(con)
     contacts = load_contacts(con, contacts_path(home), now)
     load_pending_events(con, home)
@@ -133,6 +136,7 @@ def run_day(
         plan = result.plan = plan_day(con, policy, as_of, home)
     state = _StateRows()
     for notice in plan.notices:
+        notice = with_link(notice, links)
         events.extend(_draft_notice(desk, sha256, notice, now, audit, result, state))
     state.write(con, desk.tasks)
     result.call_tasks = len(desk.tasks)

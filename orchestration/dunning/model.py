@@ -56,6 +56,8 @@ class Account:
     risk_score: float | None = None
     risk_band: str | None = None
     dispute_count: int = 0
+    portal_url: str | None = None
+    """The contact's signed link to the customer door, where the portal is configured for customers."""
 
     def balances(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = defaultdict(Decimal)

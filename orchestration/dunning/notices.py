@@ -104,6 +104,7 @@ def notice_context(notice: Notice, dunning: Dunning, as_of: dt.date) -> dict:
         "reminded_before": any(item.reminded_before for item in notice.items),
         "segment": notice.segment,
         "as_of": as_of,
+        "portal_url": account.portal_url,
     }
 
 

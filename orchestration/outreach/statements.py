@@ -11,7 +11,8 @@ import datetime as dt
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from notifications.statements import (
     WrittenStatement,
     write_statements,
 )
+from orchestration.dunning.customer_links import CustomerLinks
 from orchestration.policy import Policy, PolicyError
 
 INDEX_FILE = "index.csv"
@@ -131,6 +133,20 @@ def read_statements(
             Statement(account, newest[1] or account, as_of, buckets, invoices, how_to_pay(policy, offices))
         )
     return statements
+
+
+def with_customer_links(
+    statements: list[Statement], contacts: Mapping[str, Mapping], links: CustomerLinks | None
+) -> list[Statement]:
+    """Each statement with its contact's link to the customer door (`contacts` by account id, as
+    `current_contacts` reads them), where there is a minter and the contact has a door."""
+    if links is None:
+        return statements
+    linked = []
+    for statement in statements:
+        url = links(statement.account_id, (contacts.get(statement.account_id) or {}).get("email"))
+        linked.append(statement if url is None else replace(statement, portal_url=url))
+    return linked
 
 
 def statements_folder(exports_dir: Path, as_of: dt.date) -> Path:

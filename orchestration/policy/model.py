@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError, ValidationInfo, field_validator
 
 from orchestration.policy._base import PolicyError, PolicyModel, check_timezone
+from orchestration.policy.customer_portal import CustomerPortal
 from orchestration.policy.dunning import Dunning
 from orchestration.policy.kpis import Kpis
 from orchestration.policy.matching import Matching
@@ -40,6 +41,7 @@ class Policy(PolicyModel):
     dunning: Dunning = Dunning()
     risk: Risk = Risk()
     statements: Statements = Statements()
+    customer_portal: CustomerPortal = CustomerPortal()
 
     @field_validator("timezone")
     @classmethod

@@ -61,6 +61,13 @@ def _verify_staff(context: PortalContext, token: str, role: str) -> tuple[StaffC
     return claims, ""
 
 
+def _signer(context: PortalContext, role: str):
+    """The signer of a role's links (director, customer, or a staff role)."""
+    if role == "director":
+        return context.links
+    return context.customer_links if role == "customer" else context.staff_links[role]
+
+
 def _refused(request: Request, role: str, token: str, reason: str, subject: str) -> Page:
     """The same refusal page whatever the reason; a guess is counted, and once over the limit it
     is answered "too many attempts" and no longer audited one by one."""
@@ -70,8 +77,7 @@ def _refused(request: Request, role: str, token: str, reason: str, subject: str)
         log.warning("%s link rejected from %s: %s", role, client, reason)
         audit_log.record(context.store, f"client:{client}", "link_rejected", subject, {"reason": reason})
         return Page(INVALID_PAGE, context={"rate_limited": False}, status_code=403)
-    signer = context.links if role == "director" else context.staff_links[role]
-    person = signer.claimed(token)
+    person = _signer(context, role).claimed(token)
     keys = [f"address {client}"] + ([f"{role} {person}"] if person else [])
     verdict = context.limiter.record_failure(keys, attempt_id(token))
     if verdict.newly_limited:

@@ -41,6 +41,9 @@ class NewEntry:
     resolution: str | None
     plan_installments: str | None
     submitted_at: dt.datetime
+    entered_by: str | None = None
+    """`customer` for what a customer entered at the customer door (collector_email is then the
+    contact's); None for a collector's entry."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ def record(store: PortalStore, new: NewEntry) -> int:
         # The audit line commits with the entry, so a repeated post audits nothing more.
         detail = json.dumps({"submission_id": new.submission_id, "invoice_key": new.invoice_key})
         audit_log.write(
-            conn, row["collector_email"], f"collector_entry.{new.kind}", str(entry_id), detail, new.account_id
+            conn, row["collector_email"], f"{new.entered_by or 'collector'}_entry.{new.kind}", str(entry_id),
+            detail, new.account_id
         )
 
     return append_once(
@@ -101,13 +105,18 @@ def after(store: PortalStore, entry_id: int, limit: int) -> list[CollectorEntry]
     return _entries(store, collector_entries.c.entry_id > entry_id, limit=limit)
 
 
-def get(store: PortalStore, collector_email: str, entry_id: int) -> CollectorEntry | None:
-    """One stored entry, only if this collector wrote it (for the confirmation page)."""
-    found = _entries(
-        store,
+def get(
+    store: PortalStore, collector_email: str, entry_id: int, account_id: str | None = None
+) -> CollectorEntry | None:
+    """One stored entry, only if this person wrote it (for the confirmation page), and where
+    `account_id` is given only on that account."""
+    conditions = [
         collector_entries.c.entry_id == entry_id,
         collector_entries.c.collector_email == normalize_email(collector_email),
-    )
+    ]
+    if account_id is not None:
+        conditions.append(collector_entries.c.account_id == account_id)
+    found = _entries(store, *conditions)
     return found[0] if found else None
 
 

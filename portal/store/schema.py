@@ -5,7 +5,8 @@ Versions: 1 (director portal), 2 (collector workbench: `team_members`, `collecto
 client and contact on each director job, answers that cover several invoices,
 `published_policy`, the load rule on `team_workload`; worklists per account:
 `collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
-`due_date`, `notes`).
+`due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
+`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from portal.store import tables
 from portal.store.columns import utcnow
 from portal.store.connection import PortalStore
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaTooNew(RuntimeError):
@@ -36,6 +37,8 @@ def create_schema(store: PortalStore) -> int:
             _migrate_1_to_2(conn)
         if current is not None and current < 3:
             _migrate_2_to_3(conn)
+        if current is not None and current < 4:
+            _migrate_3_to_4(conn)
         if current is None or current < SCHEMA_VERSION:
             conn.execute(insert(tables.schema_version).values(version=SCHEMA_VERSION, applied_at=utcnow()))
     return SCHEMA_VERSION
@@ -83,3 +86,10 @@ def _migrate_2_to_3(conn) -> None:
     for index in tables.director_updates.indexes:
         index.create(conn, checkfirst=True)
 
+
+
+def _migrate_3_to_4(conn) -> None:
+    """Version 3 -> 4, in the caller's transaction: the customer door's tables are new
+    (`create_all` made them); collector entries say who entered them."""
+    if "entered_by" not in {c["name"] for c in inspect(conn).get_columns("collector_entries")}:
+        conn.exec_driver_sql("ALTER TABLE collector_entries ADD COLUMN entered_by VARCHAR(20)")

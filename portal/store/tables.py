@@ -1,8 +1,9 @@
-"""Every table of the portal store, in one `metadata` (schema version 3; see `schema`).
+"""Every table of the portal store, in one `metadata` (schema version 4; see `schema`).
 
 The pipeline publishes the read models (`director_jobs`, `form_choices`, `published_policy`; the
 collector workbench's `team_members`, `collector_items`, `collector_accounts`, `account_events`,
-`team_workload`, `workbench_state`) and ingests the inboxes (`director_updates`,
+`team_workload`, `workbench_state`; the customer door's `customer_accounts`, `customer_contacts`,
+`customer_invoices`) and ingests the inboxes (`director_updates`,
 `collector_entries`); the portal keeps `director_links` and writes `audit_log`.
 """
 
@@ -62,7 +63,8 @@ director_jobs = Table(
 
 
 inbox_tables: list[Table] = []
-"""Every inbox, as `_inbox_table` declares it (what a run may have new to ingest)."""
+"""Every table people append to and a run reads, by an id that only grows: the inboxes
+`_inbox_table` declares and the customers' remittance advices (a higher id is new to the run)."""
 
 
 def _inbox_table(name: str, id_column: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
@@ -261,6 +263,7 @@ collector_entries = _inbox_table(
     Column("dispute_deadline", Date),
     Column("resolution", Text),
     Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
+    Column("entered_by", String(20)),  # schema 4: "customer" for the customer door's; null: a collector's
     indexes=(Index("ix_collector_entries_account", "account_id"),),
 )
 
@@ -281,3 +284,62 @@ form_choices = Table(
     Column("position", Integer, nullable=False),
 )
 
+
+# The customer door (schema 4) -------------------------------------------------------------------
+# The accounts whose contacts may hold a link (contacts/account_contacts.csv), each with what its
+# pages show: the collector to contact and the statement (JSON, rendered by notifications.statements).
+customer_accounts = Table(
+    "customer_accounts",
+    metadata,
+    Column("account_id", String(300), primary_key=True),
+    Column("account_name", String(300), nullable=False),
+    Column("as_of_date", Date, nullable=False),
+    Column("collector", String(200)),
+    Column("collector_email", String(320)),
+    Column("statement", Text, nullable=False),
+    Column("policy", Text, nullable=False),  # JSON: dispute reasons, resolution days
+)
+
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    Column("account_id", String(300), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("contact_name", String(200)),
+)
+
+# Open invoices and those settled in the last 12 months, numbers as the office writes them.
+customer_invoices = Table(
+    "customer_invoices",
+    metadata,
+    Column("account_id", String(300), primary_key=True),
+    Column("invoice_key", String(200), primary_key=True),
+    Column("invoice_number", String(100), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("balance", Money, nullable=False),
+    Column("invoice_date", Date),
+    Column("due_date", Date),
+    Column("days_past_due", Integer),
+    Column("status", String(10), nullable=False),  # open | paid
+    Column("settled_on", Date),
+    Column("office", String(100)),  # the office code (its pay-now link)
+)
+
+# Remittance advices customers uploaded, with the invoice list read from them; the pipeline turns a
+# list into a cash decision once a payment of that account matches it (orchestration/cash).
+customer_remittances = Table(
+    "customer_remittances",
+    metadata,
+    Column("remittance_id", RowId, primary_key=True, autoincrement=True),
+    Column("account_id", String(300), nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("stored_name", String(200), nullable=False),
+    Column("invoices", Text, nullable=False),  # JSON: [{"invoice": "INV-1", "amount": "100.00" | null}]
+    Column("submitted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "sha256", name="uq_customer_remittances_file"),
+    sqlite_autoincrement=True,
+)
+inbox_tables.append(customer_remittances)

@@ -44,7 +44,7 @@ def publish(
     with store.writer.begin() as conn:
         for table, rows in replaced.items():
             conn.execute(delete(table))
-            _bulk_insert(conn, table, rows)
+            bulk_insert(conn, table, rows)
     return {table.name: len(rows) for table, rows in replaced.items() if table is not tables.workbench_state}
 
 
@@ -64,7 +64,7 @@ def _state_row(state: WorkbenchState) -> dict:
     }
 
 
-def _bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
+def bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
     """Insert many rows. On SQLite the statement is compiled once and each value goes through its
     column type's own bind processing (Money as exact text, UTC timestamps, dates) straight into
     the driver's executemany: about three times faster than SQLAlchemy's per-row parameter

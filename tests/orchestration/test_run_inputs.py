@@ -14,7 +14,7 @@ import pytest
 from orchestration.outreach.portal_store import open_store
 from orchestration.run_inputs import begin_refresh, finish_refresh, nothing_new
 from orchestration.settings import REPO_ROOT, Settings
-from portal.store import director_updates
+from portal.store import customers, director_updates
 
 DAY = dt.date(2026, 11, 23)
 ENDED = dt.datetime(2026, 11, 23, 14, 5, tzinfo=dt.UTC)
@@ -64,6 +64,12 @@ def _answer_in_the_portal(settings: Settings) -> None:
             "s-1", "dana@example.com", "NYC:1", "Promised", None, None, None, None, None, ENDED))
 
 
+def _upload_a_remittance_advice(settings: Settings) -> None:
+    with open_store(settings.home) as store:
+        customers.record_remittance(store, "A1", "ap@client.example", "ab" * 32, "csv", "advice.csv",
+                                    [{"invoice": "INV-1", "amount": "10.00"}])
+
+
 def _edit_the_policy(settings: Settings) -> None:
     with open(settings.config_path, "a") as policy:
         policy.write("\n# a comment is still an edit\n")
@@ -93,6 +99,7 @@ def _write_the_warehouse(settings: Settings) -> None:
 CHANGES = {
     "a file waits in landing": _land_a_file,
     "a director answered": _answer_in_the_portal,
+    "a customer uploaded a remittance advice": _upload_a_remittance_advice,
     "the policy changed": _edit_the_policy,
     "a contact was added": _add_a_contact,
     "a payment was decided": _decide_a_payment,

@@ -97,3 +97,60 @@ def test_portal_command_serves_healthz_with_uvicorn(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _contacts(tmp_path, text: str) -> None:
+    (tmp_path / "contacts").mkdir(exist_ok=True)
+    (tmp_path / "contacts" / "account_contacts.csv").write_text(text, encoding="utf-8")
+
+
+def test_link_role_customer_mints_for_a_contact_in_the_contacts_file(tmp_path):
+    from portal.customer_links import CustomerLinkSigner
+
+    _contacts(
+        tmp_path, "Account ID,Contact Name,Email\n001A,Isla,AP@Acme.example\n001B,Bea,pay@bolt.example\n"
+    )
+    arguments = ["ap@acme.example", "--role", "customer", "--base-url", "https://p.example"]
+    result = CliRunner().invoke(link_command, arguments, env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    url = result.output.strip().splitlines()[-1]
+    assert url.startswith("https://p.example/a/")
+    assert "not published" in result.output  # no run has published 001A yet
+    settings = PortalSettings.from_env(_env(tmp_path))
+    claims = CustomerLinkSigner(settings.secret_key, 3600).verify(url.rsplit("/", 1)[1])
+    assert (claims.account_id, claims.email, claims.version) == ("001A", "ap@acme.example", 1)
+    store = connect(settings.db_url)
+    [minted] = audit_log.entries(store, "link_minted")
+    assert minted.account_id == "001A"
+
+
+def test_link_role_customer_refuses_an_email_the_contacts_file_does_not_list(tmp_path):
+    _contacts(tmp_path, "Account ID,Email\n001A,ap@acme.example\n")
+    result = CliRunner().invoke(link_command, ["eve@evil.example", "--role", "customer"], env=_env(tmp_path))
+    assert result.exit_code == 1 and "is not a contact in" in result.output
+
+
+def test_link_role_customer_asks_which_account_when_the_contact_has_several(tmp_path):
+    _contacts(tmp_path, "Account ID,Email\n001A,ap@group.example\n001B,ap@group.example\n")
+    runner = CliRunner()
+    result = runner.invoke(link_command, ["ap@group.example", "--role", "customer"], env=_env(tmp_path))
+    assert result.exit_code == 1 and "--account" in result.output and "001A, 001B" in result.output
+    chosen = runner.invoke(link_command, ["ap@group.example", "--role", "customer", "--account", "001B"],
+                           env=_env(tmp_path))
+    assert chosen.exit_code == 0, chosen.output
+
+
+def test_link_role_customer_revoke_bumps_that_contacts_version_only(tmp_path):
+    from portal.customer_links import version_key
+    from portal.store import link_versions
+
+    # the contacts file holds one contact per account (a later row for an account replaces it)
+    _contacts(tmp_path, "Account ID,Email\n001A,ap@acme.example\n001B,ap@acme.example\n")
+    result = CliRunner().invoke(
+        link_command, ["ap@acme.example", "--role", "customer", "--revoke", "--account", "001A"],
+        env=_env(tmp_path),
+    )
+    assert result.exit_code == 0 and "version 2" in result.output
+    store = connect(PortalSettings.from_env(_env(tmp_path)).db_url)
+    assert link_versions.current(store, version_key("001A", "ap@acme.example")) == 2
+    assert link_versions.current(store, version_key("001B", "ap@acme.example")) == 1

@@ -105,7 +105,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
     _make_v1_store(url)
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == SCHEMA_VERSION == 3
+        assert schema.recorded_version(store) == SCHEMA_VERSION == 4
         assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
         [old] = audit_log.entries(store)
         assert (old.action, old.account_id) == ("link_minted", None)
@@ -115,7 +115,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
         indexes = {i["name"] for i in inspect(store.engine).get_indexes("audit_log")}
         assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
         assert collector_entries.record(store, new_entry(1)) == 1
-        assert schema.create_schema(store) == 3  # a second open changes nothing
+        assert schema.create_schema(store) == SCHEMA_VERSION  # a second open changes nothing
     finally:
         store.close()
 
@@ -145,7 +145,7 @@ def test_store_migrates_a_version_2_store_in_place_keeping_its_worklists(tmp_pat
     engine.dispose()
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == 3
+        assert schema.recorded_version(store) == SCHEMA_VERSION
         columns = {c["name"] for c in inspect(store.engine).get_columns("collector_items")}
         assert columns >= V3_ITEM_COLUMNS
         [kept] = worklists.items_for(store, AVERY)
@@ -337,7 +337,7 @@ def test_postgres_store_migrates_from_version_1_and_serves_the_workbench(pg_serv
     engine.dispose()
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == 3
+        assert schema.recorded_version(store) == SCHEMA_VERSION
         assert audit_log.entries(store)[0].account_id is None
         director_jobs.publish(store, [job()], STATUSES)
         publish(store)

@@ -5,6 +5,7 @@ import dagster as dg
 
 from orchestration.defs.outreach import (
     alerts,
+    customers,
     director,
     dunning,
     recorded,
@@ -15,5 +16,5 @@ from orchestration.defs.outreach import (
 
 defs = dg.Definitions.merge(
     director.defs, dunning.defs, recorded.defs, worklists.defs, alerts.defs, workbench.defs,
-    statements.defs,
+    statements.defs, customers.defs,
 )

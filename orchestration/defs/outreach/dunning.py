@@ -5,8 +5,9 @@ import dagster as dg
 
 from notifications.channels import dunning_root
 from orchestration.defs.resources import LedgerloopResource
+from orchestration.dunning.customer_links import customer_links
 from orchestration.dunning.drafting import policy_sha256, run_day, with_mail_from
-from orchestration.outreach.portal_store import open_store
+from orchestration.outreach.portal_store import customer_portal_settings, open_store
 from orchestration.storage.warehouse import connect
 from portal.store import audit_log
 
@@ -18,6 +19,7 @@ DEPS = [
     dg.AssetKey(["marts", "promises_to_pay"]),
     dg.AssetKey(["marts", "payment_plans"]),
     dg.AssetKey(["marts", "account_risk"]),
+    dg.AssetKey(["portal", "customer_accounts"]),  # the contacts whose link opens (customer door)
 ]
 
 
@@ -31,7 +33,9 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     as_of = ledgerloop.facts.as_of
     with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
         audit = audit_log.recorder(store)
-        result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, audit)
+        door = customer_portal_settings(settings.home)
+        links = customer_links(door, store) if door is not None else None
+        result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, audit, links)
     plan = result.plan
     by_channel: dict[str, int] = {}
     for notice in plan.notices:
@@ -49,6 +53,7 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
             "outreach_events": result.events,
             "contacts_loaded": result.contacts_loaded,
             "drafts_withdrawn": len(result.withdrawn),
+            "customer_links": "on" if links is not None else "off (needs LEDGERLOOP_PORTAL_URL and a secret)",
             "outbox": str(dunning_root(settings.home)),
         }
     )

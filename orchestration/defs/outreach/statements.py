@@ -5,6 +5,9 @@ import time
 import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
+from orchestration.dunning.contacts import current_contacts
+from orchestration.dunning.customer_links import customer_links
+from orchestration.outreach.portal_store import customer_portal_settings, open_store
 from orchestration.outreach.statements import (
     INDEX_FILE,
     OPEN_WITHOUT_ACCOUNT_QUERY,
@@ -12,10 +15,12 @@ from orchestration.outreach.statements import (
     export_statements,
     month_done,
     read_statements,
+    with_customer_links,
 )
 from orchestration.storage.warehouse import connect
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
+CUSTOMERS = dg.AssetKey(["portal", "customer_accounts"])  # the contacts whose link opens
 
 class StatementsConfig(dg.Config):
     """Launch with `force: true` to write this month's statements again (or on another day)."""
@@ -23,7 +28,9 @@ class StatementsConfig(dg.Config):
     force: bool = False
 
 
-@dg.asset(key=["exports", "statements"], deps=[LEDGER], group_name="outreach", kinds={"html", "pdf"})
+@dg.asset(
+    key=["exports", "statements"], deps=[LEDGER, CUSTOMERS], group_name="outreach", kinds={"html", "pdf"}
+)
 def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Each account's aging statement (HTML and PDF) in exports/statements/<date>/, monthly."""
     policy = ledgerloop.policy()
@@ -44,7 +51,13 @@ def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.M
         read_started = time.perf_counter()
         account_statements = read_statements(con, policy, as_of)
         (without_account,) = con.execute(OPEN_WITHOUT_ACCOUNT_QUERY).fetchone()
+        contacts = current_contacts(con, ledgerloop.settings.home)
         read_seconds = time.perf_counter() - read_started
+    door = customer_portal_settings(ledgerloop.settings.home)
+    if door is not None:
+        with open_store(ledgerloop.settings.home) as store:
+            links = customer_links(door, store)
+            account_statements = with_customer_links(account_statements, contacts, links)
     exported = export_statements(
         account_statements,
         exports_dir,

@@ -20,5 +20,6 @@ select
     unnest($resolutions::varchar []) as resolution,
     unnest($plan_installments::varchar []) as plan_installments,
     unnest($submitted_ats::timestamp []) as submitted_at,
+    unnest($entered_bys::varchar []) as entered_by,
     $loaded_at::timestamp as _loaded_at
 on conflict do nothing

@@ -161,6 +161,9 @@ create table if not exists raw.collector_entries (
     submitted_at timestamp not null,        -- UTC
     _loaded_at timestamp not null
 );
+-- Who entered it: 'customer' at the customer door (collector_email is then the contact's), null
+-- for a collector. Added after the table first shipped, so existing warehouses gain it here.
+alter table raw.collector_entries add column if not exists entered_by varchar;
 
 -- Outreach events (drafted, approved, sent) written by the dunning assets; read by the
 -- account timeline.

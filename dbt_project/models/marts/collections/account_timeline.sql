@@ -165,7 +165,7 @@ events as (
         'collector_' || kind as kind,
         null as payment_id,
         null as amount,
-        collector as actor,
+        {{ entry_actor('entered_by', 'collector') }} as actor,
         case
             when kind = 'call'
                 then 'Call: ' || {{ timeline_call_outcome('call_outcome') }} || coalesce('; ' || note, '')
@@ -184,7 +184,7 @@ events as (
         'promise_made' as kind,
         null as payment_id,
         promised_amount as amount,
-        collector as actor,
+        {{ entry_actor('entered_by', 'collector') }} as actor,
         'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
         || {{ day_text('promised_date') }} || coalesce('; note: ' || note, '') as detail
     from {{ ref('promises_to_pay') }}
@@ -215,7 +215,7 @@ events as (
         'dispute_opened' as kind,
         null as payment_id,
         null as amount,
-        collector as actor,
+        {{ entry_actor('entered_by', 'collector') }} as actor,
         'Dispute: ' || coalesce(reason, '') || '; evidence: ' || coalesce(evidence, '')
         || coalesce('; to settle by ' || {{ day_text('deadline_on') }}, '') as detail
     from {{ ref('disputes') }}

@@ -61,6 +61,7 @@ select
     coalesce(first_resolution.entry_id is null and opened.dispute_deadline_on < {{ as_of_date() }}, false)
         as is_overdue,
     opened.submitted_at as opened_at,
+    opened.entered_by,
     {{ as_of_date() }} as as_of
 from opened
 left join first_resolution using (entry_id)

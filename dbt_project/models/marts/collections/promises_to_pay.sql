@@ -17,6 +17,7 @@ with promises as (
         submitted_on as promised_on,
         promised_date,
         note,
+        entered_by,
         submitted_at,
         lead(submitted_on) over (
             partition by account_id, invoice_key order by entry_id
@@ -87,6 +88,7 @@ select
     case when status = 'broken' then cast(promised_date + 1 as date) end as broken_on,
     cast(greatest(promised_amount - paid_amount, 0) as decimal(18, 2)) as shortfall_amount,
     note,
+    entered_by,
     submitted_at,
     {{ as_of_date() }} as as_of
 from decided

@@ -21,6 +21,7 @@ renamed as (
         dispute_deadline as dispute_deadline_on,
         resolution,
         plan_installments,
+        coalesce(entered_by, 'collector') as entered_by,
         submitted_at,
         cast(submitted_at as date) as submitted_on,
         _loaded_at as loaded_at

@@ -131,6 +131,7 @@ def test_collector_entries_keep_every_contract_column_exact(home):
                 promised_date=None,
             )
         )
+        entries_inbox.record(store, new_entry(4, entered_by="customer", collector_email="ap@acme.example"))
     ingest(home)
     rows = loaded(home)
     assert {k: v for k, v in rows[0].items() if k != "_loaded_at"} == {
@@ -152,6 +153,7 @@ def test_collector_entries_keep_every_contract_column_exact(home):
         "resolution": None,
         "plan_installments": None,
         "submitted_at": dt.datetime(2026, 11, 23, 15, 0),
+        "entered_by": None,  # a collector's entry
     }
     assert rows[0]["_loaded_at"] == dt.datetime(2026, 11, 23, 15, 0)
     assert (rows[1]["kind"], rows[1]["dispute_evidence"], rows[1]["dispute_deadline"]) == (
@@ -161,6 +163,7 @@ def test_collector_entries_keep_every_contract_column_exact(home):
     )
     assert rows[2]["kind"] == "plan" and json.loads(rows[2]["plan_installments"]) == json.loads(PLAN)
     assert rows[3]["call_outcome"] == "no_answer"
+    assert (rows[4]["entered_by"], rows[4]["collector_email"]) == ("customer", "ap@acme.example")
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         amounts = con.execute(
             "select sum(cast(i.amount as decimal(18, 2))) from raw.collector_entries, "

@@ -1,0 +1,61 @@
+"""The customer door's read models, published to the portal store after each build."""
+
+import dagster as dg
+
+from orchestration.cash.decisions import append_decision, decisions_path, read_decisions
+from orchestration.cash.remittances import decided_by
+from orchestration.cash.remittances import remittance_decisions as remittance_decisions_for
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.customers import customer_models
+from orchestration.outreach.portal_store import open_store
+from orchestration.storage.warehouse import connect
+from portal.store import customers
+
+LEDGER = dg.AssetKey(["marts", "ar_ledger"])
+PAYMENT_HISTORY = dg.AssetKey(["intermediate", "int_invoice_payment_history"])
+
+
+@dg.asset(
+    key=["portal", "customer_accounts"],
+    deps=[LEDGER, PAYMENT_HISTORY],
+    group_name="outreach",
+    kinds={"sqlite"},
+)
+def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """Each customer contact's account (invoices, paid history, statement), published to the portal store."""
+    policy = ledgerloop.policy()
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        accounts, contacts, invoices = customer_models(
+            con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of
+        )
+    with open_store(ledgerloop.settings.home) as store:
+        counts = customers.publish(store, accounts, contacts, invoices)
+    return dg.MaterializeResult(metadata=counts)
+
+
+PAYMENTS = [
+    dg.AssetKey(["marts", name]) for name in ("payments", "reconciliation_exceptions", "payment_applications")
+]
+
+
+@dg.asset(
+    key=["cash", "remittance_decisions"], deps=[LEDGER, *PAYMENTS], group_name="outreach", kinds={"json"}
+)
+def remittance_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
+    """Customer remittance advices whose payment has come, as cash decisions the next run applies."""
+    home = ledgerloop.settings.home
+    path = decisions_path(home)
+    with open_store(home) as store:
+        advices = customers.remittances(store)
+    already = {d.decided_by for d in read_decisions(path)}
+    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+        decisions = remittance_decisions_for(con, advices, already, ledgerloop.facts.started_at)
+    for decision in decisions:
+        append_decision(path, decision)
+    waiting = sum(1 for a in advices if decided_by(a) not in already) - len(decisions)
+    return dg.MaterializeResult(
+        metadata={"advices": len(advices), "decisions": len(decisions), "waiting": waiting}
+    )
+
+
+defs = dg.Definitions(assets=[customer_accounts, remittance_decisions])

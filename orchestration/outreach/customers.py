@@ -1,0 +1,97 @@
+"""The customer door's read models, from the warehouse for the portal store: every account with a
+contact in the contacts file (and a ledger), its invoices (open, and settled in the last 12
+months, numbers as the office writes them), its collector, and its statement as
+`ledgerloop statement` makes it for the run's day (so the portal serves the same PDF)."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from notifications.statement_json import dump_statement
+from notifications.statements import Statement
+from orchestration.dunning.contacts import current_contacts
+from orchestration.outreach.statements import UnknownAccountError, read_statements
+from orchestration.policy import Policy
+from portal.store.customers import CustomerAccount, CustomerContact, CustomerInvoice
+
+PAID_HISTORY_DAYS = 365
+
+_INVOICES = """
+select ledger.account_id, ledger.invoice_key, coalesce(ledger.display_number, ledger.invoice_number),
+    coalesce(ledger.currency, ''), coalesce(ledger.amount, ledger.balance), ledger.balance,
+    ledger.invoice_date, ledger.due_date, ledger.days_past_due, ledger.status, history.settled_on,
+    ledger.collector, ledger.office
+from marts.ar_ledger as ledger
+left join intermediate.int_invoice_payment_history as history using (invoice_key)
+where ledger.account_id in (select unnest($accounts::varchar []))
+    and (ledger.status = 'open' or history.settled_on >= $since)
+order by ledger.account_id, ledger.invoice_key
+"""
+
+
+def _collector(rows: list[tuple]) -> str | None:
+    """The collector of the account's largest open balance (else of its newest invoice)."""
+    open_rows = [r for r in rows if r[9] == "open" and r[11]]
+    if open_rows:
+        return max(open_rows, key=lambda r: (r[5], r[1]))[11]
+    named = [r for r in rows if r[11]]
+    return max(named, key=lambda r: (r[6] or dt.date.min, r[1]))[11] if named else None
+
+
+def _statements(con, policy: Policy, as_of: dt.date, account_ids: set[str]) -> dict[str, Statement]:
+    """The statement of each account (one read of the open ledger; an account with nothing open
+    is read alone, as `ledgerloop statement` reads it)."""
+    found = {s.account_id: s for s in read_statements(con, policy, as_of) if s.account_id in account_ids}
+    for account_id in sorted(account_ids - found.keys()):
+        try:
+            (found[account_id],) = read_statements(con, policy, as_of, account_id)
+        except UnknownAccountError:
+            continue
+    return found
+
+
+def customer_models(
+    con: duckdb.DuckDBPyConnection, policy: Policy, home: Path, as_of: dt.date
+) -> tuple[list[CustomerAccount], list[CustomerContact], list[CustomerInvoice]]:
+    """The accounts with a contact email and something to show (open or recently paid invoices),
+    their contacts and their invoices."""
+    contacts = {a: c for a, c in current_contacts(con, home).items() if (c.get("email") or "").strip()}
+    since = as_of - dt.timedelta(days=PAID_HISTORY_DAYS)
+    rows_by_account: dict[str, list[tuple]] = {}
+    for row in con.execute(_INVOICES, {"accounts": sorted(contacts), "since": since}).fetchall():
+        rows_by_account.setdefault(row[0], []).append(row)
+    statements = _statements(con, policy, as_of, set(rows_by_account))
+    emails = {m.name.casefold().strip(): m.email for m in policy.team.collectors}
+    rules = json.dumps(policy.customer_portal.published(), sort_keys=True)
+    accounts, invoices = [], []
+    for account_id, rows in sorted(rows_by_account.items()):
+        statement = statements.get(account_id)
+        if statement is None:
+            continue
+        collector = _collector(rows)
+        accounts.append(
+            CustomerAccount(
+                account_id,
+                statement.account_name,
+                as_of,
+                collector,
+                emails.get((collector or "").casefold().strip()),
+                dump_statement(statement),
+                rules,
+            )
+        )
+        invoices += [
+            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], r[12])
+            for r in rows
+        ]
+    published = {a.account_id for a in accounts}
+    people = [
+        CustomerContact(
+            account_id, contacts[account_id]["email"].strip(), contacts[account_id].get("contact_name")
+        )
+        for account_id in sorted(published)
+    ]
+    return accounts, people, invoices

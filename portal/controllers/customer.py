@@ -1,0 +1,262 @@
+"""The customer's own account: open invoices, the statement PDF, the paid history, the collector
+to contact, and the forms to promise to pay or dispute an invoice. Every read and write takes the
+account from the session the guard checked; an invoice named in a form is checked against that
+account's own open invoices, and no URL or form field can name another account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, URLEncodedBody
+from litestar.response import Redirect
+
+from portal.context import client_id, portal_context
+from portal.controllers.jobs import MAX_UPDATE_ID
+from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.customer_forms import (
+    CustomerForm,
+    DisputeUpload,
+    RemittanceForm,
+    blank_forms,
+    remittance_entry,
+    validate_customer_entry,
+    with_attachment,
+)
+from portal.customer_links import CustomerClaims
+from portal.customer_view import account_view, customer_standing
+from portal.guards import requires_customer
+from portal.pages import Page
+from portal.remittance_lists import invoice_list
+from portal.store import PortalStore, audit_log, collector_entries, customers
+from portal.store.customers import CustomerAccount
+from portal.store.inbox import SubmissionConflict
+from portal.uploads import MAX_UPLOAD_BYTES, UploadRefused, store_upload
+
+
+def provide_customer(request: Request) -> CustomerClaims:
+    """The account contact the guard found in the session (never one named by the request)."""
+    return request.state.customer
+
+
+def _published(store: PortalStore, customer: CustomerClaims) -> CustomerAccount:
+    published = customers.account(store, customer.account_id)
+    if published is None:  # the guard found the contact, and contacts are published with their account
+        raise NotFoundException("account not published")
+    return published
+
+
+def account_page(
+    store: PortalStore,
+    customer: CustomerClaims,
+    posted: CustomerForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Page:
+    """The account page, with the posted form and its errors when a form came back."""
+    published = _published(store, customer)
+    entries = collector_entries.for_account(store, customer.account_id, limit=200)
+    view = account_view(published, customers.invoices(store, customer.account_id), customer_standing(entries))
+    forms = blank_forms()
+    if posted is not None:
+        forms[posted.kind] = posted
+    return Page(
+        "customer/account.html.jinja2",
+        status_code=status_code,
+        context={
+            "view": view,
+            "customer": customer,
+            "forms": forms,
+            "errors": errors or {},
+            "errors_for": posted.kind if posted is not None else "",
+            "reasons": published.rules["dispute_reasons"],
+        },
+    )
+
+
+def _refused_form(
+    request: Request,
+    store: PortalStore,
+    customer: CustomerClaims,
+    form: CustomerForm,
+    errors: dict,
+    invoices: list,
+) -> Page:
+    """The account page again with the posted form and its errors; an invoice that is not the
+    account's (the form was altered) is audited."""
+    key = form.invoice_key.strip()
+    if key and key not in {i.invoice_key for i in invoices}:
+        audit_log.record(
+            store,
+            customer.email,
+            "foreign_invoice_rejected",
+            key[:200],
+            {"client": client_id(request), "kind": form.kind[:30]},
+            account_id=customer.account_id,
+        )
+    if form.kind not in blank_forms():
+        form.kind = "promise"
+    return account_page(store, customer, posted=form, errors=errors, status_code=400)
+
+
+def _audit_refused_upload(
+    request: Request, store: PortalStore, customer: CustomerClaims, filename: str, refused: Exception
+) -> None:
+    audit_log.record(
+        store,
+        customer.email,
+        "upload_refused",
+        filename[:200],
+        {"reason": str(refused), "client": client_id(request)},
+        account_id=customer.account_id,
+    )
+
+
+def _recorded(store: PortalStore, entry) -> Page | Redirect:
+    """Store the entry (once per form) and move on to its confirmation."""
+    try:
+        entry_id = collector_entries.record(store, entry)
+    except SubmissionConflict:
+        return error_page(
+            409,
+            "Form already used",
+            "This form was already used. Reload the page and try again.",
+            back_url="/account",
+            back_label="Back to your account",
+        )
+    return Redirect(f"/account/entries/{entry_id:d}", status_code=303)
+
+
+class CustomerController(Controller):
+    """Pages for a signed-in customer contact."""
+
+    path = "/account"
+    guards = [requires_customer]
+    dependencies = signed_in_dependencies("customer", provide_customer)
+
+    @get("/", sync_to_thread=True)
+    def account(self, customer: NamedDependency[CustomerClaims], store: NamedDependency[PortalStore]) -> Page:
+        """The account's open invoices, paid history, statement, collector and forms."""
+        return account_page(store, customer)
+
+    @get("/statement.pdf", sync_to_thread=True)
+    def statement(
+        self, customer: NamedDependency[CustomerClaims], store: NamedDependency[PortalStore]
+    ) -> Response[bytes]:
+        """The account's statement as `ledgerloop statement` prints it for the published day."""
+        from notifications.statement_json import load_statement
+        from notifications.statements import file_stem, render_statement_pdf
+
+        statement = load_statement(_published(store, customer).statement)
+        name = f"statement-{file_stem(statement.account_id)}-{statement.as_of.isoformat()}.pdf"
+        return Response(
+            render_statement_pdf(statement),
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
+    @post("/entries", sync_to_thread=True)
+    def submit(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: URLEncodedBody[CustomerForm],
+    ) -> Page | Redirect:
+        """Store a promise or dispute (once per form) and confirm it; errors go back to the form."""
+        published = _published(store, customer)
+        invoices = customers.invoices(store, customer.account_id)
+        disputed = {k for k, e in collector_entries.open_disputes(store, customer.account_id).items()}
+        result = validate_customer_entry(
+            data, published, invoices, customer.email, disputed, dt.datetime.now(dt.UTC)
+        )
+        if result.entry is None:
+            return _refused_form(request, store, customer, data, result.errors, invoices)
+        return _recorded(store, result.entry)
+
+    @post("/disputes", sync_to_thread=True, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    def dispute(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: Annotated[DisputeUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Page | Redirect:
+        """A dispute with an optional attachment (checked and kept like a remittance advice)."""
+        form = data.as_form()
+        published = _published(store, customer)
+        invoices = customers.invoices(store, customer.account_id)
+        disputed = set(collector_entries.open_disputes(store, customer.account_id))
+        now = dt.datetime.now(dt.UTC)
+        result = validate_customer_entry(form, published, invoices, customer.email, disputed, now)
+        if result.entry is None:
+            return _refused_form(request, store, customer, form, result.errors, invoices)
+        entry = result.entry
+        if data.file is not None and data.file.filename:
+            try:
+                content = data.file.file.read(MAX_UPLOAD_BYTES + 1)
+                home = portal_context(request.app).settings.home
+                stored = store_upload(home, customer.account_id, content, data.file.filename, "disputes")
+            except UploadRefused as refused:
+                _audit_refused_upload(request, store, customer, data.file.filename, refused)
+                return account_page(store, customer, form, {"file": str(refused)}, 400)
+            entry = with_attachment(entry, stored)
+        return _recorded(store, entry)
+
+    @post("/remittances", sync_to_thread=True, request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    def upload(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        data: Annotated[RemittanceForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Page | Redirect:
+        """Keep a remittance advice (checked, outside the web root) and note it on the account."""
+        posted = CustomerForm(submission_id=data.submission_id, kind="remittance", details=data.details)
+        if data.file is None:
+            return account_page(store, customer, posted, {"file": "Choose a file to upload."}, 400)
+        try:
+            content = data.file.file.read(MAX_UPLOAD_BYTES + 1)
+            stored = store_upload(
+                portal_context(request.app).settings.home,
+                customer.account_id,
+                content,
+                data.file.filename or "",
+            )
+        except UploadRefused as refused:
+            _audit_refused_upload(request, store, customer, data.file.filename or "", refused)
+            return account_page(store, customer, posted, {"file": str(refused)}, 400)
+        listed = invoice_list(content, stored.kind)
+        customers.record_remittance(
+            store, customer.account_id, customer.email, stored.sha256, stored.kind, stored.path.name, listed
+        )
+        result = remittance_entry(
+            data, stored, _published(store, customer), customer.email, dt.datetime.now(dt.UTC)
+        )
+        if result.entry is None:
+            return account_page(store, customer, posted, result.errors, 400)
+        return _recorded(store, result.entry)
+
+    @get("/entries/{entry_id:int}", sync_to_thread=True)
+    def confirmation(
+        self,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        entry_id: FromPath[int],
+    ) -> Page:
+        """What was saved, so the customer can check it."""
+        in_range = 0 < entry_id <= MAX_UPDATE_ID
+        saved = (
+            collector_entries.get(store, customer.email, entry_id, customer.account_id) if in_range else None
+        )
+        if saved is None or saved.entered_by != "customer":
+            raise NotFoundException("no such entry")
+        numbers = {i.invoice_key: i.invoice_number for i in customers.invoices(store, customer.account_id)}
+        return Page(
+            "customer/confirmed.html.jinja2",
+            context={"entry": saved, "numbers": numbers, "account": _published(store, customer)},
+        )

@@ -1,0 +1,147 @@
+"""The customer door's loop on a real warehouse: a contact opens their link, promises to pay one
+invoice and disputes another; the next run ingests both once into raw.collector_entries, the
+marts show a `promises_to_pay` row and a `disputes` row with the policy's deadline (entered by the
+customer), the account timeline says so, and dunning holds both invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+from litestar.testing import TestClient
+
+from orchestration.defs.ingest.collector_entries import collector_entries
+from orchestration.defs.outreach.customers import customer_accounts
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.dunning.drafting import plan_day
+from orchestration.policy import load_policy
+from orchestration.settings import REPO_ROOT
+from portal.app import create_app
+from tests.dbt.collections.collections_warehouse import build_collections, rebuild
+from tests.portal.customer_factories import customer_form, sign_in_customer
+from tests.portal.portal_factories import settings_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+TODAY = dt.datetime.now(dt.UTC).date()  # the portal dates entries by the clock; the run ages at that day
+PROMISED, DISPUTED = "NYC:2001", "NYC:2002"
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    home = tmp_path_factory.mktemp("customer-loop")
+    build_collections(home, TODAY.isoformat())
+    policy = yaml.safe_load((REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8"))
+    policy["team"] = {"collectors": [{"name": "Chris", "email": "chris@example.com", "office": "NYC"}]}
+    config = home / "policy.yaml"
+    config.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("LEDGERLOOP_PORTAL_DB_URL", raising=False)
+        patch.setenv("LEDGERLOOP_SECRET_KEY", settings_for(home).secret_key)
+        resources = {
+            "ledgerloop": LedgerloopResource(home=str(home), config_path=str(config), as_of=TODAY.isoformat())
+        }
+        assert dg.materialize([customer_accounts], resources=resources).success
+        before = _held(home, config)
+        submitted = _customer_enters_a_promise_and_a_dispute(home)
+        for _ in range(2):  # a second run loads nothing again
+            assert dg.materialize([collector_entries], resources=resources).success
+        rebuild(home, TODAY.isoformat())
+    return home, config, before, submitted
+
+
+def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
+    settings = settings_for(home)
+    with TestClient(create_app(settings), base_url="http://testserver.local") as client:
+        sign_in_customer(client, settings, "001A", "ap@acme.example")
+        page = client.get("/account").text
+        promise = customer_form(page, "promise") | {
+            "invoice_key": PROMISED,
+            "promised_amount": "600.00",
+            "promised_date": (TODAY + dt.timedelta(days=7)).isoformat(),
+        }
+        dispute = customer_form(page, "dispute") | {
+            "invoice_key": DISPUTED,
+            "dispute_reason": "Already paid",
+            "details": "Paid by cheque 1042",
+        }
+        update = customer_form(page, "update") | {
+            "update_subject": "billing_contact",
+            "details": "ap@new.example",
+        }
+        for data in (promise, dispute, update):
+            assert client.post("/account/entries", data=data, follow_redirects=False).status_code == 303
+    return [promise["submission_id"], dispute["submission_id"], update["submission_id"]]
+
+
+def _held(home, config) -> dict[str, set[str]]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        plan = plan_day(con, load_policy(config), TODAY, home)
+    held: dict[str, set[str]] = {}
+    for h in plan.held:
+        held.setdefault(h.invoice_key, set()).add(h.reason)
+    return held
+
+
+def _rows(home, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def test_each_customer_entry_reaches_raw_once(loop):
+    home, _, _, submitted = loop
+    rows = _rows(
+        home, "select submission_id, kind, entered_by, collector from raw.collector_entries order by entry_id"
+    )
+    assert [r[0] for r in rows] == submitted
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("promise", "customer", "Chris"),
+        ("dispute", "customer", "Chris"),
+        ("note", "customer", "Chris"),
+    ]
+
+
+def test_the_marts_hold_the_promise_and_the_dispute_with_the_policys_deadline(loop):
+    home, _, _, _ = loop
+    assert _rows(
+        home, "select invoice_key, promised_amount::varchar, status, entered_by from marts.promises_to_pay"
+    ) == [(PROMISED, "600.00", "pending", "customer")]
+    [(key, reason, evidence, deadline, status, by)] = _rows(
+        home, "select invoice_key, reason, evidence, deadline_on, status, entered_by from marts.disputes"
+    )
+    assert (key, reason, evidence, status, by) == (
+        DISPUTED,
+        "Already paid",
+        "Paid by cheque 1042",
+        "open",
+        "customer",
+    )
+    assert deadline == TODAY + dt.timedelta(days=30)  # customer_portal.dispute_resolution_days
+
+
+def test_the_timeline_says_the_customer_did_it(loop):
+    home, _, _, _ = loop
+    rows = _rows(
+        home,
+        "select kind, actor, detail from marts.account_timeline "
+        "where account_id = '001A' and kind in ('promise_made', 'dispute_opened', 'collector_note') "
+        "order by kind",
+    )
+    assert [(k, a) for k, a, _ in rows] == [
+        ("collector_note", "Customer (portal)"),
+        ("dispute_opened", "Customer (portal)"),
+        ("promise_made", "Customer (portal)"),
+    ]
+    assert "billing contact: ap@new.example" in rows[0][2]
+    assert "Already paid" in rows[1][2] and "USD 600.00" in rows[2][2]
+
+
+def test_dunning_holds_both_invoices(loop):
+    home, config, before, _ = loop
+    after = _held(home, config)
+    for key in (PROMISED, DISPUTED):
+        assert not any("promise" in r or "dispute" in r for r in before.get(key, set())), before
+    assert any("promise" in r for r in after[PROMISED]), after
+    assert any("dispute" in r for r in after[DISPUTED]), after

@@ -1,0 +1,103 @@
+"""The customer door's read models published from a real warehouse (dbt build of the collections
+marts and the payment history): each contact in the contacts file gets their account's open and
+recently paid invoices, its collector, and the very statement PDF `ledgerloop statement` prints."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+import yaml
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from orchestration.cli import main
+from orchestration.defs.outreach.customers import customer_accounts
+from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.portal_store import open_store
+from orchestration.settings import REPO_ROOT
+from portal.app import create_app
+from portal.store import customers
+from tests.dbt.collections.collections_warehouse import (
+    AS_OF,
+    INVOICES,
+    invoice,
+    load_answers_and_payment,
+    load_contacts_file,
+    rebuild,
+)
+from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
+from tests.factories import export
+from tests.portal.customer_factories import sign_in_customer
+from tests.portal.portal_factories import settings_for
+
+CHRIS = "chris.collector@example.com"
+PAID = {**invoice("2009", "500.00", due="10/31/2026"), "Balance": "0.00"}  # settled before the run
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """The collections marts and the payment history built once, with one invoice of Acme paid."""
+    home = tmp_path_factory.mktemp("customers")
+    landing = home / "landing" / "salesforce"
+    landing.mkdir(parents=True)
+    (landing / "invoices.csv").write_text(export([*INVOICES, PAID]))
+    ingest_invoices(home)
+    load_answers_and_payment(home)
+    load_contacts_file(home)
+    rebuild(home, AS_OF)
+    result = dbt(home, AS_OF, "build", "--select", "int_invoice_payment_history")
+    assert result.returncode == 0, result.stdout[-4000:]
+    policy = yaml.safe_load((REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8"))
+    policy["team"] = {"collectors": [{"name": "Chris", "email": CHRIS, "office": "NYC"}], "managers": []}
+    config = home / "policy.yaml"
+    config.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    return home, config
+
+
+@pytest.fixture
+def published(warehouse, monkeypatch):
+    home, config = warehouse
+    monkeypatch.delenv("LEDGERLOOP_PORTAL_DB_URL", raising=False)
+    monkeypatch.setenv("LEDGERLOOP_SECRET_KEY", settings_for(home).secret_key)
+    resources = {"ledgerloop": LedgerloopResource(home=str(home), config_path=str(config), as_of=AS_OF)}
+    result = dg.materialize([customer_accounts], resources=resources)
+    assert result.success
+    return home, config, result.asset_materializations_for_node("portal__customer_accounts")[0].metadata
+
+
+def test_each_contact_gets_their_accounts_invoices_collector_and_statement(published):
+    home, _, metadata = published
+    # 001E's contact has no invoice in this ledger: nothing to show, no door
+    assert (metadata["customer_accounts"].value, metadata["customer_contacts"].value) == (1, 1)
+    with open_store(home) as store:
+        assert customers.accounts_of(store, "AP@acme.example") == ["001A"]
+        account = customers.account(store, "001A")
+        assert (account.account_name, account.collector, account.collector_email) == (
+            "Acme, Inc.",
+            "Chris",
+            CHRIS,
+        )
+        rows = {i.invoice_number: i for i in customers.invoices(store, "001A")}
+    assert "INV-00002005" in rows  # the office's display format, whatever the source spelled
+    assert rows["INV-00002001"].balance == 600 and rows["INV-00002001"].status == "open"
+    assert rows["INV-00002009"].status == "paid" and rows["INV-00002009"].settled_on is not None
+    assert all(i.account_id == "001A" for i in rows.values())
+
+
+def test_the_portal_statement_is_the_pdf_of_ledgerloop_statement(published, tmp_path):
+    home, config, _ = published
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["statement", "001A", "--as-of", AS_OF, "--out", str(out), "--home", str(home)],
+        env={"LEDGERLOOP_CONFIG": str(config)},
+    )
+    assert result.exit_code == 0, result.output
+    printed = (out / "001A.pdf").read_bytes()
+    settings = settings_for(home)
+    with TestClient(create_app(settings), base_url="http://testserver.local") as client:
+        sign_in_customer(client, settings, "001A", "ap@acme.example")
+        page = client.get("/account").text
+        assert "INV-00002009" in page.split("Paid in the last 12 months")[1]
+        served = client.get("/account/statement.pdf").content
+    assert served == printed
