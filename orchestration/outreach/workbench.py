@@ -42,10 +42,11 @@ from marts.collector_worklist
 order by collector, rank
 """
 
-# The lists count the entries submitted up to their day (stg_portal__collector_entries); the
-# portal replays the ones after this id.
+# The lists count the entries submitted up to their day, the team's day in the policy's time zone
+# (stg_portal__collector_entries, `utc_to_local_date`); the portal replays the ones after this id.
 _ENTRIES_THROUGH = """
-select coalesce(max(entry_id), 0) from raw.collector_entries where cast(submitted_at as date) <= $as_of
+select coalesce(max(entry_id), 0) from raw.collector_entries
+where cast(timezone($timezone, timezone('UTC', submitted_at)) as date) <= $as_of
 """
 
 _EVENTS = """
@@ -105,7 +106,7 @@ def replay_policy(policy: Policy) -> dict:
 def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date,
                    published_at: dt.datetime) -> WorkbenchState:
     """The lists' day, the last collector entry they count, and the policy the portal replays with."""
-    (through,) = con.execute(_ENTRIES_THROUGH, {"as_of": as_of}).fetchone()
+    (through,) = con.execute(_ENTRIES_THROUGH, {"as_of": as_of, "timezone": policy.timezone}).fetchall()[0]
     return WorkbenchState(
         as_of_date=as_of,
         entries_through=int(through),

@@ -6,6 +6,7 @@ customer), the account timeline says so, and dunning holds both invoices."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import dagster as dg
 import duckdb
@@ -25,14 +26,18 @@ from tests.portal.customer_factories import customer_form, sign_in_customer
 from tests.portal.portal_factories import settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-TODAY = dt.datetime.now(dt.UTC).date()  # the portal dates entries by the clock; the run ages at that day
+@functools.cache
+def today() -> dt.date:
+    """The day the portal dates the entries by its clock (UTC), taken once, when the loop runs
+    (not when the module is collected: a suite crossing midnight would split them)."""
+    return dt.datetime.now(dt.UTC).date()
 PROMISED, DISPUTED = "NYC:2001", "NYC:2002"
 
 
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
     home = tmp_path_factory.mktemp("customer-loop")
-    build_collections(home, TODAY.isoformat())
+    build_collections(home, today().isoformat())
     policy = yaml.safe_load((REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8"))
     policy["team"] = {"collectors": [{"name": "Chris", "email": "chris@example.com", "office": "NYC"}]}
     config = home / "policy.yaml"
@@ -40,15 +45,14 @@ def loop(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("LEDGERLOOP_PORTAL_DB_URL", raising=False)
         patch.setenv("LEDGERLOOP_SECRET_KEY", settings_for(home).secret_key)
-        resources = {
-            "ledgerloop": LedgerloopResource(home=str(home), config_path=str(config), as_of=TODAY.isoformat())
-        }
+        day = today().isoformat()
+        resources = {"ledgerloop": LedgerloopResource(home=str(home), config_path=str(config), as_of=day)}
         assert dg.materialize([customer_accounts], resources=resources).success
         before = _held(home, config)
         submitted = _customer_enters_a_promise_and_a_dispute(home)
         for _ in range(2):  # a second run loads nothing again
             assert dg.materialize([collector_entries], resources=resources).success
-        rebuild(home, TODAY.isoformat())
+        rebuild(home, today().isoformat())
     return home, config, before, submitted
 
 
@@ -60,7 +64,7 @@ def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
         promise = customer_form(page, "promise") | {
             "invoice_key": PROMISED,
             "promised_amount": "600.00",
-            "promised_date": (TODAY + dt.timedelta(days=7)).isoformat(),
+            "promised_date": (today() + dt.timedelta(days=7)).isoformat(),
         }
         dispute = customer_form(page, "dispute") | {
             "invoice_key": DISPUTED,
@@ -78,7 +82,7 @@ def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
 
 def _held(home, config) -> dict[str, set[str]]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        plan = plan_day(con, load_policy(config), TODAY, home)
+        plan = plan_day(con, load_policy(config), today(), home)
     held: dict[str, set[str]] = {}
     for h in plan.held:
         held.setdefault(h.invoice_key, set()).add(h.reason)
@@ -118,7 +122,7 @@ def test_the_marts_hold_the_promise_and_the_dispute_with_the_policys_deadline(lo
         "open",
         "customer",
     )
-    assert deadline == TODAY + dt.timedelta(days=30)  # customer_portal.dispute_resolution_days
+    assert deadline == today() + dt.timedelta(days=30)  # customer_portal.dispute_resolution_days
 
 
 def test_the_timeline_says_the_customer_did_it(loop):

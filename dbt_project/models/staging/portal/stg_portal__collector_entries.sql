@@ -23,7 +23,7 @@ renamed as (
         plan_installments,
         coalesce(entered_by, 'collector') as entered_by,
         submitted_at,
-        cast(submitted_at as date) as submitted_on,
+        {{ utc_to_local_date('submitted_at') }} as submitted_on,  -- the team's day, as the run's as-of
         _loaded_at as loaded_at
     from source
 )
