@@ -4,6 +4,8 @@ and no file or function grows past what a newcomer can read at once (README, Arc
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,29 @@ def test_the_domain_imports_neither_dagster_nor_the_code_location():
 
 def test_the_wiring_never_imports_the_cli():
     assert offenders(python_files("orchestration/defs"), ("orchestration.cli",)) == []
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Modules a file imports when it is loaded (not those imported inside a function)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return ({node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 0}
+            | {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names})
+
+
+def test_collecting_the_tests_needs_no_dbt_manifest():
+    """A clean clone has no dbt manifest until a fixture runs `dbt parse`: a test module that
+    loads the dbt assets when it is collected stops the whole suite there (CI did, once)."""
+    ours = ("orchestration", "portal", "notifications", "tests")
+    modules = sorted({m for p in python_files("tests") for m in top_level_imports(p)
+                      if m.split(".")[0] in ours})
+    script = ("import importlib, sys\n"
+              f"for name in {modules!r}: importlib.import_module(name)\n"
+              "print(sorted(m for m in sys.modules if m.startswith(('orchestration.defs.transform.assets', "
+              "'orchestration.definitions'))))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert len(modules) > 50
+    assert loaded == "[]"
 
 
 def clock_calls(path: Path) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from orchestration.defs.transform.check_descriptions import describe_test
+from orchestration.quality.dbt_test_descriptions import describe_test
 
 
 class LedgerloopDbtTranslator(DagsterDbtTranslator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.defs.transform.check_descriptions import describe_test
+from orchestration.quality.dbt_test_descriptions import describe_test
 
 LEDGER = "model.ledgerloop.ar_ledger"
 MANIFEST = {
