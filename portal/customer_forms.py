@@ -3,11 +3,14 @@
 same inbox (`entered_by = customer`), so the pipeline takes them the same way as a collector's.
 
 A dispute's reason is one of the policy's (`customer_portal.dispute_reasons`) and its deadline is
-the policy's (`dispute_resolution_days` from today); a promise may not exceed what is open."""
+the policy's (`dispute_resolution_days` from today); a promise covers the invoices the customer
+ticks (one, several in one currency, or none for the whole account) and may not exceed what is
+open on them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -37,13 +40,20 @@ class CustomerForm:
 
     submission_id: str = ""
     kind: str = ""
-    invoice_key: str = ""
+    invoice_key: str | list[str] = ""
+    """One invoice (dispute, update), or the invoices a promise covers (ticked boxes)."""
     currency: str = ""
     promised_amount: str = ""
     promised_date: str = ""
     dispute_reason: str = ""
     details: str = ""
     update_subject: str = ""
+
+
+def chosen_keys(form: CustomerForm) -> list[str]:
+    """The invoice keys the form names, in the order posted, each once, blanks dropped."""
+    keys = [form.invoice_key] if isinstance(form.invoice_key, str) else form.invoice_key
+    return list(dict.fromkeys(key.strip() for key in keys if key.strip()))
 
 
 def blank_forms() -> dict[str, CustomerForm]:
@@ -167,10 +177,19 @@ def _update_note(form: CustomerForm, scope: AccountScope, numbers: dict[str, str
     return f"Customer asks to update the {UPDATE_SUBJECTS[form.update_subject]}{about}: {details}"
 
 
+def _covered_checks(covered: list[str], scope: AccountScope) -> dict:
+    """A promise over several invoices: each an open invoice of the account, all in one currency."""
+    if any(key not in scope.invoice_currencies for key in covered):
+        return {"invoice_key": "Choose among the listed invoices."}
+    if len({scope.invoice_currencies[key] for key in covered}) > 1:
+        return {"invoice_key": "Those invoices are in different currencies: promise for each currency apart."}
+    return {}
+
+
 def _own_checks(
     form: CustomerForm, account: CustomerAccount, scope: AccountScope, disputed: set[str]
 ) -> dict:
-    """What the customer door adds to the workbench's rules."""
+    """What the customer door adds to the workbench's rules (`form` names one invoice at most)."""
     errors: dict[str, str] = {}
     key = form.invoice_key.strip()
     if form.kind == "update":
@@ -186,12 +205,17 @@ def _own_checks(
     return errors
 
 
-def _over_balance(entry, scope: AccountScope, invoices: list[CustomerInvoice]) -> str | None:
-    """A promise above what is open (on its invoice, else in its currency)."""
+def _over_balance(
+    entry, scope: AccountScope, invoices: list[CustomerInvoice], covered: list[str]
+) -> str | None:
+    """A promise above what is open (on its invoices, else in its currency)."""
     if entry.kind != "promise":
         return None
     open_ = {i.invoice_key: i.balance for i in invoices if i.status == "open"}
-    limit = open_[entry.invoice_key] if entry.invoice_key else scope.open_balances[entry.currency]
+    if covered or entry.invoice_key:
+        limit = sum((open_[key] for key in covered or [entry.invoice_key]), Decimal("0.00"))
+    else:
+        limit = scope.open_balances[entry.currency]
     if entry.promised_amount > limit:
         return f"That is more than the {entry.currency} {limit:,.2f} open."
     return None
@@ -210,20 +234,26 @@ def validate_customer_entry(
     if form.kind not in CUSTOMER_KINDS:
         return EntryValidation(entry=None, errors={"form": OUT_OF_DATE})
     scope = customer_scope(account.account_id, invoices)
+    chosen = chosen_keys(form)
+    covered = chosen if len(chosen) > 1 else []
+    one = replace(form, invoice_key=chosen[0] if len(chosen) == 1 else "")
+    own = _covered_checks(covered, scope) if form.kind == "promise" else {}
+    if covered and form.kind != "promise":
+        own = {"invoice_key": "Choose one invoice."}
+    if covered and not own:  # the workbench checks an account-wide promise in the set's currency
+        one = replace(one, currency=scope.invoice_currencies[covered[0]])
+    numbers = {i.invoice_key: i.invoice_number for i in invoices}
     result = validate_entry(
-        _entry_form(form, account, scope, now.date(), {i.invoice_key: i.invoice_number for i in invoices}),
-        scope,
-        contact_email,
-        account.collector or "",
-        now,
+        _entry_form(one, account, scope, now.date(), numbers), scope, contact_email, account.collector or "", now
     )
     errors = {_FIELD_NAMES.get(name, name): message for name, message in result.errors.items()}
     errors = {name: _MESSAGES.get(name, {}).get(message, message) for name, message in errors.items()}
-    errors |= _own_checks(form, account, scope, disputed)
+    errors |= _own_checks(one, account, scope, disputed) | own
     if result.entry is not None and not errors:
-        over = _over_balance(result.entry, scope, invoices)
+        over = _over_balance(result.entry, scope, invoices, covered)
         if over:
             errors["promised_amount"] = over
     if errors:
         return EntryValidation(entry=None, errors=errors)
-    return EntryValidation(entry=replace(result.entry, entered_by="customer"))
+    keys = json.dumps(sorted(covered)) if covered else None
+    return EntryValidation(entry=replace(result.entry, entered_by="customer", invoice_keys=keys))

@@ -99,11 +99,13 @@ def customer_standing(entries) -> dict[str, tuple[str, ...]]:
     for entry in sorted(entries, key=lambda e: e.entry_id):
         if entry.entered_by != "customer":
             continue
+        covered = entry.covered_invoices()
         if entry.kind == "promise":
             words = (
                 f"You promised {entry.currency} {entry.promised_amount:,.2f} "
                 f"by {long_date(entry.promised_date)}"
             )
+            words += f" for {len(covered)} invoices" if len(covered) > 1 else ""
         elif entry.kind == "dispute":
             words = (
                 f"You disputed it: {entry.dispute_reason} (we answer by {long_date(entry.dispute_deadline)})"
@@ -112,5 +114,6 @@ def customer_standing(entries) -> dict[str, tuple[str, ...]]:
             words = f"{entry.note} (sent {long_date(entry.submitted_at.date())}; we confirm it with you)"
         else:
             continue
-        standing.setdefault(entry.invoice_key or "", []).append(words)
+        for key in covered or [""]:
+            standing.setdefault(key, []).append(words)
     return {key: tuple(words) for key, words in standing.items()}

@@ -131,8 +131,9 @@ class Replay:
 
     @staticmethod
     def _covered(entry: CollectorEntry, invoices: list[ItemNow]) -> list[ItemNow]:
-        if entry.invoice_key:
-            return [i for i in invoices if i.item.invoice_key == entry.invoice_key]
+        keys = entry.covered_invoices()
+        if keys:
+            return [i for i in invoices if i.item.invoice_key in keys]
         if entry.kind in ("promise", "plan") and entry.currency:
             return [i for i in invoices if i.item.currency == entry.currency]
         return invoices if entry.kind == "promise" else []
@@ -152,7 +153,7 @@ class Replay:
         item.changed = True
 
     def _number(self, covered: list[ItemNow]) -> str:
-        return covered[0].item.invoice_number or covered[0].item.invoice_key if covered else ""
+        return ", ".join(i.item.invoice_number or i.item.invoice_key for i in covered)
 
     def _promise(self, entry: CollectorEntry, covered: list[ItemNow], touched: set[str]) -> str:
         date = entry.promised_date
@@ -163,7 +164,8 @@ class Replay:
             self._add(item, reason, (date or self.base) + self._in_days(reason), touched)
         amount = _money(entry.currency, entry.promised_amount)
         what = f"promised {amount} by {date:%-d %b}" if date else "promise"
-        return f"Promise logged: {what}" + (f" ({self._number(covered)})" if entry.invoice_key else "")
+        named = entry.covered_invoices() and covered
+        return f"Promise logged: {what}" + (f" ({self._number(covered)})" if named else "")
 
     def _plan(self, entry: CollectorEntry, covered: list[ItemNow], touched: set[str]) -> str:
         installments = entry.installments()

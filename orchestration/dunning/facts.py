@@ -183,10 +183,11 @@ def _promises(con: duckdb.DuckDBPyConnection) -> tuple[Promise, ...]:
     if not has_table(con, "marts", "promises_to_pay"):
         return ()
     return tuple(
-        Promise(*row)
+        Promise(*row[:-1], invoice_keys=tuple(row[-1]) if row[-1] is not None else None)
         for row in con.execute(
-            "select promise_id, account_id, invoice_key, status, promised_date, currency, promised_amount "
-            "from marts.promises_to_pay where status in ('pending', 'kept', 'broken') order by promise_id"
+            "select promise_id, account_id, invoice_key, status, promised_date, currency, promised_amount, "
+            "invoice_keys from marts.promises_to_pay where status in ('pending', 'kept', 'broken') "
+            "order by promise_id"
         ).fetchall()
     )
 

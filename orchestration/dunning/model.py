@@ -75,6 +75,13 @@ class Promise:
     promised_date: dt.date | None
     currency: str | None = None
     promised_amount: Decimal | None = None
+    invoice_keys: tuple[str, ...] | None = None
+    """The invoices it covers (its one invoice, or a set a customer chose); None: the account's."""
+
+    def covers(self, invoice_key: str) -> bool:
+        """Whether the promise stands for this invoice of its account."""
+        keys = self.invoice_keys or ((self.invoice_key,) if self.invoice_key else None)
+        return keys is None or invoice_key in keys
 
 
 @dataclass(frozen=True)

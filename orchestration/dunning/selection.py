@@ -110,7 +110,7 @@ def _suppression(
     if rules.open_dispute and ({invoice.invoice_key, invoice.account_id} & facts.open_disputes):
         return "open_dispute", None
     for promise in facts.promises:
-        if promise.account_id != invoice.account_id or promise.invoice_key not in (None, invoice.invoice_key):
+        if promise.account_id != invoice.account_id or not promise.covers(invoice.invoice_key):
             continue
         if promise.status == "pending" and rules.pending_promise:
             return "pending_promise", None
@@ -294,7 +294,7 @@ def _escalations(
                 or key in facts.escalated
             ):
                 continue
-            related = tuple(i for i in account.invoices if promise.invoice_key in (None, i.invoice_key))
+            related = tuple(i for i in account.invoices if promise.covers(i.invoice_key))
             when = promise.promised_date.isoformat() if promise.promised_date else "an unknown date"
             found.append(
                 Escalation(

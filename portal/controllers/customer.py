@@ -23,6 +23,7 @@ from portal.customer_forms import (
     DisputeUpload,
     RemittanceForm,
     blank_forms,
+    chosen_keys,
     remittance_entry,
     validate_customer_entry,
     with_attachment,
@@ -88,13 +89,14 @@ def _refused_form(
 ) -> Page:
     """The account page again with the posted form and its errors; an invoice that is not the
     account's (the form was altered) is audited."""
-    key = form.invoice_key.strip()
-    if key and key not in {i.invoice_key for i in invoices}:
+    own = {i.invoice_key for i in invoices}
+    foreign = [key for key in chosen_keys(form) if key not in own]
+    if foreign:
         audit_log.record(
             store,
             customer.email,
             "foreign_invoice_rejected",
-            key[:200],
+            ", ".join(foreign)[:200],
             {"client": client_id(request), "kind": form.kind[:30]},
             account_id=customer.account_id,
         )

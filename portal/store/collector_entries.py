@@ -44,6 +44,9 @@ class NewEntry:
     entered_by: str | None = None
     """`customer` for what a customer entered at the customer door (collector_email is then the
     contact's); None for a collector's entry."""
+    invoice_keys: str | None = None
+    """A promise over a chosen set of two or more invoices: their keys (JSON list), with
+    `invoice_key` empty; None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,12 @@ class CollectorEntry(NewEntry):
     """A stored entry; `entry_id` increases with every insert (the pipeline's watermark)."""
 
     entry_id: int = 0
+
+    def covered_invoices(self) -> list[str]:
+        """The invoices the entry names: its chosen set, its one invoice, or none (the account)."""
+        if self.invoice_keys:
+            return json.loads(self.invoice_keys)
+        return [self.invoice_key] if self.invoice_key else []
 
     def installments(self) -> list[dict]:
         """The plan's installments as stored (due_on, amount as text)."""
@@ -70,10 +79,12 @@ def record(store: PortalStore, new: NewEntry) -> int:
 
     def audit(conn, entry_id: int) -> None:
         # The audit line commits with the entry, so a repeated post audits nothing more.
-        detail = json.dumps({"submission_id": new.submission_id, "invoice_key": new.invoice_key})
+        detail = {"submission_id": new.submission_id, "invoice_key": new.invoice_key}
+        if new.invoice_keys:
+            detail["invoice_keys"] = json.loads(new.invoice_keys)
         audit_log.write(
             conn, row["collector_email"], f"{new.entered_by or 'collector'}_entry.{new.kind}", str(entry_id),
-            detail, new.account_id
+            json.dumps(detail), new.account_id
         )
 
     return append_once(

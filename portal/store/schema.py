@@ -6,7 +6,8 @@ client and contact on each director job, answers that cover several invoices,
 `published_policy`, the load rule on `team_workload`; worklists per account:
 `collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
 `due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
-`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`).
+`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (a promise over a
+chosen set of invoices: `collector_entries.invoice_keys`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from portal.store import tables
 from portal.store.columns import utcnow
 from portal.store.connection import PortalStore
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaTooNew(RuntimeError):
@@ -39,6 +40,8 @@ def create_schema(store: PortalStore) -> int:
             _migrate_2_to_3(conn)
         if current is not None and current < 4:
             _migrate_3_to_4(conn)
+        if current is not None and current < 5:
+            _migrate_4_to_5(conn)
         if current is None or current < SCHEMA_VERSION:
             conn.execute(insert(tables.schema_version).values(version=SCHEMA_VERSION, applied_at=utcnow()))
     return SCHEMA_VERSION
@@ -93,3 +96,15 @@ def _migrate_3_to_4(conn) -> None:
     (`create_all` made them); collector entries say who entered them."""
     if "entered_by" not in {c["name"] for c in inspect(conn).get_columns("collector_entries")}:
         conn.exec_driver_sql("ALTER TABLE collector_entries ADD COLUMN entered_by VARCHAR(20)")
+
+
+_COLUMNS_OF_5 = {
+    ("collector_entries", "invoice_keys"): "ALTER TABLE collector_entries ADD COLUMN invoice_keys TEXT",
+}
+
+
+def _migrate_4_to_5(conn) -> None:
+    """Version 4 -> 5, in the caller's transaction: new nullable columns on tables that exist."""
+    for (table, column), ddl in _COLUMNS_OF_5.items():
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(ddl)

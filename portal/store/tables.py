@@ -264,6 +264,7 @@ collector_entries = _inbox_table(
     Column("resolution", Text),
     Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
     Column("entered_by", String(20)),  # schema 4: "customer" for the customer door's; null: a collector's
+    Column("invoice_keys", Text),  # schema 5: JSON list of the invoices a promise covers (two or more)
     indexes=(Index("ix_collector_entries_account", "account_id"),),
 )
 

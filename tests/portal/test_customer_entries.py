@@ -163,3 +163,55 @@ def test_an_update_without_a_subject_or_text_is_refused(customer_client, portal_
     assert response.status_code == 400
     assert "Choose what to update." in response.text and "Write what should change." in response.text
     assert collector_entries.after(customer_store, 0, 10) == []
+
+
+def test_a_promise_can_cover_the_invoices_the_customer_ticks(customer_client, portal_settings, customer_store):
+    sign_in_customer(customer_client, portal_settings)
+    page = customer_client.get("/account").text
+    assert page.count('name="invoice_key" value="NYC:') >= 2  # a box per open invoice
+    data = customer_form(page, "promise") | {"promised_amount": "1400.00", "promised_date": SOON}
+    response = customer_client.post(
+        "/account/entries", data={**data, "invoice_key": ["NYC:2", "NYC:1"]}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    [saved] = collector_entries.after(customer_store, 0, 10)
+    assert (saved.invoice_key, saved.covered_invoices(), saved.currency) == (None, ["NYC:1", "NYC:2"], "USD")
+    confirmed = customer_client.get(response.headers["location"]).text
+    assert "INV-00000001, INV-00000002" in confirmed
+    [audited] = audit_log.entries(customer_store, "customer_entry.promise")
+    assert '"invoice_keys": ["NYC:1", "NYC:2"]' in audited.detail
+
+
+def test_a_promise_over_ticked_invoices_may_not_exceed_what_is_open_on_them(customer_client, portal_settings):
+    sign_in_customer(customer_client, portal_settings)
+    data = customer_form(customer_client.get("/account").text, "promise") | {
+        "promised_amount": "1400.01", "promised_date": SOON, "invoice_key": ["NYC:1", "NYC:2"],
+    }
+    response = customer_client.post("/account/entries", data=data, follow_redirects=False)
+    assert response.status_code == 400 and "more than the USD 1,400.00 open" in response.text
+    assert response.text.count(" checked>") == 2  # the ticks are kept
+
+
+def test_a_ticked_invoice_of_another_account_refuses_the_whole_promise(
+    customer_client, portal_settings, customer_store
+):
+    sign_in_customer(customer_client, portal_settings)
+    data = customer_form(customer_client.get("/account").text, "promise") | {
+        "promised_amount": "10.00", "promised_date": SOON, "invoice_key": ["NYC:1", "NYC:9"],
+    }
+    response = customer_client.post("/account/entries", data=data, follow_redirects=False)
+    assert response.status_code == 400 and "Choose among the listed invoices." in response.text
+    assert "INV-00000009" not in response.text and "777.00" not in response.text
+    assert collector_entries.after(customer_store, 0, 10) == []
+    [refused] = audit_log.entries(customer_store, "foreign_invoice_rejected")
+    assert refused.subject == "NYC:9"
+
+
+def test_a_dispute_names_one_invoice(customer_client, portal_settings, customer_store):
+    sign_in_customer(customer_client, portal_settings)
+    data = customer_form(customer_client.get("/account").text, "dispute") | {
+        "invoice_key": ["NYC:1", "NYC:2"], "dispute_reason": "Wrong amount or rate", "details": "x",
+    }
+    response = customer_client.post("/account/entries", data=data, follow_redirects=False)
+    assert response.status_code == 400 and "Choose one invoice." in response.text
+    assert collector_entries.after(customer_store, 0, 10) == []

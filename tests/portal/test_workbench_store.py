@@ -105,7 +105,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
     _make_v1_store(url)
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == SCHEMA_VERSION == 4
+        assert schema.recorded_version(store) == SCHEMA_VERSION == 5
         assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
         [old] = audit_log.entries(store)
         assert (old.action, old.account_id) == ("link_minted", None)
@@ -116,6 +116,28 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
         assert {"ix_audit_log_account_id", "ix_audit_log_actor"} <= indexes
         assert collector_entries.record(store, new_entry(1)) == 1
         assert schema.create_schema(store) == SCHEMA_VERSION  # a second open changes nothing
+    finally:
+        store.close()
+
+
+
+def test_store_migrates_a_version_4_store_keeping_its_entries_and_taking_promises_over_invoices(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        conn.execute(text("alter table collector_entries drop column invoice_keys"))  # as version 4 made it
+        conn.execute(text("insert into schema_version values (4, '2026-11-01 00:00:00')"))
+    engine.dispose()
+    store = connect(url)
+    try:
+        assert schema.recorded_version(store) == SCHEMA_VERSION
+        assert "invoice_keys" in {c["name"] for c in inspect(store.engine).get_columns("collector_entries")}
+        collector_entries.record(store, new_entry(1, "promise", invoice_key="NYC|1"))
+        collector_entries.record(store, new_entry(2, "promise", invoice_keys='["NYC|1", "NYC|2"]'))
+        one, two = collector_entries.after(store, 0, 10)
+        assert (one.invoice_keys, one.covered_invoices()) == (None, ["NYC|1"])
+        assert two.covered_invoices() == ["NYC|1", "NYC|2"]
     finally:
         store.close()
 

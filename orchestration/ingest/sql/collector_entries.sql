@@ -21,5 +21,6 @@ select
     unnest($plan_installments::varchar []) as plan_installments,
     unnest($submitted_ats::timestamp []) as submitted_at,
     unnest($entered_bys::varchar []) as entered_by,
+    unnest($invoice_key_sets::varchar []) as invoice_keys,
     $loaded_at::timestamp as _loaded_at
 on conflict do nothing

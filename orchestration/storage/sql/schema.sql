@@ -164,6 +164,8 @@ create table if not exists raw.collector_entries (
 -- Who entered it: 'customer' at the customer door (collector_email is then the contact's), null
 -- for a collector. Added after the table first shipped, so existing warehouses gain it here.
 alter table raw.collector_entries add column if not exists entered_by varchar;
+-- A promise over a chosen set of two or more invoices: their keys (JSON list; invoice_key null).
+alter table raw.collector_entries add column if not exists invoice_keys json;
 
 -- Outreach events (drafted, approved, sent) written by the dunning assets; read by the
 -- account timeline.

@@ -1,7 +1,8 @@
 """The customer door's loop on a real warehouse: a contact opens their link, promises to pay one
-invoice and disputes another; the next run ingests both once into raw.collector_entries, the
-marts show a `promises_to_pay` row and a `disputes` row with the policy's deadline (entered by the
-customer), the account timeline says so, and dunning holds both invoices."""
+invoice and disputes another, and promises one amount for two invoices they tick; the next run
+ingests each once into raw.collector_entries, the marts show the `promises_to_pay` rows (the set's
+covering exactly its invoices) and a `disputes` row with the policy's deadline (entered by the
+customer), the account timeline says so, and dunning holds the invoices named and no other."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def today() -> dt.date:
     (not when the module is collected: a suite crossing midnight would split them)."""
     return dt.datetime.now(dt.UTC).date()
 PROMISED, DISPUTED = "NYC:2001", "NYC:2002"
+PROMISED_TOGETHER = ["NYC:2003", "NYC:2006"]  # 300.00 + 100.00 open
+NOT_PROMISED = "NYC:2004"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,13 @@ def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
         }
         for data in (promise, dispute, update):
             assert client.post("/account/entries", data=data, follow_redirects=False).status_code == 303
-    return [promise["submission_id"], dispute["submission_id"], update["submission_id"]]
+        together = customer_form(client.get("/account").text, "promise") | {  # a fresh form
+            "invoice_key": PROMISED_TOGETHER[::-1],
+            "promised_amount": "400.00",
+            "promised_date": (today() + dt.timedelta(days=5)).isoformat(),
+        }
+        assert client.post("/account/entries", data=together, follow_redirects=False).status_code == 303
+    return [data["submission_id"] for data in (promise, dispute, update, together)]
 
 
 def _held(home, config) -> dict[str, set[str]]:
@@ -104,14 +113,20 @@ def test_each_customer_entry_reaches_raw_once(loop):
         ("promise", "customer", "Chris"),
         ("dispute", "customer", "Chris"),
         ("note", "customer", "Chris"),
+        ("promise", "customer", "Chris"),
     ]
 
 
 def test_the_marts_hold_the_promise_and_the_dispute_with_the_policys_deadline(loop):
     home, _, _, _ = loop
     assert _rows(
-        home, "select invoice_key, promised_amount::varchar, status, entered_by from marts.promises_to_pay"
-    ) == [(PROMISED, "600.00", "pending", "customer")]
+        home,
+        "select invoice_key, invoice_keys, promised_amount::varchar, status, entered_by "
+        "from marts.promises_to_pay order by promise_id",
+    ) == [
+        (PROMISED, [PROMISED], "600.00", "pending", "customer"),
+        (None, PROMISED_TOGETHER, "400.00", "pending", "customer"),
+    ]
     [(key, reason, evidence, deadline, status, by)] = _rows(
         home, "select invoice_key, reason, evidence, deadline_on, status, entered_by from marts.disputes"
     )
@@ -131,21 +146,25 @@ def test_the_timeline_says_the_customer_did_it(loop):
         home,
         "select kind, actor, detail from marts.account_timeline "
         "where account_id = '001A' and kind in ('promise_made', 'dispute_opened', 'collector_note') "
-        "order by kind",
+        "order by kind, detail",
     )
     assert [(k, a) for k, a, _ in rows] == [
         ("collector_note", "Customer (portal)"),
         ("dispute_opened", "Customer (portal)"),
         ("promise_made", "Customer (portal)"),
+        ("promise_made", "Customer (portal)"),
     ]
     assert "billing contact: ap@new.example" in rows[0][2]
-    assert "Already paid" in rows[1][2] and "USD 600.00" in rows[2][2]
+    assert "Already paid" in rows[1][2] and "USD 600.00" in rows[2][2] and "USD 400.00" in rows[3][2]
+    assert rows[3][2].endswith("for invoices INV-00002003, INV-00002006")
 
 
-def test_dunning_holds_both_invoices(loop):
+def test_dunning_holds_the_invoices_named_and_no_other(loop):
     home, config, before, _ = loop
     after = _held(home, config)
-    for key in (PROMISED, DISPUTED):
+    for key in (PROMISED, DISPUTED, *PROMISED_TOGETHER):
         assert not any("promise" in r or "dispute" in r for r in before.get(key, set())), before
     assert any("promise" in r for r in after[PROMISED]), after
     assert any("dispute" in r for r in after[DISPUTED]), after
+    assert any("promise" in r for r in after["NYC:2006"]), after  # past due, promised with 2003
+    assert not any("promise" in r for r in after.get(NOT_PROMISED, set())), after

@@ -34,7 +34,7 @@ promise_per_invoice as (
     inner join open_invoices
         on
             promises.account_id = open_invoices.account_id
-            and (promises.invoice_key is null or promises.invoice_key = open_invoices.invoice_key)
+            and (promises.invoice_keys is null or list_contains(promises.invoice_keys, open_invoices.invoice_key))
             and (promises.currency is null or promises.currency is not distinct from open_invoices.currency)
     where promises.status in ('pending', 'kept', 'broken')
     qualify row_number() over (

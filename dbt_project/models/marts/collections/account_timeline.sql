@@ -186,8 +186,17 @@ events as (
         promised_amount as amount,
         {{ entry_actor('entered_by', 'collector') }} as actor,
         'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
-        || {{ day_text('promised_date') }} || coalesce('; note: ' || note, '') as detail
-    from {{ ref('promises_to_pay') }}
+        || {{ day_text('promised_date') }}
+        || case
+            when len(promises.invoice_keys) > 1 then ' for invoices ' || (
+                select string_agg(coalesce(invoices.display_number, invoices.invoice_key), ', ' order by invoices.invoice_key)
+                from invoices
+                where list_contains(promises.invoice_keys, invoices.invoice_key)
+            )
+            else ''
+        end
+        || coalesce('; note: ' || note, '') as detail
+    from {{ ref('promises_to_pay') }} as promises
 
     union all
 

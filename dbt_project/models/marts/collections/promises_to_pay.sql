@@ -1,8 +1,9 @@
--- Promises to pay collectors recorded (contract C3). A promise covers its invoice, or the
--- account's invoices (in its currency, when it names one). It is kept when payments applied to
+-- Promises to pay collectors and customers recorded (contract C3). A promise covers its invoice,
+-- the set of invoices a customer chose, or the account's invoices (in its currency, when it names
+-- one). It is kept when payments applied to
 -- them and received from the day it was made up to its promised date reach the promised
 -- amount, broken when that date passed short of it, else pending. A newer promise for the same
--- account (and invoice) made while an older one was still pending supersedes the older one.
+-- account (and the same invoices) made while an older one was still pending supersedes the older one.
 -- Director portal answers with a promised date are not formal promises: they stay in the
 -- worklist as director answers.
 
@@ -11,6 +12,7 @@ with promises as (
         entry_id,
         account_id,
         invoice_key,
+        invoice_keys,
         collector,
         currency,
         promised_amount,
@@ -20,7 +22,7 @@ with promises as (
         entered_by,
         submitted_at,
         lead(submitted_on) over (
-            partition by account_id, invoice_key order by entry_id
+            partition by account_id, invoice_keys order by entry_id
         ) as next_promise_on
     from {{ ref('stg_portal__collector_entries') }}
     where kind = 'promise' and submitted_on <= {{ as_of_date() }}
@@ -40,7 +42,7 @@ payments_in_window as (
     inner join {{ ref('int_account_payments_applied') }} as applied
         on
             promises.account_id = applied.account_id
-            and (promises.invoice_key is null or promises.invoice_key = applied.invoice_key)
+            and (promises.invoice_keys is null or list_contains(promises.invoice_keys, applied.invoice_key))
             and (promises.currency is null or promises.currency = applied.currency)
             and applied.received_on between promises.promised_on and promises.promised_date
 ),
@@ -76,6 +78,7 @@ select
     cast(entry_id as varchar) as promise_id,
     account_id,
     invoice_key,
+    invoice_keys,
     collector,
     currency,
     promised_amount,

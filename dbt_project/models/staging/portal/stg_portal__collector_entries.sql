@@ -11,6 +11,11 @@ renamed as (
         lower(trim(kind)) as kind,
         account_id,
         nullif(trim(invoice_key), '') as invoice_key,
+        -- the invoices the entry covers: its chosen set, its one invoice, else null (the account)
+        case
+            when invoice_keys is not null then list_sort(cast(json_extract_string(invoice_keys, '$[*]') as varchar []))
+            when nullif(trim(invoice_key), '') is not null then [trim(invoice_key)]
+        end as invoice_keys,
         note,
         call_outcome,
         upper(nullif(trim(currency), '')) as currency,
