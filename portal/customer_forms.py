@@ -243,9 +243,8 @@ def validate_customer_entry(
     if covered and not own:  # the workbench checks an account-wide promise in the set's currency
         one = replace(one, currency=scope.invoice_currencies[covered[0]])
     numbers = {i.invoice_key: i.invoice_number for i in invoices}
-    result = validate_entry(
-        _entry_form(one, account, scope, now.date(), numbers), scope, contact_email, account.collector or "", now
-    )
+    entry_form = _entry_form(one, account, scope, now.date(), numbers)
+    result = validate_entry(entry_form, scope, contact_email, account.collector or "", now)
     errors = {_FIELD_NAMES.get(name, name): message for name, message in result.errors.items()}
     errors = {name: _MESSAGES.get(name, {}).get(message, message) for name, message in errors.items()}
     errors |= _own_checks(one, account, scope, disputed) | own

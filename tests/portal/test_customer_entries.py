@@ -165,7 +165,9 @@ def test_an_update_without_a_subject_or_text_is_refused(customer_client, portal_
     assert collector_entries.after(customer_store, 0, 10) == []
 
 
-def test_a_promise_can_cover_the_invoices_the_customer_ticks(customer_client, portal_settings, customer_store):
+def test_a_promise_can_cover_the_invoices_the_customer_ticks(
+    customer_client, portal_settings, customer_store
+):
     sign_in_customer(customer_client, portal_settings)
     page = customer_client.get("/account").text
     assert page.count('name="invoice_key" value="NYC:') >= 2  # a box per open invoice
