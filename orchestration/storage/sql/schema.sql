@@ -42,6 +42,10 @@ create table if not exists raw.salesforce_invoices (
     _loaded_at timestamp not null
 );
 
+-- The invoice's document (an https:// address of its PDF) where the export maps one; added after
+-- the table first shipped, so existing warehouses gain it here (last, as the load inserts it).
+alter table raw.salesforce_invoices add column if not exists document_url varchar;
+
 create table if not exists raw.tracker_invoices (
     office varchar not null,
     invoice_number varchar not null,
