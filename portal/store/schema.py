@@ -6,7 +6,8 @@ client and contact on each director job, answers that cover several invoices,
 `published_policy`, the load rule on `team_workload`; worklists per account:
 `collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
 `due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
-`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`).
+`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (invoice copies:
+`customer_invoices.document_url`, `document_file`, `document_sha256`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from portal.store import tables
 from portal.store.columns import utcnow
 from portal.store.connection import PortalStore
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaTooNew(RuntimeError):
@@ -39,6 +40,8 @@ def create_schema(store: PortalStore) -> int:
             _migrate_2_to_3(conn)
         if current is not None and current < 4:
             _migrate_3_to_4(conn)
+        if current is not None and current < 5:
+            _migrate_4_to_5(conn)
         if current is None or current < SCHEMA_VERSION:
             conn.execute(insert(tables.schema_version).values(version=SCHEMA_VERSION, applied_at=utcnow()))
     return SCHEMA_VERSION
@@ -80,12 +83,9 @@ def _migrate_2_to_3(conn) -> None:
     """Version 2 -> 3, in the caller's transaction: new nullable columns on tables that exist
     (`create_all` made `published_policy`, `collector_accounts` and `workbench_state`), and the
     index of answers by director."""
-    for (table, column), ddl in _COLUMNS_OF_3.items():
-        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
-            conn.exec_driver_sql(ddl)
+    _add_columns(conn, _COLUMNS_OF_3)
     for index in tables.director_updates.indexes:
         index.create(conn, checkfirst=True)
-
 
 
 def _migrate_3_to_4(conn) -> None:
@@ -93,3 +93,24 @@ def _migrate_3_to_4(conn) -> None:
     (`create_all` made them); collector entries say who entered them."""
     if "entered_by" not in {c["name"] for c in inspect(conn).get_columns("collector_entries")}:
         conn.exec_driver_sql("ALTER TABLE collector_entries ADD COLUMN entered_by VARCHAR(20)")
+
+
+_COLUMNS_OF_5 = {  # (table, column): its DDL, written out (no SQL is built from strings)
+    ("customer_invoices", "document_url"): "ALTER TABLE customer_invoices ADD COLUMN document_url TEXT",
+    ("customer_invoices", "document_file"):
+        "ALTER TABLE customer_invoices ADD COLUMN document_file VARCHAR(500)",
+    ("customer_invoices", "document_sha256"):
+        "ALTER TABLE customer_invoices ADD COLUMN document_sha256 VARCHAR(64)",
+}
+
+
+def _migrate_4_to_5(conn) -> None:
+    """Version 4 -> 5, in the caller's transaction: new nullable columns on tables that exist."""
+    _add_columns(conn, _COLUMNS_OF_5)
+
+
+def _add_columns(conn, columns: dict[tuple[str, str], str]) -> None:
+    """Run each column's DDL unless the table has the column already."""
+    for (table, column), ddl in columns.items():
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(ddl)
