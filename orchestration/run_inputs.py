@@ -3,9 +3,9 @@
 A refresh is a function of its inputs: the day it ages at, the policy, the code, the files
 waiting in landing/, the portal's inboxes, the people's files under the home folder (contacts,
 invoice copies in documents/, payment decisions, drafts approved, edited or rejected in the
-outbox) and the warehouse as the last run left it. When none of them changed since the last refresh that finished, a new one would
-write the same rows: `ledgerloop run` and the quarter-hour schedule skip it and say why.
-Some inputs cannot be known without reading them (a live Salesforce org, a file still settling in
+outbox) and the warehouse as the last run left it. When none of them changed since the last
+refresh that finished, a new one would write the same rows: `ledgerloop run` and the
+quarter-hour schedule skip it and say why. Some inputs cannot be known without reading them (a live Salesforce org, a file still settling in
 landing/): then there is no skipping.
 """
 
