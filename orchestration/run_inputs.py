@@ -5,8 +5,8 @@ waiting in landing/, the portal's inboxes, the people's files under the home fol
 invoice copies in documents/, payment decisions, drafts approved, edited or rejected in the
 outbox) and the warehouse as the last run left it. When none of them changed since the last
 refresh that finished, a new one would write the same rows: `ledgerloop run` and the
-quarter-hour schedule skip it and say why. Some inputs cannot be known without reading them (a live Salesforce org, a file still settling in
-landing/): then there is no skipping.
+quarter-hour schedule skip it and say why. Some inputs cannot be known without reading them (a
+live Salesforce org, a file still settling in landing/): then there is no skipping.
 """
 
 from __future__ import annotations
