@@ -2,11 +2,11 @@
 
 A refresh is a function of its inputs: the day it ages at, the policy, the code, the files
 waiting in landing/, the portal's inboxes, the people's files under the home folder (contacts,
-payment decisions, drafts approved, edited or rejected in the outbox) and the warehouse as the last
-run left it. When none of them changed since the last refresh that finished, a new one would
-write the same rows: `ledgerloop run` and the quarter-hour schedule skip it and say why.
-Some inputs cannot be known without reading them (a live Salesforce org, a file still settling in
-landing/): then there is no skipping.
+invoice copies in documents/, payment decisions, drafts approved, edited or rejected in the
+outbox) and the warehouse as the last run left it. When none of them changed since the last
+refresh that finished, a new one would write the same rows: `ledgerloop run` and the
+quarter-hour schedule skip it and say why. Some inputs cannot be known without reading them (a
+live Salesforce org, a file still settling in landing/): then there is no skipping.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from orchestration.ingest.waiting import waiting_files
 from orchestration.outreach.portal_store import open_store
 from orchestration.policy import Policy
 from orchestration.settings import REPO_ROOT, Settings
+from portal.invoice_copies import documents_dir
 from portal.store.inbox import newest_ids
 
 CODE_FOLDERS = ("orchestration", "dbt_project", "notifications", "portal")
@@ -84,6 +85,7 @@ def input_state(settings: Settings, policy: Policy, as_of: dt.date) -> InputStat
         "code": _stat_digest(_files_under(*(REPO_ROOT / folder for folder in CODE_FOLDERS))),
         "portal inboxes": json.dumps(inboxes, sort_keys=True),
         "contacts": _stat_digest(_files_under(contacts_path(home).parent)),
+        "invoice copies": _stat_digest(_files_under(documents_dir(home))),
         "payment decisions": _stat_digest([decisions_path(home)]),
         "drafts": _stat_digest(_folders_under(home / "outbox")),
         "warehouse": _stat_digest(_with_wal(settings.warehouse_path)),

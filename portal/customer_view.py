@@ -1,10 +1,10 @@
 """What a customer's account page shows, from the published read models: open invoices with their
-status in words, the paid history of the last 12 months, the collector to contact."""
+status in words, the paid history of the last 12 months, invoice copies, the collector to contact."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -31,6 +31,15 @@ def pay_url(templates: dict[str, str], invoice: CustomerInvoice) -> str | None:
         "account": invoice.account_id,
     }
     return template.format(**{name: quote(value, safe="") for name, value in values.items()})
+
+
+def copy_url(invoice: CustomerInvoice) -> str | None:
+    """Where the customer gets the invoice's copy: the PDF the pipeline published from documents/
+    (served by the account-checked route), else the source's https:// address, else None."""
+    if invoice.document_file and invoice.document_sha256:
+        return f"/account/invoices/{quote(invoice.invoice_key, safe='')}/copy"
+    url = (invoice.document_url or "").strip()
+    return url if url.lower().startswith("https://") else None  # the ingest let only these in
 
 
 def due_words(days_past_due: int | None) -> str:
@@ -63,6 +72,7 @@ class AccountView:
     paid: list[CustomerInvoice]
     balances: dict[str, Decimal]
     account_standing: tuple[str, ...] = ()
+    copies: dict[str, str] = field(default_factory=dict)
 
 
 def account_view(
@@ -89,7 +99,8 @@ def account_view(
         balances[row.invoice.currency] = (
             balances.get(row.invoice.currency, Decimal("0.00")) + row.invoice.balance
         )
-    return AccountView(account, open_, paid, dict(sorted(balances.items())), standing.get("", ()))
+    copies = {i.invoice_key: url for i in invoices if (url := copy_url(i))}
+    return AccountView(account, open_, paid, dict(sorted(balances.items())), standing.get("", ()), copies)
 
 
 def customer_standing(entries) -> dict[str, tuple[str, ...]]:

@@ -190,7 +190,7 @@ def _read(con, source: TabularSource, file: LandingFile, workdir: Path) -> _Read
 def _store(con, source: TabularSource, file: LandingFile, read: _Read, now: dt.datetime) -> FileResult:
     params = {
         **_locale_params(source.locale),
-        "labels": dict(source.mapping.columns),
+        "labels": source.mapping.labels,
         "source_file": file.name,
         "file_sha256": file.sha256,
         "loaded_at": now,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from orchestration.ingest.files import TabularSource
 from orchestration.ingest.tabular import SPREADSHEET_SUFFIXES, ColumnMapping
 from orchestration.policy import Policy
-from orchestration.policy.sources import SALESFORCE_REQUIRED, TRACKER_REQUIRED
+from orchestration.policy.sources import (
+    SALESFORCE_FIELDS,
+    SALESFORCE_REQUIRED,
+    TRACKER_FIELDS,
+    TRACKER_REQUIRED,
+)
 
 
 def salesforce_exports(policy: Policy) -> TabularSource:
@@ -15,7 +20,7 @@ def salesforce_exports(policy: Policy) -> TabularSource:
         name="salesforce",
         folder=config.landing,
         suffixes=(".csv",),
-        mapping=ColumnMapping(dict(config.columns), SALESFORCE_REQUIRED),
+        mapping=ColumnMapping(dict(config.columns), SALESFORCE_REQUIRED, SALESFORCE_FIELDS),
         locale=config.locale,
         sql_file="salesforce_invoices.sql",
     )
@@ -28,7 +33,7 @@ def legacy_tracker(policy: Policy) -> TabularSource:
         name="tracker",
         folder=config.landing,
         suffixes=(".csv", *sorted(SPREADSHEET_SUFFIXES)),
-        mapping=ColumnMapping(dict(config.columns), TRACKER_REQUIRED),
+        mapping=ColumnMapping(dict(config.columns), TRACKER_REQUIRED, TRACKER_FIELDS),
         locale=config.locale,
         sql_file="tracker_invoices.sql",
         sheet=config.sheet,

@@ -38,10 +38,17 @@ def _label_key(label: str) -> str:
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """Ledger field -> column label, and which fields a file cannot do without."""
+    """Ledger field -> column label, which fields a file cannot do without, and every field the
+    source's SQL reads (`fields`: an optional one the policy leaves unmapped reads as NULL)."""
 
     columns: dict[str, str]
     required: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Every field's label for quarantine reasons (an unmapped one, never filled, by its name)."""
+        return {**{field: field for field in self.fields}, **self.columns}
 
     def locate(self, header: list[str], file_name: str) -> tuple[dict[str, int], FileRejected | None]:
         """Position of each mapped field in the header, and the problem if a required one is missing.
@@ -245,7 +252,7 @@ def _fields(rows, positions: dict[str, int], mapping: ColumnMapping):
     return rows.select(ColumnExpression("row_number"), *[
         (ColumnExpression(f"c{positions[f]}") if f in positions
          else ConstantExpression(None).cast("VARCHAR")).alias(f)
-        for f in mapping.columns
+        for f in mapping.labels
     ])
 
 

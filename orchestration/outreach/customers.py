@@ -1,6 +1,7 @@
 """The customer door's read models, from the warehouse for the portal store: every account with a
 contact in the contacts file (and a ledger), its invoices (open, and settled in the last 12
-months, numbers as the office writes them), its collector, and its statement as
+months, numbers as the office writes them, with their copies: a document address or a checked PDF),
+its collector, and its statement as
 `ledgerloop statement` makes it for the run's day (so the portal serves the same PDF)."""
 
 import datetime as dt
@@ -23,7 +24,7 @@ _INVOICES = """
 select ledger.account_id, ledger.invoice_key, coalesce(ledger.display_number, ledger.invoice_number),
     coalesce(ledger.currency, ''), coalesce(ledger.amount, ledger.balance), ledger.balance,
     ledger.invoice_date, ledger.due_date, ledger.days_past_due, ledger.status, history.settled_on,
-    ledger.collector, ledger.office
+    ledger.collector, ledger.office, ledger.document_url, ledger.document_file, ledger.document_sha256
 from marts.ar_ledger as ledger
 left join intermediate.int_invoice_payment_history as history using (invoice_key)
 where ledger.account_id in (select unnest($accounts::varchar []))
@@ -84,7 +85,7 @@ def customer_models(
             )
         )
         invoices += [
-            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], r[12])
+            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], *r[12:16])
             for r in rows
         ]
     published = {a.account_id for a in accounts}

@@ -38,6 +38,7 @@ DEFAULT_REPORT_CELLS: dict[str, CellPart] = {
     "balance": "value",
     "stage": "label",
     "last_modified_at": "value",
+    "document_url": "value",  # a URL field: its value is the address
 }
 
 

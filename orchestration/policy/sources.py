@@ -17,7 +17,7 @@ SALESFORCE_REQUIRED = (
 
 SALESFORCE_FIELDS = SALESFORCE_REQUIRED + (
     "account_id", "project", "project_director", "director_email", "collector", "currency",
-    "stage", "last_modified_at",
+    "stage", "last_modified_at", "document_url",
 )
 
 TRACKER_REQUIRED = ("office", "invoice_number")

@@ -1,11 +1,13 @@
-"""The customer's own account: open invoices, the statement PDF, the paid history, the collector
-to contact, and the forms to promise to pay or dispute an invoice. Every read and write takes the
-account from the session the guard checked; an invoice named in a form is checked against that
-account's own open invoices, and no URL or form field can name another account."""
+"""The customer's own account: open invoices, the statement PDF, invoice copies, the paid history,
+the collector to contact, and the forms to promise to pay or dispute an invoice. Every read and
+write takes the account from the session the guard checked; an invoice named in a form or a copy's
+URL is checked against that account's own invoices, and no URL or form field can name another
+account."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -31,6 +33,7 @@ from portal.customer_forms import (
 from portal.customer_links import CustomerClaims
 from portal.customer_view import account_view, customer_standing
 from portal.guards import requires_customer
+from portal.invoice_copies import documents_dir, read_copy
 from portal.pages import Page
 from portal.remittance_lists import invoice_list
 from portal.store import PortalStore, audit_log, collector_entries, customers
@@ -159,6 +162,34 @@ class CustomerController(Controller):
             render_statement_pdf(statement),
             media_type="application/pdf",
             headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
+    @get("/invoices/{invoice_key:str}/copy", sync_to_thread=True)
+    def copy(
+        self,
+        request: Request,
+        customer: NamedDependency[CustomerClaims],
+        store: NamedDependency[PortalStore],
+        invoice_key: FromPath[str],
+    ) -> Response[bytes]:
+        """The invoice's PDF as the pipeline published it, for an invoice of the session's account
+        only; anything else (another account's key, no copy, a file changed since) is one 404."""
+        found = customers.invoice(store, customer.account_id, invoice_key[:200])
+        data = None
+        if found is not None and found.document_file and found.document_sha256:
+            root = documents_dir(portal_context(request.app).settings.home)
+            data = read_copy(root, found.document_file, found.document_sha256)
+        if data is None:
+            raise NotFoundException("no such copy")
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", found.invoice_number)[:100] or "invoice"
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": f'attachment; filename="{name}.pdf"',
+                "x-content-type-options": "nosniff",
+                "cache-control": "private, no-store",
+            },
         )
 
     @post("/entries", sync_to_thread=True)

@@ -1,6 +1,7 @@
-"""The customer door's read models (schema 4): the accounts whose contacts may hold a link, the
-contacts, and each account's invoices, published by the pipeline in one transaction. Every read
-takes the account id the guard found in the session: nothing in a request chooses the account."""
+"""The customer door's read models (schema 4; invoice copies 5): the accounts whose contacts may
+hold a link, the contacts, and each account's invoices, published by the pipeline in one
+transaction. Every read takes the account id the guard found in the session: nothing in a
+request chooses the account."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ class CustomerInvoice:
     status: str
     settled_on: dt.date | None
     office: str | None = None
+    document_url: str | None = None
+    document_file: str | None = None
+    document_sha256: str | None = None
 
 
 def _fields(cls) -> list[str]:
@@ -125,6 +129,16 @@ def invoices(store: PortalStore, account_id: str) -> list[CustomerInvoice]:
     )
     with store.engine.connect() as conn:
         return [CustomerInvoice(*row) for row in conn.execute(query)]
+
+
+def invoice(store: PortalStore, account_id: str, invoice_key: str) -> CustomerInvoice | None:
+    """The account's invoice with this key, if the account has it (another account's: None)."""
+    query = select(*[customer_invoices.c[n] for n in _fields(CustomerInvoice)]).where(
+        customer_invoices.c.account_id == account_id, customer_invoices.c.invoice_key == invoice_key
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else CustomerInvoice(*row)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ client and contact on each director job, answers that cover several invoices,
 `published_policy`, the load rule on `team_workload`; worklists per account:
 `collector_accounts`, `workbench_state`, and `collector_items.reasons`, `source_number`,
 `due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
-`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (a promise over a
-chosen set of invoices: `collector_entries.invoice_keys`).
+`customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (invoice copies:
+`customer_invoices.document_url`, `document_file`, `document_sha256`; a promise over a chosen set
+of invoices: `collector_entries.invoice_keys`).
 """
 
 from __future__ import annotations
@@ -83,12 +84,9 @@ def _migrate_2_to_3(conn) -> None:
     """Version 2 -> 3, in the caller's transaction: new nullable columns on tables that exist
     (`create_all` made `published_policy`, `collector_accounts` and `workbench_state`), and the
     index of answers by director."""
-    for (table, column), ddl in _COLUMNS_OF_3.items():
-        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
-            conn.exec_driver_sql(ddl)
+    _add_columns(conn, _COLUMNS_OF_3)
     for index in tables.director_updates.indexes:
         index.create(conn, checkfirst=True)
-
 
 
 def _migrate_3_to_4(conn) -> None:
@@ -98,13 +96,23 @@ def _migrate_3_to_4(conn) -> None:
         conn.exec_driver_sql("ALTER TABLE collector_entries ADD COLUMN entered_by VARCHAR(20)")
 
 
-_COLUMNS_OF_5 = {
+_COLUMNS_OF_5 = {  # (table, column): its DDL, written out (no SQL is built from strings)
     ("collector_entries", "invoice_keys"): "ALTER TABLE collector_entries ADD COLUMN invoice_keys TEXT",
+    ("customer_invoices", "document_url"): "ALTER TABLE customer_invoices ADD COLUMN document_url TEXT",
+    ("customer_invoices", "document_file"):
+        "ALTER TABLE customer_invoices ADD COLUMN document_file VARCHAR(500)",
+    ("customer_invoices", "document_sha256"):
+        "ALTER TABLE customer_invoices ADD COLUMN document_sha256 VARCHAR(64)",
 }
 
 
 def _migrate_4_to_5(conn) -> None:
     """Version 4 -> 5, in the caller's transaction: new nullable columns on tables that exist."""
-    for (table, column), ddl in _COLUMNS_OF_5.items():
+    _add_columns(conn, _COLUMNS_OF_5)
+
+
+def _add_columns(conn, columns: dict[tuple[str, str], str]) -> None:
+    """Run each column's DDL unless the table has the column already."""
+    for (table, column), ddl in columns.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
             conn.exec_driver_sql(ddl)

@@ -325,6 +325,11 @@ customer_invoices = Table(
     Column("status", String(10), nullable=False),  # open | paid
     Column("settled_on", Date),
     Column("office", String(100)),  # the office code (its pay-now link)
+    # schema 5: the invoice's copy, where the source gives one: an https:// address, or a PDF under
+    # documents/ (`<office>/<name>.pdf`) and the SHA-256 of the bytes the pipeline checked
+    Column("document_url", Text),
+    Column("document_file", String(500)),
+    Column("document_sha256", String(64)),
 )
 
 # Remittance advices customers uploaded, with the invoice list read from them; the pipeline turns a

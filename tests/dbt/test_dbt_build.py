@@ -21,13 +21,14 @@ pytestmark = pytest.mark.integration
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 
 
-def dbt_build(home: Path, as_of: str) -> subprocess.CompletedProcess:
+def dbt_build(home: Path, as_of: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LEDGERLOOP_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
     dbt_vars = json.dumps({"as_of": as_of, **POLICY.dbt_vars()})
     return subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--vars", dbt_vars,
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         *args],
         env=env, capture_output=True, text=True, timeout=300,
     )
 

@@ -80,6 +80,11 @@ def _add_a_contact(settings: Settings) -> None:
     (settings.home / "contacts" / "account_contacts.csv").write_text("account_id,email\nA1,a@example.com\n")
 
 
+def _keep_an_invoice_copy(settings: Settings) -> None:
+    (settings.home / "documents" / "NYC").mkdir(parents=True)
+    (settings.home / "documents" / "NYC" / "INV-1.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+
+
 def _decide_a_payment(settings: Settings) -> None:
     from orchestration.cash.decisions import decisions_path
 
@@ -102,6 +107,7 @@ CHANGES = {
     "a customer uploaded a remittance advice": _upload_a_remittance_advice,
     "the policy changed": _edit_the_policy,
     "a contact was added": _add_a_contact,
+    "an invoice copy was kept in documents/": _keep_an_invoice_copy,
     "a payment was decided": _decide_a_payment,
     "a draft was approved": _approve_a_draft,
     "the warehouse was written": _write_the_warehouse,

@@ -1,5 +1,5 @@
-"""Ingest wiring: landing files, payment files, the history export, customer contacts and the
-portal store's inboxes into `raw`, each with its checks and sensors."""
+"""Ingest wiring: landing files, payment files, the history export, customer contacts, invoice
+copies and the portal store's inboxes into `raw`, each with its checks and sensors."""
 
 import dagster as dg
 
@@ -7,6 +7,7 @@ from orchestration.defs.ingest import (
     collector_entries,
     contacts,
     director_updates,
+    documents,
     history,
     invoices,
     payments,
@@ -14,4 +15,5 @@ from orchestration.defs.ingest import (
 
 defs = dg.Definitions.merge(
     invoices.defs, history.defs, payments.defs, director_updates.defs, collector_entries.defs, contacts.defs,
+    documents.defs,
 )

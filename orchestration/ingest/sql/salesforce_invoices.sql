@@ -19,6 +19,7 @@ with cleaned as (
         nullif(trim(balance), '') as balance_text,
         nullif(trim(stage), '') as stage_text,
         nullif(trim(last_modified_at), '') as last_modified_text,
+        nullif(trim(document_url), '') as document_url_text,
         ll_money_currency(amount) as amount_currency
     from landing_fields
 ),
@@ -34,7 +35,8 @@ typed as (
         ll_money(balance_text, $decimal_separator, $thousands_separator) as balance,
         coalesce(currency_text, amount_currency) as currency,
         amount_currency,
-        ll_timestamp(last_modified_text, $timestamp_formats, $timezone) as last_modified_at
+        ll_timestamp(last_modified_text, $timestamp_formats, $timezone) as last_modified_at,
+        ll_https_url(document_url_text) as document_url
     from cleaned
     left join office_spellings as offices on offices.spelling_key = ll_spelling_key(cleaned.office_text)
     left join stage_spellings as stages on stages.spelling_key = ll_spelling_key(cleaned.stage_text)
@@ -43,7 +45,7 @@ typed as (
 select
     row_number, invoice_number, office, account_name, account_id, project, project_director,
     director_email, collector, invoice_date, due_date, currency, amount, balance, stage,
-    last_modified_at,
+    last_modified_at, document_url,
     ll_problems([
         ll_if_empty_or_unmatched('invoice_number', $labels['invoice_number'], invoice_number, '[0-9]', 'has no digits'),
         ll_if_unknown_office($labels['office'], office_text, office),
@@ -61,6 +63,7 @@ select
             case when amount_currency <> currency then ll_problem('currency', $labels['amount'] || ' is in ' || amount_currency || ' but ' || $labels['currency'] || ' says ' || currency) end
         ),
         ll_if_unread('last_modified_at', $labels['last_modified_at'], last_modified_text, last_modified_at, 'timestamp'),
+        ll_if_unread('document_url', $labels['document_url'], document_url_text, document_url, 'https address'),
         case when due_date < invoice_date then ll_problem('due_date', $labels['due_date'] || ' ' || due_date_text || ' is before ' || $labels['invoice_date'] || ' ' || invoice_date_text) end
     ]) as problems
 from typed;
@@ -69,6 +72,6 @@ insert into raw.salesforce_invoices
 select
     invoice_number, office, account_name, account_id, project, project_director, director_email,
     collector, invoice_date, due_date, currency, amount, balance, stage, last_modified_at,
-    $source_file, $file_sha256, row_number, $exported_at, $loaded_at
+    $source_file, $file_sha256, row_number, $exported_at, $loaded_at, document_url
 from parsed
 where len(problems) = 0;

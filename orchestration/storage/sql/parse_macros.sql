@@ -51,6 +51,19 @@ create or replace temp macro ll_timestamp(txt, timestamp_fmts, tz) as (
     end
 );
 
+-- An address a customer's browser may open: `https://` (any case), a host without credentials
+-- (`user@` would show a password to the customer), an optional port, then no spaces, quotes,
+-- angle brackets or backslashes; at most 2,000 characters. Anything else (`javascript:`,
+-- `data:`, `http://`, a relative path) is null.
+create or replace temp macro ll_https_url(txt) as (
+    case
+        when length(trim(txt)) <= 2000
+            and regexp_full_match(
+                trim(txt), 'https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#][^\s"<>\\^`{|}]*)?', 'i')
+            then trim(txt)
+    end
+);
+
 -- Key for matching spellings of names and stages: case, spaces and punctuation do not count.
 create or replace temp macro ll_spelling_key(txt) as
     lower(regexp_replace(trim(txt), '[^A-Za-z0-9]', '', 'g'));
@@ -75,6 +88,7 @@ create or replace temp macro ll_unreadable(kind) as (
         when 'timestamp' then 'is not a valid timestamp'
         when 'amount' then 'is not an amount'
         when 'yes/no' then 'is not yes/no, true/false or 1/0'
+        when 'https address' then 'is not an https:// address'
     end
 );
 

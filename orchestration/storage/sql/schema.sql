@@ -42,6 +42,23 @@ create table if not exists raw.salesforce_invoices (
     _loaded_at timestamp not null
 );
 
+-- The invoice's document (an https:// address of its PDF) where the export maps one; added after
+-- the table first shipped, so existing warehouses gain it here (last, as the load inserts it).
+alter table raw.salesforce_invoices add column if not exists document_url varchar;
+
+-- Invoice copies kept as PDFs in documents/<office>/<invoice number>.pdf, the folder as the last
+-- run found it (replaced each run): `problem` says why a file is not served (null: it is).
+create table if not exists raw.invoice_documents (
+    office varchar,                        -- office code of the folder; null: not an office
+    invoice_number varchar not null,       -- the file name without .pdf
+    relative_path varchar not null,        -- <folder>/<file name> under documents/
+    size_bytes bigint not null,
+    sha256 varchar,                        -- of the bytes the portal may serve
+    modified_at timestamp not null,        -- UTC
+    problem varchar,
+    _loaded_at timestamp not null
+);
+
 create table if not exists raw.tracker_invoices (
     office varchar not null,
     invoice_number varchar not null,

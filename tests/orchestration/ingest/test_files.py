@@ -199,3 +199,39 @@ def test_a_row_with_more_cells_than_the_header_rejects_the_file_naming_the_line(
     assert "CSV Error on Line: 3" in result.error
     assert "Expected Number of Columns: 15 Found: 16" in result.error
     assert query(home, "select count(*) from raw.salesforce_invoices") == [(0,)]
+
+
+def test_a_mapped_document_url_loads_and_a_bad_one_quarantines_its_row_with_the_reason(home):
+    header = [*HEADER, "Document URL"]
+    drop(home, "nyc.csv", export([
+        row(number="301", **{"Document URL": "https://files.example.com/INV-301.pdf"}),
+        row(number="302", **{"Document URL": ""}),
+        row(number="303", **{"Document URL": "javascript:alert(document.cookie)"}),
+        row(number="304", **{"Document URL": "/invoices/304.pdf"}),
+    ], header=header))
+    (result,) = ingest(home)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert query(home, "select invoice_number, document_url from raw.salesforce_invoices "
+                       "order by _row_number") == [
+        ("301", "https://files.example.com/INV-301.pdf"), ("302", None)]
+    rejected = "select row_number, field, reason from quarantine.rejected_rows order by row_number"
+    assert query(home, rejected) == [
+        (4, "document_url", "Document URL 'javascript:alert(document.cookie)' is not an https:// address"),
+        (5, "document_url", "Document URL '/invoices/304.pdf' is not an https:// address"),
+    ]
+
+
+def test_a_policy_that_does_not_map_an_optional_field_still_loads(home):
+    import dataclasses
+
+    from orchestration.ingest.tabular import ColumnMapping
+    from orchestration.policy.sources import SALESFORCE_FIELDS, SALESFORCE_REQUIRED
+
+    source = salesforce_exports(POLICY)
+    columns = {f: c for f, c in source.mapping.columns.items() if f not in ("document_url", "project")}
+    mapping = ColumnMapping(columns, SALESFORCE_REQUIRED, SALESFORCE_FIELDS)
+    unmapped = dataclasses.replace(source, mapping=mapping)
+    drop(home, "nyc.csv", export([row(number="401")]))
+    (result,) = ingest(home, unmapped)
+    assert (result.rows_read, result.rows_loaded) == (1, 1)
+    assert query(home, "select project, document_url from raw.salesforce_invoices") == [(None, None)]

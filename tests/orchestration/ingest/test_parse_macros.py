@@ -122,3 +122,34 @@ def test_each_source_words_its_quarantine_reasons_with_the_shared_macros(name):
                                          "is not an office", "list_filter(")
                    if phrase in text]
     assert worded_here == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("https://files.example.com/invoices/INV-00123.pdf", "https://files.example.com/invoices/INV-00123.pdf"),
+    ("  HTTPS://Files.Example.com:8443/a?id=1&sig=x%20y#page=2 ", "HTTPS://Files.Example.com:8443/a?id=1&sig=x%20y#page=2"),
+    ("https://example.my.salesforce.com/sfc/p/#a0B000000", "https://example.my.salesforce.com/sfc/p/#a0B000000"),
+    ("javascript:alert(1)", None),
+    ("JaVaScRiPt:alert(document.cookie)", None),
+    ("data:text/html;base64,PHNjcmlwdD4=", None),
+    ("http://files.example.com/INV-1.pdf", None),            # the customer's browser would send it in clear
+    ("/invoices/INV-1.pdf", None),                           # relative: to the portal itself
+    ("//evil.example/INV-1.pdf", None),
+    ("https://user:secret@files.example.com/INV-1.pdf", None),  # credentials shown to the customer
+    ("https://files.example.com\\@evil.example/", None),     # browsers read `\` as `/`
+    ('https://files.example.com/"onmouseover="x', None),
+    ("https://files.example.com/a b.pdf", None),
+    ("https://", None),
+    ("see the PDF", None),
+    ("https://files.example.com/" + "a" * 2000, None),
+])
+def test_https_url_accepts_only_an_https_address_a_customer_may_open(con, text, expected):
+    assert con.execute("select ll_https_url(?)", [text]).fetchone()[0] == expected
+
+
+def test_an_address_that_is_not_https_is_a_named_quarantine_reason(con):
+    assert con.execute(
+        "select ll_if_unread('document_url', 'Document URL', 'javascript:alert(1)', "
+        "ll_https_url('javascript:alert(1)'), 'https address')"
+    ).fetchone()[0] == {
+        "field": "document_url", "reason": "Document URL 'javascript:alert(1)' is not an https:// address"
+    }

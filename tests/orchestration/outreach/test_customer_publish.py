@@ -4,6 +4,8 @@ recently paid invoices, its collector, and the very statement PDF `ledgerloop st
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 import pytest
 import yaml
@@ -13,8 +15,11 @@ from litestar.testing import TestClient
 from orchestration.cli import main
 from orchestration.defs.outreach.customers import customer_accounts
 from orchestration.defs.resources import LedgerloopResource
+from orchestration.ingest.documents import load_documents, scan_documents
 from orchestration.outreach.portal_store import open_store
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
+from orchestration.storage.warehouse import connect
 from portal.app import create_app
 from portal.store import customers
 from tests.dbt.collections.collections_warehouse import (
@@ -26,11 +31,13 @@ from tests.dbt.collections.collections_warehouse import (
     rebuild,
 )
 from tests.dbt.payments.dbt_payments import dbt, ingest_invoices
-from tests.factories import export
+from tests.factories import HEADER, export
 from tests.portal.customer_factories import sign_in_customer
 from tests.portal.portal_factories import settings_for
 
 CHRIS = "chris.collector@example.com"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+AS_NOW = dt.datetime(2026, 11, 23, 12)
 PAID = {**invoice("2009", "500.00", due="10/31/2026"), "Balance": "0.00"}  # settled before the run
 
 
@@ -40,8 +47,15 @@ def warehouse(tmp_path_factory):
     home = tmp_path_factory.mktemp("customers")
     landing = home / "landing" / "salesforce"
     landing.mkdir(parents=True)
-    (landing / "invoices.csv").write_text(export([*INVOICES, PAID]))
+    paid = {**PAID, "Document URL": "https://files.example.com/INV-2009.pdf"}
+    (landing / "invoices.csv").write_text(export([*INVOICES, paid], header=[*HEADER, "Document URL"]))
     ingest_invoices(home)
+    copies = home / "documents" / "NYC"
+    copies.mkdir(parents=True)
+    (copies / "INV-2001.pdf").write_bytes(PDF)
+    (copies / "2005.pdf").write_bytes(b"MZ\x90\x00 not a pdf")
+    with connect(home / "warehouse.duckdb") as con:
+        load_documents(con, scan_documents(home, load_policy(REPO_ROOT / "ledgerloop.yaml")), AS_NOW)
     load_answers_and_payment(home)
     load_contacts_file(home)
     rebuild(home, AS_OF)
@@ -82,6 +96,18 @@ def test_each_contact_gets_their_accounts_invoices_collector_and_statement(publi
     assert rows["INV-00002001"].balance == 600 and rows["INV-00002001"].status == "open"
     assert rows["INV-00002009"].status == "paid" and rows["INV-00002009"].settled_on is not None
     assert all(i.account_id == "001A" for i in rows.values())
+
+
+def test_invoice_copies_are_published_with_the_invoices_that_have_one(published):
+    home, _, _ = published
+    with open_store(home) as store:
+        rows = {i.invoice_number: i for i in customers.invoices(store, "001A")}
+    assert rows["INV-00002009"].document_url == "https://files.example.com/INV-2009.pdf"
+    own = rows["INV-00002001"]
+    assert (own.document_file, own.document_url) == ("NYC/INV-2001.pdf", None)
+    assert len(rows["INV-00002001"].document_sha256) == 64
+    # a file named .pdf that is not one is never published (the asset's metadata lists it)
+    assert (rows["INV-00002005"].document_file, rows["INV-00002005"].document_sha256) == (None, None)
 
 
 def test_the_portal_statement_is_the_pdf_of_ledgerloop_statement(published, tmp_path):

@@ -26,6 +26,36 @@ tracker_newest as (
     ) = 1
 ),
 
+document_urls as (
+    -- The newest document address Salesforce gave an invoice: an export without the column
+    -- (or a row with it empty) does not take away the copy an earlier export linked.
+    select
+        invoice_key,
+        document_url
+    from {{ ref('stg_salesforce__invoices') }}
+    where document_url is not null
+    qualify row_number() over (
+        partition by invoice_key
+        order by
+            last_modified_at desc nulls last, exported_at desc, loaded_at desc,
+            source_row_number desc
+    ) = 1
+),
+
+document_files as (
+    -- The invoice's servable PDF in documents/<office>/ (a newer file wins over another spelling
+    -- of the same number).
+    select
+        invoice_key,
+        document_file,
+        document_sha256
+    from {{ ref('stg_documents__invoice_documents') }}
+    where problem is null and office is not null
+    qualify row_number() over (
+        partition by invoice_key order by modified_at desc, document_file
+    ) = 1
+),
+
 portal_status_stages as (
     -- The stage each portal status moves an invoice to (policy `portal.statuses`).
     select
@@ -156,6 +186,11 @@ select
     case
         when human_status.stage is not null then human_status.update_source
         else financials.financial_source
-    end as last_update_source
+    end as last_update_source,
+    document_urls.document_url,
+    document_files.document_file,
+    document_files.document_sha256
 from financials
 left join human_status using (invoice_key)
+left join document_urls using (invoice_key)
+left join document_files using (invoice_key)

@@ -67,5 +67,8 @@ select
     financial_source,
     last_update_at,
     last_update_source,
+    document_url,
+    document_file,
+    document_sha256,
     {{ as_of_date() }} as as_of_date
 from aged

@@ -20,6 +20,7 @@ renamed as (
         cast(balance as decimal(18, 2)) as source_balance,
         stage,
         last_modified_at,
+        document_url,
         _source_file as source_file,
         _row_number as source_row_number,
         _exported_at as exported_at,
