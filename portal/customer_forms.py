@@ -48,6 +48,8 @@ class CustomerForm:
     dispute_reason: str = ""
     details: str = ""
     update_subject: str = ""
+    accepted_amount: str = ""
+    """A discrepancy: the difference the page showed (the amount is part of the consent)."""
 
 
 def chosen_keys(form: CustomerForm) -> list[str]:

@@ -105,7 +105,8 @@ def account_view(
 
 def customer_standing(entries) -> dict[str, tuple[str, ...]]:
     """What the customer told us here, per invoice key ("" for the whole account), oldest first:
-    their promises and disputes (a collector's entries are the team's own notes, never shown)."""
+    their promises, disputes, notes and accepted differences (a collector's entries are the team's
+    own notes, never shown)."""
     standing: dict[str, list[str]] = {}
     for entry in sorted(entries, key=lambda e: e.entry_id):
         if entry.entered_by != "customer":
@@ -123,6 +124,11 @@ def customer_standing(entries) -> dict[str, tuple[str, ...]]:
             )
         elif entry.kind == "note":
             words = f"{entry.note} (sent {long_date(entry.submitted_at.date())}; we confirm it with you)"
+        elif entry.kind == "discrepancy":
+            words = (
+                f"You accepted the {entry.currency} {entry.accepted_amount:,.2f} difference: "
+                "we close the invoice at our next update"
+            )
         else:
             continue
         for key in covered or [""]:

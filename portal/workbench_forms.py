@@ -41,6 +41,7 @@ KIND_LABELS = {
     "dispute": "Dispute",
     "dispute_resolution": "Dispute resolved",
     "plan": "Payment plan",
+    "discrepancy": "Difference accepted",  # only a customer enters it (portal/customer_discrepancy.py)
 }
 
 
@@ -303,6 +304,8 @@ _KIND_CHECKS: dict[str, Callable[[EntryForm, AccountScope, dt.date, dict[str, st
     "plan": _plan,
 }
 """Per kind: check the fields it uses (adding errors by field name) and return their values."""
+COLLECTOR_KINDS = tuple(_KIND_CHECKS)
+"""What a collector may record (a customer's accepted difference is the customer door's)."""
 
 
 def validate_entry(

@@ -21,12 +21,25 @@ from portal.store.customers import CustomerAccount, CustomerContact, CustomerInv
 PAID_HISTORY_DAYS = 365
 
 _INVOICES = """
+with short_paid as (  -- what a short payment within the tolerance left open, not written off yet
+    select applications.invoice_key, applications.write_off_candidate_amount, payments.received_on
+    from marts.payment_applications as applications
+    inner join marts.payments as payments using (payment_id)
+    where applications.write_off_candidate_amount > 0 and applications.written_off_amount is null
+    qualify row_number() over (
+        partition by applications.invoice_key order by payments.received_on desc, applications.payment_id desc
+    ) = 1
+)
 select ledger.account_id, ledger.invoice_key, coalesce(ledger.display_number, ledger.invoice_number),
     coalesce(ledger.currency, ''), coalesce(ledger.amount, ledger.balance), ledger.balance,
     ledger.invoice_date, ledger.due_date, ledger.days_past_due, ledger.status, history.settled_on,
-    ledger.collector, ledger.office, ledger.document_url, ledger.document_file, ledger.document_sha256
+    ledger.collector, ledger.office, ledger.document_url, ledger.document_file, ledger.document_sha256,
+    short_paid.write_off_candidate_amount, short_paid.received_on
 from marts.ar_ledger as ledger
 left join intermediate.int_invoice_payment_history as history using (invoice_key)
+left join short_paid
+    on short_paid.invoice_key = ledger.invoice_key and ledger.status = 'open'
+    and short_paid.write_off_candidate_amount = ledger.balance
 where ledger.account_id in (select unnest($accounts::varchar []))
     and (ledger.status = 'open' or history.settled_on >= $since)
 order by ledger.account_id, ledger.invoice_key
@@ -85,7 +98,10 @@ def customer_models(
             )
         )
         invoices += [
-            CustomerInvoice(r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], *r[12:16])
+            CustomerInvoice(
+                r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], *r[12:16],
+                None if r[16] is None else Decimal(r[16]), r[17],
+            )
             for r in rows
         ]
     published = {a.account_id for a in accounts}

@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from portal.context import client_id, portal_context
 from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
+from portal.customer_discrepancy import discrepancy_forms, open_differences, validate_discrepancy
 from portal.customer_forms import (
     CustomerForm,
     DisputeUpload,
@@ -64,10 +65,16 @@ def account_page(
     """The account page, with the posted form and its errors when a form came back."""
     published = _published(store, customer)
     entries = collector_entries.for_account(store, customer.account_id, limit=200)
-    view = account_view(published, customers.invoices(store, customer.account_id), customer_standing(entries))
+    invoices = customers.invoices(store, customer.account_id)
+    view = account_view(published, invoices, customer_standing(entries))
     forms = blank_forms()
-    if posted is not None:
+    differences = discrepancy_forms(open_differences(invoices, entries))
+    if posted is not None and posted.kind == "discrepancy":
+        if posted.invoice_key in differences:
+            differences[posted.invoice_key] = posted
+    elif posted is not None:
         forms[posted.kind] = posted
+    by_key = {i.invoice_key: i for i in invoices}
     return Page(
         "customer/account.html.jinja2",
         status_code=status_code,
@@ -75,8 +82,10 @@ def account_page(
             "view": view,
             "customer": customer,
             "forms": forms,
+            "differences": [(by_key[key], form) for key, form in differences.items()],
             "errors": errors or {},
             "errors_for": posted.kind if posted is not None else "",
+            "posted": posted,
             "reasons": published.rules["dispute_reasons"],
         },
     )
@@ -103,7 +112,7 @@ def _refused_form(
             {"client": client_id(request), "kind": form.kind[:30]},
             account_id=customer.account_id,
         )
-    if form.kind not in blank_forms():
+    if form.kind not in {*blank_forms(), "discrepancy"}:
         form.kind = "promise"
     return account_page(store, customer, posted=form, errors=errors, status_code=400)
 
@@ -200,13 +209,17 @@ class CustomerController(Controller):
         store: NamedDependency[PortalStore],
         data: URLEncodedBody[CustomerForm],
     ) -> Page | Redirect:
-        """Store a promise or dispute (once per form) and confirm it; errors go back to the form."""
+        """Store a promise, dispute, update or accepted difference (once per form) and confirm it;
+        errors go back to the form."""
         published = _published(store, customer)
         invoices = customers.invoices(store, customer.account_id)
-        disputed = {k for k, e in collector_entries.open_disputes(store, customer.account_id).items()}
-        result = validate_customer_entry(
-            data, published, invoices, customer.email, disputed, dt.datetime.now(dt.UTC)
-        )
+        now = dt.datetime.now(dt.UTC)
+        if data.kind == "discrepancy":
+            entries = collector_entries.for_account(store, customer.account_id, limit=200)
+            result = validate_discrepancy(data, published, invoices, entries, customer.email, now)
+        else:
+            disputed = set(collector_entries.open_disputes(store, customer.account_id))
+            result = validate_customer_entry(data, published, invoices, customer.email, disputed, now)
         if result.entry is None:
             return _refused_form(request, store, customer, data, result.errors, invoices)
         return _recorded(store, result.entry)

@@ -22,11 +22,11 @@ from portal.forms import OUT_OF_DATE
 from portal.guards import requires_collector
 from portal.pages import Page
 from portal.store import PortalStore, account_events, audit_log, collector_entries, worklists
-from portal.store.collector_entries import ENTRY_KINDS
 from portal.store.inbox import SubmissionConflict
 from portal.store.team import StaffMember
 from portal.workbench_forms import (
     CALL_OUTCOMES,
+    COLLECTOR_KINDS,
     KIND_LABELS,
     MAX_INSTALLMENTS,
     AccountScope,
@@ -149,7 +149,7 @@ def account_page(
     read_only: bool = False,
 ) -> Page:
     """The account page: open items, timeline, recent entries and one form per kind."""
-    forms = {kind: blank_form(kind, scope.account_id) for kind in ENTRY_KINDS}
+    forms = {kind: blank_form(kind, scope.account_id) for kind in COLLECTOR_KINDS}
     if len(scope.open_balances) == 1:  # one currency: nothing to choose
         [only] = scope.open_balances
         forms["promise"].currency = forms["plan"].currency = only
@@ -272,7 +272,7 @@ class WorkbenchController(Controller):
         if found is None:
             return _not_yours(store, collector, request, data.account_id)
         items, scope = found
-        if data.kind not in ENTRY_KINDS:
+        if data.kind not in COLLECTOR_KINDS:
             data.kind = "note"
             return account_page(
                 store, collector, items, scope, posted=data, status_code=400, errors={"form": OUT_OF_DATE}

@@ -17,7 +17,7 @@ from portal.store.connection import PortalStore
 from portal.store.inbox import append_once
 from portal.store.tables import collector_entries
 
-ENTRY_KINDS = ("note", "call", "promise", "dispute", "dispute_resolution", "plan")
+ENTRY_KINDS = ("note", "call", "promise", "dispute", "dispute_resolution", "plan", "discrepancy")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class NewEntry:
     invoice_keys: str | None = None
     """A promise over a chosen set of two or more invoices: their keys (JSON list), with
     `invoice_key` empty; None otherwise."""
+    accepted_amount: Decimal | None = None
+    """A discrepancy: the difference a short payment left on `invoice_key` that the customer
+    accepted (the matching rule writes it off with this consent as evidence)."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ class CustomerInvoice:
     document_url: str | None = None
     document_file: str | None = None
     document_sha256: str | None = None
+    discrepancy: Decimal | None = None
+    """What a short payment within the matching tolerance left open: the customer may accept it."""
+    discrepancy_paid_on: dt.date | None = None
 
 
 def _fields(cls) -> list[str]:
@@ -84,7 +87,7 @@ def publish(
     replaced = {
         customer_accounts: [money_checked(a, ()) for a in accounts],
         customer_contacts: [{**money_checked(c, ()), "email": normalize_email(c.email)} for c in contacts],
-        customer_invoices: [money_checked(i, ("amount", "balance")) for i in invoices],
+        customer_invoices: [money_checked(i, ("amount", "balance", "discrepancy")) for i in invoices],
     }
     with store.writer.begin() as conn:
         for table, rows in replaced.items():

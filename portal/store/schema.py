@@ -8,7 +8,8 @@ client and contact on each director job, answers that cover several invoices,
 `due_date`, `notes`), 4 (the customer door: `customer_accounts`, `customer_contacts`,
 `customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (invoice copies:
 `customer_invoices.document_url`, `document_file`, `document_sha256`; a promise over a chosen set
-of invoices: `collector_entries.invoice_keys`).
+of invoices: `collector_entries.invoice_keys`; a short payment's difference the customer may accept:
+`customer_invoices.discrepancy`, `discrepancy_paid_on`, `collector_entries.accepted_amount`).
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def _migrate_3_to_4(conn) -> None:
 
 _COLUMNS_OF_5 = {  # (table, column): its DDL, written out (no SQL is built from strings)
     ("collector_entries", "invoice_keys"): "ALTER TABLE collector_entries ADD COLUMN invoice_keys TEXT",
+    ("collector_entries", "accepted_amount"):
+        "ALTER TABLE collector_entries ADD COLUMN accepted_amount VARCHAR(40)",
+    ("customer_invoices", "discrepancy"): "ALTER TABLE customer_invoices ADD COLUMN discrepancy VARCHAR(40)",
+    ("customer_invoices", "discrepancy_paid_on"):
+        "ALTER TABLE customer_invoices ADD COLUMN discrepancy_paid_on DATE",
     ("customer_invoices", "document_url"): "ALTER TABLE customer_invoices ADD COLUMN document_url TEXT",
     ("customer_invoices", "document_file"):
         "ALTER TABLE customer_invoices ADD COLUMN document_file VARCHAR(500)",

@@ -265,6 +265,7 @@ collector_entries = _inbox_table(
     Column("plan_installments", Text),  # JSON: [{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]
     Column("entered_by", String(20)),  # schema 4: "customer" for the customer door's; null: a collector's
     Column("invoice_keys", Text),  # schema 5: JSON list of the invoices a promise covers (two or more)
+    Column("accepted_amount", Money),  # schema 5: the short payment's difference a customer accepted
     indexes=(Index("ix_collector_entries_account", "account_id"),),
 )
 
@@ -330,6 +331,10 @@ customer_invoices = Table(
     Column("document_url", Text),
     Column("document_file", String(500)),
     Column("document_sha256", String(64)),
+    # schema 5: what a short payment within the matching tolerance left open (the customer may
+    # accept it), and the day that payment came
+    Column("discrepancy", Money),
+    Column("discrepancy_paid_on", Date),
 )
 
 # Remittance advices customers uploaded, with the invoice list read from them; the pipeline turns a

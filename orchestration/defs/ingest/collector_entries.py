@@ -61,6 +61,7 @@ def _columns(entries: Sequence[CollectorEntry], loaded_at: dt.datetime) -> dict:
         "submitted_ats": [utc_naive(e.submitted_at) for e in entries],
         "entered_bys": [e.entered_by for e in entries],
         "invoice_key_sets": [e.invoice_keys for e in entries],
+        "accepted_amounts": [_money(e.accepted_amount) for e in entries],
         "loaded_at": loaded_at,
     }
 

@@ -13,11 +13,13 @@ from portal.store import customers
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
 PAYMENT_HISTORY = dg.AssetKey(["intermediate", "int_invoice_payment_history"])
+APPLIED = [dg.AssetKey(["marts", "payments"]), dg.AssetKey(["marts", "payment_applications"])]
+PAYMENTS = [*APPLIED, dg.AssetKey(["marts", "reconciliation_exceptions"])]
 
 
 @dg.asset(
     key=["portal", "customer_accounts"],
-    deps=[LEDGER, PAYMENT_HISTORY],
+    deps=[LEDGER, PAYMENT_HISTORY, *APPLIED],  # what short payments left open
     group_name="outreach",
     kinds={"sqlite"},
 )
@@ -31,11 +33,6 @@ def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with open_store(ledgerloop.settings.home) as store:
         counts = customers.publish(store, accounts, contacts, invoices)
     return dg.MaterializeResult(metadata=counts)
-
-
-PAYMENTS = [
-    dg.AssetKey(["marts", name]) for name in ("payments", "reconciliation_exceptions", "payment_applications")
-]
 
 
 @dg.asset(

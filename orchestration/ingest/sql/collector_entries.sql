@@ -22,5 +22,6 @@ select
     unnest($submitted_ats::timestamp []) as submitted_at,
     unnest($entered_bys::varchar []) as entered_by,
     unnest($invoice_key_sets::varchar []) as invoice_keys,
+    unnest($accepted_amounts::decimal(18, 2) []) as accepted_amount,
     $loaded_at::timestamp as _loaded_at
 on conflict do nothing

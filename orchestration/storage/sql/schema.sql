@@ -183,6 +183,8 @@ create table if not exists raw.collector_entries (
 alter table raw.collector_entries add column if not exists entered_by varchar;
 -- A promise over a chosen set of two or more invoices: their keys (JSON list; invoice_key null).
 alter table raw.collector_entries add column if not exists invoice_keys json;
+-- A discrepancy: the difference a short payment left on invoice_key that the customer accepted.
+alter table raw.collector_entries add column if not exists accepted_amount decimal(18, 2);
 
 -- Outreach events (drafted, approved, sent) written by the dunning assets; read by the
 -- account timeline.

@@ -269,14 +269,20 @@ def load_answers_and_payment(home: Path) -> None:
                 },
             )
         for payment_id, currency, reference in PAYMENTS:
-            con.execute(
-                "insert into raw.payments by name select $id as payment_id, $id as bank_transaction_id, "
-                "'ACCT-1' as statement_account, date '2026-11-20' as received_on, 400.00 as amount, "
-                "$currency as currency, 'ACME INC' as payer, $reference as reference, 'bank_csv' as format, "
-                "'a.csv' as _source_file, 'a.csv' as _file_sha256, 2 as _row_number, "
-                "timestamp '2026-11-21' as _loaded_at, 1 as tx_index",
-                {"id": payment_id, "currency": currency, "reference": reference},
-            )
+            load_payment(con, payment_id, currency, reference)
+
+
+def load_payment(con, payment_id: str, currency: str, reference: str, amount: str = "400.00") -> None:
+    """One bank receipt of 20 Nov 2026 from ACME INC in raw.payments, as the payments ingest writes it."""
+    con.execute(
+        "insert into raw.payments by name select $id as payment_id, $id as bank_transaction_id, "
+        "'ACCT-1' as statement_account, date '2026-11-20' as received_on, "
+        "cast($amount as decimal(18, 2)) as amount, "
+        "$currency as currency, 'ACME INC' as payer, $reference as reference, 'bank_csv' as format, "
+        "'a.csv' as _source_file, 'a.csv' as _file_sha256, 2 as _row_number, "
+        "timestamp '2026-11-21' as _loaded_at, 1 as tx_index",
+        {"id": payment_id, "currency": currency, "reference": reference, "amount": amount},
+    )
 
 
 def add_entry(con, values: dict) -> None:
@@ -333,14 +339,20 @@ def fail_check(home: Path, failed_at: dt.datetime) -> None:
         )
 
 
-def build_collections(home: Path, as_of: str = AS_OF, *, records: bool = False) -> None:
+def build_collections(
+    home: Path, as_of: str = AS_OF, *, records: bool = False, payments: tuple[tuple[str, ...], ...] = ()
+) -> None:
     """Landing export, ingest, answers and payments (with `records`: Avery's invoices, entries and
-    payments too), then `dbt build` of the collections marts as of `as_of`."""
+    payments too; `payments`: more receipts, as `load_payment` takes them), then `dbt build` of the
+    collections marts as of `as_of`."""
     landing = home / "landing" / "salesforce"
     landing.mkdir(parents=True)
     (landing / "invoices.csv").write_text(export(INVOICES + (RECORD_INVOICES if records else [])))
     ingest_invoices(home)
     load_answers_and_payment(home)
+    with connect(home / "warehouse.duckdb") as con:
+        for payment in payments:
+            load_payment(con, *payment)
     load_contacts_file(home)
     if records:
         load_records(home)

@@ -2,7 +2,9 @@
 invoice and disputes another, and promises one amount for two invoices they tick; the next run
 ingests each once into raw.collector_entries, the marts show the `promises_to_pay` rows (the set's
 covering exactly its invoices) and a `disputes` row with the policy's deadline (entered by the
-customer), the account timeline says so, and dunning holds the invoices named and no other."""
+customer), the account timeline says so, and dunning holds the invoices named and no other. A
+GBP payment 3.00 short of its invoice (within the matching tolerance) leaves 3.00 open until the
+customer accepts that difference: the next run writes it off with their consent as evidence."""
 
 from __future__ import annotations
 
@@ -35,12 +37,14 @@ def today() -> dt.date:
 PROMISED, DISPUTED = "NYC:2001", "NYC:2002"
 PROMISED_TOGETHER = ["NYC:2003", "NYC:2006"]  # 300.00 + 100.00 open
 NOT_PROMISED = "NYC:2004"
+SHORT_PAID = "LDN:4001"  # GBP 700.00 open; a payment of 697.00 names it
+SHORT_PAYMENT = ("pay-short", "GBP", "inv 4001", "697.00")
 
 
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
     home = tmp_path_factory.mktemp("customer-loop")
-    build_collections(home, today().isoformat())
+    build_collections(home, today().isoformat(), payments=(SHORT_PAYMENT,))
     policy = yaml.safe_load((REPO_ROOT / "ledgerloop.yaml").read_text(encoding="utf-8"))
     policy["team"] = {"collectors": [{"name": "Chris", "email": "chris@example.com", "office": "NYC"}]}
     config = home / "policy.yaml"
@@ -52,6 +56,12 @@ def loop(tmp_path_factory):
         resources = {"ledgerloop": LedgerloopResource(home=str(home), config_path=str(config), as_of=day)}
         assert dg.materialize([customer_accounts], resources=resources).success
         before = _held(home, config)
+        left_open = _rows(
+            home,
+            "select balance::varchar, status from marts.ar_ledger where invoice_key = $k",
+            {"k": SHORT_PAID},
+        )
+        assert left_open == [("3.00", "open")]  # the difference waits for the customer
         submitted = _customer_enters_a_promise_and_a_dispute(home)
         for _ in range(2):  # a second run loads nothing again
             assert dg.materialize([collector_entries], resources=resources).success
@@ -86,7 +96,10 @@ def _customer_enters_a_promise_and_a_dispute(home) -> list[str]:
             "promised_date": (today() + dt.timedelta(days=5)).isoformat(),
         }
         assert client.post("/account/entries", data=together, follow_redirects=False).status_code == 303
-    return [data["submission_id"] for data in (promise, dispute, update, together)]
+        accepted = customer_form(client.get("/account").text, "discrepancy") | {"details": "bank charge"}
+        assert (accepted["invoice_key"], accepted["accepted_amount"]) == (SHORT_PAID, "3.00")
+        assert client.post("/account/entries", data=accepted, follow_redirects=False).status_code == 303
+    return [data["submission_id"] for data in (promise, dispute, update, together, accepted)]
 
 
 def _held(home, config) -> dict[str, set[str]]:
@@ -114,6 +127,7 @@ def test_each_customer_entry_reaches_raw_once(loop):
         ("dispute", "customer", "Chris"),
         ("note", "customer", "Chris"),
         ("promise", "customer", "Chris"),
+        ("discrepancy", "customer", "Chris"),
     ]
 
 
@@ -168,3 +182,33 @@ def test_dunning_holds_the_invoices_named_and_no_other(loop):
     assert any("dispute" in r for r in after[DISPUTED]), after
     assert any("promise" in r for r in after["NYC:2006"]), after  # past due, promised with 2003
     assert not any("promise" in r for r in after.get(NOT_PROMISED, set())), after
+
+
+def test_the_accepted_difference_is_written_off_with_the_customers_consent_as_evidence(loop):
+    home, _, _, _ = loop
+    assert _rows(
+        home,
+        "select balance::varchar, written_off_amount::varchar, status from marts.ar_ledger "
+        "where invoice_key = $k",
+        {"k": SHORT_PAID},
+    ) == [("0.00", "3.00", "paid")]
+    [(rule, applied, written_off, evidence)] = _rows(
+        home,
+        "select rule, applied_amount::varchar, written_off_amount::varchar, evidence "
+        "from marts.payment_applications where payment_id = 'pay-short'",
+    )
+    assert (rule, applied, written_off) == ("reference_short_pay", "697.00", "3.00")
+    assert "the customer accepted it (ap@acme.example, portal entry 5," in evidence
+    [(actor, detail)] = _rows(
+        home,
+        "select actor, detail from marts.account_timeline where kind = 'discrepancy_accepted'",
+    )
+    assert actor == "Customer (portal)"
+    assert detail.startswith("INV-00004001 · Accepted the GBP 3.00 a short payment left open")
+    [(placed,)] = _rows(
+        home,
+        "select detail from marts.account_timeline "
+        "where kind = 'payment_applied' and payment_id = 'pay-short'",
+    )
+    assert placed.endswith("the 3.00 left open written off with the customer's consent")
+

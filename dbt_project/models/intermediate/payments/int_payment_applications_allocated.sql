@@ -66,6 +66,7 @@ select
     ranked.decision_id,
     ranked.decided_by,
     ranked.decided_at,
+    ranked.received_on,
     ranked.open_balance,
     ranked.taken_before,
     unfit.payment_id is null as fits

@@ -1,5 +1,6 @@
 -- The living AR ledger: one row per invoice ever seen, with its balance and aging as of the
--- run's date. matched_paid_amount sums applications from payment files (cash application);
+-- run's date. matched_paid_amount sums applications from payment files (cash application),
+-- written_off_amount the short payments' differences written off with the customer's consent;
 -- the balance never double counts a payment both Salesforce and the bank know about.
 
 with invoices as (
@@ -10,7 +11,8 @@ payments_applied as (
     -- Money that payment files placed on each invoice (cash application), 0 where none.
     select
         invoices.invoice_key,
-        cast(coalesce(sum(applications.applied_amount), 0) as decimal(18, 2)) as matched_paid_amount
+        cast(coalesce(sum(applications.applied_amount), 0) as decimal(18, 2)) as matched_paid_amount,
+        cast(coalesce(sum(applications.written_off_amount), 0) as decimal(18, 2)) as written_off_amount
     from invoices
     left join {{ ref('payment_applications') }} as applications using (invoice_key)
     group by invoices.invoice_key
@@ -20,11 +22,12 @@ balanced as (
     select
         invoices.*,
         payments_applied.matched_paid_amount,
+        payments_applied.written_off_amount,
         cast(greatest(
             least(
                 coalesce(invoices.source_balance, invoices.amount),
                 invoices.amount - payments_applied.matched_paid_amount
-            ),
+            ) - payments_applied.written_off_amount,
             0
         ) as decimal(18, 2)) as balance
     from invoices
@@ -58,6 +61,7 @@ select
     amount,
     source_balance,
     matched_paid_amount,
+    written_off_amount,
     balance,
     status,
     stage,

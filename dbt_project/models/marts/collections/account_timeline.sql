@@ -119,7 +119,10 @@ events as (
         applications.applied_amount as amount,
         coalesce(applications.decided_by, 'cash application') as actor,
         'Payment' || coalesce(' from ' || payments.payer, '') || ' placed: '
-        || {{ timeline_rule_text('applications.rule') }} as detail
+        || {{ timeline_rule_text('applications.rule') }}
+        || coalesce(
+            '; the ' || applications.written_off_amount || ' left open written off with the customer''s consent', ''
+        ) as detail
     from {{ ref('payment_applications') }} as applications
     inner join {{ ref('payments') }} as payments using (payment_id)
 
@@ -173,6 +176,22 @@ events as (
         end as detail
     from entries
     where kind in ('note', 'call')
+
+    union all
+
+    select
+        account_id,
+        currency,
+        invoice_key,
+        submitted_at as occurred_at,
+        'discrepancy_accepted' as kind,
+        null as payment_id,
+        accepted_amount as amount,
+        {{ entry_actor('entered_by', 'collector') }} as actor,
+        'Accepted the ' || {{ money_text('currency', 'accepted_amount') }}
+        || ' a short payment left open' || coalesce('; note: ' || note, '') as detail
+    from entries
+    where kind = 'discrepancy'
 
     union all
 

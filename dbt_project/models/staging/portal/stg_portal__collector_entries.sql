@@ -20,6 +20,7 @@ renamed as (
         call_outcome,
         upper(nullif(trim(currency), '')) as currency,
         cast(promised_amount as decimal(18, 2)) as promised_amount,
+        cast(accepted_amount as decimal(18, 2)) as accepted_amount,
         promised_date,
         dispute_reason,
         dispute_evidence,
