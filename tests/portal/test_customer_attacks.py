@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from portal.store import audit_log, collector_entries, customers
 from portal.store.customers import CustomerContact
@@ -81,7 +82,15 @@ def test_html_in_every_field_is_shown_escaped(customer_client, portal_settings, 
         collector_email='x"@evil.example',
         policy='{"dispute_reasons": ["<b>Other</b>"], "dispute_resolution_days": 30}',
     )
-    hostile_invoices = [dataclasses.replace(i, invoice_number=SCRIPT + i.invoice_key) for i in INVOICES]
+    hostile_invoices = [
+        dataclasses.replace(
+            i,
+            invoice_number=SCRIPT + i.invoice_key,
+            discrepancy=Decimal("3.00") if i.invoice_key == "NYC:2" else None,
+            document_url="https://docs.example/" + SCRIPT,
+        )
+        for i in INVOICES
+    ]
     customers.publish(
         customer_store, [hostile_account], [CustomerContact(ACME, ACME_AP, SCRIPT)], hostile_invoices
     )
@@ -98,6 +107,12 @@ def test_html_in_every_field_is_shown_escaped(customer_client, portal_settings, 
     assert "<script>" not in response.text and "&lt;script&gt;" in response.text
     again = customer_client.get("/account").text
     assert "<script>" not in again and "<b>Other" not in again
+    accepted = customer_form(again, "discrepancy") | {"details": SCRIPT}
+    response = customer_client.post("/account/entries", data=accepted, follow_redirects=False)
+    assert response.status_code == 303
+    confirmed = customer_client.get(response.headers["location"]).text
+    assert "<script>" not in confirmed and "&lt;script&gt;" in confirmed
+    assert "<script>" not in customer_client.get("/account").text
     publish_customers(customer_store)
 
 

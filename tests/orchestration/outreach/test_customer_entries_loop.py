@@ -62,6 +62,7 @@ def loop(tmp_path_factory):
             {"k": SHORT_PAID},
         )
         assert left_open == [("3.00", "open")]  # the difference waits for the customer
+        assert SHORT_PAID in _dunned(home, config)  # and dunning chases it
         submitted = _customer_enters_a_promise_and_a_dispute(home)
         for _ in range(2):  # a second run loads nothing again
             assert dg.materialize([collector_entries], resources=resources).success
@@ -109,6 +110,13 @@ def _held(home, config) -> dict[str, set[str]]:
     for h in plan.held:
         held.setdefault(h.invoice_key, set()).add(h.reason)
     return held
+
+
+def _dunned(home, config) -> set[str]:
+    """The open invoices the day's dunning decision looks at."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        plan = plan_day(con, load_policy(config), today(), home)
+    return {i.invoice_key for account in plan.accounts for i in account.invoices}
 
 
 def _rows(home, sql: str, params=None) -> list[tuple]:
@@ -185,7 +193,8 @@ def test_dunning_holds_the_invoices_named_and_no_other(loop):
 
 
 def test_the_accepted_difference_is_written_off_with_the_customers_consent_as_evidence(loop):
-    home, _, _, _ = loop
+    home, config, _, _ = loop
+    assert SHORT_PAID not in _dunned(home, config)  # closed: no reminder chases the 3.00
     assert _rows(
         home,
         "select balance::varchar, written_off_amount::varchar, status from marts.ar_ledger "
