@@ -59,6 +59,9 @@ def _publish(store) -> None:
                 settled_on=dt.date(2026, 5, 28)),
     ]
     rows = [replace(r, amount=r.balance or Decimal("800.00")) for r in rows]
+    rows[0] = replace(rows[0], document_url="https://billing.example/invoices/101.pdf")
+    short = {"balance": Decimal("2.25"), "discrepancy": Decimal("2.25"), "discrepancy_paid_on": dt.date(2026, 11, 21)}
+    rows[1] = replace(rows[1], **short)  # a payment of 498.00 left 2.25: the customer may accept it
     statement = Statement("ACC-1", "Acme Builders", dt.date(2026, 11, 23), BUCKETS, (), HOW)
     account = CustomerAccount("ACC-1", "Acme Builders", dt.date(2026, 11, 23), "Avery Brooks", AVERY,
                               dump_statement(statement), RULES)
@@ -98,7 +101,7 @@ def _shoot(browser, width: int, name: str) -> None:
 def test_from_a_dunning_emails_link_to_a_promise_on_the_collectors_list(tmp_path, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import WebDriverWait
 
     store = connect_store(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     _publish(store)
@@ -113,7 +116,8 @@ def test_from_a_dunning_emails_link_to_a_promise_on_the_collectors_list(tmp_path
             _shoot(browser, width, "customer-account")
 
         promised = dt.date.today() + dt.timedelta(days=9)
-        Select(browser.find_element(By.ID, "promise-invoice_key")).select_by_value("NYC|101")
+        ticks = "input[type=checkbox][name=invoice_key][value='NYC|101']"
+        browser.find_element(By.CSS_SELECTOR, ticks).click()
         browser.find_element(By.ID, "promise-promised_amount").send_keys("1500.00")
         browser.find_element(By.ID, "promise-promised_date").send_keys(promised.strftime("%m%d%Y"))
         browser.find_element(By.ID, "promise-details").send_keys("Wire on Friday <b>bold</b>")
