@@ -60,7 +60,8 @@ def _publish(store) -> None:
     ]
     rows = [replace(r, amount=r.balance or Decimal("800.00")) for r in rows]
     rows[0] = replace(rows[0], document_url="https://billing.example/invoices/101.pdf")
-    short = {"balance": Decimal("2.25"), "discrepancy": Decimal("2.25"), "discrepancy_paid_on": dt.date(2026, 11, 21)}
+    left = Decimal("2.25")
+    short = {"balance": left, "discrepancy": left, "discrepancy_paid_on": dt.date(2026, 11, 21)}
     rows[1] = replace(rows[1], **short)  # a payment of 498.00 left 2.25: the customer may accept it
     statement = Statement("ACC-1", "Acme Builders", dt.date(2026, 11, 23), BUCKETS, (), HOW)
     account = CustomerAccount("ACC-1", "Acme Builders", dt.date(2026, 11, 23), "Avery Brooks", AVERY,
