@@ -81,9 +81,17 @@ broken_promises as (
         collector,
         'Promise to pay ' || coalesce(currency || ' ', '') || cast(promised_amount as varchar) || ' by '
         || cast(promised_date as varchar) || ' (account ' || account_id
-        || coalesce(', invoice ' || numbers.display_number, '') || ') is broken: ' || cast(paid_amount as varchar)
-        || ' paid' as message
-    from {{ ref('promises_to_pay') }}
+        || coalesce(', invoice ' || numbers.display_number, '')
+        || case
+            when len(promises.invoice_keys) > 1 then ', invoices ' || (
+                select string_agg(covered.display_number, ', ' order by covered.invoice_key)
+                from numbers as covered
+                where list_contains(promises.invoice_keys, covered.invoice_key)
+            )
+            else ''
+        end
+        || ') is broken: ' || cast(paid_amount as varchar) || ' paid' as message
+    from {{ ref('promises_to_pay') }} as promises
     left join numbers using (invoice_key)
     where is_broken
 ),
