@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
+from portal.store.bulk import replace_tables
 from portal.store.columns import money_checked, utcnow
 from portal.store.connection import PortalStore
 from portal.store.tables import customer_accounts, customer_contacts, customer_invoices, customer_remittances
-from portal.store.workbench import bulk_insert
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,7 @@ def publish(
         customer_contacts: [{**money_checked(c, ()), "email": normalize_email(c.email)} for c in contacts],
         customer_invoices: [money_checked(i, ("amount", "balance", "discrepancy")) for i in invoices],
     }
-    with store.writer.begin() as conn:
-        for table, rows in replaced.items():
-            conn.execute(delete(table))
-            bulk_insert(conn, table, rows)
+    replace_tables(store, replaced)
     return {table.name: len(rows) for table, rows in replaced.items()}
 
 

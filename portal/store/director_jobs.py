@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, delete, insert, select
 
 from portal.links import normalize_email
+from portal.store.bulk import replace_tables
 from portal.store.connection import PortalStore
 from portal.store.tables import director_jobs, form_choices
 from portal.store.tables import published_policy as policy_table
@@ -76,10 +77,8 @@ def publish(
     if len(set(status_choices)) != len(status_choices):
         raise ValueError(f"status_choices has duplicates: {status_choices}")
     rows = [_job_row(job) for job in jobs]
-    with store.writer.begin() as conn:
-        conn.execute(delete(director_jobs))
-        if rows:
-            conn.execute(insert(director_jobs), rows)
+
+    def choices_and_policy(conn) -> None:
         if policy is not None:
             conn.execute(delete(policy_table))
             if policy:
@@ -89,6 +88,8 @@ def publish(
             insert(form_choices),
             [{"field": "status", "value": value, "position": i} for i, value in enumerate(status_choices)],
         )
+
+    replace_tables(store, {director_jobs: rows}, also=choices_and_policy)
     return len(rows)
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Table, delete, insert
-
 from portal.links import normalize_email
 from portal.store import tables
 from portal.store.account_events import AccountEvent
+from portal.store.bulk import replace_tables
 from portal.store.columns import money_checked
 from portal.store.connection import PortalStore
 from portal.store.team import StaffMember, WorkloadRow, member_rows
@@ -41,10 +40,7 @@ def publish(
         tables.team_workload: [money_checked(row, _WORKLOAD_MONEY) for row in workload],
         tables.workbench_state: [] if state is None else [_state_row(state)],
     }
-    with store.writer.begin() as conn:
-        for table, rows in replaced.items():
-            conn.execute(delete(table))
-            bulk_insert(conn, table, rows)
+    replace_tables(store, replaced)
     return {table.name: len(rows) for table, rows in replaced.items() if table is not tables.workbench_state}
 
 
@@ -62,28 +58,3 @@ def _state_row(state: WorkbenchState) -> dict:
         "published_at": state.published_at,
         "policy": json.dumps(state.policy, sort_keys=True, default=str),
     }
-
-
-def bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
-    """Insert many rows. On SQLite the statement is compiled once and each value goes through its
-    column type's own bind processing (Money as exact text, UTC timestamps, dates) straight into
-    the driver's executemany: about three times faster than SQLAlchemy's per-row parameter
-    handling, which dominates publishing a large read model."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        for start in range(0, len(rows), batch):
-            conn.execute(insert(table), rows[start : start + batch])
-        return
-    compiled = insert(table).compile(dialect=conn.dialect)
-    names = list(compiled.positiontup)
-    processors = [
-        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in names
-    ]
-    pairs = list(zip(names, processors, strict=True))
-    for start in range(0, len(rows), batch):
-        values = [
-            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-            for row in rows[start : start + batch]
-        ]
-        conn.exec_driver_sql(compiled.string, values)
