@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from orchestration.storage.private_paths import ACCESS_MODES
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DAGSTER_STORAGE_URL_ENV = "LEDGERLOOP_DAGSTER_STORAGE_URL"
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,20 @@ class Settings:
     """Who besides the owner may open the warehouse, exports and archive
     (`LEDGERLOOP_GROUP_ACCESS`): `none` (default), the owner's group to `read`, or to `write`."""
 
+    dagster_storage_url: str | None = field(
+        default_factory=lambda: os.environ.get(DAGSTER_STORAGE_URL_ENV, "").strip() or None, repr=False
+    )
+    """Dagster's run, event log and schedule storage on PostgreSQL
+    (`LEDGERLOOP_DAGSTER_STORAGE_URL=postgresql+psycopg2://user:password@host:port/db`); unset, SQLite files
+    under `$LEDGERLOOP_HOME/dagster`. A secret: only ever in the environment, never in a file."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", self.home.resolve())
         if self.group_access not in ACCESS_MODES:
             raise ValueError(f"LEDGERLOOP_GROUP_ACCESS={self.group_access!r}: use one of "
                              f"{', '.join(ACCESS_MODES)}")
+        if self.dagster_storage_url is not None:
+            check_dagster_storage_url(self.dagster_storage_url)
 
     @property
     def salesforce_environ(self) -> dict[str, str]:
@@ -75,6 +86,23 @@ class Settings:
         from orchestration.policy import load_policy  # pydantic and every section: load when used
 
         return load_policy(self.config_path)
+
+
+def check_dagster_storage_url(url: str) -> None:
+    """Refuse what dagster-postgres cannot open, naming the setting (never echoing the password).
+
+    The driver must be named: SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3, and
+    dagster-postgres's event log only works on psycopg2 (its `NOTIFY` fails on psycopg 3, the run
+    with it)."""
+    parts = urlsplit(url)
+    lacks = [what for what, present in (
+        ("the postgresql+psycopg2 scheme", parts.scheme == "postgresql+psycopg2"),
+        ("a host", bool(parts.hostname)),
+        ("a database name", bool(parts.path.strip("/"))),
+    ) if not present]
+    if lacks:
+        raise ValueError(f"{DAGSTER_STORAGE_URL_ENV}: expected postgresql+psycopg2://user:password@host:port/"
+                         f"database (dagster-postgres needs psycopg2); this URL lacks {' and '.join(lacks)}")
 
 
 def quiet_environment() -> dict[str, str]:

@@ -133,7 +133,7 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     load_policy(settings)
     # Before either child starts: a run the UI starts at once already mints links to this portal.
     record_served_url(settings.home, served_url(host, portal_port))
-    prepare_dagster_home(settings.dagster_home)
+    prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
     prepare_manifest()
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "LEDGERLOOP_HOME": str(settings.home),

@@ -98,7 +98,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     `verbose`."""
     progress = progress or RunProgress(None)
     progress.phase("Loading Dagster and the dbt project")
-    prepare_dagster_home(settings.dagster_home)
+    prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
     from orchestration.defs.dbt import prepare_manifest
 
     prepare_manifest()

@@ -31,8 +31,12 @@ home_option = click.option("--home", envvar="LEDGERLOOP_HOME", default=None,
 
 def settings_for(home: str | None) -> Settings:
     """The settings of `--home` (else `$LEDGERLOOP_HOME`, else `./var`), resolved once here and
-    passed down; nothing writes the folder back into the environment."""
-    return Settings(home=Path(home)) if home else Settings()
+    passed down; nothing writes the folder back into the environment. A setting that cannot work
+    (`LEDGERLOOP_GROUP_ACCESS`, `LEDGERLOOP_DAGSTER_STORAGE_URL`) is a one-line error."""
+    try:
+        return Settings(home=Path(home)) if home else Settings()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def prepared_settings(home: str | None) -> Settings:
