@@ -24,7 +24,7 @@ RECORDS_DDL = [
     "create table if not exists marts.promises_to_pay (promise_id varchar, account_id varchar, "
     "invoice_key varchar, collector varchar, currency varchar, promised_amount decimal(18, 2), "
     "promised_on date, promised_date date, "
-    "paid_amount decimal(18, 2), status varchar, is_broken boolean, as_of date)",
+    "paid_amount decimal(18, 2), status varchar, is_broken boolean, as_of date, invoice_keys varchar[])",
     "create table if not exists marts.payment_plans (plan_id varchar, account_id varchar, collector varchar, "
     "currency varchar, installment_number integer, due_on date, amount decimal(18, 2), "
     "cumulative_due decimal(18, 2), paid_to_date decimal(18, 2), running_balance decimal(18, 2), "

@@ -96,7 +96,7 @@ def _records(con, day: dt.date) -> None:
     promise_status = "pending" if day < PROMISE_BROKEN_ON else "broken"
     con.execute(
         "insert into marts.promises_to_pay values "
-        "('p1', 'PROM', null, 'Avery Brooks', 'USD', 300.00, ?, ?, 0, ?, ?, ?)",
+        "('p1', 'PROM', null, 'Avery Brooks', 'USD', 300.00, ?, ?, 0, ?, ?, ?, null)",
         [START, PROMISE_BROKEN_ON - dt.timedelta(days=1), promise_status, promise_status == "broken", day],
     )
 

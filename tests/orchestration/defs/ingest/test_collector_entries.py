@@ -132,6 +132,15 @@ def test_collector_entries_keep_every_contract_column_exact(home):
             )
         )
         entries_inbox.record(store, new_entry(4, entered_by="customer", collector_email="ap@acme.example"))
+        customer = {"entered_by": "customer", "collector_email": "ap@acme.example"}
+        entries_inbox.record(
+            store, new_entry(5, invoice_key=None, invoice_keys='["NYC:6003", "NYC:6004"]', **customer)
+        )
+        entries_inbox.record(
+            store,
+            new_entry(6, kind="discrepancy", promised_amount=None, promised_date=None,
+                      accepted_amount=Decimal("3.00"), **customer),
+        )
     ingest(home)
     rows = loaded(home)
     assert {k: v for k, v in rows[0].items() if k != "_loaded_at"} == {
@@ -154,6 +163,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
         "plan_installments": None,
         "submitted_at": dt.datetime(2026, 11, 23, 15, 0),
         "entered_by": None,  # a collector's entry
+        "invoice_keys": None,  # one invoice: invoice_key
+        "accepted_amount": None,
     }
     assert rows[0]["_loaded_at"] == dt.datetime(2026, 11, 23, 15, 0)
     assert (rows[1]["kind"], rows[1]["dispute_evidence"], rows[1]["dispute_deadline"]) == (
@@ -164,6 +175,8 @@ def test_collector_entries_keep_every_contract_column_exact(home):
     assert rows[2]["kind"] == "plan" and json.loads(rows[2]["plan_installments"]) == json.loads(PLAN)
     assert rows[3]["call_outcome"] == "no_answer"
     assert (rows[4]["entered_by"], rows[4]["collector_email"]) == ("customer", "ap@acme.example")
+    assert (rows[5]["invoice_key"], json.loads(rows[5]["invoice_keys"])) == (None, ["NYC:6003", "NYC:6004"])
+    assert (rows[6]["kind"], rows[6]["accepted_amount"]) == ("discrepancy", Decimal("3.00"))
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         amounts = con.execute(
             "select sum(cast(i.amount as decimal(18, 2))) from raw.collector_entries, "
