@@ -16,8 +16,11 @@ URL = "postgresql+psycopg2://dagster:s3cret-pw@db.internal:5432/dagster"
 
 @pytest.fixture(autouse=True)
 def _restore_environment(monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", "unused")  # prepare_dagster_home sets both; restored after
-    monkeypatch.delenv(DAGSTER_STORAGE_URL_ENV, raising=False)
+    # prepare_dagster_home sets both; setting each first makes monkeypatch restore it afterwards
+    # (a bare delenv of an unset variable records nothing, and the URL leaked into later tests)
+    monkeypatch.setenv("DAGSTER_HOME", "unused")
+    monkeypatch.setenv(DAGSTER_STORAGE_URL_ENV, "")
+    monkeypatch.delenv(DAGSTER_STORAGE_URL_ENV)
 
 
 def test_unset_the_instance_keeps_its_sqlite_storage_under_the_home(tmp_path):
