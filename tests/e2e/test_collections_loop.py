@@ -315,7 +315,7 @@ def test_a_promise_logged_in_the_browser_is_on_the_collectors_list_after_the_nex
     assert minted.exit_code == 0, minted.output
 
     browser.get(minted.output.strip().splitlines()[-1])
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
     browser.get(browser.current_url + "/account?account_id=" + invoice["account_id"])
     # The next run's date: the entry's own (UTC) date or later, so the promise was made by then.
     run_on = max(dt.datetime.now(dt.UTC).date(), DAY_2)
@@ -324,7 +324,7 @@ def test_a_promise_logged_in_the_browser_is_on_the_collectors_list_after_the_nex
     Select(browser.find_element(By.ID, "promise-currency")).select_by_value("USD")
     browser.find_element(By.ID, "promise-promised_date").send_keys(promised.strftime("%m%d%Y"))
     browser.find_element(By.XPATH, "//button[normalize-space()='Save the promise']").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
 
     outcome = run_pipeline(settings, run_on)
     assert outcome.success, outcome.report()

@@ -109,7 +109,7 @@ def test_from_a_dunning_emails_link_to_a_promise_on_the_collectors_list(tmp_path
     with serving_portal(tmp_path) as env:
         link = _drafted_email_link(tmp_path, env, store)
         browser.get(link)
-        WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/account$"))
+        WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/account$"))
         page = browser.page_source
         assert "Acme Builders" in page and "INV-00000101" in page and "Bolt" not in page
         assert "Secret London Client" not in page and "INV-00000099" in page.split("Paid in the last")[1]
@@ -123,7 +123,7 @@ def test_from_a_dunning_emails_link_to_a_promise_on_the_collectors_list(tmp_path
         browser.find_element(By.ID, "promise-promised_date").send_keys(promised.strftime("%m%d%Y"))
         browser.find_element(By.ID, "promise-details").send_keys("Wire on Friday <b>bold</b>")
         browser.find_element(By.XPATH, "//button[normalize-space()='Send the promise']").click()
-        WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/account/entries/\d+$"))
+        WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/account/entries/\d+$"))
         assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you: we have it"
         assert "Wire on Friday <b>bold</b>" in browser.find_element(By.CLASS_NAME, "note").text
         for width in (1280, 390):
@@ -134,7 +134,7 @@ def test_from_a_dunning_emails_link_to_a_promise_on_the_collectors_list(tmp_path
         browser.delete_all_cookies()
         minted = CliRunner().invoke(link_command, [AVERY], env=env)
         browser.get(minted.output.strip().splitlines()[-1])
-        WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+        WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
         acme = browser.find_elements(By.CSS_SELECTOR, "ol.worklist > li.job")[0]
         assert f"Promise logged: promised USD 1,500.00 by {promised.day} {promised:%b}" in acme.text
     store.close()

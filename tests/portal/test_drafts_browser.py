@@ -39,7 +39,7 @@ def test_collector_edits_and_approves_an_email_and_rejects_an_sms_in_a_browser(r
     phone = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
     browser.get(f"{url}/c/{mint_staff(PortalSettings.from_env(env), 'collector', AVERY)}")
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
     browser.find_element(By.LINK_TEXT, "Drafts to approve").click()
     assert "2 reminders to your accounts wait" in browser.page_source
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # no sideways scroll
@@ -50,15 +50,15 @@ def test_collector_edits_and_approves_an_email_and_rejects_an_sms_in_a_browser(r
     text.clear()
     text.send_keys("Dear Ann,\n\nThank you for the call: INV-101 is paid on Friday.")
     browser.find_element(By.XPATH, "//button[normalize-space()='Save changes']").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("did=edited"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("did=edited"))
     assert "Saved your changes to Reminder for Acme Builders" in browser.page_source
     browser.find_elements(By.XPATH, "//button[normalize-space()='Approve']")[0].click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("did=approved"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("did=approved"))
 
     browser.find_element(By.LINK_TEXT, "Edit or reject").click()  # the SMS, the one left
     browser.find_element(By.ID, "reason").send_keys("Customer asked for email only")
     browser.find_element(By.XPATH, "//button[normalize-space()='Reject this draft']").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("did=rejected"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("did=rejected"))
     assert "No reminders to your accounts wait for approval." in browser.page_source
 
     severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]

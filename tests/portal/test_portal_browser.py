@@ -136,7 +136,7 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
     token = link.rsplit("/", 1)[1]
 
     browser.get(link)
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/jobs$"))
     assert token not in browser.current_url
     page = browser.page_source
     assert "Acme, Inc." in page and "INV-123" in page
@@ -147,7 +147,7 @@ def test_director_opens_link_sees_only_their_jobs_and_sends_an_update(running_po
     browser.find_element(By.ID, "promised_amount-1").send_keys("1000.00")
     browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
 
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/updates/\d+$"))
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert heading == "Thank you, your update was received"
     assert "Client pays Friday <b>really</b>" in browser.find_element(By.CLASS_NAME, "note").text
@@ -197,13 +197,13 @@ def test_director_goes_from_the_drafted_email_to_a_saved_update(running_portal, 
     assert link in message.get_body(preferencelist=("plain",)).get_content()
 
     browser.get(link)
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/jobs$"))
     assert "Acme, Inc." in browser.page_source
     assert "Secret Client Corp" not in browser.page_source
     Select(browser.find_element(By.ID, "status-1")).select_by_visible_text("Will pay")
     browser.find_element(By.ID, "note-1").send_keys("Paying on the 30th")
     browser.find_element(By.XPATH, "//button[normalize-space()='Send answer for INV-123']").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/updates/\d+$"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you, your update was received"
     [saved] = director_updates.after(store, 0, 10)
     assert (saved.director_email, saved.invoice_key) == (DANA, "new-york|123")
@@ -237,7 +237,7 @@ def test_director_answers_several_invoices_of_a_client_at_once(
     minted = CliRunner().invoke(link_command, [DANA], env=env)
     assert minted.exit_code == 0, minted.output
     browser.get(minted.output.strip().splitlines()[-1])
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/jobs$"))
 
     acme = browser.find_element(By.XPATH, "//section[h2[normalize-space()='Acme, Inc.']]")
     assert "Isla Carter" in acme.text and "+1 212 555 8250" in acme.text
@@ -257,7 +257,7 @@ def test_director_answers_several_invoices_of_a_client_at_once(
     )
     acme.find_element(By.XPATH, ".//button[normalize-space()='Send answer for the ticked invoices']").click()
 
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/updates/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/updates/\d+$"))
     confirmation = browser.find_element(By.TAG_NAME, "main").text
     assert "Your answer covers 2 invoices" in confirmation
     assert "INV-1" in confirmation and "INV-3" in confirmation and "INV-2" not in confirmation
@@ -270,7 +270,7 @@ def test_director_answers_several_invoices_of_a_client_at_once(
     assert {u.expected_payment_date for u in saved} == {payment_day}
 
     browser.find_element(By.LINK_TEXT, "Back to your jobs").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/jobs$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/jobs$"))
     acme = browser.find_element(By.XPATH, "//section[h2[normalize-space()='Acme, Inc.']]")
     answers = acme.find_elements(By.CSS_SELECTOR, "li.invoice.answered")
     assert len(answers) == 2 and all("Paying both next week" in a.text for a in answers)

@@ -71,7 +71,7 @@ def test_workload_page_fits_the_screen_with_every_column_visible(running_team, b
         {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile},
     )
     browser.get(minted.output.strip().splitlines()[-1])
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/team/?$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/team/?$"))
     assert browser.execute_script("return window.innerWidth") == width
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
     boxes = browser.execute_script(

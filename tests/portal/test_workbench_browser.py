@@ -59,11 +59,11 @@ def test_collector_opens_link_logs_a_promise_and_it_reaches_the_warehouse(runnin
     assert "/c/" in link
 
     browser.get(link)
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
     page = browser.page_source
     assert "Acme Builders" in page and "Secret London Client" not in page
     browser.find_element(By.LINK_TEXT, "Acme Builders").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/workbench/account"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("/workbench/account"))
     assert "Acme timeline note" in browser.page_source
 
     promised = dt.date.today() + dt.timedelta(days=10)
@@ -74,7 +74,7 @@ def test_collector_opens_link_logs_a_promise_and_it_reaches_the_warehouse(runnin
     browser.find_element(By.ID, "promise-note").send_keys("CFO promised <b>by wire</b>")
     browser.find_element(By.XPATH, "//button[normalize-space()='Save the promise']").click()
 
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Saved: promise to pay"
     assert "CFO promised <b>by wire</b>" in browser.find_element(By.CLASS_NAME, "note").text
     severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
@@ -123,7 +123,7 @@ def test_collector_works_the_list_by_account_and_a_logged_promise_shows_at_once(
     env, _, _ = running_workbench
     minted = CliRunner().invoke(link_command, [AVERY], env=env)
     browser.get(minted.output.strip().splitlines()[-1])
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
     for width in (390, 1280):
         _fits(browser, width)
     accounts = browser.find_elements(By.CSS_SELECTOR, "ol.worklist > li.job")
@@ -139,16 +139,16 @@ def test_collector_works_the_list_by_account_and_a_logged_promise_shows_at_once(
     assert invoices[0].startswith("INV-101: USD 1,500.00, 45 days past due") and len(invoices) == 2
 
     acme.find_element(By.LINK_TEXT, "Acme Builders").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/workbench/account"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("/workbench/account"))
     promised = dt.date.today() + dt.timedelta(days=12)
     browser.find_element(By.ID, "promise-promised_amount").send_keys("2000.25")
     Select(browser.find_element(By.ID, "promise-currency")).select_by_value("USD")
     browser.find_element(By.ID, "promise-promised_date").send_keys(promised.strftime("%m%d%Y"))
     browser.find_element(By.XPATH, "//button[normalize-space()='Save the promise']").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench/entries/\d+$"))
 
     browser.find_element(By.LINK_TEXT, "Back to your list").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/workbench$"))
+    WebDriverWait(browser, 30).until(expected_conditions.url_matches(r"/workbench$"))
     acme = browser.find_elements(By.CSS_SELECTOR, "ol.worklist > li.job")[0]
     check_on = promised + dt.timedelta(days=1)
     assert f"Next: Wait for the promised payment, then check it arrived by {check_on:%a %-d %b}" in acme.text
