@@ -46,8 +46,33 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     )
 
 
-def load_engagement(con: duckdb.DuckDBPyConnection, as_of: dt.date, outbox_root: Path | None) -> Engagement:
-    """Touches, contacts and responses on or before `as_of` (tables not built yet add nothing)."""
+# Each on the team's day (the policy's time zone, as runs age invoices) of its UTC timestamp.
+_SENT = """
+select account_id, channel, cast(timezone($timezone, timezone('UTC', occurred_at)) as date) as day
+from raw.outreach_events
+where kind = 'sent' and account_id is not null
+    and cast(timezone($timezone, timezone('UTC', occurred_at)) as date) <= $as_of
+"""
+_ENTRIES = """
+select account_id, kind, call_outcome, cast(timezone($timezone, timezone('UTC', submitted_at)) as date) as day
+from raw.collector_entries
+where cast(timezone($timezone, timezone('UTC', submitted_at)) as date) <= $as_of
+"""
+_ANSWERS = """
+select coalesce(l.account_id, l.account_name),
+    max(cast(timezone($timezone, timezone('UTC', u.submitted_at)) as date))
+from raw.director_updates as u
+join marts.ar_ledger as l using (invoice_key)
+where cast(timezone($timezone, timezone('UTC', u.submitted_at)) as date) <= $as_of
+group by all
+"""
+
+
+def load_engagement(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, outbox_root: Path | None, timezone: str
+) -> Engagement:
+    """Touches, contacts and responses on or before `as_of`, each on the team's day in `timezone`
+    (tables not built yet add nothing)."""
     found = Engagement()
     if has_table(con, "outreach", "dunning_notices"):
         for account_id, day in con.execute(
@@ -56,29 +81,24 @@ def load_engagement(con: duckdb.DuckDBPyConnection, as_of: dt.date, outbox_root:
             found.touches[account_id].add(day)
     if has_table(con, "raw", "outreach_events"):
         sent_as = {c.name: c.sent_as for c in channels() if c.sent_as}
-        for account_id, channel, day in con.execute(
-            "select account_id, channel, cast(occurred_at as date) from raw.outreach_events "
-            "where kind = 'sent' and account_id is not null and cast(occurred_at as date) <= ?",
-            [as_of],
-        ).fetchall():
+        for account_id, channel, day in con.execute(_SENT, {"timezone": timezone, "as_of": as_of}).fetchall():
             if channel in sent_as:
                 found.contacts[account_id].add((day, sent_as[channel]))
-    _collector_entries(con, as_of, found)
-    _payments_and_answers(con, as_of, found)
+    _collector_entries(con, as_of, timezone, found)
+    _payments_and_answers(con, as_of, timezone, found)
     if outbox_root is not None:
         for account_id, day in director_touches(con, outbox_root):
             found.touches[account_id].add(day)
     return found
 
 
-def _collector_entries(con: duckdb.DuckDBPyConnection, as_of: dt.date, found: Engagement) -> None:
+def _collector_entries(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, timezone: str, found: Engagement
+) -> None:
     if not has_table(con, "raw", "collector_entries"):
         return
-    for account_id, kind, outcome, day in con.execute(
-        "select account_id, kind, call_outcome, cast(submitted_at as date) from raw.collector_entries "
-        "where cast(submitted_at as date) <= ?",
-        [as_of],
-    ).fetchall():
+    params = {"timezone": timezone, "as_of": as_of}
+    for account_id, kind, outcome, day in con.execute(_ENTRIES, params).fetchall():
         if kind == "call":
             found.touches[account_id].add(day)
             how = (outcome or "no outcome").replace("_", " ")
@@ -87,7 +107,9 @@ def _collector_entries(con: duckdb.DuckDBPyConnection, as_of: dt.date, found: En
             found.respond(account_id, day, as_of)
 
 
-def _payments_and_answers(con: duckdb.DuckDBPyConnection, as_of: dt.date, found: Engagement) -> None:
+def _payments_and_answers(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, timezone: str, found: Engagement
+) -> None:
     if has_table(con, "marts", "payment_applications") and has_table(con, "marts", "payments"):
         for account_id, day in con.execute(
             "select coalesce(l.account_id, l.account_name), max(p.received_on) "
@@ -97,13 +119,8 @@ def _payments_and_answers(con: duckdb.DuckDBPyConnection, as_of: dt.date, found:
             [as_of],
         ).fetchall():
             found.respond(account_id, day, as_of)
-    if has_table(con, "raw", "director_updates"):
-        for account_id, day in con.execute(
-            "select coalesce(l.account_id, l.account_name), max(cast(u.submitted_at as date)) "
-            "from raw.director_updates u join marts.ar_ledger l using (invoice_key) "
-            "where cast(u.submitted_at as date) <= ? group by all",
-            [as_of],
-        ).fetchall():
+    if has_table(con, "raw", "director_updates") and has_table(con, "marts", "ar_ledger"):
+        for account_id, day in con.execute(_ANSWERS, {"timezone": timezone, "as_of": as_of}).fetchall():
             found.respond(account_id, day, as_of)
 
 

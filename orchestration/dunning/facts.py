@@ -145,7 +145,7 @@ def load_facts(
             "select invoice_key, first_seen_on from outreach.dunning_invoices_seen",
         )
     )
-    engagement = load_engagement(con, as_of, outbox_root)
+    engagement = load_engagement(con, as_of, outbox_root, timezone)
     cash = dunning.cash_first
     escalated = frozenset(
         r[0]

@@ -143,7 +143,7 @@ def test_a_channel_registered_once_is_drafted_listed_edited_approved_sent_and_co
         events = con.execute(
             "select channel, kind from raw.outreach_events where account_id = 'ACME' order by kind"
         ).fetchall()
-        contacts = load_engagement(con, dt.date.max, None).contacts["ACME"]  # sent when the test ran
+        contacts = load_engagement(con, dt.date.max, None, "UTC").contacts["ACME"]  # sent when the test ran
     assert events == [("whatsapp", "approved"), ("whatsapp", "drafted"), ("whatsapp", "sent")]
     assert {what for _, what in contacts} == {"WhatsApp message sent"}
 
