@@ -58,3 +58,13 @@
 {% macro split_csv(column) -%}
     unnest(string_split({{ column }}, ','))
 {%- endmacro %}
+
+{# The display numbers of the invoices a record covers (`keys`, a list of invoice keys), from a
+   relation or CTE of `invoice_key, display_number`, in key order: "INV-1, INV-2". #}
+{% macro display_numbers_of(keys, invoices) -%}
+    (
+        select string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
+        from {{ invoices }} as listed
+        where list_contains({{ keys }}, listed.invoice_key)
+    )
+{%- endmacro %}

@@ -9,9 +9,7 @@ with salesforce_newest as (
     from {{ ref('stg_salesforce__invoices') }}
     qualify row_number() over (
         partition by invoice_key
-        order by
-            last_modified_at desc nulls last, exported_at desc, loaded_at desc,
-            source_row_number desc
+        order by {{ newest_record_first('last_modified_at') }}
     ) = 1
 ),
 
@@ -20,9 +18,7 @@ tracker_newest as (
     from {{ ref('stg_tracker__invoices') }}
     qualify row_number() over (
         partition by invoice_key
-        order by
-            updated_at desc nulls last, exported_at desc, loaded_at desc,
-            source_row_number desc
+        order by {{ newest_record_first('updated_at') }}
     ) = 1
 ),
 
@@ -36,9 +32,7 @@ document_urls as (
     where document_url is not null
     qualify row_number() over (
         partition by invoice_key
-        order by
-            last_modified_at desc nulls last, exported_at desc, loaded_at desc,
-            source_row_number desc
+        order by {{ newest_record_first('last_modified_at') }}
     ) = 1
 ),
 

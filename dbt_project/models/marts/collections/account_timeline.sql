@@ -207,11 +207,8 @@ events as (
         'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
         || {{ day_text('promised_date') }}
         || case
-            when len(promises.invoice_keys) > 1 then ' for invoices ' || (
-                select string_agg(coalesce(invoices.display_number, invoices.invoice_key), ', ' order by invoices.invoice_key)
-                from invoices
-                where list_contains(promises.invoice_keys, invoices.invoice_key)
-            )
+            when len(promises.invoice_keys) > 1
+                then ' for invoices ' || {{ display_numbers_of('promises.invoice_keys', 'invoices') }}
             else ''
         end
         || coalesce('; note: ' || note, '') as detail

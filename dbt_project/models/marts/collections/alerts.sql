@@ -83,11 +83,8 @@ broken_promises as (
         || cast(promised_date as varchar) || ' (account ' || account_id
         || coalesce(', invoice ' || numbers.display_number, '')
         || case
-            when len(promises.invoice_keys) > 1 then ', invoices ' || (
-                select string_agg(covered.display_number, ', ' order by covered.invoice_key)
-                from numbers as covered
-                where list_contains(promises.invoice_keys, covered.invoice_key)
-            )
+            when len(promises.invoice_keys) > 1
+                then ', invoices ' || {{ display_numbers_of('promises.invoice_keys', 'numbers') }}
             else ''
         end
         || ') is broken: ' || cast(paid_amount as varchar) || ' paid' as message
