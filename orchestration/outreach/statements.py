@@ -43,6 +43,14 @@ order by account_id, invoice_key
 """Open invoices of every account (or of one), grouped by account; numbers as the office writes them."""
 
 ACCOUNT_KNOWN_QUERY = "select count(*) from marts.ar_ledger where account_id = $account_id"
+SETTLED_ACCOUNTS_QUERY = """
+select account_id, max(account_name), list(distinct office)
+from marts.ar_ledger
+where account_id in (select unnest($account_ids::varchar []))
+group by account_id
+order by account_id
+"""
+"""Name and offices of accounts read whole (a statement with nothing open still has a letterhead)."""
 OPEN_WITHOUT_ACCOUNT_QUERY = "select count(*) from marts.ar_ledger where balance > 0 and account_id is null"
 
 _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -100,18 +108,7 @@ def read_statements(
         for row in batch:
             grouped.setdefault(row[0], []).append(row)
     if account_id is not None and account_id not in grouped:
-        (name,) = con.execute(
-            "select max(account_name) from marts.ar_ledger where account_id = $account_id",
-            {"account_id": account_id},
-        ).fetchone()
-        offices = [
-            office
-            for (office,) in con.execute(
-                "select distinct office from marts.ar_ledger where account_id = $account_id",
-                {"account_id": account_id},
-            ).fetchall()
-        ]
-        return [Statement(account_id, name or account_id, as_of, buckets, (), how_to_pay(policy, offices))]
+        return settled_statements(con, policy, as_of, [account_id])
     statements = []
     for account, rows in grouped.items():
         # The name on the newest invoice: Salesforce may have renamed the account since.
@@ -133,6 +130,19 @@ def read_statements(
             Statement(account, newest[1] or account, as_of, buckets, invoices, how_to_pay(policy, offices))
         )
     return statements
+
+
+def settled_statements(
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, account_ids: list[str]
+) -> list[Statement]:
+    """The statement of each named account with nothing open (no invoice lines), in one read of
+    the ledger; an account no invoice ever carried has none."""
+    rows = con.execute(SETTLED_ACCOUNTS_QUERY, {"account_ids": account_ids}).fetchall()
+    buckets = aging_buckets(policy)
+    return [
+        Statement(account, name or account, as_of, buckets, (), how_to_pay(policy, offices))
+        for account, name, offices in rows
+    ]
 
 
 def with_customer_links(

@@ -14,7 +14,14 @@ from pypdf import PdfReader
 from orchestration.cli import main
 from orchestration.defs.outreach.statements import StatementsConfig, statements
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.statements import check_statements_policy, how_to_pay, month_done, read_statements
+from orchestration.outreach.customers import _statements as customer_statements
+from orchestration.outreach.statements import (
+    check_statements_policy,
+    how_to_pay,
+    month_done,
+    read_statements,
+    settled_statements,
+)
 from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import REPO_ROOT
 from orchestration.storage.warehouse import connect
@@ -107,6 +114,37 @@ def test_read_statements_gives_each_account_with_an_open_balance_its_open_invoic
     ]
     # Both offices' remit-to, each named, since the account has invoices in both.
     assert [text.split(":")[0] for text in acme.how_to_pay.remit_to] == ["London", "New York"]
+
+
+class CountingConnection:
+    """A DuckDB connection that counts the statements run through it."""
+
+    def __init__(self, con):
+        self.con, self.queries = con, 0
+
+    def execute(self, *args, **kwargs):
+        self.queries += 1
+        return self.con.execute(*args, **kwargs)
+
+
+def test_accounts_with_nothing_open_get_their_statements_from_one_read_however_many(home):
+    """The customer door asks for every account with a contact but nothing open: at a million
+    invoices that is thousands of accounts, and a read of the ledger each took minutes."""
+    with connect(home / "warehouse.duckdb") as con:
+        con.execute("update marts.ar_ledger set balance = 0, status = 'paid'")
+        counting = CountingConnection(con)
+        accounts = ["001ACME", "003PAID", "004NEVER", "002EVIL"]
+        found = settled_statements(counting, policy(), AS_OF, accounts)
+        assert counting.queries == 1
+        counting.queries = 0
+        published = customer_statements(counting, policy(), AS_OF, set(accounts))
+        assert (counting.queries, sorted(published)) == (2, ["001ACME", "002EVIL", "003PAID"])
+    assert [(s.account_id, s.account_name, s.invoices) for s in found] == [
+        ("001ACME", "Acme, Inc.", ()),
+        ("002EVIL", "<script>alert(1)</script>", ()),
+        ("003PAID", "Paid Up Ltd", ()),
+    ]
+    assert [text.split(":")[0] for text in found[0].how_to_pay.remit_to] == ["London", "New York"]
 
 
 def test_statement_cli_writes_html_and_pdf_and_prints_their_paths(home):
