@@ -62,8 +62,10 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also show dbt's and Dagster's log lines (on stderr).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing is new since the last refresh.")
+@click.option("--full-refresh", is_flag=True,
+              help="Rebuild the incremental models from every record (implies --force); same result.")
 def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: bool, quiet: bool,
-        force: bool) -> None:
+        force: bool, full_refresh: bool) -> None:
     """Materialize everything once and print a summary; exit 1 when a blocking check fails.
     With nothing new since the last refresh (same day, inputs, policy and code), say so and stop.
 
@@ -84,13 +86,13 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
         if holder := warehouse_in_use(settings.warehouse_path):
             raise click.ClickException(f"cannot run now: {holder}")
         day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
-        if not force and (last := nothing_new(settings, policy, day)):
+        if not (force or full_refresh) and (last := nothing_new(settings, policy, day)):
             progress.close()
             click.echo(freshness.skipped_report(last, policy, as_json))
             sys.exit(0)
         from orchestration.cli.runner import run_pipeline
 
-        outcome = run_pipeline(settings, day, progress=progress, verbose=verbose)
+        outcome = run_pipeline(settings, day, progress=progress, verbose=verbose, full_refresh=full_refresh)
     finally:
         progress.close()
     if outcome.success:

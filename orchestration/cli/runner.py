@@ -92,10 +92,10 @@ class RunOutcome:
 
 
 def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProgress | None = None,
-                 verbose: bool = False, job: str = JOB) -> RunOutcome:
+                 verbose: bool = False, job: str = JOB, full_refresh: bool = False) -> RunOutcome:
     """Materialize every asset and check of `job` (everything: the refresh) once, in this process.
     `progress` hears of each step; dbt's own output and Dagster's log lines go to stderr only when
-    `verbose`."""
+    `verbose`; `full_refresh` rebuilds dbt's incremental models from every record."""
     progress = progress or RunProgress(None)
     progress.phase("Loading Dagster and the dbt project")
     prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
@@ -120,6 +120,8 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
         except Exception:  # noqa: BLE001 - progress must never break the run it reports on
             pass
 
+    full = {"full_refresh": True}
+    dbt_config = {"ops": {"ledgerloop_dbt_models": {"config": full}}} if full_refresh else {}
     run_id = str(uuid.uuid4())
     instance = dg.DagsterInstance.get()
     instance.add_event_listener(run_id, hear)
@@ -130,6 +132,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
             instance=instance, run_id=run_id, raise_on_error=False,
             run_config={
                 "resources": {"ledgerloop": {"config": config}},
+                **dbt_config,
                 "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
             },
         )

@@ -76,7 +76,8 @@ def label_known_on(frame: pd.DataFrame, config: Risk) -> pd.Series:
 
 def training_rows(frame: pd.DataFrame, scoring_date: dt.date, config: Risk) -> pd.DataFrame:
     """Rows that may train a model scoring at `scoring_date`: labelled, dated before it, their
-    label known before it, and within the training window."""
+    label known before it, and within the training window; by account and date, so the sample
+    and the fit do not depend on the order the warehouse happens to return rows in."""
     when = pd.Timestamp(scoring_date)
     as_of = _as_dates(frame["as_of"])
     earliest = when - pd.DateOffset(months=config.training_window_months)
@@ -88,7 +89,7 @@ def training_rows(frame: pd.DataFrame, scoring_date: dt.date, config: Risk) -> p
     )
     if "is_current" in frame.columns:
         keep &= ~frame["is_current"].fillna(False).astype(bool)
-    return frame.loc[keep]
+    return frame.loc[keep].sort_values(["account_id", "as_of"], kind="stable", ignore_index=True)
 
 
 @dataclass(frozen=True)

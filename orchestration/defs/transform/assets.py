@@ -12,13 +12,21 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 
 
+class DbtBuildConfig(dg.Config):
+    """Launch with `full_refresh: true` (or `ledgerloop run --full-refresh`) to rebuild the
+    incremental models from every raw record instead of only what changed since the last run."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=ledgerloop_dbt_project().manifest_path,
     project=ledgerloop_dbt_project(),
     dagster_dbt_translator=LedgerloopDbtTranslator(),
 )
 def ledgerloop_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, ledgerloop: LedgerloopResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, ledgerloop: LedgerloopResource,
+    config: DbtBuildConfig,
 ):
     """Staging, deduplication, the AR ledger and its aging history, built with `dbt build`.
 
@@ -31,9 +39,10 @@ def ledgerloop_dbt_models(
         "decisions_path": str(decisions_path(facts.home)),
         **ledgerloop.policy().dbt_vars(),
     }
+    full_refresh = ["--full-refresh"] if config.full_refresh else []
     with kept_target_path(facts.home) as target_path:
         yield from dbt.cli(
-            ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"],
+            ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test", *full_refresh],
             target_path=target_path,
             context=context,
         ).stream()

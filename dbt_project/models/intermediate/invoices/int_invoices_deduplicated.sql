@@ -3,10 +3,97 @@
 -- later export, then the later row); an invoice only the legacy tracker knows takes its
 -- financial fields from there. Status fields: the newest human update (tracker row or portal
 -- answer) wins (DESIGN §4).
+--
+-- Incremental: a run recomputes, from all their records, only the invoices whose number of
+-- records changed since the last build (the raw sources are append-only, so a new record always
+-- changes it; no clock is trusted, as runs can load out of order) or whose document file
+-- changed; a new portal status mapping recomputes every invoice. `ledgerloop run --full-refresh`
+-- rebuilds from every record and gives the same rows (tests/e2e/test_incremental_runs.py).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='invoice_key',
+    on_schema_change='append_new_columns',
+) }}
+{%- set status_rules = policy('portal_status_stages') | tojson | replace("'", "''") %}
+{%- set incremental = is_incremental() and 'source_records' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{%- set only_changed = "where invoice_key in (select invoice_key from changed_invoices)" if incremental else "" %}
 
-with salesforce_newest as (
+with source_records as (
+    -- How many records each invoice has across the sources that decide its row.
+    select
+        invoice_key,
+        count(*) as source_records
+    from (
+        select invoice_key from {{ ref('stg_salesforce__invoices') }}
+        union all
+        select invoice_key from {{ ref('stg_tracker__invoices') }}
+        union all
+        select invoice_key from {{ ref('stg_portal__director_updates') }}
+    ) as records
+    group by invoice_key
+),
+
+document_files as (
+    -- The invoice's servable PDF in documents/<office>/ (a newer file wins over another spelling
+    -- of the same number). The folder is read whole each run, so it is compared, not counted.
+    select
+        invoice_key,
+        document_file,
+        document_sha256
+    from {{ ref('stg_documents__invoice_documents') }}
+    where problem is null and office is not null
+    qualify row_number() over (
+        partition by invoice_key order by modified_at desc, document_file
+    ) = 1
+),
+{%- if incremental %}
+
+changed_invoices as (
+    select source_records.invoice_key
+    from source_records
+    left join {{ this }} as built using (invoice_key)
+    where built.source_records is distinct from source_records.source_records
+        or built.status_rules is distinct from md5('{{ status_rules }}')
+    union
+    select invoice_key
+    from (
+        (
+            select invoice_key, document_file, document_sha256 from document_files
+            except
+            select invoice_key, document_file, document_sha256 from {{ this }}
+            where document_file is not null
+        )
+        union
+        (
+            select invoice_key, document_file, document_sha256 from {{ this }}
+            where document_file is not null
+            except
+            select invoice_key, document_file, document_sha256 from document_files
+        )
+    ) as document_changes
+),
+{%- endif %}
+
+salesforce_records as (
+    select * from {{ ref('stg_salesforce__invoices') }}
+    {{ only_changed }}
+),
+
+tracker_records as (
+    select * from {{ ref('stg_tracker__invoices') }}
+    {{ only_changed }}
+),
+
+portal_updates as (
+    select * from {{ ref('stg_portal__director_updates') }}
+    {{ only_changed }}
+),
+
+salesforce_newest as (
     select *
-    from {{ ref('stg_salesforce__invoices') }}
+    from salesforce_records
     qualify row_number() over (
         partition by invoice_key
         order by {{ newest_record_first('last_modified_at') }}
@@ -15,7 +102,7 @@ with salesforce_newest as (
 
 tracker_newest as (
     select *
-    from {{ ref('stg_tracker__invoices') }}
+    from tracker_records
     qualify row_number() over (
         partition by invoice_key
         order by {{ newest_record_first('updated_at') }}
@@ -28,25 +115,11 @@ document_urls as (
     select
         invoice_key,
         document_url
-    from {{ ref('stg_salesforce__invoices') }}
+    from salesforce_records
     where document_url is not null
     qualify row_number() over (
         partition by invoice_key
         order by {{ newest_record_first('last_modified_at') }}
-    ) = 1
-),
-
-document_files as (
-    -- The invoice's servable PDF in documents/<office>/ (a newer file wins over another spelling
-    -- of the same number).
-    select
-        invoice_key,
-        document_file,
-        document_sha256
-    from {{ ref('stg_documents__invoice_documents') }}
-    where problem is null and office is not null
-    qualify row_number() over (
-        partition by invoice_key order by modified_at desc, document_file
     ) = 1
 ),
 
@@ -85,7 +158,7 @@ human_status as (
             loaded_at,
             source_row_number as sequence_number,
             'tracker' as update_source
-        from {{ ref('stg_tracker__invoices') }}
+        from tracker_records
         where stage is not null
 
         union all
@@ -99,7 +172,7 @@ human_status as (
             portal_updates.loaded_at,
             portal_updates.update_id as sequence_number,
             'portal' as update_source
-        from {{ ref('stg_portal__director_updates') }} as portal_updates
+        from portal_updates
         left join portal_status_stages using (status)
     ) as human_updates
     qualify row_number() over (
@@ -183,8 +256,11 @@ select
     end as last_update_source,
     document_urls.document_url,
     document_files.document_file,
-    document_files.document_sha256
+    document_files.document_sha256,
+    source_records.source_records,
+    md5('{{ status_rules }}') as status_rules
 from financials
 left join human_status using (invoice_key)
 left join document_urls using (invoice_key)
 left join document_files using (invoice_key)
+inner join source_records using (invoice_key)

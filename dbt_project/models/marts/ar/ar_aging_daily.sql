@@ -1,9 +1,11 @@
 -- Open balance by aging bucket per as-of date, office, collector and currency. Each run
--- replaces its own as-of date and keeps the others, so the trend builds up run after run.
+-- replaces its own as-of date and keeps the others, so the trend builds up run after run
+-- (`--full-refresh` keeps it: the past days cannot be rebuilt from today's ledger).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
+    full_refresh=false,
 ) }}
 
 select

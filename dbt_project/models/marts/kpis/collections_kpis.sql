@@ -1,11 +1,13 @@
 -- Daily collections KPIs per as-of date, office, collector and currency, plus one
 -- all-collectors row per office and currency (DSO and CEI do not add up across collectors).
 -- Each run replaces its own as-of date and keeps the others; the previous rows give the
--- collection effectiveness index its beginning receivables.
+-- collection effectiveness index its beginning receivables. `--full-refresh` keeps them: past
+-- days cannot be rebuilt from today's ledger.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='as_of_date',
+    full_refresh=false,
 ) }}
 
 {%- set countback_months = kpi_setting('countback_months') %}
