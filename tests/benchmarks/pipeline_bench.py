@@ -4,8 +4,11 @@ script (the floor). Reports throughput, seconds, peak RSS and their ratios; not 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,6 +69,33 @@ def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
     return seconds, peak, output
 
 
+def changed_export(home: Path, count: int) -> int:
+    """A new export in landing/ holding `count` rows of the newest export, spread over it, each
+    now paid (as Salesforce sends them later that morning): their invoices' ledger rows, worklist
+    lines and portal rows change. Returns how many rows it holds."""
+    newest = max((home / "archive" / "salesforce").rglob("*__NYC_*.csv"), key=lambda p: p.name.split("__")[-1])
+    encoding = fingerprint(newest).encoding or "cp1252"
+    lines = newest.read_text(encoding=encoding).splitlines()
+    end = lines.index("") if "" in lines else len(lines)
+    header, rows, footer = lines[0], lines[1:end], lines[end:]
+    every = max(1, len(rows) // count)
+    columns = next(csv.reader([header]))
+    changed = []
+    for record in csv.reader(rows[::every][:count]):
+        values = dict(zip(columns, record, strict=True))
+        values.update({"Balance": "$0.00", "Stage": "Paid", "Last Modified Date": "11/23/2026 8:05 AM"})
+        changed.append(values)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(changed)
+    target = home / "landing" / "salesforce" / "NYC_AR_Report_2026-11-23_update.csv"
+    target.write_text(out.getvalue() + "\n".join(footer) + "\n", encoding=encoding)
+    settled = time.time() - 60
+    os.utime(target, (settled, settled))
+    return len(changed)
+
+
 def run_floor(home: Path) -> None:
     """Entry point of the floor subprocess."""
     files = sorted((home / "floor").glob("*.csv"))
@@ -99,6 +129,11 @@ def main() -> None:
         [str(bin_dir / "ledgerloop"), "run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()]
     )
     summary = json.loads(output.strip().splitlines()[-1])
+    changed_rows = changed_export(home, max(1, args.invoices // 100))  # 1% of the invoices
+    refresh_seconds, refresh_rss, refresh_output = timed_subprocess(
+        [str(bin_dir / "ledgerloop"), "run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()]
+    )
+    refresh = json.loads(refresh_output.strip().splitlines()[-1])
     floor_seconds, floor_rss, floor_output = timed_subprocess(
         [sys.executable, "-m", "tests.benchmarks.pipeline_bench", "--floor", str(home)]
     )
@@ -128,6 +163,14 @@ def main() -> None:
         "ledger_invoices": summary["ledger"]["invoices"],
         "ratio_end_to_end_to_floor": round(run_seconds / floor_seconds, 1),
         "ratio_rss_to_floor": round(run_rss / floor_rss, 1),
+        "refresh_changed_rows": changed_rows,
+        "refresh_seconds": round(refresh_seconds, 1),
+        "refresh_dbt_seconds": round(refresh["step_seconds"]["ledgerloop_dbt_models"], 1),
+        "refresh_slowest_steps": {
+            k: round(v, 1) for k, v in sorted(refresh["step_seconds"].items(), key=lambda kv: -kv[1])[:6]
+        },
+        "refresh_peak_rss_mb": round(refresh_rss / 2**20),
+        "ratio_refresh_to_floor": round(refresh_seconds / floor_seconds, 1),
         "checks_passed": sum(c["passed"] for c in summary["checks"]),
         "checks_failed": sum(not c["passed"] for c in summary["checks"]),
     }
