@@ -1,6 +1,6 @@
 """What each dbt test makes sure of, in a sentence, for the check it becomes in Dagster.
 
-dbt names a generic test after its macro, model and arguments (`not_null_ar_ledger_invoice_key`,
+dbt names a generic test after its macro, model and arguments (`unique_ar_ledger_invoice_key`,
 `accepted_values_int_invoices_deduplicated_financial_source__salesforce__tracker`, or a hash when
 that gets long); the Dagster UI shows this description beside the name, and `ledgerloop run`
 prints it for a failed check. A test's own `description:` in the YAML wins.
@@ -55,16 +55,33 @@ def _related(model: str, column: str, kwargs: Mapping[str, Any]) -> str:
     return f"Every {column} in {model} is found in {other}.{kwargs.get('field', column)}."
 
 
+def _listed(columns: list[str]) -> str:
+    return columns[0] if len(columns) == 1 else f"{', '.join(columns[:-1])} and {columns[-1]}"
+
+
+def _filled(model: str, _column: str, kwargs: Mapping[str, Any]) -> str:
+    columns = list(kwargs.get("columns") or [])
+    verb = "is" if len(columns) == 1 else "are"
+    return f"{_listed(columns)} {verb} filled in on every row of {model}."
+
+
+def _non_negative(model: str, _column: str, kwargs: Mapping[str, Any]) -> str:
+    columns = list(kwargs.get("columns") or [])
+    verb = "is" if len(columns) == 1 else "are"
+    return f"{_listed(columns)} in {model} {verb} never below zero."
+
+
 def _combination(model: str, _column: str, kwargs: Mapping[str, Any]) -> str:
     return f"No two rows of {model} have the same {' + '.join(kwargs.get('columns') or [])}."
 
 
 _TEMPLATES: dict[str, Callable[[str, str, Mapping[str, Any]], str]] = {
     "not_null": lambda model, column, _: f"{column} is filled in on every row of {model}.",
+    "filled": _filled,
     "unique": lambda model, column, _: f"No two rows of {model} have the same {column}.",
     "accepted_values": _accepted,
     "relationships": _related,
-    "non_negative": lambda model, column, _: f"{column} in {model} is never below zero.",
+    "non_negative": _non_negative,
     "unique_combination": _combination,
     "worklist_drivers_sum_to_score": lambda model, _c, kwargs: (
         f"On every row of {model}, the points of the drivers add up to "

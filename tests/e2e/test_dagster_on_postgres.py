@@ -110,7 +110,7 @@ def test_the_checks_of_the_refresh_are_recorded_in_postgres(refresh, instance):
     assert len(evaluations) == len(summary["checks"]) > 50
     recorded = {f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in evaluations}
     assert recorded == {c["name"]: c["passed"] for c in summary["checks"]}
-    key = dg.AssetCheckKey(dg.AssetKey(["marts", "ar_ledger"]), "not_null_ar_ledger_invoice_key")
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", "ar_ledger"]), "filled_ar_ledger")
     latest = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
     assert [(e.run_id, e.status.value) for e in latest] == [(summary["run_id"], "SUCCEEDED")]
 

@@ -238,9 +238,9 @@ def test_webserver_shows_the_daily_schedule_as_daily_at_the_policys_local_hour(w
 
 
 @pytest.mark.parametrize(("check", "description"), [
-    ("marts/ar_ledger:not_null_ar_ledger_invoice_key",
-     "invoice_key is filled in on every row of ar_ledger. invoice_key: Office code and normalized "
-     "invoice number (`NYC:123`)."),
+    ("marts/ar_ledger:filled_ar_ledger",
+     "invoice_key, display_number, office, amount, matched_paid_amount, written_off_amount, balance "
+     "and status are filled in on every row of ar_ledger."),
     ("marts/ar_ledger:accepted_values_ar_ledger_status__open__paid",
      "status in ar_ledger is always one of: open, paid."),
 ])

@@ -157,7 +157,7 @@ def test_conformance_check_only_warns(asset_graph, check):
 
 @pytest.mark.parametrize("check", [
     "marts/ar_ledger:unique_ar_ledger_invoice_key",
-    "marts/ar_ledger:not_null_ar_ledger_invoice_key",
+    "marts/ar_ledger:filled_ar_ledger",
     "marts/ar_ledger:assert_balance_never_exceeds_amount",
 ])
 def test_dbt_test_became_a_blocking_asset_check(asset_graph, check):
@@ -232,14 +232,17 @@ def test_schedule_and_sensor_are_registered_with_their_resources(defs):
 
 def test_dbt_generated_checks_are_described_in_sentences(asset_graph):
     # What the UI shows beside dbt's names for the checks on the ledger.
-    assert check_spec(asset_graph, "marts/ar_ledger:not_null_ar_ledger_invoice_key").description == (
-        "invoice_key is filled in on every row of ar_ledger. invoice_key: Office code and normalized "
+    assert check_spec(asset_graph, "marts/ar_ledger:unique_ar_ledger_invoice_key").description == (
+        "No two rows of ar_ledger have the same invoice_key. invoice_key: Office code and normalized "
         "invoice number (`NYC:123`).")
+    assert check_spec(asset_graph, "marts/ar_ledger:filled_ar_ledger").description == (
+        "invoice_key, display_number, office, amount, matched_paid_amount, written_off_amount, balance "
+        "and status are filled in on every row of ar_ledger.")
     accepted = check_spec(asset_graph, "marts/ar_ledger:accepted_values_ar_ledger_status__open__paid")
     assert accepted.description == "status in ar_ledger is always one of: open, paid."
     dbt_checks = [key for key in asset_graph.asset_check_keys
                   if asset_graph.get(key.asset_key).is_materializable
-                  and key.name.startswith(("not_null_", "unique_", "accepted_values_", "non_negative_"))]
+                  and key.name.startswith(("filled_", "unique_", "accepted_values_", "non_negative_"))]
     unreadable = sorted(f"{key.asset_key.to_user_string()}:{key.name}" for key in dbt_checks
                         if asset_graph.get_check_spec(key).description.startswith("dbt ")
                         or key.name in asset_graph.get_check_spec(key).description)
