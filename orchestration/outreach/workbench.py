@@ -5,14 +5,19 @@ them (`marts.collector_worklist_items`), the timelines of those accounts (`marts
 newest `TIMELINE_EVENTS_PER_ACCOUNT` events each), the team workload (`marts.collector_workload`)
 and the state the lists reflect (their day, the last collector entry they count, the worklist
 policy the portal replays newer entries with), attaches the roster (email and office per
-collector, contract C1) and replaces all of it in the store in one transaction.
+collector, contract C1) and replaces all of it in the store in one transaction. The accounts,
+items and timelines are planned from fingerprints (`fingerprints.py`): only rows that changed
+since the last publish leave the warehouse.
 """
 
 import datetime as dt
+import json
 
 import duckdb
 
+from orchestration.outreach.fingerprints import WarehouseReadModel
 from orchestration.policy import Policy
+from portal.store import tables, workbench
 from portal.store.account_events import AccountEvent
 from portal.store.team import StaffMember, WorkloadRow
 from portal.store.worklists import CollectorItem
@@ -115,25 +120,39 @@ def worklist_state(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.dat
     )
 
 
-def read_models(
-    con: duckdb.DuckDBPyConnection, policy: Policy
-) -> tuple[list[CollectorAccount], list[CollectorItem], list[AccountEvent], list[WorkloadRow]]:
-    """The read models from the warehouse, each collector's row carrying their email and office."""
+def read_models(policy: Policy) -> list[WarehouseReadModel]:
+    """The large read models (each collector's accounts and items, the timelines), each
+    collector's row carrying their email and office, planned from fingerprints at publish."""
     who = _staff(policy)
-    accounts = []
-    for collector, item_key, rank, *rest in con.execute(_ACCOUNTS).fetchall():
-        accounts.append(CollectorAccount(collector, item_key, *who(collector), rank, *rest))
-    items = []
-    for collector, item_key, rank, *rest in con.execute(_ITEMS).fetchall():
-        items.append(CollectorItem(collector, item_key, *who(collector), rank, *rest))
-    events = [
-        AccountEvent(account_id, seq, name, _utc(at), *rest)
-        for account_id, seq, name, at, *rest in con.execute(
-            _EVENTS, {"per_account": TIMELINE_EVENTS_PER_ACCOUNT}
-        ).fetchall()
+    # What shapes a published row besides the warehouse's: the roster, and this conversion.
+    salt = json.dumps({"roster": [[m.name, m.email, m.office] for m in policy.team.collectors],
+                       "conversion": 1})
+
+    def accounts(raw: list[tuple]) -> list[dict]:
+        return workbench.account_rows(
+            CollectorAccount(collector, item_key, *who(collector), rank, *rest)
+            for collector, item_key, rank, *rest in raw)
+
+    def items(raw: list[tuple]) -> list[dict]:
+        return workbench.item_rows(
+            CollectorItem(collector, item_key, *who(collector), rank, *rest)
+            for collector, item_key, rank, *rest in raw)
+
+    def events(raw: list[tuple]) -> list[dict]:
+        return workbench.event_rows(
+            AccountEvent(account_id, seq, name, _utc(at), *rest) for account_id, seq, name, at, *rest in raw)
+
+    return [
+        WarehouseReadModel(tables.collector_accounts, _ACCOUNTS, accounts, salt),
+        WarehouseReadModel(tables.collector_items, _ITEMS, items, salt),
+        WarehouseReadModel(tables.account_events, _EVENTS, events, salt,
+                           {"per_account": TIMELINE_EVENTS_PER_ACCOUNT}),
     ]
-    workload = []
-    for collector, currency, *rest in con.execute(_WORKLOAD).fetchall():
-        # Invoices only the legacy tracker knows carry no currency: their own row, never summed in.
-        workload.append(WorkloadRow(collector, currency or NO_CURRENCY, *who(collector), *rest))
-    return accounts, items, events, workload
+
+
+def read_workload(con: duckdb.DuckDBPyConnection, policy: Policy) -> list[WorkloadRow]:
+    """The team view's rows, each collector's carrying their email and office."""
+    who = _staff(policy)
+    # Invoices only the legacy tracker knows carry no currency: their own row, never summed in.
+    return [WorkloadRow(collector, currency or NO_CURRENCY, *who(collector), *rest)
+            for collector, currency, *rest in con.execute(_WORKLOAD).fetchall()]

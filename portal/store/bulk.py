@@ -1,14 +1,23 @@
 """Writing read models into the store in bulk: inserting many rows fast, and replacing tables'
 rows by writing only what changed since the last publish (a refresh that changed 1% of a large
 book rewrites 1% of its rows, not all of them, and an unchanged one takes no write lock at all
-beyond an empty transaction)."""
+beyond an empty transaction).
+
+Two ways to know what changed: compare the rows with the table (`changes`, for rows built in
+memory), or compare the warehouse's fingerprint of each row with the one stored beside it in
+`published_rows` (`Fingerprinted`, for large read models: neither side's unchanged rows are
+read at all).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from operator import itemgetter
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select
+
+from portal.store.tables import published_rows
 
 
 def _bind_processors(conn, table: Table, names: list[str]) -> list:
@@ -81,29 +90,101 @@ def changes(conn, table: Table, rows: list[dict]) -> Changes:
 
 def apply(conn, found: Changes) -> int:
     """Write the changes in the caller's transaction; how many rows were deleted or inserted."""
-    table = found.table
-    if found.stale:
-        key_names = [column.name for column in table.primary_key.columns]
-        matching = and_(*[table.c[name] == bindparam(f"key_{name}") for name in key_names])
-        params = [f"key_{name}" for name in key_names]
-        keys = [dict(zip(params, key, strict=True)) for key in found.stale]
-        conn.execute(delete(table).where(matching), keys)
-    bulk_insert(conn, table, found.fresh)
+    _delete_keys(conn, found.table, found.stale)
+    bulk_insert(conn, found.table, found.fresh)
     return len(found)
 
 
-def replace_tables(store, replaced: dict[Table, list[dict]], also=None) -> dict[str, int]:
+def _delete_keys(conn, table: Table, keys: list[tuple] | list[list]) -> None:
+    """Delete the rows with these primary keys (each the key's values in the key's order)."""
+    if not keys:
+        return
+    names = [column.name for column in table.primary_key.columns]
+    matching = and_(*[table.c[name] == bindparam(f"key_{name}") for name in names])
+    params = [f"key_{name}" for name in names]
+    conn.execute(delete(table).where(matching), [dict(zip(params, key, strict=True)) for key in keys])
+
+
+def replace_tables(store, replaced: dict[Table, list[dict]], also=None,
+                   fingerprinted: list[Fingerprinted] = ()) -> dict[str, int]:
     """Make each table hold exactly its rows in one transaction (a page reads the old set or the
-    new, never a mix), writing only what changed; `also(conn)` adds writes of its own to that
-    transaction. Returns the rows written per table. Read models have one writer (the pipeline's
-    publish, one refresh at a time); a publish racing another fails on a key, never mixes them."""
+    new, never a mix), writing only what changed; `fingerprinted` tables are planned already,
+    `also(conn)` adds writes of its own to that transaction. Returns the rows written per table.
+    Read models have one writer (the pipeline's publish, one refresh at a time); a publish racing
+    another fails on a key, never mixes them."""
     with store.engine.connect() as reader:
         planned = [changes(reader, table, rows) for table, rows in replaced.items()]
     with store.writer.begin() as conn:
         written = {found.table.name: apply(conn, found) for found in planned}
+        # Rows compared in memory: the fingerprints of an earlier publish no longer describe them.
+        forget_fingerprints(conn, [table.name for table in replaced])
+        written |= {plan.table.name: plan.apply(conn) for plan in fingerprinted}
         if also is not None:
             also(conn)
     return written
+
+
+def forget_fingerprints(conn, table_names: list[str]) -> None:
+    if table_names:
+        conn.execute(delete(published_rows).where(published_rows.c.table_name.in_(table_names)))
+
+
+def published_fingerprints(conn, table: Table) -> dict[str, str] | None:
+    """The fingerprint of each row the last fingerprinted publish wrote to `table` (by its key as
+    JSON), or None when they do not describe the table: never stored, or its row count differs
+    (rows published another way, or a store restored from a backup)."""
+    stored = dict(conn.execute(
+        select(published_rows.c.row_key, published_rows.c.fingerprint)
+        .where(published_rows.c.table_name == table.name)).all())
+    rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    return stored if stored and len(stored) == rows else None
+
+
+def row_key(values) -> str:
+    """A row's key as `published_rows` keeps it: its key values as a JSON list."""
+    return json.dumps(list(values), default=str)
+
+
+@dataclass
+class Fingerprinted:
+    """What makes `table` hold the warehouse's rows, worked out from fingerprints: the keys whose
+    fingerprint changed or that are gone (`stale`) and the rows to insert (`fresh`, new or
+    changed), with every current fingerprint. `whole`: the stored fingerprints could not be
+    trusted, so every row is replaced."""
+
+    table: Table
+    fingerprints: dict[str, str]
+    stale: list[str] = field(default_factory=list)
+    fresh: list[dict] = field(default_factory=list)
+    whole: bool = False
+
+    @property
+    def written(self) -> int:
+        """Rows this plan deletes or inserts (a whole replacement: the rows it inserts)."""
+        return len(self.stale) + len(self.fresh)
+
+    def apply(self, conn) -> int:
+        """Write in the caller's transaction; how many rows were deleted or inserted."""
+        table, names = self.table, [c.name for c in self.table.primary_key.columns]
+        by_table = published_rows.c.table_name == self.table.name
+        if self.whole:
+            deleted = conn.execute(delete(table)).rowcount
+            conn.execute(delete(published_rows).where(by_table))
+            changed = self.fingerprints
+        else:
+            deleted = len(self.stale)
+            if self.stale:
+                _delete_keys(conn, table, [json.loads(key) for key in self.stale])
+                known = by_table & (published_rows.c.row_key == bindparam("stale_key"))
+                conn.execute(delete(published_rows).where(known), [{"stale_key": k} for k in self.stale])
+            fresh_keys = {row_key(row[n] for n in names) for row in self.fresh}
+            changed = {k: v for k, v in self.fingerprints.items() if k in fresh_keys}
+        bulk_insert(conn, table, self.fresh)
+        bulk_insert(conn, published_rows, [
+            {"table_name": table.name, "row_key": key, "fingerprint": value}
+            for key, value in changed.items()
+        ])
+        return deleted + len(self.fresh)
 
 
 def _as_tuple(key) -> tuple:

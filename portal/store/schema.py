@@ -9,7 +9,8 @@ client and contact on each director job, answers that cover several invoices,
 `customer_invoices`, `customer_remittances`; `collector_entries.entered_by`), 5 (invoice copies:
 `customer_invoices.document_url`, `document_file`, `document_sha256`; a promise over a chosen set
 of invoices: `collector_entries.invoice_keys`; a short payment's difference the customer may accept:
-`customer_invoices.discrepancy`, `discrepancy_paid_on`, `collector_entries.accepted_amount`).
+`customer_invoices.discrepancy`, `discrepancy_paid_on`, `collector_entries.accepted_amount`), 6
+(publishing what changed: `published_rows`, the fingerprint of each published read-model row).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from portal.store import tables
 from portal.store.columns import utcnow
 from portal.store.connection import PortalStore
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class SchemaTooNew(RuntimeError):
@@ -44,6 +45,7 @@ def create_schema(store: PortalStore) -> int:
             _migrate_3_to_4(conn)
         if current is not None and current < 5:
             _migrate_4_to_5(conn)
+        # 5 -> 6 adds a table (`create_all` made it): nothing to change in place.
         if current is None or current < SCHEMA_VERSION:
             conn.execute(insert(tables.schema_version).values(version=SCHEMA_VERSION, applied_at=utcnow()))
     return SCHEMA_VERSION

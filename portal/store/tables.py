@@ -271,6 +271,16 @@ collector_entries = _inbox_table(
 
 # What the pipeline publishes from the policy for the portal's pages (schema 3): `time_zone`
 # (times on pages), `answer_stands_days` (how long a director's answer stands).
+published_rows = Table(
+    "published_rows",
+    metadata,
+    Column("table_name", String(64), primary_key=True),
+    Column("row_key", String(700), primary_key=True),  # JSON list of the row's key values
+    # Schema 6: the warehouse's fingerprint of what the row was made from (DuckDB `hash`), so a
+    # publish finds what changed without reading the published rows back.
+    Column("fingerprint", String(24), nullable=False),
+)
+
 published_policy = Table(
     "published_policy",
     metadata,

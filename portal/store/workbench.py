@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from portal.links import normalize_email
 from portal.store import tables
 from portal.store.account_events import AccountEvent
-from portal.store.bulk import replace_tables
+from portal.store.bulk import Fingerprinted, replace_tables
 from portal.store.columns import money_checked
 from portal.store.connection import PortalStore
 from portal.store.team import StaffMember, WorkloadRow, member_rows
@@ -33,15 +33,47 @@ def publish(
     """Replace the roster, every worklist (accounts and their items), the timelines, the team
     workload and the state in one transaction: a page reads the old set or the new, never a mix."""
     replaced = {
+        tables.collector_items: item_rows(items),
+        tables.collector_accounts: account_rows(accounts),
+        tables.account_events: event_rows(events),
+    }
+    return publish_planned(store, members, workload, state, replaced=replaced)
+
+
+def publish_planned(
+    store: PortalStore,
+    members: Iterable[StaffMember],
+    workload: Iterable[WorkloadRow],
+    state: WorkbenchState | None,
+    planned: Iterable[Fingerprinted] = (),
+    replaced: dict | None = None,
+) -> dict[str, int]:
+    """`publish`, with the large read models (items, accounts, timelines) planned from the
+    warehouse's fingerprints (`orchestration.outreach.fingerprints`) rather than given whole."""
+    planned = list(planned)
+    replaced = {
         tables.team_members: member_rows(members),
-        tables.collector_items: _with_emails([money_checked(i, _ITEM_MONEY) for i in items]),
-        tables.collector_accounts: _with_emails([money_checked(a, ("priority_score",)) for a in accounts]),
-        tables.account_events: [money_checked(event, ("amount",)) for event in events],
+        **(replaced or {}),
         tables.team_workload: [money_checked(row, _WORKLOAD_MONEY) for row in workload],
         tables.workbench_state: [] if state is None else [_state_row(state)],
     }
-    replace_tables(store, replaced)
-    return {table.name: len(rows) for table, rows in replaced.items() if table is not tables.workbench_state}
+    replace_tables(store, replaced, fingerprinted=planned)
+    counts = {table.name: len(rows) for table, rows in replaced.items()} | {
+        plan.table.name: len(plan.fingerprints) for plan in planned}
+    counts.pop(tables.workbench_state.name)
+    return counts
+
+
+def item_rows(items: Iterable[CollectorItem]) -> list[dict]:
+    return _with_emails([money_checked(item, _ITEM_MONEY) for item in items])
+
+
+def account_rows(accounts: Iterable[CollectorAccount]) -> list[dict]:
+    return _with_emails([money_checked(account, ("priority_score",)) for account in accounts])
+
+
+def event_rows(events: Iterable[AccountEvent]) -> list[dict]:
+    return [money_checked(event, ("amount",)) for event in events]
 
 
 def _with_emails(rows: list[dict]) -> list[dict]:

@@ -28,7 +28,7 @@ AS_OF = dt.date(2026, 11, 23)
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 INGEST_STEPS = ("salesforce__invoices", "tracker__invoices", "payments__transactions", "history__invoices",
                 "portal__director_updates", "portal__collector_entries", "dagster__check_failures")
-PUBLISH_STEPS = ("portal__director_jobs", "portal__collector_worklists")
+PUBLISH_STEPS = ("portal__director_jobs", "portal__collector_worklists", "portal__customer_accounts")
 """Everything people receive: the portal's read models, drafts (outbox__*) and exports (exports__*)."""
 
 

@@ -141,7 +141,7 @@ def test_store_migrates_a_version_4_store_in_place_keeping_its_customers(tmp_pat
     engine.dispose()
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == schema.SCHEMA_VERSION == 5
+        assert schema.recorded_version(store) == schema.SCHEMA_VERSION == 6
         assert {c["name"] for c in inspect(store.engine).get_columns("customer_invoices")} >= copies
         [kept] = customers.invoices(store, "001A")
         assert (kept.invoice_number, kept.document_url, kept.document_file) == ("INV-1", None, None)

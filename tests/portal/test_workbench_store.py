@@ -105,7 +105,7 @@ def test_store_migrates_a_version_1_store_in_place_keeping_its_data(tmp_path):
     _make_v1_store(url)
     store = connect(url)
     try:
-        assert schema.recorded_version(store) == SCHEMA_VERSION == 5
+        assert schema.recorded_version(store) == SCHEMA_VERSION == 6
         assert set(inspect(store.engine).get_table_names()) == set(metadata.tables)
         [old] = audit_log.entries(store)
         assert (old.action, old.account_id) == ("link_minted", None)

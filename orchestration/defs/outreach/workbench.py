@@ -3,8 +3,9 @@
 import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach.fingerprints import plan
 from orchestration.outreach.portal_store import open_store
-from orchestration.outreach.workbench import read_models, roster, worklist_state
+from orchestration.outreach.workbench import read_models, read_workload, roster, worklist_state
 from orchestration.storage.warehouse import connect
 from portal.store import workbench
 
@@ -12,6 +13,7 @@ WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
 WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
 TIMELINE = dg.AssetKey(["marts", "account_timeline"])
 WORKLOAD = dg.AssetKey(["marts", "collector_workload"])
+_COLLECTORS = "select list(distinct collector), count(distinct account_id) from marts.collector_worklist"
 
 @dg.asset(
     key=["portal", "collector_worklists"],
@@ -22,17 +24,22 @@ WORKLOAD = dg.AssetKey(["marts", "collector_workload"])
 def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Collector worklists by account, timelines and team workload, published to the portal store at once."""
     policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        accounts, items, events, workload = read_models(con, policy)
+    with (connect(ledgerloop.settings.warehouse_path, read_only=True) as con,
+          open_store(ledgerloop.settings.home) as store):
+        workload = read_workload(con, policy)
         state = worklist_state(con, policy, ledgerloop.facts.as_of, ledgerloop.facts.started_at)
-    with open_store(ledgerloop.settings.home) as store:
-        counts = workbench.publish(store, roster(policy), items, events, workload, accounts, state)
-    without_roster = sorted({a.collector for a in accounts if a.collector_email is None})
+        with store.engine.connect() as reader:
+            planned = [plan(con, reader, model) for model in read_models(policy)]
+        collectors, accounts = con.execute(_COLLECTORS).fetchone()
+        counts = workbench.publish_planned(store, roster(policy), workload, state, planned)
+    on_roster = {m.name.casefold().strip() for m in policy.team.collectors}
+    without_roster = sorted(c for c in collectors if c.casefold().strip() not in on_roster)
     return dg.MaterializeResult(
         metadata={
             **counts,
-            "collectors": len({a.collector for a in accounts}),
-            "accounts": len({a.account_id for a in accounts if a.account_id}),
+            "rows_written": sum(p.written for p in planned),
+            "collectors": len(collectors),
+            "accounts": accounts,
             "entries_through": state.entries_through,
             "collectors_not_on_roster": ", ".join(without_roster[:10]) or "none",
         }

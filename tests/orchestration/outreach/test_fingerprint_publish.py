@@ -1,0 +1,142 @@
+"""Publishing from the warehouse's fingerprints: only rows whose fingerprint changed leave DuckDB
+and are written; the store ends holding exactly the query's rows (changed, new and gone rows
+included), on both store engines; whatever the fingerprints cannot vouch for is replaced whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+from sqlalchemy import func, select, text
+
+from orchestration.outreach.fingerprints import WarehouseReadModel, plan
+from portal.store import account_events, connect, workbench
+from portal.store.account_events import AccountEvent
+from portal.store.tables import account_events as events_table
+from portal.store.tables import published_rows
+from tests.portal.postgres_server import postgres_server
+from tests.portal.workbench_factories import MEMBERS, STATE, WORKLOAD
+
+pytestmark = pytest.mark.integration
+AT = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
+QUERY = """
+select account_id, sequence_number, account_name, occurred_at, kind, invoice_key, payment_id, amount,
+       currency, actor, detail
+from events
+"""
+
+
+@pytest.fixture(scope="module")
+def pg_server():
+    yield from postgres_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_server").new_database()
+    opened = connect(url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def warehouse():
+    con = duckdb.connect()
+    con.execute(
+        "create table events (account_id varchar, sequence_number bigint, account_name varchar, "
+        "occurred_at timestamp, kind varchar, invoice_key varchar, payment_id varchar, "
+        "amount decimal(18, 2), currency varchar, actor varchar, detail varchar)"
+    )
+    for n in range(1, 201):
+        con.execute(
+            "insert into events values ($a, $n, 'Acme', $at, 'invoice_issued', $k, null, $amt, 'USD', "
+            "'salesforce', $d)",
+            {"a": f"001{n % 7}", "n": n, "at": AT.replace(tzinfo=None), "k": f"NYC:{n}",
+             "amt": Decimal(n), "d": f"INV-{n} issued"},
+        )
+    yield con
+    con.close()
+
+
+def model(salt: str = "roster-1") -> WarehouseReadModel:
+    def rows(raw):
+        return workbench.event_rows(
+            AccountEvent(a, n, name, at.replace(tzinfo=dt.UTC), *rest) for a, n, name, at, *rest in raw)
+
+    return WarehouseReadModel(events_table, QUERY, rows, salt)
+
+
+def published(store, warehouse, salt: str = "roster-1"):
+    with store.engine.connect() as reader:
+        planned = plan(warehouse, reader, model(salt))
+    workbench.publish_planned(store, MEMBERS, WORKLOAD, STATE, [planned])
+    return planned
+
+
+def stored_events(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(events_table).order_by(events_table.c.account_id,
+                                                          events_table.c.sequence_number)).all()
+    return [(r.account_id, r.sequence_number, r.kind, r.amount, r.detail) for r in rows]
+
+
+def warehouse_events(warehouse) -> list[tuple]:
+    return [tuple(r) for r in warehouse.execute(
+        "select account_id, sequence_number, kind, amount, detail from events order by 1, 2").fetchall()]
+
+
+def test_the_first_publish_writes_every_row_and_its_fingerprint(store, warehouse):
+    first = published(store, warehouse)
+    assert (first.whole, len(first.fresh)) == (True, 200)
+    assert stored_events(store) == warehouse_events(warehouse)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(published_rows)).scalar_one() == 200
+    [latest] = [e for e in account_events.timeline(store, "0011") if e.sequence_number == 106]
+    assert (latest.occurred_at, latest.amount) == (AT, Decimal("106.00"))
+
+
+def test_a_later_publish_moves_only_changed_new_and_gone_rows(store, warehouse):
+    published(store, warehouse)
+    warehouse.execute(
+        "update events set detail = 'INV-5 paid', kind = 'payment_applied' where sequence_number = 5")
+    warehouse.execute("delete from events where sequence_number = 9")
+    warehouse.execute(
+        "insert into events select account_id, 201, account_name, occurred_at, 'stage_changed', "
+        "invoice_key, null, null, currency, 'director', 'Disputed' from events where sequence_number = 1")
+    again = published(store, warehouse)
+    assert not again.whole
+    assert sorted(row["sequence_number"] for row in again.fresh) == [5, 201]  # only these left DuckDB
+    assert len(again.stale) == 2  # the changed row's old version and the gone row
+    assert stored_events(store) == warehouse_events(warehouse)
+    unchanged = published(store, warehouse)
+    assert (unchanged.written, unchanged.whole) == (0, False)
+
+
+def test_a_new_salt_publishes_every_row_again(store, warehouse):
+    published(store, warehouse)
+    renamed = published(store, warehouse, salt="roster-2")  # e.g. a collector's new email address
+    assert (len(renamed.fresh), len(renamed.stale)) == (200, 200)
+    assert stored_events(store) == warehouse_events(warehouse)
+
+
+def test_rows_published_another_way_or_lost_are_replaced_whole(store, warehouse):
+    published(store, warehouse)
+    workbench.publish(store, MEMBERS, [], [], WORKLOAD)  # in memory: no events, fingerprints forgotten
+    assert stored_events(store) == []
+    after_memory = published(store, warehouse)
+    assert after_memory.whole and stored_events(store) == warehouse_events(warehouse)
+    with store.writer.begin() as conn:  # a store restored from an older backup, say
+        conn.execute(text("delete from account_events where sequence_number < 10"))
+    restored = published(store, warehouse)
+    assert restored.whole and stored_events(store) == warehouse_events(warehouse)
+
+
+def test_two_rows_with_one_key_are_refused_not_dropped(store, warehouse):
+    warehouse.execute("insert into events select * from events where sequence_number = 3")
+    with store.engine.connect() as reader, pytest.raises(ValueError, match="duplicate key"):
+        plan(warehouse, reader, model())
