@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 from sqlalchemy import Table
 
-from portal.store.bulk import Fingerprinted, published_fingerprints, row_key
+from portal.store.bulk import Fingerprinted, published_fingerprints
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,15 @@ def plan(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel
     keys = [column.name for column in model.table.primary_key.columns]
     params = {**model.params, "salt": model.salt}
     fingerprint = "cast(hash($salt, q) as varchar)"
-    current: dict[str, str] = {}
-    listed = ", ".join(f"q.{name}" for name in keys)
-    keyed = f"select {listed}, {fingerprint} from ({model.query}) as q"
-    for *key, value in con.execute(keyed, params).fetchall():
-        identity = row_key(key)
-        if identity in current:  # as the table's own key would refuse it: nothing dropped silently
-            raise ValueError(f"{model.table.name}: duplicate key {key} (two published rows have it)")
-        current[identity] = value
+    # The key as `row_key` writes it, made by DuckDB: a million keys are not encoded in Python.
+    identity = " || ', ' || ".join(f"to_json(q.{name})" for name in keys)
+    keyed = f"select '[' || {identity} || ']', {fingerprint} from ({model.query}) as q"
+    pairs = con.execute(keyed, params).fetchall()
+    current = dict(pairs)
+    if len(current) < len(pairs):  # as the table's own key would refuse it: nothing dropped silently
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"{model.table.name}: duplicate key {twice} (two published rows have it)")
     stored = published_fingerprints(store_reader, model.table)
     if stored is None:
         rows = model.rows(con.execute(model.query, dict(model.params)).fetchall())

@@ -133,16 +133,18 @@ def published_fingerprints(conn, table: Table) -> dict[str, str] | None:
     """The fingerprint of each row the last fingerprinted publish wrote to `table` (by its key as
     JSON), or None when they do not describe the table: never stored, or its row count differs
     (rows published another way, or a store restored from a backup)."""
-    stored = dict(conn.execute(
-        select(published_rows.c.row_key, published_rows.c.fingerprint)
-        .where(published_rows.c.table_name == table.name)).all())
+    query = select(published_rows.c.row_key, published_rows.c.fingerprint).where(
+        published_rows.c.table_name == table.name)  # a table of ours, never input
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    stored = dict(conn.exec_driver_sql(compiled.string).cursor.fetchall())  # the driver's own rows: fast
     rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
     return stored if stored and len(stored) == rows else None
 
 
 def row_key(values) -> str:
-    """A row's key as `published_rows` keeps it: its key values as a JSON list."""
-    return json.dumps(list(values), default=str)
+    """A row's key as `published_rows` keeps it: its key values as a JSON list, written as the
+    warehouse writes it (`'[' || to_json(a) || ', ' || to_json(b) || ']'` in DuckDB)."""
+    return json.dumps(list(values), ensure_ascii=False)
 
 
 @dataclass
