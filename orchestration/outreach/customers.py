@@ -2,7 +2,10 @@
 contact in the contacts file (and a ledger), its invoices (open, and settled in the last 12
 months, numbers as the office writes them, with their copies: a document address or a checked PDF),
 its collector, and its statement as
-`ledgerloop statement` makes it for the run's day (so the portal serves the same PDF)."""
+`ledgerloop statement` makes it for the run's day (so the portal serves the same PDF).
+
+The accounts and invoices are planned from fingerprints (`fingerprints.py`): an account whose
+invoices did not change since the last publish is not read again, its statement not rebuilt."""
 
 import datetime as dt
 import json
@@ -14,9 +17,12 @@ import duckdb
 from notifications.statement_json import dump_statement
 from notifications.statements import Statement
 from orchestration.dunning.contacts import current_contacts
+from orchestration.outreach.fingerprints import WarehouseReadModel
 from orchestration.outreach.statements import read_statements, settled_statements
 from orchestration.policy import Policy
+from portal.store import customers
 from portal.store.customers import CustomerAccount, CustomerContact, CustomerInvoice
+from portal.store.tables import customer_accounts, customer_invoices
 
 PAID_HISTORY_DAYS = 365
 
@@ -34,7 +40,7 @@ select ledger.account_id, ledger.invoice_key, coalesce(ledger.display_number, le
     coalesce(ledger.currency, ''), coalesce(ledger.amount, ledger.balance), ledger.balance,
     ledger.invoice_date, ledger.due_date, ledger.days_past_due, ledger.status, history.settled_on,
     ledger.collector, ledger.office, ledger.document_url, ledger.document_file, ledger.document_sha256,
-    short_paid.write_off_candidate_amount, short_paid.received_on
+    short_paid.write_off_candidate_amount, short_paid.received_on, ledger.account_name
 from marts.ar_ledger as ledger
 left join intermediate.int_invoice_payment_history as history using (invoice_key)
 left join short_paid
@@ -56,56 +62,71 @@ def _collector(rows: list[tuple]) -> str | None:
 
 
 def _statements(con, policy: Policy, as_of: dt.date, account_ids: set[str]) -> dict[str, Statement]:
-    """The statement of each account: one read of the open ledger, one of the accounts with
+    """The statement of each account: one read of their open invoices, one of the accounts with
     nothing open (not a read per account: thousands of them at a million invoices)."""
-    found = {s.account_id: s for s in read_statements(con, policy, as_of) if s.account_id in account_ids}
+    found = {s.account_id: s for s in read_statements(con, policy, as_of, accounts=sorted(account_ids))}
     settled = settled_statements(con, policy, as_of, sorted(account_ids - found.keys()))
     found.update((s.account_id, s) for s in settled)
     return found
 
 
-def customer_models(
+_ACCOUNTS = f"""
+select invoices.account_id, list(invoices order by invoices.invoice_key) as invoices,
+    known.account_name, known.offices
+from ({_INVOICES}) as invoices
+inner join (  -- what a statement with nothing open is headed with: every invoice the account had
+    select account_id, max(account_name) as account_name, list(distinct office order by office) as offices
+    from marts.ar_ledger
+    where account_id in (select unnest($accounts::varchar []))
+    group by account_id
+) as known using (account_id)
+group by all
+"""
+"""Each published account with everything its row is made of (its fingerprint's input)."""
+
+
+def customer_read_models(
     con: duckdb.DuckDBPyConnection, policy: Policy, home: Path, as_of: dt.date
-) -> tuple[list[CustomerAccount], list[CustomerContact], list[CustomerInvoice]]:
-    """The accounts with a contact email and something to show (open or recently paid invoices),
-    their contacts and their invoices."""
+) -> tuple[list[WarehouseReadModel], list[CustomerContact]]:
+    """The accounts with a contact email and something to show (open or recently paid invoices)
+    and their invoices, to plan from fingerprints, and their contacts."""
     contacts = {a: c for a, c in current_contacts(con, home).items() if (c.get("email") or "").strip()}
-    since = as_of - dt.timedelta(days=PAID_HISTORY_DAYS)
-    rows_by_account: dict[str, list[tuple]] = {}
-    for row in con.execute(_INVOICES, {"accounts": sorted(contacts), "since": since}).fetchall():
-        rows_by_account.setdefault(row[0], []).append(row)
-    statements = _statements(con, policy, as_of, set(rows_by_account))
+    params = {"accounts": sorted(contacts), "since": as_of - dt.timedelta(days=PAID_HISTORY_DAYS)}
     emails = {m.name.casefold().strip(): m.email for m in policy.team.collectors}
     rules = json.dumps(policy.customer_portal.published(), sort_keys=True)
-    accounts, invoices = [], []
-    for account_id, rows in sorted(rows_by_account.items()):
-        statement = statements.get(account_id)
-        if statement is None:
-            continue
-        collector = _collector(rows)
-        accounts.append(
-            CustomerAccount(
-                account_id,
-                statement.account_name,
-                as_of,
-                collector,
-                emails.get((collector or "").casefold().strip()),
-                dump_statement(statement),
-                rules,
-            )
+    # What shapes a published row besides the warehouse's rows: the day, the rules, the roster,
+    # the statement's policy (sender, remit-to, buckets) and this conversion.
+    salt = json.dumps([as_of.isoformat(), rules, emails, policy.statements.model_dump(mode="json"),
+                       policy.dbt_vars().get("aging_buckets"), 1], sort_keys=True, default=str)
+
+    def accounts(raw: list[tuple]) -> list[dict]:
+        rows_by_account = {account_id: [tuple(r.values()) for r in rows] for account_id, rows, *_ in raw}
+        statements = _statements(con, policy, as_of, set(rows_by_account))
+        return customers.account_rows(
+            CustomerAccount(account_id, statements[account_id].account_name, as_of, collector,
+                            emails.get((collector or "").casefold().strip()),
+                            dump_statement(statements[account_id]), rules)
+            for account_id, rows in sorted(rows_by_account.items())
+            for collector in [_collector(rows)]
         )
-        invoices += [
+
+    def invoices(raw: list[tuple]) -> list[dict]:
+        return customers.invoice_rows(
             CustomerInvoice(
                 r[0], r[1], r[2] or r[1], r[3], Decimal(r[4]), Decimal(r[5]), *r[6:11], *r[12:16],
                 None if r[16] is None else Decimal(r[16]), r[17],
             )
-            for r in rows
-        ]
-    published = {a.account_id for a in accounts}
-    people = [
-        CustomerContact(
-            account_id, contacts[account_id]["email"].strip(), contacts[account_id].get("contact_name")
+            for r in raw
         )
-        for account_id in sorted(published)
+
+    (published,) = con.execute(
+        f"select list(distinct account_id) from ({_INVOICES})", params).fetchone()
+    people = [
+        CustomerContact(account_id, contact["email"].strip(), contact.get("contact_name"))
+        for account_id in sorted(published or [])
+        for contact in [contacts[account_id]]
     ]
-    return accounts, people, invoices
+    return [
+        WarehouseReadModel(customer_accounts, _ACCOUNTS, accounts, salt, params),
+        WarehouseReadModel(customer_invoices, _INVOICES, invoices, salt, params),
+    ], people

@@ -38,9 +38,11 @@ from marts.ar_ledger
 where balance > 0
     and account_id is not null
     and ($account_id is null or account_id = $account_id)
+    and ($accounts is null or account_id in (select unnest($accounts::varchar [])))
 order by account_id, invoice_key
 """
-"""Open invoices of every account (or of one), grouped by account; numbers as the office writes them."""
+"""Open invoices of every account (or of one, or of a list), grouped by account; numbers as the
+office writes them."""
 
 ACCOUNT_KNOWN_QUERY = "select count(*) from marts.ar_ledger where account_id = $account_id"
 SETTLED_ACCOUNTS_QUERY = """
@@ -93,15 +95,16 @@ def how_to_pay(policy: Policy, offices: list[str]) -> HowToPay:
 
 
 def read_statements(
-    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, account_id: str | None = None
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, account_id: str | None = None,
+    accounts: list[str] | None = None,
 ) -> list[Statement]:
-    """A statement per account with open invoices (or for `account_id`, even with none open;
-    UnknownAccountError when no invoice ever carried it)."""
+    """A statement per account with open invoices (only of `accounts` when given; for
+    `account_id`, even with none open: UnknownAccountError when no invoice ever carried it)."""
     if account_id is not None:
         (known,) = con.execute(ACCOUNT_KNOWN_QUERY, {"account_id": account_id}).fetchone()
         if not known:
             raise UnknownAccountError(account_id)
-    cursor = con.execute(STATEMENT_INVOICES_QUERY, {"account_id": account_id})
+    cursor = con.execute(STATEMENT_INVOICES_QUERY, {"account_id": account_id, "accounts": accounts})
     buckets = aging_buckets(policy)
     grouped: dict[str, list[tuple]] = {}
     while batch := cursor.fetchmany(50_000):

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.links import normalize_email
-from portal.store.bulk import replace_tables
+from portal.store.bulk import Fingerprinted, replace_tables
 from portal.store.columns import money_checked, utcnow
 from portal.store.connection import PortalStore
 from portal.store.tables import customer_accounts, customer_contacts, customer_invoices, customer_remittances
@@ -84,13 +84,34 @@ def publish(
 ) -> dict[str, int]:
     """Replace the accounts, contacts and invoices at once: a contact dropped from the contacts
     file loses the door at this publish, and a page reads the old set or the new, never a mix."""
+    replaced = {customer_accounts: account_rows(accounts), customer_invoices: invoice_rows(invoices)}
+    return publish_planned(store, contacts, replaced=replaced)
+
+
+def publish_planned(
+    store: PortalStore,
+    contacts: Iterable[CustomerContact],
+    planned: Iterable[Fingerprinted] = (),
+    replaced: dict | None = None,
+) -> dict[str, int]:
+    """`publish`, with the accounts and invoices planned from the warehouse's fingerprints
+    (`orchestration.outreach.fingerprints`) rather than given whole."""
+    planned = list(planned)
     replaced = {
-        customer_accounts: [money_checked(a, ()) for a in accounts],
+        **(replaced or {}),
         customer_contacts: [{**money_checked(c, ()), "email": normalize_email(c.email)} for c in contacts],
-        customer_invoices: [money_checked(i, ("amount", "balance", "discrepancy")) for i in invoices],
     }
-    replace_tables(store, replaced)
-    return {table.name: len(rows) for table, rows in replaced.items()}
+    replace_tables(store, replaced, fingerprinted=planned)
+    return {table.name: len(rows) for table, rows in replaced.items()} | {
+        plan.table.name: len(plan.fingerprints) for plan in planned}
+
+
+def account_rows(accounts: Iterable[CustomerAccount]) -> list[dict]:
+    return [money_checked(account, ()) for account in accounts]
+
+
+def invoice_rows(invoices: Iterable[CustomerInvoice]) -> list[dict]:
+    return [money_checked(invoice, ("amount", "balance", "discrepancy")) for invoice in invoices]
 
 
 def contact(store: PortalStore, account_id: str, email: str) -> CustomerContact | None:

@@ -6,7 +6,8 @@ from orchestration.cash.decisions import append_decision, decisions_path, read_d
 from orchestration.cash.remittances import decided_by
 from orchestration.cash.remittances import remittance_decisions as remittance_decisions_for
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.customers import customer_models
+from orchestration.outreach.customers import customer_read_models
+from orchestration.outreach.fingerprints import plan
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
 from portal.store import customers
@@ -26,13 +27,13 @@ PAYMENTS = [*APPLIED, dg.AssetKey(["marts", "reconciliation_exceptions"])]
 def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Each customer contact's account (invoices, paid history, statement), published to the portal store."""
     policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        accounts, contacts, invoices = customer_models(
-            con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of
-        )
-    with open_store(ledgerloop.settings.home) as store:
-        counts = customers.publish(store, accounts, contacts, invoices)
-    return dg.MaterializeResult(metadata=counts)
+    with (connect(ledgerloop.settings.warehouse_path, read_only=True) as con,
+          open_store(ledgerloop.settings.home) as store):
+        models, contacts = customer_read_models(con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
+        with store.engine.connect() as reader:
+            planned = [plan(con, reader, model) for model in models]
+        counts = customers.publish_planned(store, contacts, planned)
+    return dg.MaterializeResult(metadata={**counts, "rows_written": sum(p.written for p in planned)})
 
 
 @dg.asset(

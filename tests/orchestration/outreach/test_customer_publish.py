@@ -5,6 +5,9 @@ recently paid invoices, its collector, and the very statement PDF `ledgerloop st
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+from decimal import Decimal
 
 import dagster as dg
 import pytest
@@ -127,3 +130,34 @@ def test_the_portal_statement_is_the_pdf_of_ledgerloop_statement(published, tmp_
         assert "INV-00002009" in page.split("Paid in the last 12 months")[1]
         served = client.get("/account/statement.pdf").content
     assert served == printed
+
+
+def test_a_publish_moves_only_the_accounts_and_invoices_that_changed(warehouse, monkeypatch, tmp_path):
+    """An unchanged ledger publishes nothing again; an invoice paid since rewrites its own row and
+    its account's (the statement), and the account's row is the one a whole publish would give."""
+    home = tmp_path / "home"
+    shutil.copytree(warehouse[0], home)
+    monkeypatch.delenv("LEDGERLOOP_PORTAL_DB_URL", raising=False)
+    monkeypatch.setenv("LEDGERLOOP_SECRET_KEY", settings_for(home).secret_key)
+
+    def publish() -> dict:
+        resources = {"ledgerloop": LedgerloopResource(home=str(home), config_path=str(warehouse[1]),
+                                                      as_of=AS_OF)}
+        result = dg.materialize([customer_accounts], resources=resources)
+        return {k: v.value for k, v in result.asset_materializations_for_node(
+            "portal__customer_accounts")[0].metadata.items()}
+
+    with open_store(home) as store:  # published the way the portal's own tests publish: whole
+        customers.publish(store, [], [], [])
+    first = publish()
+    assert first["rows_written"] == first["customer_accounts"] + first["customer_invoices"] > 2
+    assert publish()["rows_written"] == 0
+    with connect(home / "warehouse.duckdb") as con:
+        con.execute("update marts.ar_ledger set balance = 100 where invoice_key = 'NYC:2001'")
+    assert publish()["rows_written"] == 4  # the invoice and the account, each deleted and inserted
+    with open_store(home) as store:
+        paid_down = {i.invoice_number: i.balance for i in customers.invoices(store, "001A")}
+        statement = customers.account(store, "001A").statement
+    assert paid_down["INV-00002001"] == 100
+    lines = {line[0]: line[5] for line in json.loads(statement)["invoices"]}
+    assert Decimal(lines["INV-00002001"]) == 100
