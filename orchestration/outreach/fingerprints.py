@@ -45,12 +45,24 @@ def plan(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel
         raise ValueError(f"{model.table.name}: duplicate key {twice} (two published rows have it)")
     stored = published_fingerprints(store_reader, model.table)
     if stored is None:
-        rows = model.rows(con.execute(model.query, dict(model.params)).fetchall())
+        rows = _converted(con.execute(model.query, dict(model.params)), model.rows)
         return Fingerprinted(model.table, current, fresh=rows, whole=True)
     wanted = sorted({value for identity, value in current.items() if stored.get(identity) != value})
     stale = [identity for identity, value in stored.items() if current.get(identity) != value]
-    fetched = con.execute(
+    if not wanted:
+        return Fingerprinted(model.table, current, stale)
+    cursor = con.execute(
         f"select q.* from ({model.query}) as q where {fingerprint} in (select unnest($wanted))",
         {**params, "wanted": wanted},
-    ).fetchall() if wanted else []
-    return Fingerprinted(model.table, current, stale, model.rows(fetched))
+    )
+    return Fingerprinted(model.table, current, stale, _converted(cursor, model.rows))
+
+
+def _converted(cursor: duckdb.DuckDBPyConnection, rows: Callable[[list[tuple]], list[dict]],
+               batch: int = 20_000) -> list[dict]:
+    """The store's rows of everything the cursor yields, converted a batch at a time: the
+    warehouse's rows (an account's invoices, say) are never all in memory at once."""
+    converted: list[dict] = []
+    while fetched := cursor.fetchmany(batch):
+        converted += rows(fetched)
+    return converted
