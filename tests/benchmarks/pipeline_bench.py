@@ -73,7 +73,8 @@ def changed_export(home: Path, count: int) -> int:
     """A new export in landing/ holding `count` rows of the newest export, spread over it, each
     now paid (as Salesforce sends them later that morning): their invoices' ledger rows, worklist
     lines and portal rows change. Returns how many rows it holds."""
-    newest = max((home / "archive" / "salesforce").rglob("*__NYC_*.csv"), key=lambda p: p.name.split("__")[-1])
+    archived = (home / "archive" / "salesforce").rglob("*__NYC_*.csv")
+    newest = max(archived, key=lambda p: p.name.split("__")[-1])  # <sha>__<name>: by its name
     encoding = fingerprint(newest).encoding or "cp1252"
     lines = newest.read_text(encoding=encoding).splitlines()
     end = lines.index("") if "" in lines else len(lines)
