@@ -18,6 +18,17 @@ def page_zone(published: Mapping[str, str]) -> ZoneInfo:
         return UTC_ZONE
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def team_now(published: Mapping[str, str]) -> dt.datetime:
+    """Now in the team's time zone (the policy's, as the pipeline published it): a form's
+    "today" is the team's day, as the runs age invoices, not the UTC day (at 20:00 in New York
+    the UTC day is already tomorrow, and a promise for today would be refused as in the past)."""
+    return _utc_now().astimezone(page_zone(published))
+
+
 def local_time(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     """`2026-12-05 14:05 EST`: the moment in the zone, with the zone's abbreviation."""
     if moment is None:

@@ -6,7 +6,6 @@ account."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
@@ -35,9 +34,10 @@ from portal.customer_links import CustomerClaims
 from portal.customer_view import account_view, customer_standing
 from portal.guards import requires_customer
 from portal.invoice_copies import documents_dir, read_copy
+from portal.local_time import team_now
 from portal.pages import Page
 from portal.remittance_lists import invoice_list
-from portal.store import PortalStore, audit_log, collector_entries, customers
+from portal.store import PortalStore, audit_log, collector_entries, customers, director_jobs
 from portal.store.customers import CustomerAccount
 from portal.store.inbox import SubmissionConflict
 from portal.uploads import MAX_UPLOAD_BYTES, UploadRefused, store_upload
@@ -213,7 +213,7 @@ class CustomerController(Controller):
         errors go back to the form."""
         published = _published(store, customer)
         invoices = customers.invoices(store, customer.account_id)
-        now = dt.datetime.now(dt.UTC)
+        now = team_now(director_jobs.published_policy(store))
         if data.kind == "discrepancy":
             entries = collector_entries.for_account(store, customer.account_id, limit=200)
             result = validate_discrepancy(data, published, invoices, entries, customer.email, now)
@@ -237,7 +237,7 @@ class CustomerController(Controller):
         published = _published(store, customer)
         invoices = customers.invoices(store, customer.account_id)
         disputed = set(collector_entries.open_disputes(store, customer.account_id))
-        now = dt.datetime.now(dt.UTC)
+        now = team_now(director_jobs.published_policy(store))
         result = validate_customer_entry(form, published, invoices, customer.email, disputed, now)
         if result.entry is None:
             return _refused_form(request, store, customer, form, result.errors, invoices)
@@ -281,7 +281,8 @@ class CustomerController(Controller):
             store, customer.account_id, customer.email, stored.sha256, stored.kind, stored.path.name, listed
         )
         result = remittance_entry(
-            data, stored, _published(store, customer), customer.email, dt.datetime.now(dt.UTC)
+            data, stored, _published(store, customer), customer.email,
+            team_now(director_jobs.published_policy(store)),
         )
         if result.entry is None:
             return account_page(store, customer, posted, result.errors, 400)

@@ -17,7 +17,7 @@ from portal.context import client_id
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.forms import UpdateForm, new_submission_id, selected_keys, validate_answer
 from portal.guards import requires_director
-from portal.local_time import page_zone
+from portal.local_time import page_zone, team_now
 from portal.pages import Page
 from portal.store import PortalStore, audit_log, director_jobs, director_updates
 from portal.store.director_jobs import DirectorJob
@@ -129,7 +129,7 @@ class JobsController(Controller):
             )
         published = director_jobs.published_policy(store)
         choices = director_jobs.status_choices(store)
-        result = validate_answer(data, director, choices, dt.datetime.now(dt.UTC), picked)
+        result = validate_answer(data, director, choices, team_now(published), picked)
         if result.updates is None:
             # The client whose form this was: the ticked invoices', else the form's hidden field
             # (only ever matched against this director's own jobs).

@@ -6,7 +6,6 @@ the store's inbox by `portal.worklist_now`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from litestar import Controller, Request, get, post
@@ -20,8 +19,9 @@ from portal.controllers.jobs import MAX_UPDATE_ID
 from portal.controllers.signed_in import error_page, signed_in_dependencies
 from portal.forms import OUT_OF_DATE
 from portal.guards import requires_collector
+from portal.local_time import team_now
 from portal.pages import Page
-from portal.store import PortalStore, account_events, audit_log, collector_entries, worklists
+from portal.store import PortalStore, account_events, audit_log, collector_entries, director_jobs, worklists
 from portal.store.inbox import SubmissionConflict
 from portal.store.team import StaffMember
 from portal.workbench_forms import (
@@ -277,7 +277,8 @@ class WorkbenchController(Controller):
             return account_page(
                 store, collector, items, scope, posted=data, status_code=400, errors={"form": OUT_OF_DATE}
             )
-        result = validate_entry(data, scope, collector.email, collector.name, dt.datetime.now(dt.UTC))
+        now = team_now(director_jobs.published_policy(store))
+        result = validate_entry(data, scope, collector.email, collector.name, now)
         if result.entry is None:
             return _refused_entry(store, collector, request, found, data, result.errors)
         try:

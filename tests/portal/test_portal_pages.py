@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
-from portal.store import director_updates
-from tests.portal.portal_factories import ANSWER_FIELDS, DANA, form_fields, sign_in
+from litestar.testing import TestClient
+
+from portal.app import create_app
+from portal.store import director_jobs, director_updates
+from tests.portal.portal_factories import (
+    ANSWER_FIELDS,
+    DANA,
+    NEW_YORK_POLICY,
+    STATUSES,
+    form_fields,
+    job,
+    sign_in,
+)
 
 
 def _submit(client, invoice_number="INV-123", **fields):
@@ -146,3 +158,20 @@ def test_root_leads_to_jobs(client, portal_settings):
     sign_in(client, portal_settings)
     response = client.get("/", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/jobs")
+
+
+def test_the_teams_today_is_not_the_past_at_8_pm_in_new_york(portal_settings, seeded_store, monkeypatch):
+    """The form's "today" is the team's day (the published time zone), not the UTC day: at 20:00
+    on 5 December in New York it is already the 6th in UTC."""
+    director_jobs.publish(seeded_store, [job("new-york|123", DANA, account_name="Acme, Inc.")], STATUSES,
+                          NEW_YORK_POLICY)
+    evening = dt.datetime(2026, 12, 6, 1, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr("portal.local_time._utc_now", lambda: evening)
+    with TestClient(create_app(portal_settings), base_url="http://testserver.local") as client:
+        sign_in(client, portal_settings, DANA)
+        refused, _ = _submit(client, expected_payment_date="2026-12-04")  # yesterday there
+        assert "cannot be in the past" in refused.text
+        accepted, _ = _submit(client, expected_payment_date="2026-12-05")
+        assert accepted.status_code in (302, 303), accepted.text
+    [stored] = director_updates.after(seeded_store, 0, 10)
+    assert (stored.expected_payment_date, stored.submitted_at) == (dt.date(2026, 12, 5), evening)
