@@ -87,17 +87,18 @@ group by all
 
 def customer_read_models(
     con: duckdb.DuckDBPyConnection, policy: Policy, home: Path, as_of: dt.date
-) -> tuple[list[WarehouseReadModel], list[CustomerContact]]:
+) -> tuple[WarehouseReadModel, WarehouseReadModel, dict[str, dict]]:
     """The accounts with a contact email and something to show (open or recently paid invoices)
-    and their invoices, to plan from fingerprints, and their contacts."""
+    and their invoices, to plan from fingerprints, and every account's contact by account id."""
     contacts = {a: c for a, c in current_contacts(con, home).items() if (c.get("email") or "").strip()}
     params = {"accounts": sorted(contacts), "since": as_of - dt.timedelta(days=PAID_HISTORY_DAYS)}
     emails = {m.name.casefold().strip(): m.email for m in policy.team.collectors}
     rules = json.dumps(policy.customer_portal.published(), sort_keys=True)
     # What shapes a published row besides the warehouse's rows: the day, the rules, the roster,
     # the statement's policy (sender, remit-to, buckets) and this conversion.
+    buckets = [[b.label, b.max_days] for b in policy.aging.buckets]
     salt = json.dumps([as_of.isoformat(), rules, emails, policy.statements.model_dump(mode="json"),
-                       policy.dbt_vars().get("aging_buckets"), 1], sort_keys=True, default=str)
+                       buckets, 1], sort_keys=True, default=str)
 
     def accounts(raw: list[tuple]) -> list[dict]:
         rows_by_account = {account_id: [tuple(r.values()) for r in rows] for account_id, rows, *_ in raw}
@@ -119,14 +120,17 @@ def customer_read_models(
             for r in raw
         )
 
-    (published,) = con.execute(
-        f"select list(distinct account_id) from ({_INVOICES})", params).fetchone()
-    people = [
-        CustomerContact(account_id, contact["email"].strip(), contact.get("contact_name"))
-        for account_id in sorted(published or [])
-        for contact in [contacts[account_id]]
-    ]
-    return [
+    return (
         WarehouseReadModel(customer_accounts, _ACCOUNTS, accounts, salt, params),
         WarehouseReadModel(customer_invoices, _INVOICES, invoices, salt, params),
-    ], people
+        contacts,
+    )
+
+
+def contacts_of(contacts: dict[str, dict], account_ids: list[str]) -> list[CustomerContact]:
+    """The published accounts' contacts (`contacts` as `customer_read_models` gives them)."""
+    return [
+        CustomerContact(account_id, contact["email"].strip(), contact.get("contact_name"))
+        for account_id in sorted(account_ids)
+        for contact in [contacts[account_id]]
+    ]

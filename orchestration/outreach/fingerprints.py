@@ -28,6 +28,12 @@ class WarehouseReadModel:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
+def plan_all(con: duckdb.DuckDBPyConnection, store, models: list[WarehouseReadModel]) -> list[Fingerprinted]:
+    """`plan` for each read model, reading the store once, before any write lock is taken."""
+    with store.engine.connect() as reader:
+        return [plan(con, reader, model) for model in models]
+
+
 def plan(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel) -> Fingerprinted:
     """What to write so the table holds the query's rows: reads the warehouse's fingerprints and
     the store's, then only the rows that differ."""

@@ -101,6 +101,12 @@ def _staff(policy: Policy):
     return who
 
 
+def off_roster(policy: Policy, collectors: list[str]) -> list[str]:
+    """The collectors the warehouse names that the policy's roster does not (no email, no page)."""
+    who = _staff(policy)
+    return sorted(c for c in collectors if who(c) == (None, None))
+
+
 def replay_policy(policy: Policy) -> dict:
     """The part of the `worklist:` policy the portal replays new entries with."""
     worklist = policy.worklist.model_dump(mode="json")

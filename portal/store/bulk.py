@@ -160,6 +160,10 @@ class Fingerprinted:
     fresh: list[dict] = field(default_factory=list)
     whole: bool = False
 
+    def current_keys(self) -> list[list]:
+        """Every current row's key values (as `row_key` wrote them)."""
+        return [json.loads(key) for key in self.fingerprints]
+
     @property
     def written(self) -> int:
         """Rows this plan deletes or inserts (a whole replacement: the rows it inserts)."""

@@ -10,11 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from portal.store import connect, customers, workbench, worklists
+from portal.store import customers, workbench, worklists
 from portal.store.bulk import replace_tables
 from portal.store.tables import collector_items
-from tests.portal import customer_factories
-from tests.portal.postgres_server import postgres_server
+from tests.portal import customer_factories, store_engines
 from tests.portal.workbench_factories import (
     ACCOUNTS,
     AVERY,
@@ -26,22 +25,7 @@ from tests.portal.workbench_factories import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    yield from postgres_server()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    else:
-        url = request.getfixturevalue("pg_server").new_database()
-    opened = connect(url)
-    yield opened
-    opened.close()
+pg_server, store = store_engines.pg_server, store_engines.store  # each test on both engines
 
 
 def _physical(store, table: str) -> dict[str, object]:

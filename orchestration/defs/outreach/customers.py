@@ -6,8 +6,8 @@ from orchestration.cash.decisions import append_decision, decisions_path, read_d
 from orchestration.cash.remittances import decided_by
 from orchestration.cash.remittances import remittance_decisions as remittance_decisions_for
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.customers import customer_read_models
-from orchestration.outreach.fingerprints import plan
+from orchestration.outreach.customers import contacts_of, customer_read_models
+from orchestration.outreach.fingerprints import plan_all
 from orchestration.outreach.portal_store import open_store
 from orchestration.storage.warehouse import connect
 from portal.store import customers
@@ -29,10 +29,11 @@ def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     with (connect(ledgerloop.settings.warehouse_path, read_only=True) as con,
           open_store(ledgerloop.settings.home) as store):
-        models, contacts = customer_read_models(con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
-        with store.engine.connect() as reader:
-            planned = [plan(con, reader, model) for model in models]
-        counts = customers.publish_planned(store, contacts, planned)
+        accounts, invoices, contacts = customer_read_models(
+            con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
+        planned = accounts_plan, _ = plan_all(con, store, [accounts, invoices])
+        published = [account_id for (account_id,) in accounts_plan.current_keys()]
+        counts = customers.publish_planned(store, contacts_of(contacts, published), planned)
     return dg.MaterializeResult(metadata={**counts, "rows_written": sum(p.written for p in planned)})
 
 

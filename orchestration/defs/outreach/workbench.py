@@ -3,9 +3,9 @@
 import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.fingerprints import plan
+from orchestration.outreach.fingerprints import plan_all
 from orchestration.outreach.portal_store import open_store
-from orchestration.outreach.workbench import read_models, read_workload, roster, worklist_state
+from orchestration.outreach.workbench import off_roster, read_models, read_workload, roster, worklist_state
 from orchestration.storage.warehouse import connect
 from portal.store import workbench
 
@@ -28,12 +28,10 @@ def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
           open_store(ledgerloop.settings.home) as store):
         workload = read_workload(con, policy)
         state = worklist_state(con, policy, ledgerloop.facts.as_of, ledgerloop.facts.started_at)
-        with store.engine.connect() as reader:
-            planned = [plan(con, reader, model) for model in read_models(policy)]
+        planned = plan_all(con, store, read_models(policy))
         collectors, accounts = con.execute(_COLLECTORS).fetchone()
         counts = workbench.publish_planned(store, roster(policy), workload, state, planned)
-    on_roster = {m.name.casefold().strip() for m in policy.team.collectors}
-    without_roster = sorted(c for c in collectors if c.casefold().strip() not in on_roster)
+    without_roster = off_roster(policy, collectors)
     return dg.MaterializeResult(
         metadata={
             **counts,

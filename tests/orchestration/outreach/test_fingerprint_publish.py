@@ -12,36 +12,21 @@ import pytest
 from sqlalchemy import func, select, text
 
 from orchestration.outreach.fingerprints import WarehouseReadModel, plan
-from portal.store import account_events, connect, workbench
+from portal.store import account_events, workbench
 from portal.store.account_events import AccountEvent
 from portal.store.tables import account_events as events_table
 from portal.store.tables import published_rows
-from tests.portal.postgres_server import postgres_server
+from tests.portal import store_engines
 from tests.portal.workbench_factories import MEMBERS, STATE, WORKLOAD
 
 pytestmark = pytest.mark.integration
+pg_server, store = store_engines.pg_server, store_engines.store  # each test on both engines
 AT = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 QUERY = """
 select account_id, sequence_number, account_name, occurred_at, kind, invoice_key, payment_id, amount,
        currency, actor, detail
 from events
 """
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    yield from postgres_server()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    else:
-        url = request.getfixturevalue("pg_server").new_database()
-    opened = connect(url)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
