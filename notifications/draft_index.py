@@ -32,6 +32,9 @@ from notifications.folder_states import STATES, FolderStates, StoredItem
 
 log = logging.getLogger("notifications.draft_index")
 INDEX_NAME = "index.sqlite3"
+INDEX_VERSION = 1
+"""How entries are read into rows; an index written by an older reading is rebuilt once (version 1:
+an email's folded headers are unfolded, where version 0 kept their line breaks)."""
 RACY_NS = 100_000_000
 """A folder whose modification time is not this much older than the start of a sync could change
 again within the same clock tick while it is read: it is not recorded as read, so the next sync
@@ -103,6 +106,8 @@ def _open(path: Path) -> sqlite3.Connection:
         con.execute("pragma journal_mode = wal")
     con.execute("pragma synchronous = normal")
     con.executescript(_SCHEMA)
+    if con.execute("pragma user_version").fetchone()[0] < INDEX_VERSION:  # read by an older reader
+        con.executescript(f"delete from drafts; delete from folders; pragma user_version = {INDEX_VERSION};")
     return con
 
 

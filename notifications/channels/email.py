@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -121,10 +122,15 @@ class EmailChannel(OutboxChannel):
 EMAIL = EmailChannel()
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+"""A line break that folds a header (RFC 5322 2.2.3): unfolding removes it and keeps the blank."""
+
+
 def _header(message: Message, name: str) -> str:
-    """A header's text, encoded words decoded (`=?utf-8?q?...?=` -> the words)."""
+    """A header's text, unfolded (a long header is written over several lines, and the legacy
+    parser keeps its line breaks) and encoded words decoded (`=?utf-8?q?...?=` -> the words)."""
     raw = message.get(name)
-    return str(make_header(decode_header(raw))) if raw else ""
+    return str(make_header(decode_header(_FOLD.sub("", str(raw))))).strip() if raw else ""
 
 
 def _text_part(message: Message) -> str | None:

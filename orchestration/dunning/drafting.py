@@ -109,6 +109,17 @@ def plan_day(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, hom
     return plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone)
 
 
+def replan(
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, home: Path, plan: DunningPlan,
+    account_ids: set[str],
+) -> DunningPlan:
+    """`plan` with these accounts decided again on fresh facts (their drafts were taken back, so
+    their steps are due again); deciding only them keeps a withdrawal from costing a whole plan."""
+    facts = load_facts(con, as_of, home / "outbox", policy.dunning, policy.timezone)
+    accounts = [account for account in plan.accounts if account.account_id in account_ids]
+    return plan.replacing(account_ids, plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone))
+
+
 def run_day(
     con: duckdb.DuckDBPyConnection,
     policy: Policy,
@@ -131,9 +142,10 @@ def run_day(
     result = RunResult(plan, sha256, contacts_loaded=contacts, released=released)
     index = DraftIndex(home, batch_size=500)  # thousands of drafts: indexed 500 to a transaction
     desk = DraftDesk(policy, as_of, index.outboxes)
-    result.withdrawn = withdraw_stale(con, index.outboxes, plan, audit)
-    if result.withdrawn:  # what those drafts chased that is still due is drafted again, without the rest
-        plan = result.plan = plan_day(con, policy, as_of, home)
+    withdrawn = withdraw_stale(con, index, plan, audit)
+    result.withdrawn = [draft.label for draft in withdrawn]
+    if withdrawn:  # what those drafts chased that is still due is drafted again, without the rest
+        plan = result.plan = replan(con, policy, as_of, home, plan, {d.account_id for d in withdrawn})
     state = _StateRows()
     for notice in plan.notices:
         notice = with_link(notice, links)

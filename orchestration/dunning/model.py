@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from orchestration.policy.dunning import Step
 
@@ -179,6 +180,23 @@ class DunningPlan:
     held: list[Held] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     """Every account the day's decision looked at."""
+
+    def replacing(self, account_ids: set[str], again: DunningPlan) -> DunningPlan:
+        """This plan with its decisions on `account_ids` taken from `again`, in account order: an
+        account's decision reads only its own facts, so the other accounts' decisions stand."""
+        position = {account.account_id: n for n, account in enumerate(self.accounts)}
+
+        def merged(mine: list, theirs: list, account_of: Callable[[Any], str]) -> list:
+            kept = [item for item in mine if account_of(item) not in account_ids]
+            return sorted(kept + theirs, key=lambda item: position[account_of(item)])  # stable
+
+        return DunningPlan(
+            self.as_of,
+            merged(self.notices, again.notices, lambda notice: notice.account.account_id),
+            merged(self.escalations, again.escalations, lambda escalation: escalation.account.account_id),
+            merged(self.held, again.held, lambda held: held.account_id),
+            self.accounts,
+        )
 
     def held_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)

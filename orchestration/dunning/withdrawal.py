@@ -3,12 +3,12 @@ a person approving one would chase a disputed or paid invoice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import duckdb
 
-from notifications.channels import outbox_channels
-from notifications.folder_states import FolderStates
+from notifications.draft_index import DraftIndex
+from notifications.draft_rows import DunningDraft
 from orchestration.dunning.model import DunningPlan
 
 SYSTEM_ACTOR = "ledgerloop"
@@ -20,39 +20,43 @@ SUPPRESSIONS = (
 """Held reasons that take a drafted reminder back (a contact cap or a cash hold does not)."""
 
 
-Candidate = tuple[str, str, tuple[str, ...], FolderStates, str]
-"""(labelled name, notice id, invoice keys, outbox, ident) of an unapproved customer notice."""
+def _customer_drafts(index: DraftIndex) -> list[DunningDraft]:
+    """Unapproved customer notices, as the drafts index lists them: synced first (a `stat` per day
+    folder when nothing changed), never by parsing every draft's file, which at a large backlog
+    cost most of a refresh."""
+    index.sync(locked=True)
+    return [draft for draft in index.drafts(None, ("drafts",)) if draft.notice_id]
 
 
-def _customer_drafts(outboxes: Mapping[str, FolderStates]) -> list[Candidate]:
-    found: list[Candidate] = []
-    for channel in outbox_channels():
-        outbox = outboxes[channel.label]
-        for item in outbox.items("drafts"):
-            about = channel.about(item)
-            if about is not None and about.to_customer:
-                label = f"{channel.label}:{item.ident}"
-                found.append((label, about.notice_id, about.invoice_keys, outbox, item.ident))
-    return found
+def _still_due(con: duckdb.DuckDBPyConnection, drafts: list[DunningDraft]) -> set[str]:
+    """Those of the drafts' invoices that still have a balance (only theirs are looked up)."""
+    keys = sorted({key for draft in drafts for key in draft.invoice_keys})
+    if not keys:
+        return set()
+    rows = con.execute(
+        "select invoice_key from marts.ar_ledger where balance > 0 and invoice_key in (select unnest(?))",
+        [keys],
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def withdraw_stale(
     con: duckdb.DuckDBPyConnection,
-    outboxes: Mapping[str, FolderStates],
+    index: DraftIndex,
     plan: DunningPlan,
     audit: AccountAudit,
-) -> list[str]:
+) -> list[DunningDraft]:
     """Delete unapproved customer drafts that chase an invoice paid or suppressed since they were
     drafted, and forget their steps: they were never sent, so the sequence resumes, and the rest of
     what they chased is drafted again."""
-    still_due = {
-        row[0] for row in con.execute("select invoice_key from marts.ar_ledger where balance > 0").fetchall()
-    }
-    still_due -= {h.invoice_key for h in plan.held if h.reason in SUPPRESSIONS}
+    drafts = _customer_drafts(index)
+    still_due = _still_due(con, drafts) - {h.invoice_key for h in plan.held if h.reason in SUPPRESSIONS}
     withdrawn = []
-    for label, notice, keys, outbox, ident in _customer_drafts(outboxes):
-        settled = sorted(set(keys) - still_due)
-        if not settled or not outbox.withdraw(ident):  # approved meanwhile: a person decided
+    for draft in drafts:
+        settled = sorted(set(draft.invoice_keys) - still_due)
+        label, notice = draft.label, draft.notice_id
+        outbox = index.outboxes[label.partition(":")[0]]
+        if not settled or not outbox.withdraw(label.partition(":")[2]):  # approved meanwhile
             continue
         row = con.execute(
             "select account_id from outreach.dunning_notices where notice_id = ?", [notice]
@@ -66,5 +70,5 @@ def withdraw_stale(
             f"{notice}: invoice(s) {', '.join(settled)} paid or on hold since it was drafted",
             account_id=row[0] if row else None,
         )
-        withdrawn.append(label)
+        withdrawn.append(draft)
     return withdrawn

@@ -4,6 +4,7 @@ before a read by listing only changed day folders, owner-only, and rebuilt from 
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from email.message import EmailMessage
 
@@ -30,6 +31,30 @@ def test_drafts_are_indexed_as_they_are_written_and_moved_without_a_sync(tmp_pat
     assert approve_draft(tmp_path, sms, "kim", lambda *a, **k: None)
     assert _labels(index) == {email, letter} and _labels(index, ("approved",)) == {sms}
     assert index.count({"ACC-1"}) == 1
+
+
+def test_long_headers_folded_over_lines_are_indexed_unfolded(tmp_path):
+    keys = [f"LDN:{1105205 + n}" for n in range(12)] + ["NYC:INV 77"]  # over 78 characters: folded
+    subject = "Reminder: " + " ".join(["thirteen invoices of Acme Corporation are past due"] * 3)
+    label = write_email(tmp_path, "ACC-1", keys, subject=subject)
+    stored = (tmp_path / "outbox" / "dunning" / "email" / "drafts" / label.split(":", 1)[1].split("/")[0])
+    assert b"\n " in next(stored.iterdir()).read_bytes().split(b"\n\n")[0]  # the file does fold
+    [row] = DraftIndex(tmp_path).drafts(None)
+    assert row.invoice_keys == tuple(keys) and row.subject == subject
+
+
+def test_an_index_an_older_release_wrote_is_read_again_once(tmp_path):
+    write_email(tmp_path, "ACC-1", ["NYC|101"])
+    index = DraftIndex(tmp_path)
+    index.sync(locked=True)
+    with sqlite3.connect(index.path) as con:  # as the release that kept folded headers left it
+        con.execute("""update drafts set invoice_keys = '["folded"]'""")
+        con.execute("pragma user_version = 0")
+    draft_index._local.connections = {}  # the next process
+    index = DraftIndex(tmp_path)
+    index.sync()
+    [row] = index.drafts(None)
+    assert row.invoice_keys == ("NYC|101",)
 
 
 def test_a_sync_with_nothing_changed_reads_no_draft(tmp_path, monkeypatch):

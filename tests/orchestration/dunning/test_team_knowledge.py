@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
+from notifications.draft_index import DraftIndex
 from notifications.dunning_drafts import dunning_outboxes
 from orchestration.cli import main
-from orchestration.dunning.drafting import plan_day, policy_sha256, run_day
+from orchestration.dunning.drafting import plan_day, policy_sha256, replan, run_day
+from orchestration.dunning.withdrawal import withdraw_stale
 from orchestration.storage.warehouse import connect
 from tests.orchestration.dunning.dunning_fixture import build, ledger_invoice, policy, write_policy
 
@@ -104,6 +106,25 @@ def test_a_draft_that_chases_a_newly_disputed_invoice_is_redrafted_without_it(ho
     (redrafted,) = [i for i in dunning_outboxes(home)["dunning"].items("drafts") if "acme" in i.name]
     assert redrafted.message()["X-Ledgerloop-Invoices"] == "NYC:101,NYC:103"
 
+
+
+def test_a_withdrawal_decides_only_its_accounts_again_and_agrees_with_a_whole_plan(home):
+    config = policy(home / "config" / "ledgerloop.yaml")
+    _sql(home, "update marts.ar_ledger set stage = 'Follow Up' where invoice_key in ('NYC:102', 'NYC:103')")
+    _sql(home, "insert into marts.ar_ledger select * replace ('NYC:202' as invoice_key, 'Disputed' as stage) "
+               "from marts.ar_ledger where invoice_key = 'NYC:201'")  # BETA: held before and after
+    _run(home, DUE + dt.timedelta(days=3))
+    _sql(home, "update marts.ar_ledger set stage = 'Disputed' where invoice_key = 'NYC:102'")
+    day = DUE + dt.timedelta(days=4)
+    with connect(home / "warehouse.duckdb") as con:
+        before = plan_day(con, config, day, home)
+        withdrawn = withdraw_stale(con, DraftIndex(home), before, lambda *a, **k: None)
+        assert [draft.account_id for draft in withdrawn] == ["ACME"]
+        again = replan(con, config, day, home, before, {"ACME"})
+        whole = plan_day(con, config, day, home)
+    assert {h.account_id for h in whole.held} == {"ACME", "BETA"}  # both accounts in one list
+    assert [n.account.account_id for n in again.notices] == ["ACME"]
+    assert again == whole
 
 def test_the_first_run_catches_up_and_the_preview_names_the_skipped_steps(home):
     day = DUE + dt.timedelta(days=5)  # BETA's invoice is 45 days past due and never reminded
