@@ -33,6 +33,7 @@ bench: install
 	$(RUN) python -m tests.benchmarks.pipeline_bench
 	$(RUN) python -m tests.benchmarks.matching_bench
 	$(RUN) python -m tests.benchmarks.portal_bench --wrk-seconds 10
+	$(RUN) python -m tests.benchmarks.portal_bench --wrk-seconds 10 --while-refreshing
 	$(RUN) python -m tests.benchmarks.risk_bench
 
 lint: install

@@ -2,7 +2,8 @@
 
 50 concurrent clients, each signed in as its own director over a keep-alive connection, send a
 bounded number of requests: first the jobs page, then update submissions. Reports req/s and
-p50/p99 per phase and checks that every submission was stored exactly once. Not a timed test.
+p50/p99 per phase and checks that every submission was stored exactly once; `--while-refreshing`
+measures the same while refreshes run on the same two cores. Not a timed test.
 Run: `python -m tests.benchmarks.portal_bench` (see --help).
 """
 
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ import psutil
 from portal.links import LinkSigner
 from portal.store import connect, director_jobs, director_updates
 from portal.store.director_jobs import DirectorJob
+from tests.benchmarks.refreshing import Refreshing
 
 SECRET = "portal-bench-secret-key-0123456789abcdefghijklmnop"
 STATUSES = ["Will pay", "Disputed", "Blocked", "Already paid"]
@@ -234,9 +237,15 @@ def main() -> None:
         default=0,
         help="also drive the jobs page with wrk for N seconds (needs wrk)",
     )
+    parser.add_argument(
+        "--while-refreshing",
+        action="store_true",
+        help="measure while `ledgerloop run` refreshes a 5,000-invoice demo back to back",
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+    background = Refreshing() if args.while_refreshing else nullcontext()
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp, background as refreshing:
         home = Path(tmp)
         db_url = f"sqlite:///{home / 'portal.sqlite3'}"
         emails = publish(db_url, args.directors, args.jobs_per_director)
@@ -272,6 +281,10 @@ def main() -> None:
         store = connect(db_url)
         stored = len(director_updates.after(store, 0, args.submits * 2 + 1))
         store.close()
+    if refreshing is not None:
+        results = [{**result, "while": "refreshing"} for result in results]
+        results.append({"refreshes_meanwhile": len(refreshing.seconds),
+                        "refresh_seconds": [round(s, 1) for s in refreshing.seconds]})
     for result in results:
         print(json.dumps(result))
     print(
