@@ -36,7 +36,7 @@ class Refreshing:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            one_new_export(self.home)
+            one_new_export(self.home, len(self.seconds) + 1)  # other bytes each time
             seconds, _, summary = ledgerloop(self.home)
             if summary.get("skipped"):
                 raise RuntimeError("a refresh with a new export was skipped: nothing ran meanwhile")
