@@ -13,6 +13,7 @@ they audit.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import fcntl
 import json
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 STATES = ("drafts", "approved", "sending", "sent", "rejected")
+BULK_SYNC_EVERY = 1000
+"""Drafts written in `bulk()` between two syncs: a crash of the machine loses at most these."""
 REJECTION_SUFFIX = ".rejection.json"
 """`rejected/<date>/<name>.rejection.json`: who rejected a draft, when and why."""
 
@@ -103,6 +106,23 @@ class FolderStates(Generic[ItemT]):
         self._suffix = suffix
         self._marker = marker
         self.watcher = watcher
+        self._unsynced: int | None = None
+        """Drafts written since the last sync while `bulk()` is on; None when it is off."""
+        self._sync_every = BULK_SYNC_EVERY
+
+    @contextmanager
+    def bulk(self, sync_every: int = BULK_SYNC_EVERY) -> Iterator[None]:
+        """Write many drafts with one filesystem sync per `sync_every` of them (and one at the
+        end) instead of two fsyncs each: the pipeline's drafting of a large backlog. Each draft is
+        still renamed into place under the lock; what the block wrote is durable when it ends,
+        which is before the caller records anything as drafted."""
+        self._unsynced, self._sync_every = 0, sync_every
+        try:
+            yield
+        finally:
+            unsynced, self._unsynced = self._unsynced, None
+            if unsynced:
+                sync_filesystem(self.root)
 
     def locked(self) -> AbstractContextManager[None]:
         """Hold the outbox's lock: no draft is written, moved or removed meanwhile (by this code)."""
@@ -132,12 +152,12 @@ class FolderStates(Generic[ItemT]):
         )
 
     def _write_draft(
-        self, day: str, name: str, write_entry: Callable[[Path], None], *, replace_only: bool = False
+        self, day: str, name: str, write_entry: Callable[[Path, bool], None], *, replace_only: bool = False
     ) -> Path | None:
-        """Write (or refresh) a draft with `write_entry(path)`, which makes the content durable and
-        renames it into place; None when this message of this day is already approved, sent or
-        rejected (or, with `replace_only`, when it is not a draft now: a person's edit never
-        brings back a draft withdrawn or approved meanwhile)."""
+        """Write (or refresh) a draft with `write_entry(path, durable)`, which writes the content
+        (durable: fsynced) and renames it into place; None when this message of this day is
+        already approved, sent or rejected (or, with `replace_only`, when it is not a draft now: a
+        person's edit never brings back a draft withdrawn or approved meanwhile)."""
         with self._locked():
             path = self._path("drafts", day, name)
             if any(self._path(s, day, name).exists() for s in STATES[1:]):
@@ -145,8 +165,15 @@ class FolderStates(Generic[ItemT]):
             if replace_only and not path.exists():
                 return None
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_entry(path)
-            _fsync_dir(path.parent)
+            durable = self._unsynced is None
+            write_entry(path, durable)
+            if durable:
+                _fsync_dir(path.parent)
+            else:
+                self._unsynced += 1
+                if self._unsynced >= self._sync_every:
+                    sync_filesystem(self.root)
+                    self._unsynced = 0
             if self.watcher is not None:
                 self.watcher.placed(self._item("drafts", day, name, path))
             return path
@@ -289,6 +316,30 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink()
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush every write to the filesystem that holds `path`: one call for many files (Linux
+    `syncfs`; `os.sync` where there is none)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _SYNCFS is None:
+            os.sync()
+        elif _SYNCFS(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"syncfs of {path}: {os.strerror(error)}")
+    finally:
+        os.close(fd)
+
+
+def _libc_syncfs() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _libc_syncfs()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -139,12 +139,14 @@ class Outbox(FolderStates[OutboxItem]):
 
     def write_draft(self, day: str, name: str, message: EmailMessage) -> Path | None:
         """Write (or refresh) a draft; None when this message of this day is already approved or sent."""
-        return self._write_draft(day, name, lambda path: _write_eml(path, message))
+        return self._write_draft(day, name, lambda path, durable: _write_eml(path, message, durable))
 
     def rewrite_draft(self, ident: str, message: EmailMessage) -> Path | None:
         """Replace a waiting draft (`<date>/<name>`) with a person's edit; None when it is no longer one."""
         day, _, name = ident.partition("/")
-        return self._write_draft(day, name, lambda path: _write_eml(path, message), replace_only=True)
+        return self._write_draft(
+            day, name, lambda path, durable: _write_eml(path, message, durable), replace_only=True
+        )
 
     def reject(self, ident: str, note: dict[str, str], audit: Audit) -> OutboxItem | None:
         """Move a draft to rejected/ with who, when and why; None when it is no longer a draft."""
@@ -198,7 +200,7 @@ class Outbox(FolderStates[OutboxItem]):
         return self._send(now, _send_after, delivery, _REFUSALS, refused, sent)
 
 
-def _write_eml(path: Path, message: EmailMessage) -> None:
+def _write_eml(path: Path, message: EmailMessage, durable: bool = True) -> None:
     temporary = path.with_suffix(".eml.tmp")
     # Owner-only: the message carries the director's signed link, which opens their page.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -206,7 +208,8 @@ def _write_eml(path: Path, message: EmailMessage) -> None:
         os.fchmod(fd, 0o600)  # a leftover temporary file may have had another mode
         handle.write(message.as_bytes(policy=policy.SMTP))
         handle.flush()
-        os.fsync(fd)  # the content is durable before the rename makes it the draft
+        if durable:  # else the outbox's bulk() syncs it with the rest, before anyone counts on it
+            os.fsync(fd)  # the content is durable before the rename makes it the draft
     os.replace(temporary, path)
 
 

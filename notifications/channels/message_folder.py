@@ -144,12 +144,14 @@ class ChannelOutbox(FolderStates[ChannelItem]):
 
     def write_draft(self, day: str, name: str, message: ChannelMessage) -> Path | None:
         """Write a draft; None when a message of this name and day is already approved or sent."""
-        return self._write_draft(day, name, lambda path: _write_folder(path, message))
+        return self._write_draft(day, name, lambda path, durable: _write_folder(path, message, durable))
 
     def rewrite_draft(self, ident: str, message: ChannelMessage) -> Path | None:
         """Replace a waiting draft (`<date>/<name>`) with a person's edit; None when it is no longer one."""
         day, _, name = ident.partition("/")
-        return self._write_draft(day, name, lambda path: _write_folder(path, message), replace_only=True)
+        return self._write_draft(
+            day, name, lambda path, durable: _write_folder(path, message, durable), replace_only=True
+        )
 
     def reject(self, ident: str, note: dict[str, str], audit: AccountAudit) -> ChannelItem | None:
         """Move a draft to rejected/ with who, when and why; None when it is no longer a draft."""
@@ -197,15 +199,15 @@ class ChannelOutbox(FolderStates[ChannelItem]):
         )
 
 
-def _write_folder(path: Path, message: ChannelMessage) -> None:
+def _write_folder(path: Path, message: ChannelMessage, durable: bool = True) -> None:
     """The message's folder, complete, renamed into place (a reader never sees half of it)."""
     temporary = path.with_name(f".{path.name}.tmp")
     if temporary.exists():
         shutil.rmtree(temporary)
     temporary.mkdir(mode=0o700, parents=True)
-    _write(temporary / "message.json", message.to_json().encode("utf-8"))
+    _write(temporary / "message.json", message.to_json().encode("utf-8"), durable)
     if message.attachment is not None:
-        _write(temporary / ATTACHMENT, message.attachment)
+        _write(temporary / ATTACHMENT, message.attachment, durable)
     if path.exists():
         shutil.rmtree(path)
     os.rename(temporary, path)
@@ -215,9 +217,10 @@ def _detail(message: ChannelMessage) -> str:
     return str(message.meta.get("notice_id") or message.subject)
 
 
-def _write(path: Path, content: bytes) -> None:
+def _write(path: Path, content: bytes, durable: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content)
         handle.flush()
-        os.fsync(fd)
+        if durable:  # else the outbox's bulk() syncs it with the rest
+            os.fsync(fd)

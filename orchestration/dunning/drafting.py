@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,9 +148,12 @@ def run_day(
     if withdrawn:  # what those drafts chased that is still due is drafted again, without the rest
         plan = result.plan = replan(con, policy, as_of, home, plan, {d.account_id for d in withdrawn})
     state = _StateRows()
-    for notice in plan.notices:
-        notice = with_link(notice, links)
-        events.extend(_draft_notice(desk, sha256, notice, now, audit, result, state))
+    with ExitStack() as bulk:  # every draft durable, with one sync per thousand, before its state
+        for outbox in index.outboxes.values():
+            bulk.enter_context(outbox.bulk())
+        for notice in plan.notices:
+            notice = with_link(notice, links)
+            events.extend(_draft_notice(desk, sha256, notice, now, audit, result, state))
     state.write(con, desk.tasks)
     result.call_tasks = len(desk.tasks)
     for escalation in plan.escalations:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,9 +54,39 @@ def record(
 ) -> None:
     """Record who did what to which subject (detail: text, or a mapping kept as JSON), and the
     account it concerns where there is one (contract C5)."""
-    text = detail if isinstance(detail, str) else json.dumps(dict(detail), default=str, sort_keys=True)
     with store.writer.begin() as conn:
-        write(conn, actor, action, subject, text, account_id)
+        write(conn, actor, action, subject, _text(detail), account_id)
+
+
+def _text(detail: str | Mapping[str, object]) -> str:
+    """Detail as stored: text as it is, a mapping as JSON."""
+    return detail if isinstance(detail, str) else json.dumps(dict(detail), default=str, sort_keys=True)
+
+
+@contextmanager
+def batched(store: PortalStore, every: int = 500) -> Iterator[Callable[..., None]]:
+    """A recorder like `recorder(store)` that writes its entries `every` at a time, one
+    transaction each, and the rest when the block ends: the pipeline audits each of thousands of
+    drafts, and a transaction per line cost more than drafting some of them."""
+    pending: list[dict] = []
+
+    def flush() -> None:
+        if pending:
+            with store.writer.begin() as conn:
+                conn.execute(insert(audit_log), pending)
+            pending.clear()
+
+    def record_later(actor: str, action: str, subject: str, detail: str | Mapping[str, object] = "",
+                     *, account_id: str | None = None) -> None:
+        pending.append({"at": utcnow(), "actor": actor, "action": action, "subject": subject,
+                        "detail": _text(detail), "account_id": account_id})
+        if len(pending) >= every:
+            flush()
+
+    try:
+        yield record_later
+    finally:
+        flush()
 
 
 def recorder(store: PortalStore) -> Callable[..., None]:

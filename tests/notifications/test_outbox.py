@@ -223,3 +223,51 @@ def test_outbox_withdraws_only_unapproved_drafts_not_kept(outbox, store):
         "2026-11-22/alerts-sam", f"{DAY}/alerts-sam", f"{DAY}/sam"
     ]
     assert [i.ident for i in outbox.items("approved")] == [f"{DAY}/lee"]
+
+
+def test_drafts_written_in_bulk_are_synced_together_not_one_by_one(tmp_path, monkeypatch):
+    from notifications import folder_states
+    from notifications.channels.message_folder import ChannelMessage, ChannelOutbox
+
+    fsyncs, syncs = [], []
+    real_fsync = folder_states.os.fsync
+    monkeypatch.setattr(folder_states.os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd)))
+    monkeypatch.setattr(folder_states, "sync_filesystem", lambda path: syncs.append(path))
+    box = Outbox(tmp_path / "outbox")
+    letters = ChannelOutbox(tmp_path / "letters", "letter")
+    with box.bulk(sync_every=3), letters.bulk():
+        for n in range(7):
+            box.write_draft(DAY, f"director-{n}", message())
+        letters.write_draft(DAY, "acme", ChannelMessage("letter", "Acme", "Overdue", "text", {}, b"%PDF-1.4"))
+        assert fsyncs == [] and len(syncs) == 2  # after the 3rd and the 6th email
+    outbox, letters_root = tmp_path / "outbox", tmp_path / "letters"
+    assert fsyncs == [] and syncs == [outbox, outbox, letters_root, outbox]  # the rest, at the end
+    assert [item.name for item in box.items("drafts")] == [f"director-{n}" for n in range(7)]
+    assert letters.draft(f"{DAY}/acme").message().attachment == b"%PDF-1.4"
+    box.write_draft(DAY, "after", message())  # outside the block: durable at once, as before
+    assert len(fsyncs) == 2 and len(syncs) == 4  # the file, then its folder
+
+
+def test_sync_filesystem_flushes_the_filesystem_of_a_folder(tmp_path):
+    from notifications.folder_states import sync_filesystem
+
+    (tmp_path / "draft.eml").write_bytes(b"Subject: x\r\n\r\nbody\r\n")
+    sync_filesystem(tmp_path)  # raises with the folder's name when the system refuses
+    with pytest.raises(OSError):
+        sync_filesystem(tmp_path / "missing")
+
+
+def test_a_batched_audit_writes_its_lines_a_batch_at_a_time_in_order(store):
+    with audit_log.batched(store, every=2) as audit:
+        audit("ledgerloop", "dunning.drafted", "dunning:a", {"steps": 1}, account_id="ACME")
+        assert audit_log.entries(store) == []
+        audit("ledgerloop", "dunning.drafted", "dunning:b", "plain text")
+        assert len(audit_log.entries(store)) == 2
+        audit("ledgerloop", "dunning.run", "run 2026-11-23")
+    lines = audit_log.entries(store)
+    assert [(e.action, e.subject, e.detail, e.account_id) for e in lines] == [
+        ("dunning.drafted", "dunning:a", '{"steps": 1}', "ACME"),
+        ("dunning.drafted", "dunning:b", "plain text", None),
+        ("dunning.run", "run 2026-11-23", "", None),
+    ]
+    assert lines[0].at <= lines[1].at <= lines[2].at

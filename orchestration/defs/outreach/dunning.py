@@ -31,8 +31,11 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy.dunning.sender(None)  # and so does one without a sender address
     sha256 = policy_sha256(settings.config_path)
     as_of = ledgerloop.facts.as_of
-    with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
-        audit = audit_log.recorder(store)
+    with (
+        open_store(settings.home) as store,
+        connect(settings.warehouse_path) as con,
+        audit_log.batched(store) as audit,
+    ):
         door = customer_portal_settings(settings.home)
         links = customer_links(door, store) if door is not None else None
         result = run_day(con, policy, sha256, settings.home, as_of, ledgerloop.facts.started_at, audit, links)
