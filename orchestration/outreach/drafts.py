@@ -7,8 +7,10 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.headerregistry import Address
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from pathlib import Path
 
 from notifications.draft_kinds import stamp
@@ -20,6 +22,10 @@ from portal.settings import PortalSettings
 from portal.store import PortalStore, link_versions
 from portal.store.director_jobs import DirectorJob
 
+FINGERPRINT_HEADER = "X-Ledgerloop-Fingerprint"
+"""What a director's draft was made from (jobs, link version, sender, portal address, accounts):
+a refresh that would make the same email leaves the day's draft as it is."""
+
 
 @dataclass(frozen=True)
 class DraftResult:
@@ -29,6 +35,8 @@ class DraftResult:
     """Earlier drafts of the day whose director no longer has jobs to answer."""
     unaddressable: list[str]
     """`email: reason` for directors whose email cannot be a recipient (a typo in the tracker)."""
+    unchanged: list[str] = field(default_factory=list)
+    """Directors whose draft of the day already says what it would say now (not written again)."""
 
 
 def draft_name(director_email: str) -> str:
@@ -66,28 +74,54 @@ def write_director_drafts(
     now (never another writer's); links carry the director's current link version. `accounts`
     (invoice key -> account id) names the customers each email is about."""
     signer = LinkSigner(settings.secret_key, settings.link_max_age_seconds)
-    written, skipped, unaddressable = [], [], []
+    written, skipped, unaddressable, unchanged = [], [], [], []
     for email, jobs in sorted(jobs_by_director.items()):
         problem = _address_problem(email)
         if problem:  # one typo must not stop every other director's email
             unaddressable.append(f"{email}: {problem} (invoices {', '.join(j.invoice_key for j in jobs)})")
             continue
-        token = signer.mint(email, link_versions.current(store, email))
+        version = link_versions.current(store, email)
+        keys = [job.invoice_key for job in jobs]
+        found = [a for a in ((accounts or {}).get(key) for key in keys) if a]
+        fingerprint = _fingerprint(jobs, version, settings, sender, found)
+        if _drafted_fingerprint(outbox, day, draft_name(email)) == fingerprint:
+            unchanged.append(email)
+            continue
         message = render_director_email(
             director_email=email, director_name=jobs[0].director_name, jobs=jobs,
-            link=link_url(settings.base_url, token), link_days=settings.link_max_age_days,
-            sender=sender, now=now,
+            link=link_url(settings.base_url, signer.mint(email, version)),
+            link_days=settings.link_max_age_days, sender=sender, now=now,
         )
-        keys = [job.invoice_key for job in jobs]
-        found = [(accounts or {}).get(key) for key in keys]
-        stamp(message, "director", [a for a in found if a], keys)
+        stamp(message, "director", found, keys)
+        message[FINGERPRINT_HEADER] = fingerprint
         path = outbox.write_draft(day.isoformat(), draft_name(email), message)
         if path is None:
             skipped.append(email)
         else:
             written.append(path)
     withdrawn = outbox.withdraw_drafts(day.isoformat(), "director", {draft_name(e) for e in jobs_by_director})
-    return DraftResult(written, skipped, [item.ident for item in withdrawn], unaddressable)
+    return DraftResult(written, skipped, [item.ident for item in withdrawn], unaddressable, unchanged)
+
+
+def _fingerprint(
+    jobs: list[DirectorJob], version: int, settings: PortalSettings, sender: Sender, accounts: list[str]
+) -> str:
+    """What the director's email is made of, hashed (short enough for one header line)."""
+    made_of = repr((jobs, version, settings.base_url, settings.link_max_age_days, sender, accounts))
+    return hashlib.sha256(made_of.encode("utf-8")).hexdigest()[:32]
+
+
+def _drafted_fingerprint(outbox: Outbox, day: dt.date, name: str) -> str | None:
+    """The fingerprint of the day's waiting draft of this name, read from its headers only."""
+    item = outbox.draft(f"{day.isoformat()}/{name}")
+    if item is None:
+        return None
+    try:
+        with item.path.open("rb") as handle:
+            value = BytesHeaderParser(policy=compat32).parse(handle).get(FINGERPRINT_HEADER)
+    except OSError:  # approved or withdrawn meanwhile
+        return None
+    return str(value).strip() if value else None
 
 
 def _address_problem(email: str) -> str:

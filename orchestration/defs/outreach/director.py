@@ -64,6 +64,7 @@ def director_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
         )
     return dg.MaterializeResult(metadata={
         "drafts_written": len(result.written),
+        "drafts_unchanged": len(result.unchanged),
         "directors_already_approved_or_sent": len(result.already_approved_or_sent),
         "drafts_withdrawn": len(result.withdrawn),
         "directors_with_unusable_email": len(result.unaddressable),

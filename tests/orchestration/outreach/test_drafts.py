@@ -78,8 +78,36 @@ def test_drafts_are_not_rewritten_once_approved(home):
     (home / "outbox" / "drafts" / AS_OF / name).rename(approved / name)
     result = draft(home)
     metadata = result.asset_materializations_for_node("outbox__director_drafts")[0].metadata
-    assert (metadata["drafts_written"].value, metadata["directors_already_approved_or_sent"].value) == (1, 1)
+    written = ("drafts_written", "drafts_unchanged", "directors_already_approved_or_sent")
+    assert tuple(metadata[key].value for key in written) == (0, 1, 1)  # Lee's draft is as it was
     assert not (home / "outbox" / "drafts" / AS_OF / name).exists()
+
+
+def test_a_refresh_rewrites_only_the_drafts_whose_email_would_change(home):
+    folder = home / "outbox" / "drafts" / AS_OF
+    dana, lee = (folder / f"{draft_name(e)}.eml" for e in ("dana@example.com", "lee@example.com"))
+
+    def stamps():
+        return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in (dana, lee)}
+
+    assert draft(home).success
+    first = stamps()
+    metadata = draft(home).asset_materializations_for_node("outbox__director_drafts")[0].metadata
+    assert (metadata["drafts_written"].value, metadata["drafts_unchanged"].value) == (0, 2)
+    assert stamps() == first
+    build_ledger_with_accounts(home / "warehouse.duckdb", [  # INV-3 got a partial payment
+        invoice("1"), invoice("2", account_name="<script>alert(1)</script>"),
+        invoice("3", director_email="lee@example.com", project_director="Lee Park", balance="1234.56"),
+        invoice("4", director_email="lee@example.com", stage="Promised"),
+    ])
+    assert draft(home).success
+    second = stamps()
+    assert second[dana.name] == first[dana.name] and second[lee.name] != first[lee.name]
+    assert "1,234.56" in read(lee).get_body(preferencelist=("plain",)).get_content()
+    with open_store(home) as store:
+        link_versions.revoke(store, "dana@example.com")  # the old draft's link no longer opens
+    assert draft(home).success
+    assert stamps()[dana.name] != second[dana.name] and stamps()[lee.name] == second[lee.name]
 
 
 def test_draft_names_are_distinct_for_lookalike_emails():
