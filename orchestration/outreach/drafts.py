@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from functools import cache
 from pathlib import Path
 
 from notifications.draft_kinds import stamp
 from notifications.outbox import Outbox
-from notifications.render import Sender, render_director_email
+from notifications.render import TEMPLATES_DIR, Sender, render_director_email
 from orchestration.policy import Policy
 from portal.links import LinkSigner, link_url
 from portal.settings import PortalSettings
@@ -108,7 +109,14 @@ def _fingerprint(
 ) -> str:
     """What the director's email is made of, hashed (short enough for one header line)."""
     made_of = repr((jobs, version, settings.base_url, settings.link_max_age_days, sender, accounts))
-    return hashlib.sha256(made_of.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{_templates_version()}\n{made_of}".encode()).hexdigest()[:32]
+
+
+@cache
+def _templates_version() -> str:
+    """The director email's templates, hashed: new wording (a release) makes every draft again."""
+    files = sorted((TEMPLATES_DIR / "email" / "director").glob("*.jinja2"))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
 
 
 def _drafted_fingerprint(outbox: Outbox, day: dt.date, name: str) -> str | None:

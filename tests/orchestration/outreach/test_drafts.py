@@ -9,6 +9,7 @@ import pytest
 
 from orchestration.defs.outreach.director import director_drafts
 from orchestration.defs.resources import LedgerloopResource
+from orchestration.outreach import drafts
 from orchestration.outreach.drafts import draft_name
 from orchestration.outreach.portal_store import open_store, portal_settings
 from portal.links import LinkSigner
@@ -83,7 +84,7 @@ def test_drafts_are_not_rewritten_once_approved(home):
     assert not (home / "outbox" / "drafts" / AS_OF / name).exists()
 
 
-def test_a_refresh_rewrites_only_the_drafts_whose_email_would_change(home):
+def test_a_refresh_rewrites_only_the_drafts_whose_email_would_change(home, monkeypatch):
     folder = home / "outbox" / "drafts" / AS_OF
     dana, lee = (folder / f"{draft_name(e)}.eml" for e in ("dana@example.com", "lee@example.com"))
 
@@ -108,6 +109,10 @@ def test_a_refresh_rewrites_only_the_drafts_whose_email_would_change(home):
         link_versions.revoke(store, "dana@example.com")  # the old draft's link no longer opens
     assert draft(home).success
     assert stamps()[dana.name] != second[dana.name] and stamps()[lee.name] == second[lee.name]
+    third = stamps()
+    monkeypatch.setattr(drafts, "_templates_version", lambda: "new wording")  # a release
+    assert draft(home).success
+    assert all(stamps()[name] != third[name] for name in third)
 
 
 def test_draft_names_are_distinct_for_lookalike_emails():
