@@ -200,7 +200,7 @@ class Outbox(FolderStates[OutboxItem]):
         return self._send(now, _send_after, delivery, _REFUSALS, refused, sent)
 
 
-def _write_eml(path: Path, message: EmailMessage, durable: bool = True) -> None:
+def _write_eml(path: Path, message: EmailMessage, durable: bool) -> None:
     temporary = path.with_suffix(".eml.tmp")
     # Owner-only: the message carries the director's signed link, which opens their page.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -199,7 +199,7 @@ class ChannelOutbox(FolderStates[ChannelItem]):
         )
 
 
-def _write_folder(path: Path, message: ChannelMessage, durable: bool = True) -> None:
+def _write_folder(path: Path, message: ChannelMessage, durable: bool) -> None:
     """The message's folder, complete, renamed into place (a reader never sees half of it)."""
     temporary = path.with_name(f".{path.name}.tmp")
     if temporary.exists():

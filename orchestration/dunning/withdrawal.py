@@ -55,8 +55,8 @@ def withdraw_stale(
     for draft in drafts:
         settled = sorted(set(draft.invoice_keys) - still_due)
         label, notice = draft.label, draft.notice_id
-        outbox = index.outboxes[label.partition(":")[0]]
-        if not settled or not outbox.withdraw(label.partition(":")[2]):  # approved meanwhile
+        outbox = index.outboxes[draft.outbox_channel.label]
+        if not settled or not outbox.withdraw(f"{draft.day}/{draft.name}"):  # approved meanwhile
             continue
         row = con.execute(
             "select account_id from outreach.dunning_notices where notice_id = ?", [notice]

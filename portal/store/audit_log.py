@@ -33,14 +33,20 @@ _AUDIT_FIELDS = list(AuditEntry.__dataclass_fields__)
 
 
 def write(
-    conn: Connection, actor: str, action: str, subject: str, detail: str, account_id: str | None
+    conn: Connection, actor: str, action: str, subject: str, detail: str | Mapping[str, object],
+    account_id: str | None,
 ) -> None:
     """Add one line in the caller's transaction (so it commits with what it records)."""
-    conn.execute(
-        insert(audit_log).values(
-            at=utcnow(), actor=actor, action=action, subject=subject, detail=detail, account_id=account_id
-        )
-    )
+    conn.execute(insert(audit_log).values(_line(actor, action, subject, detail, account_id)))
+
+
+def _line(
+    actor: str, action: str, subject: str, detail: str | Mapping[str, object], account_id: str | None
+) -> dict:
+    """One audit row, stamped now; detail as stored: text as it is, a mapping as JSON."""
+    text = detail if isinstance(detail, str) else json.dumps(dict(detail), default=str, sort_keys=True)
+    return {"at": utcnow(), "actor": actor, "action": action, "subject": subject, "detail": text,
+            "account_id": account_id}
 
 
 def record(
@@ -55,12 +61,7 @@ def record(
     """Record who did what to which subject (detail: text, or a mapping kept as JSON), and the
     account it concerns where there is one (contract C5)."""
     with store.writer.begin() as conn:
-        write(conn, actor, action, subject, _text(detail), account_id)
-
-
-def _text(detail: str | Mapping[str, object]) -> str:
-    """Detail as stored: text as it is, a mapping as JSON."""
-    return detail if isinstance(detail, str) else json.dumps(dict(detail), default=str, sort_keys=True)
+        write(conn, actor, action, subject, detail, account_id)
 
 
 @contextmanager
@@ -78,8 +79,7 @@ def batched(store: PortalStore, every: int = 500) -> Iterator[Callable[..., None
 
     def record_later(actor: str, action: str, subject: str, detail: str | Mapping[str, object] = "",
                      *, account_id: str | None = None) -> None:
-        pending.append({"at": utcnow(), "actor": actor, "action": action, "subject": subject,
-                        "detail": _text(detail), "account_id": account_id})
+        pending.append(_line(actor, action, subject, detail, account_id))
         if len(pending) >= every:
             flush()
 
