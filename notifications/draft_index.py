@@ -32,9 +32,10 @@ from notifications.folder_states import STATES, FolderStates, StoredItem
 
 log = logging.getLogger("notifications.draft_index")
 INDEX_NAME = "index.sqlite3"
-INDEX_VERSION = 1
-"""How entries are read into rows; an index written by an older reading is rebuilt once (version 1:
-an email's folded headers are unfolded, where version 0 kept their line breaks)."""
+INDEX_VERSION = 2
+"""How entries are read into rows; an index written by an older reading is rebuilt once (1: an
+email's folded headers are unfolded, where 0 kept their line breaks; 2: its invoice keys are
+trimmed, as a mail client may fold the list after a comma)."""
 RACY_NS = 100_000_000
 """A folder whose modification time is not this much older than the start of a sync could change
 again within the same clock tick while it is read: it is not recorded as read, so the next sync

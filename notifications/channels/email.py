@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment
 
 from notifications.channels.registry import About, AccountAudit, Delivery, OutboxChannel
-from notifications.draft_kinds import EDITED_HEADER, INVOICES_HEADER, NOTICE_HEADER
+from notifications.draft_kinds import EDITED_HEADER, INVOICES_HEADER, NOTICE_HEADER, listed
 from notifications.folder_states import SendReport, StateWatcher, StoredItem
 from notifications.message_facts import email_facts
 from notifications.outbox import ACCOUNT_HEADER, SEND_AFTER_HEADER, Outbox
@@ -65,7 +65,7 @@ class EmailChannel(OutboxChannel):
             "recipient": address or _header(message, "To"),
             "subject": _header(message, "Subject"),
             "send_after": _header(message, SEND_AFTER_HEADER) or None,
-            "invoice_keys": json.dumps([k for k in _header(message, INVOICES_HEADER).split(",") if k]),
+            "invoice_keys": json.dumps(list(listed(_header(message, INVOICES_HEADER)))),
             "body": body or "",
             "has_pdf": 0,
             "editable": int(body is not None and not escalation),
@@ -84,7 +84,7 @@ class EmailChannel(OutboxChannel):
         return About(
             notice_id=str(notice),
             account_id=str(message[ACCOUNT_HEADER]),
-            invoice_keys=tuple(k for k in str(message[INVOICES_HEADER] or "").split(",") if k),
+            invoice_keys=listed(message[INVOICES_HEADER]),
             channel="escalation" if escalation else self.name,
             subject=str(message["Subject"]),
             to_customer=not escalation,

@@ -43,6 +43,18 @@ def test_long_headers_folded_over_lines_are_indexed_unfolded(tmp_path):
     assert row.invoice_keys == tuple(keys) and row.subject == subject
 
 
+def test_an_invoice_list_folded_by_hand_after_a_comma_is_indexed_as_its_keys(tmp_path):
+    label = write_email(tmp_path, "ACC-1", ["NYC|101", "NYC|102", "NYC|103"])
+    day, name = label.split(":", 1)[1].split("/")
+    path = tmp_path / "outbox" / "dunning" / "email" / "drafts" / day / f"{name}.eml"
+    raw = path.read_bytes()  # as a mail client folds it: CRLF and a blank after each comma
+    path.write_bytes(raw.replace(b"NYC|101,NYC|102,NYC|103", b"NYC|101,\r\n NYC|102,\r\n\tNYC|103"))
+    index = DraftIndex(tmp_path)
+    index.sync()
+    [row] = index.drafts(None)
+    assert row.invoice_keys == ("NYC|101", "NYC|102", "NYC|103")
+
+
 def test_an_index_an_older_release_wrote_is_read_again_once(tmp_path):
     write_email(tmp_path, "ACC-1", ["NYC|101"])
     index = DraftIndex(tmp_path)
