@@ -2,10 +2,11 @@
 
 The warehouse is locked while a run writes, so `ledgerloop payments resolve|unapply` never
 opens it: each decision is one line appended (under an exclusive lock, fsync'd) to
-`$LEDGERLOOP_HOME/decisions/payment_decisions.jsonl`, which dbt reads in place on every run
-(`stg_payments__decisions`). The newest decision for a payment overrides the matching rules
-for it and teaches the payer's alias; nothing is ever rewritten, so the file is the audit
-trail (who, when, what).
+`$LEDGERLOOP_HOME/decisions/payment_decisions.jsonl`. Each run loads the file into
+`raw.payment_decisions` before dbt (`load_decisions`, the `payments/decisions` asset), a table
+every warehouse engine can read. The newest decision for a payment overrides the matching rules
+for it and teaches the payer's alias; nothing is ever rewritten, so the file is the audit trail
+(who, when, what).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
+
+import duckdb
 
 DECISIONS_FILE = Path("decisions") / "payment_decisions.jsonl"
 Action = Literal["resolve", "unapply"]
@@ -65,7 +68,7 @@ class Decision:
 
 
 def decisions_path(home: Path) -> Path:
-    """Where the pipeline reads decisions: pass it to dbt as the `decisions_path` var."""
+    """Where the CLI writes decisions and the pipeline reads them."""
     return home / DECISIONS_FILE
 
 
@@ -139,6 +142,7 @@ def read_decisions(path: Path) -> list[Decision]:
         return []
     decisions = []
     with path.open(encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)  # never a line half appended
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -160,3 +164,34 @@ def read_decisions(path: Path) -> list[Decision]:
             except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
                 raise DecisionError(f"{path}, line {number}: not a decision ({exc})") from None
     return decisions
+
+
+def decision_rows(decisions: list[Decision]) -> list[tuple]:
+    """`raw.payment_decisions` rows: one per invoice a decision names (position 1, 2, ...), one
+    with no invoice for an `unapply`; amounts and times as the file writes them."""
+    rows = []
+    for decision in decisions:
+        recorded = decision.as_json()
+        head = (recorded["decision_id"], recorded["payment_id"], recorded["action"])
+        tail = (recorded["decided_by"], recorded["decided_at"])
+        choices = recorded["invoices"] or [{"invoice": None, "amount": None}]
+        for position, choice in enumerate(choices, 1):
+            rows.append((*head, position, choice["invoice"], choice["amount"], *tail))
+    return rows
+
+
+def load_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Make `raw.payment_decisions` hold exactly the file's decisions, in one transaction (a bad
+    line fails the load and leaves the last one); returns how many decisions."""
+    decisions = read_decisions(path)
+    con.execute("begin")
+    try:
+        con.execute("delete from raw.payment_decisions")
+        rows = decision_rows(decisions)
+        if rows:
+            con.executemany("insert into raw.payment_decisions values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return len(decisions)

@@ -6,7 +6,6 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.cash.decisions import decisions_path
 from orchestration.defs.dbt import kept_target_path, ledgerloop_dbt_project
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
@@ -36,7 +35,6 @@ def ledgerloop_dbt_models(
     dbt_vars = {
         "as_of": facts.as_of.isoformat(),
         "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml reads it
-        "decisions_path": str(decisions_path(facts.home)),
         **ledgerloop.policy().dbt_vars(),
     }
     full_refresh = ["--full-refresh"] if config.full_refresh else []

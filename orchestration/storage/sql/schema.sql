@@ -228,6 +228,20 @@ create table if not exists raw.history_invoices (
     _loaded_at timestamp not null
 );
 
+-- The manual cash-application decisions (`ledgerloop payments resolve|unapply`, customers'
+-- remittance advices), loaded whole from decisions/payment_decisions.jsonl by each run before dbt:
+-- one row per invoice a decision names, one without an invoice for an `unapply`.
+create table if not exists raw.payment_decisions (
+    decision_id varchar not null,
+    payment_id varchar not null,
+    action varchar not null,               -- resolve | unapply
+    position integer not null,             -- the invoice's place in the decision, from 1
+    invoice_reference varchar,             -- as the person typed it; null for unapply
+    amount varchar,                        -- as written; null: the invoice's open balance
+    decided_by varchar not null,
+    decided_at varchar not null            -- UTC, ISO 8601 without offset
+);
+
 -- Earlier releases gave a file rejected whole (unreadable, a duplicated column) the line of its
 -- problem as a row number, which no count of rows could reconcile, so every later run failed
 -- its reconcile check. The file's row has no row number; the line is in the reason.

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.cash.decisions import decisions_path, load_decisions
 from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.sources import invoice_sources
 from orchestration.policy import load_policy
@@ -42,11 +43,13 @@ def land_invoices(home: Path, rows: list[dict]) -> None:
 
 
 def dbt(home: Path, as_of: str, *args: str, decisions: Path | None = None) -> subprocess.CompletedProcess:
-    """`dbt <args>` on the warehouse under `home`, with the policy's vars as the pipeline passes them."""
+    """`dbt <args>` on the warehouse under `home`, with the policy's vars as the pipeline passes them,
+    after loading the decisions file (`home`'s by default) as the run's `payments/decisions` does."""
+    with connect(home / "warehouse.duckdb") as con:
+        load_decisions(con, decisions or decisions_path(home))
     env = {**os.environ, "LEDGERLOOP_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
-    dbt_vars = {"as_of": as_of, **POLICY.dbt_vars(),
-                "decisions_path": str(decisions or home / "decisions" / "payment_decisions.jsonl")}
+    dbt_vars = {"as_of": as_of, **POLICY.dbt_vars()}
     return subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--vars", json.dumps(dbt_vars),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],

@@ -94,3 +94,33 @@ def test_cli_resolve_refuses_a_bad_amount_and_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "amount 'abc' is not a number" in result.output
     assert not decisions_path(tmp_path).exists()
+
+
+def test_decisions_load_as_one_row_per_invoice_and_a_bad_line_keeps_the_last_load(tmp_path):
+    """The run loads the file whole into raw.payment_decisions (what dbt reads on every engine):
+    a resolve gives a row per invoice in order, an unapply one row without an invoice; a file with
+    a line that is not a decision fails the load, naming the line, and the table keeps what it had."""
+    from orchestration.cash.decisions import load_decisions
+    from orchestration.storage.warehouse import connect
+
+    path = decisions_path(tmp_path)
+    now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+    choices = (parse_invoice_choice("NYC:101=250.00"), parse_invoice_choice("INV-00102"))
+    append_decision(path, make_decision("P1", "resolve", choices, "sam", now))
+    append_decision(path, make_decision("P2", "unapply", (), "kim", now))
+    with connect(tmp_path / "warehouse.duckdb") as con:
+        assert load_decisions(con, path) == 2
+        rows = con.execute(
+            "select payment_id, action, position, invoice_reference, amount, decided_by, decided_at "
+            "from raw.payment_decisions order by payment_id, position"
+        ).fetchall()
+        assert rows == [
+            ("P1", "resolve", 1, "NYC:101", "250.00", "sam", "2026-11-23T09:30:00"),
+            ("P1", "resolve", 2, "INV-00102", None, "sam", "2026-11-23T09:30:00"),
+            ("P2", "unapply", 1, None, None, "kim", "2026-11-23T09:30:00"),
+        ]
+        with path.open("a") as handle:
+            handle.write('{"payment_id": "P3"}\n')
+        with pytest.raises(DecisionError, match=r"payment_decisions\.jsonl, line 3"):
+            load_decisions(con, path)
+        assert con.execute("select count(*) from raw.payment_decisions").fetchone() == (3,)

@@ -1,26 +1,21 @@
--- Each line of the decisions file is one decision; a `resolve` names one or more invoices,
--- each with an optional amount. One row per (decision, invoice); `unapply` has one row.
--- The file is written by `ledgerloop payments` (see macros/payment_decisions.sql).
+-- Each decision names one or more invoices (`resolve`, each with an optional amount) or none
+-- (`unapply`): one row per (decision, invoice), as the `payments/decisions` asset loads the file
+-- `ledgerloop payments` writes (orchestration/cash/decisions.py).
 with source as (
-    {% if payment_decisions_exist() -%}
-        select * from {{ payment_decisions_relation() }}
-    {%- else -%}
-        {{ payment_decisions_empty() }}
-    {%- endif %}
+    select * from {{ source('payments', 'decisions') }}
 ),
 
 renamed as (
     select
-        source.decision_id,
-        source.payment_id,
-        source.action,
-        source.decided_by,
-        cast(source.decided_at as timestamp) as decided_at,
-        positions.position,
-        source.invoices[positions.position].invoice as invoice_reference,
-        cast(source.invoices[positions.position].amount as decimal(18, 2)) as amount
-    from source,
-        unnest(generate_series(1, greatest(len(source.invoices), 1))) as positions (position)
+        decision_id,
+        payment_id,
+        action,
+        decided_by,
+        cast(decided_at as timestamp) as decided_at,
+        position,
+        invoice_reference,
+        cast(amount as decimal(18, 2)) as amount
+    from source
 )
 
 select * from renamed
