@@ -280,7 +280,9 @@ financials as (
         'tracker' as financial_source
     from tracker_newest
     where not exists (
-        select 1 from salesforce_newest where salesforce_newest.invoice_key = tracker_newest.invoice_key
+        select 1
+        from salesforce_newest
+        where salesforce_newest.invoice_key = tracker_newest.invoice_key
     )
 )
 

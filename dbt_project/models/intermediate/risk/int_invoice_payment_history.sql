@@ -143,7 +143,8 @@ history_newest as (
             *,
             row_number() over (
                 partition by invoice_key
-                order by exported_at desc nulls last, loaded_at desc nulls last, source_row_number desc nulls last
+                order by
+                    exported_at desc nulls last, loaded_at desc nulls last, source_row_number desc nulls last
             ) as recency
         from {{ ref('stg_history__invoices') }}
     ) as ranked
@@ -173,7 +174,11 @@ history_rows as (
         'history' as source
     from history_newest
     left join formal_disputes using (invoice_key)
-    where not exists (select 1 from ledger where ledger.invoice_key = history_newest.invoice_key)
+    where not exists (
+        select 1
+        from ledger
+        where ledger.invoice_key = history_newest.invoice_key
+    )
 ),
 
 unioned as (
@@ -215,7 +220,9 @@ select
     amount,
     currency,
     settled_on,
-    case when settled_on is not null then cast({{ dbt.datediff('due_on', 'settled_on', 'day') }} as bigint) end as days_late,
+    case
+        when settled_on is not null then cast({{ dbt.datediff('due_on', 'settled_on', 'day') }} as bigint)
+    end as days_late,
     is_disputed,
     disputed_on,
     source
