@@ -1,5 +1,4 @@
-{# The sum of the `contribution` fields of a drivers JSON list. DuckDB JSON path and list
-   functions: a server warehouse overrides this one macro. #}
+{# The sum of the `contribution` fields of a drivers JSON list. #}
 {% macro risk_contribution_sum(drivers) -%}
-    coalesce(list_sum(cast(json_extract({{ drivers }}, '$[*].contribution') as double[])), 0)
+    {{ ll_json_field_sum(drivers, 'contribution') }}
 {%- endmacro %}

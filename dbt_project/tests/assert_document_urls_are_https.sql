@@ -3,4 +3,4 @@
 select invoice_key, document_url
 from {{ ref('ar_ledger') }}
 where document_url is not null
-    and not regexp_full_match(document_url, 'https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#].*)?', 'i')
+    and not {{ ll_regexp_full_match_ci('document_url', 'https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#].*)?') }}

@@ -124,7 +124,7 @@ compared as (
         coalesce(recomputed_open.invoices_last_90d, 0) as expected_invoices_last_90d,
         features.f_invoice_volume_change,
         coalesce(
-            (recomputed_open.invoices_last_90d - recomputed_open.invoices_previous_90d)
+            cast(recomputed_open.invoices_last_90d - recomputed_open.invoices_previous_90d as double precision)
             / nullif(greatest(recomputed_open.invoices_last_90d, recomputed_open.invoices_previous_90d), 0),
             0
         ) as expected_invoice_volume_change,

@@ -42,11 +42,18 @@ document_files as (
         invoice_key,
         document_file,
         document_sha256
-    from {{ ref('stg_documents__invoice_documents') }}
-    where problem is null and office is not null
-    qualify row_number() over (
-        partition by invoice_key order by modified_at desc, document_file
-    ) = 1
+    from (
+        select
+            invoice_key,
+            document_file,
+            document_sha256,
+            row_number() over (
+                partition by invoice_key order by modified_at desc nulls last, document_file
+            ) as recency
+        from {{ ref('stg_documents__invoice_documents') }}
+        where problem is null and office is not null
+    ) as ranked
+    where recency = 1
 ),
 {%- if incremental %}
 
@@ -92,21 +99,54 @@ portal_updates as (
 ),
 
 salesforce_newest as (
-    select *
-    from salesforce_records
-    qualify row_number() over (
-        partition by invoice_key
-        order by {{ newest_record_first('last_modified_at') }}
-    ) = 1
+    select
+        invoice_key,
+        invoice_number,
+        office,
+        account_id,
+        account_name,
+        project,
+        project_director,
+        director_email,
+        collector,
+        invoice_on,
+        due_on,
+        currency,
+        amount,
+        source_balance,
+        stage,
+        last_modified_at,
+        exported_at
+    from (
+        select
+            *,
+            row_number() over (
+                partition by invoice_key
+                order by {{ newest_record_first('last_modified_at') }}
+            ) as recency
+        from salesforce_records
+    ) as ranked
+    where recency = 1
 ),
 
 tracker_newest as (
-    select *
-    from tracker_records
-    qualify row_number() over (
-        partition by invoice_key
-        order by {{ newest_record_first('updated_at') }}
-    ) = 1
+    select
+        invoice_key,
+        invoice_number,
+        office,
+        account_name,
+        due_on,
+        amount
+    from (
+        select
+            *,
+            row_number() over (
+                partition by invoice_key
+                order by {{ newest_record_first('updated_at') }}
+            ) as recency
+        from tracker_records
+    ) as ranked
+    where recency = 1
 ),
 
 document_urls as (
@@ -115,12 +155,18 @@ document_urls as (
     select
         invoice_key,
         document_url
-    from salesforce_records
-    where document_url is not null
-    qualify row_number() over (
-        partition by invoice_key
-        order by {{ newest_record_first('last_modified_at') }}
-    ) = 1
+    from (
+        select
+            invoice_key,
+            document_url,
+            row_number() over (
+                partition by invoice_key
+                order by {{ newest_record_first('last_modified_at') }}
+            ) as recency
+        from salesforce_records
+        where document_url is not null
+    ) as ranked
+    where recency = 1
 ),
 
 portal_status_stages as (
@@ -139,9 +185,38 @@ portal_status_stages as (
     -- noqa: enable=LT02
 ),
 
+human_updates as (
+    -- Tracker rows and portal answers, the human updates that compete for an invoice's stage.
+    -- A status the policy no longer maps is kept as the stage, verbatim.
+    select
+        invoice_key,
+        stage,
+        notes,
+        updated_at,
+        exported_at,
+        loaded_at,
+        source_row_number as sequence_number,
+        'tracker' as update_source
+    from tracker_records
+    where stage is not null
+
+    union all
+
+    select
+        portal_updates.invoice_key,
+        coalesce(portal_status_stages.stage, portal_updates.status) as stage,
+        portal_updates.note as notes,
+        portal_updates.submitted_at as updated_at,
+        portal_updates.submitted_at as exported_at,
+        portal_updates.loaded_at,
+        portal_updates.update_id as sequence_number,
+        'portal' as update_source
+    from portal_updates
+    left join portal_status_stages using (status)
+),
+
 human_status as (
-    -- Tracker rows and portal answers compete: the newest human update wins. A status the
-    -- policy no longer maps is kept as the stage, verbatim.
+    -- The newest human update wins.
     select
         invoice_key,
         stage,
@@ -150,37 +225,16 @@ human_status as (
         update_source
     from (
         select
-            invoice_key,
-            stage,
-            notes,
-            updated_at,
-            exported_at,
-            loaded_at,
-            source_row_number as sequence_number,
-            'tracker' as update_source
-        from tracker_records
-        where stage is not null
-
-        union all
-
-        select
-            portal_updates.invoice_key,
-            coalesce(portal_status_stages.stage, portal_updates.status) as stage,
-            portal_updates.note as notes,
-            portal_updates.submitted_at as updated_at,
-            portal_updates.submitted_at as exported_at,
-            portal_updates.loaded_at,
-            portal_updates.update_id as sequence_number,
-            'portal' as update_source
-        from portal_updates
-        left join portal_status_stages using (status)
-    ) as human_updates
-    qualify row_number() over (
-        partition by invoice_key
-        order by
-            updated_at desc nulls last, exported_at desc, loaded_at desc,
-            sequence_number desc
-    ) = 1
+            *,
+            row_number() over (
+                partition by invoice_key
+                order by
+                    updated_at desc nulls last, exported_at desc nulls last, loaded_at desc nulls last,
+                    sequence_number desc nulls last
+            ) as recency
+        from human_updates
+    ) as ranked
+    where recency = 1
 ),
 
 financials as (
@@ -220,12 +274,16 @@ financials as (
         tracker_newest.due_on,
         null as currency,
         tracker_newest.amount,
-        null as source_balance,
+        cast(null as decimal(18, 2)) as source_balance,  -- typed: PostgreSQL drops the scale otherwise
         null as system_stage,
         null as system_updated_at,
         'tracker' as financial_source
     from tracker_newest
-    anti join salesforce_newest using (invoice_key)
+    where not exists (
+        select 1
+        from salesforce_newest
+        where salesforce_newest.invoice_key = tracker_newest.invoice_key
+    )
 )
 
 select

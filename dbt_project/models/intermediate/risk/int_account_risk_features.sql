@@ -38,7 +38,7 @@ params as (
     select
         first_month,
         as_of,
-        greatest(0, {{ dbt.datediff('first_month', 'as_of', 'month') }}) as current_index
+        greatest(0, cast({{ dbt.datediff('first_month', 'as_of', 'month') }} as bigint)) as current_index
     from (
         select
             {{ as_of_date() }} as as_of,
@@ -109,18 +109,28 @@ plans as (
 plans_in_force as (
     -- At each grid date, the account's newest plan per currency made by then.
     select distinct
-        plans.plan_id,
-        plans.account_id,
-        plans.currency,
-        plans.made_on,
-        grid.i,
-        grid.as_of
-    from plans
-    inner join grid on plans.made_on <= grid.as_of
-    qualify dense_rank() over (
-        partition by plans.account_id, plans.currency, grid.i
-        order by plans.made_on desc, cast(plans.plan_id as bigint) desc
-    ) = 1
+        plan_id,
+        account_id,
+        currency,
+        made_on,
+        i,
+        as_of
+    from (
+        select
+            plans.plan_id,
+            plans.account_id,
+            plans.currency,
+            plans.made_on,
+            grid.i,
+            grid.as_of,
+            dense_rank() over (
+                partition by plans.account_id, plans.currency, grid.i
+                order by plans.made_on desc nulls last, cast(plans.plan_id as bigint) desc nulls last
+            ) as recency
+        from plans
+        inner join grid on plans.made_on <= grid.as_of
+    ) as ranked
+    where recency = 1
 ),
 
 plans_due as (
@@ -358,30 +368,32 @@ select
     panel.account_id,
     panel.as_of,
     panel.is_current,
-    cast(coalesce(settled_state.days_late_mean, 0) as double) as f_days_late_mean,
-    cast(coalesce(settled_state.days_late_mean - settled_state.days_late_mean_before, 0) as double)
+    cast(coalesce(settled_state.days_late_mean, 0) as double precision) as f_days_late_mean,
+    cast(coalesce(settled_state.days_late_mean - settled_state.days_late_mean_before, 0) as double precision)
         as f_days_late_trend,
-    cast(coalesce(settled_state.share_late, 0) as double) as f_share_paid_late,
-    cast(coalesce(settled_state.settled_count, 0) as double) as f_settled_invoices,
-    cast(case when settled_state.settled_count > 0 then 1 else 0 end as double) as f_has_payment_history,
-    cast(case when settled_state.days_late_mean_before is not null then 1 else 0 end as double) as f_has_trend,
-    cast(panel.open_total as double) as f_open_balance,
+    cast(coalesce(settled_state.share_late, 0) as double precision) as f_share_paid_late,
+    cast(coalesce(settled_state.settled_count, 0) as double precision) as f_settled_invoices,
+    cast(case when settled_state.settled_count > 0 then 1 else 0 end as double precision) as f_has_payment_history,
+    cast(case when settled_state.days_late_mean_before is not null then 1 else 0 end as double precision) as f_has_trend,
+    cast(panel.open_total as double precision) as f_open_balance,
     cast(coalesce(
-        (panel.open_total - panel.open_90_total) / nullif(greatest(panel.open_total, panel.open_90_total), 0), 0
-    ) as double) as f_open_balance_change_90d,
-    cast(panel.past_due_total as double) as f_open_past_due_count,
-    cast(coalesce({{ dbt.datediff('oldest_past_due.oldest_due_on', 'panel.as_of', 'day') }}, 0) as double)
+        cast(panel.open_total - panel.open_90_total as double precision)
+        / nullif(greatest(panel.open_total, panel.open_90_total), 0),
+        0
+    ) as double precision) as f_open_balance_change_90d,
+    cast(panel.past_due_total as double precision) as f_open_past_due_count,
+    cast(coalesce({{ dbt.datediff('oldest_past_due.oldest_due_on', 'panel.as_of', 'day') }}, 0) as double precision)
         as f_max_days_past_due,
-    cast(panel.dispute_total as double) as f_disputes_365d,
-    cast(panel.broken_promise_total as double) as f_broken_promises_365d,
-    cast(case when plans_behind.account_id is not null then 1 else 0 end as double) as f_plan_behind,
-    cast({{ dbt.datediff('panel.first_issued_on', 'panel.as_of', 'day') }} as double) as f_tenure_days,
-    cast(panel.issued_total - panel.issued_90_total as double) as f_invoices_last_90d,
+    cast(panel.dispute_total as double precision) as f_disputes_365d,
+    cast(panel.broken_promise_total as double precision) as f_broken_promises_365d,
+    cast(case when plans_behind.account_id is not null then 1 else 0 end as double precision) as f_plan_behind,
+    cast({{ dbt.datediff('panel.first_issued_on', 'panel.as_of', 'day') }} as double precision) as f_tenure_days,
+    cast(panel.issued_total - panel.issued_90_total as double precision) as f_invoices_last_90d,
     cast(coalesce(
-        ((panel.issued_total - panel.issued_90_total) - (panel.issued_90_total - panel.issued_180_total))
+        cast((panel.issued_total - panel.issued_90_total) - (panel.issued_90_total - panel.issued_180_total) as double precision)
         / nullif(greatest(panel.issued_total - panel.issued_90_total, panel.issued_90_total - panel.issued_180_total), 0),
         0
-    ) as double) as f_invoice_volume_change,
+    ) as double precision) as f_invoice_volume_change,
     labels.label_days_late,
     labels.label_days_late > {{ threshold }} as label_is_late,
     labels.label_known_on,

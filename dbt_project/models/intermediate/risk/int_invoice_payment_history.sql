@@ -127,12 +127,28 @@ ledger_rows as (
 ),
 
 history_newest as (
-    select *
-    from {{ ref('stg_history__invoices') }}
-    qualify row_number() over (
-        partition by invoice_key
-        order by exported_at desc, loaded_at desc, source_row_number desc
-    ) = 1
+    select
+        account_id,
+        invoice_key,
+        office,
+        invoice_on,
+        due_on,
+        amount,
+        currency,
+        is_disputed,
+        settled_on,
+        exported_at
+    from (
+        select
+            *,
+            row_number() over (
+                partition by invoice_key
+                order by
+                    exported_at desc nulls last, loaded_at desc nulls last, source_row_number desc nulls last
+            ) as recency
+        from {{ ref('stg_history__invoices') }}
+    ) as ranked
+    where recency = 1
 ),
 
 history_rows as (
@@ -158,7 +174,11 @@ history_rows as (
         'history' as source
     from history_newest
     left join formal_disputes using (invoice_key)
-    anti join ledger using (invoice_key)
+    where not exists (
+        select 1
+        from ledger
+        where ledger.invoice_key = history_newest.invoice_key
+    )
 ),
 
 unioned as (
@@ -200,7 +220,9 @@ select
     amount,
     currency,
     settled_on,
-    case when settled_on is not null then {{ dbt.datediff('due_on', 'settled_on', 'day') }} end as days_late,
+    case
+        when settled_on is not null then cast({{ dbt.datediff('due_on', 'settled_on', 'day') }} as bigint)
+    end as days_late,
     is_disputed,
     disputed_on,
     source

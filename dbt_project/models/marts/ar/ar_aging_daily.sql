@@ -18,4 +18,9 @@ select
     cast(sum(balance) as decimal(18, 2)) as balance
 from {{ ref('ar_ledger') }}
 where status = 'open'
-group by all
+group by
+    as_of_date,
+    office,
+    coalesce(collector, '(unassigned)'),
+    coalesce(currency, '(unknown)'),
+    aging_bucket

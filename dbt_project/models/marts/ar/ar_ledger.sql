@@ -39,7 +39,7 @@ aged as (
         *,
         case when balance > 0 then 'open' else 'paid' end as status,
         case
-            when balance > 0 then {{ as_of_date() }} - due_on
+            when balance > 0 then cast({{ as_of_date() }} - due_on as bigint)
         end as days_past_due
     from balanced
 )

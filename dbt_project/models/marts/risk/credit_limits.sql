@@ -139,22 +139,24 @@ targets as (
     select
         *,
         cast(
-            round(
-                peak_exposure / {{ limits['utilization_target'] }} * band_factor
-                / {{ limits['round_to'] }}
-            ) * {{ limits['round_to'] }} as decimal(18, 2)
+            {{ ll_round_double(
+                "cast(peak_exposure as double precision) / " ~ limits['utilization_target'] ~ " * band_factor / "
+                ~ limits['round_to']
+            ) }} * {{ limits['round_to'] }} as decimal(18, 2)
         ) as target_limit
     from factored
 ),
 
 stepped as (
+    -- In double precision, as DuckDB computes a decimal times a quotient.
+    {%- set step_share = 'cast(' ~ step ~ ' as double precision) / 100' %}
     select
         *,
         case
-            when target_limit < previous_limit * (1 - {{ step }} / 100.0)
-                then previous_limit * (1 - {{ step }} / 100.0)
-            when target_limit > previous_limit * (1 + {{ step }} / 100.0)
-                then previous_limit * (1 + {{ step }} / 100.0)
+            when target_limit < previous_limit * (1 - {{ step_share }})
+                then previous_limit * (1 - {{ step_share }})
+            when target_limit > previous_limit * (1 + {{ step_share }})
+                then previous_limit * (1 + {{ step_share }})
             else target_limit
         end as stepped_limit
     from targets
@@ -186,14 +188,16 @@ explained as (
         end
         || case
             when risk_score is not null
-                then ' (' || risk_band || ' risk, ' || cast(cast(round(risk_score * 100) as integer) as varchar) || '%)'
+                then ' (' || risk_band || ' risk, ' || cast(cast({{ ll_round_double('risk_score * 100') }} as integer) as varchar) || '%)'
             else ''
         end as behaviour_reason,
         case
             when peak_exposure > 0
-                then cast(cast(round(current_exposure / peak_exposure * 100) as integer) as varchar)
-                || '% utilized (open ' || cast(current_exposure as varchar) || ' of a 12-month peak of '
-                || cast(peak_exposure as varchar) || ')'
+                then cast(cast({{ ll_round_double(
+                    'cast(current_exposure as double precision) / cast(peak_exposure as double precision) * 100'
+                ) }} as integer) as varchar)
+                || '% utilized (open ' || cast(cast(current_exposure as decimal(18, 2)) as varchar)
+                || ' of a 12-month peak of ' || cast(cast(peak_exposure as decimal(18, 2)) as varchar) || ')'
             else 'no exposure in the last 12 months'
         end as utilization_reason,
         case

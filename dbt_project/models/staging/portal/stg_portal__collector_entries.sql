@@ -13,8 +13,8 @@ renamed as (
         nullif(trim(invoice_key), '') as invoice_key,
         -- the invoices the entry covers: its chosen set, its one invoice, else null (the account)
         case
-            when invoice_keys is not null then list_sort(cast(json_extract_string(invoice_keys, '$[*]') as varchar []))
-            when nullif(trim(invoice_key), '') is not null then [trim(invoice_key)]
+            when invoice_keys is not null then {{ ll_json_strings_sorted('invoice_keys') }}
+            when nullif(trim(invoice_key), '') is not null then array[trim(invoice_key)]
         end as invoice_keys,
         note,
         call_outcome,
