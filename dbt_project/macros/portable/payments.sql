@@ -158,3 +158,20 @@
 {% macro postgres__ll_upper(text) -%}
     replace(upper({{ text }}), 'ß', 'ẞ')
 {%- endmacro %}
+
+{#
+  `ll_any_value()` for a list: one list of each group where every row holds the same one.
+  PostgreSQL's array_agg of arrays stacks them into a 2-D array (which `[1]` does not index and
+  which refuses empty arrays); min() of equal arrays is that array.
+#}
+{% macro ll_any_list(expression) -%}
+    {{ return(adapter.dispatch('ll_any_list', 'ledgerloop')(expression)) }}
+{%- endmacro %}
+
+{% macro default__ll_any_list(expression) -%}
+    any_value({{ expression }})
+{%- endmacro %}
+
+{% macro postgres__ll_any_list(expression) -%}
+    min({{ expression }})
+{%- endmacro %}
