@@ -58,7 +58,7 @@ manual as (
                 then 'decided amounts ' || requested_total || ' exceed the payment ' || payment_amount
             else 'resolved by ' || decided_by || ' at ' || decided_at
         end as evidence,
-        cast(null as varchar[]) as candidates,
+        cast(null as text[]) as candidates,
         decision_id,
         decided_by,
         decided_at
@@ -80,7 +80,8 @@ manual_rows as (
         outcome,
         rule,
         case when outcome = 'apply' then invoice_key end as invoice_key,
-        case when outcome = 'apply' then proposed_amount end as proposed_amount,
+        -- typed: PostgreSQL's CASE would drop the scale of decimal(18, 2)
+        cast(case when outcome = 'apply' then proposed_amount end as decimal(18, 2)) as proposed_amount,
         write_off_amount,
         confidence,
         evidence,

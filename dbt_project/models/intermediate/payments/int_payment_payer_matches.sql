@@ -92,7 +92,7 @@ applied as (
         unnest(case
             when verdict = 'payer_amount' then exact_keys
             when verdict = 'payer_subset' then subset_keys
-            else array[cast(null as varchar)]
+            else array[cast(null as text)]
         end) as invoice_key
     from verdicts
 )

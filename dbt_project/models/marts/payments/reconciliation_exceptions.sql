@@ -186,7 +186,7 @@ select
     queued.detail,
     coalesce(candidate_details.candidates, {{ json_list('queued.candidates') }}) as candidates,
     payments.first_seen_at,
-    {{ as_of_date() }} - cast(payments.first_seen_at as date) as age_days
+    cast({{ as_of_date() }} - cast(payments.first_seen_at as date) as bigint) as age_days
 from queued
 inner join payments using (payment_id)
 left join candidate_details using (payment_id)
