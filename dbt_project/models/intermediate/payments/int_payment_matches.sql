@@ -159,18 +159,27 @@ automatic as (
 
     select duplicates.*
     from duplicates
-    where not exists (
-        select 1 from reversed_receipts where reversed_receipts.payment_id = duplicates.payment_id
-    )
+    where
+        not exists (
+            select 1
+            from reversed_receipts
+            where reversed_receipts.payment_id = duplicates.payment_id
+        )
 
     union all
 
     select by_rules.*
     from by_rules
     where
-        not exists (select 1 from duplicates where duplicates.payment_id = by_rules.payment_id)
+        not exists (
+            select 1
+            from duplicates
+            where duplicates.payment_id = by_rules.payment_id
+        )
         and not exists (
-            select 1 from reversed_receipts where reversed_receipts.payment_id = by_rules.payment_id
+            select 1
+            from reversed_receipts
+            where reversed_receipts.payment_id = by_rules.payment_id
         )
 )
 
@@ -205,4 +214,9 @@ select
     null as decided_by,
     null as decided_at
 from automatic
-where not exists (select 1 from decisions where decisions.payment_id = automatic.payment_id)
+where
+    not exists (
+        select 1
+        from decisions
+        where decisions.payment_id = automatic.payment_id
+    )

@@ -45,11 +45,12 @@ same_amount as (
         on
             invoices.currency = payments.currency
             and invoices.open_balance = payments.amount
-    where not exists (
-        select 1
-        from {{ ref('int_payment_payers') }} as payers
-        where payers.payment_id = payments.payment_id
-    )
+    where
+        not exists (
+            select 1
+            from {{ ref('int_payment_payers') }} as payers
+            where payers.payment_id = payments.payment_id
+        )
     group by payments.payment_id
 ),
 

@@ -87,7 +87,12 @@ remainder_accounts as (
         invoices.account_id
     from applications
     inner join invoices using (invoice_key)
-    where exists (select 1 from remainders where remainders.payment_id = applications.payment_id)
+    where
+        exists (
+            select 1
+            from remainders
+            where remainders.payment_id = applications.payment_id
+        )
 ),
 
 open_near_remainders as (
@@ -128,7 +133,12 @@ remainder_candidates as (
         matches.payment_id,
         unnest(matches.candidates) as invoice_key
     from {{ ref('int_payment_matches') }} as matches
-    where exists (select 1 from remainders where remainders.payment_id = matches.payment_id)
+    where
+        exists (
+            select 1
+            from remainders
+            where remainders.payment_id = matches.payment_id
+        )
 
     union
 
