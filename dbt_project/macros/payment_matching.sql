@@ -23,7 +23,7 @@
     regexp_replace(
         regexp_replace(
             regexp_replace(
-                upper(coalesce({{ column }}, '')),
+                {{ ll_upper("coalesce(" ~ column ~ ", '')") }},
                 '{{ ll_regex(po_number) }}', ' ~ ', 'g'),
             '{{ ll_regex(date) }}', ' ~ ', 'g'),
         '{{ ll_regex(amount) }}',
