@@ -111,14 +111,15 @@
 {%- endmacro %}
 
 {#
-  A record of named fields, for a JSON column: `fields` is a list of (name, expression). A
-  STRUCT in DuckDB, a jsonb object in PostgreSQL (both become objects in `ll_to_json`).
+  An object of named fields, for a JSON column: `fields` is a list of (name, expression). A
+  STRUCT in DuckDB, a jsonb object in PostgreSQL (both become JSON objects in `ll_to_json`;
+  jsonb writes its keys in its own order, readers parse the JSON).
 #}
-{% macro ll_record(fields) -%}
-    {{ return(adapter.dispatch('ll_record', 'ledgerloop')(fields)) }}
+{% macro ll_json_object(fields) -%}
+    {{ return(adapter.dispatch('ll_json_object', 'ledgerloop')(fields)) }}
 {%- endmacro %}
 
-{% macro default__ll_record(fields) -%}
+{% macro default__ll_json_object(fields) -%}
     {
         {%- for name, expression in fields %}
         '{{ name }}': {{ expression }}{% if not loop.last %},{% endif %}
@@ -126,7 +127,7 @@
     }
 {%- endmacro %}
 
-{% macro postgres__ll_record(fields) -%}
+{% macro postgres__ll_json_object(fields) -%}
     jsonb_build_object(
         {%- for name, expression in fields %}
         '{{ name }}', {{ expression }}{% if not loop.last %},{% endif %}
@@ -134,7 +135,7 @@
     )
 {%- endmacro %}
 
-{# A list (of values or of `ll_record`s) as a JSON array: DuckDB JSON, PostgreSQL jsonb. #}
+{# A list (of values or of `ll_json_object`s) as a JSON array: DuckDB JSON, PostgreSQL jsonb. #}
 {% macro ll_to_json(list) -%}
     {{ return(adapter.dispatch('ll_to_json', 'ledgerloop')(list)) }}
 {%- endmacro %}

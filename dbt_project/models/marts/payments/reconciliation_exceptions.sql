@@ -166,7 +166,7 @@ queued as (
 candidate_invoices as (
     select
         invoice_key,
-        {{ ll_record([
+        {{ ll_json_object([
             ('invoice_key', 'invoice_key'), ('account_id', 'account_id'), ('currency', 'currency'),
             ('open_balance', 'open_balance')]) }} as candidate
     from invoices
