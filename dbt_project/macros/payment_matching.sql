@@ -1,6 +1,7 @@
 {#
-  Cash-application helpers (DuckDB regex and list functions; a server warehouse overrides
-  these macros, not the models).
+  Cash-application helpers: the patterns and rules of reading remittances and party names.
+  Patterns are written in DuckDB's regex dialect (RE2) and pass through `ll_regex()`; the list
+  and JSON functions each engine spells its own way are in `portable/payments.sql`.
 #}
 
 {#
@@ -10,13 +11,22 @@
   amounts (`1,234.56`, `1.234,56`, `99.50`).
 #}
 {% macro remittance_text(column) -%}
+    {%- set po_number -%}
+        \bP\.?\s?O\.?\s*(?:NO\b\.?|NUMBER|NR\b\.?)?\s*[#:\-]?\s*[0-9][0-9\-]*
+    {%- endset -%}
+    {%- set date -%}
+        \b[0-9]{1,4}[./\-][0-9]{1,2}[./\-][0-9]{2,4}\b
+    {%- endset -%}
+    {%- set amount -%}
+        \b[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{2}\b|\b[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{2}\b|\b[0-9]+\.[0-9]{2}\b
+    {%- endset -%}
     regexp_replace(
         regexp_replace(
             regexp_replace(
-                upper(coalesce({{ column }}, '')),
-                '\bP\.?\s?O\.?\s*(?:NO\b\.?|NUMBER|NR\b\.?)?\s*[#:\-]?\s*[0-9][0-9\-]*', ' ~ ', 'g'),
-            '\b[0-9]{1,4}[./\-][0-9]{1,2}[./\-][0-9]{2,4}\b', ' ~ ', 'g'),
-        '\b[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{2}\b|\b[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{2}\b|\b[0-9]+\.[0-9]{2}\b',
+                {{ ll_upper("coalesce(" ~ column ~ ", '')") }},
+                '{{ ll_regex(po_number) }}', ' ~ ', 'g'),
+            '{{ ll_regex(date) }}', ' ~ ', 'g'),
+        '{{ ll_regex(amount) }}',
         ' ~ ', 'g')
 {%- endmacro %}
 
@@ -37,11 +47,10 @@
   distinct numbers, sorted.
 #}
 {% macro extract_invoice_references(text) -%}
-    list_sort(list_distinct(list_transform(
-        regexp_extract_all(
-            {{ text }}, '{{ invoice_marker_pattern() }}({{ invoice_number_pattern() }})\b', 1),
-        lambda reference: {{ normalize_invoice_number('reference') }}
-    )))
+    {%- set reference -%}
+        {{ invoice_marker_pattern() }}({{ invoice_number_pattern() }})\b
+    {%- endset -%}
+    {{ ll_invoice_references(text, reference) }}
 {%- endmacro %}
 
 {#
@@ -52,25 +61,18 @@
   candidates: the reference rules decide whether each one is an invoice reference.
 #}
 {% macro extract_listed_invoice_numbers(text, references) -%}
-    list_sort(list_distinct(list_filter(
-        flatten(list_transform(
-            regexp_extract_all(
-                {{ text }},
-                '{{ invoice_marker_pattern() }}{{ invoice_number_pattern() }}'
-                || '(?:(?:\s*(?:[,;/&+]|\bAND\b))+\s*#?\s*{{ invoice_number_pattern() }})*\b'),
-            lambda listing: list_transform(
-                regexp_extract_all(listing, '{{ invoice_number_pattern() }}')[2:],
-                lambda listed: {{ normalize_invoice_number('listed') }})
-        )),
-        lambda listed: listed is not null and not list_contains({{ references }}, listed)
-    )))
+    {%- set listing -%}
+        {{ invoice_marker_pattern() }}{{ invoice_number_pattern() }}(?:(?:\s*(?:[,;/&+]|\bAND\b))+\s*#?\s*{{ invoice_number_pattern() }})*\b
+    {%- endset -%}
+    {{ ll_listed_invoice_numbers(text, listing, invoice_number_pattern(), references) }}
 {%- endmacro %}
 
 {# A party name as banks print it: capitals, `.`/`,`/`'` dropped, other punctuation a space. #}
 {% macro clean_party_name(column) -%}
+    {%- set not_letter_or_digit -%} [^\p{L}\p{N}]+ {%- endset -%}
     nullif(trim(regexp_replace(
-        regexp_replace(upper({{ column }}), '[.,''’]', '', 'g'),
-        '[^\p{L}\p{N}]+', ' ', 'g')), '')
+        regexp_replace({{ ll_upper(column) }}, '[.,''’]', '', 'g'),
+        '{{ ll_regex(not_letter_or_digit) }}', ' ', 'g')), '')
 {%- endmacro %}
 
 {# The identity of a payer or account name: cleaned, legal-form suffixes (`Inc.`, `LLC`,
@@ -95,5 +97,5 @@
 
 {# A JSON array of invoice keys, for the exception queue's `candidates`. #}
 {% macro json_list(column) -%}
-    to_json({{ column }})
+    {{ ll_to_json(column) }}
 {%- endmacro %}

@@ -18,7 +18,12 @@ select
     loaded.payment_id,
     'loaded but not in payments' as problem
 from loaded
-anti join {{ ref('payments') }} using (payment_id)
+where
+    not exists (
+        select 1
+        from {{ ref('payments') }} as payments
+        where payments.payment_id = loaded.payment_id
+    )
 
 union all
 

@@ -7,4 +7,9 @@ select distinct
     decisions.decision_id,
     decisions.decided_by
 from {{ ref('stg_payments__decisions') }} as decisions
-anti join {{ ref('int_payments_deduplicated') }} using (payment_id)
+where
+    not exists (
+        select 1
+        from {{ ref('int_payments_deduplicated') }} as payments
+        where payments.payment_id = decisions.payment_id
+    )

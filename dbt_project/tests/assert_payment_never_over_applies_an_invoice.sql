@@ -3,10 +3,10 @@
 select
     applications.invoice_key,
     sum(applications.applied_amount) as applied,
-    any_value(invoices.open_balance) as open_balance
+    {{ ll_any_value('invoices.open_balance') }} as open_balance
 from {{ ref('payment_applications') }} as applications
 left join {{ ref('int_invoices_open_for_matching') }} as invoices using (invoice_key)
 group by applications.invoice_key
 having
-    sum(applications.applied_amount) > coalesce(any_value(invoices.open_balance), 0)
+    sum(applications.applied_amount) > coalesce({{ ll_any_value('invoices.open_balance') }}, 0)
     or min(applications.applied_amount) <= 0

@@ -5,11 +5,27 @@
 {%- set given_office = "upper(trim(split_part(invoice_reference, ':', 1)))" %}
 {%- set given_number = "split_part(invoice_reference, ':', 2)" %}
 
-with decisions as (
-    select * from {{ ref('stg_payments__decisions') }}
-    qualify dense_rank() over (
-        partition by payment_id order by decided_at desc, decision_id desc
-    ) = 1
+with ranked_decisions as (
+    select
+        *,
+        dense_rank() over (
+            partition by payment_id order by decided_at desc nulls last, decision_id desc nulls last
+        ) as decision_rank
+    from {{ ref('stg_payments__decisions') }}
+),
+
+decisions as (
+    select
+        decision_id,
+        payment_id,
+        action,
+        decided_by,
+        decided_at,
+        position,
+        invoice_reference,
+        amount
+    from ranked_decisions
+    where decision_rank = 1
 ),
 
 invoices as (

@@ -58,22 +58,39 @@ manual as (
                 then 'decided amounts ' || requested_total || ' exceed the payment ' || payment_amount
             else 'resolved by ' || decided_by || ' at ' || decided_at
         end as evidence,
-        cast(null as varchar[]) as candidates,
+        cast(null as text[]) as candidates,
         decision_id,
         decided_by,
         decided_at
     from decision_amounts
 ),
 
+manual_kept as (
+    select
+        *,
+        row_number() over (partition by payment_id order by invoice_key) as payment_row
+    from manual
+    where outcome = 'exception' or proposed_amount > 0
+),
+
 manual_rows as (
     -- An exception is one row per payment; an application is one row per invoice with money.
     select
-        * exclude (invoice_key, proposed_amount),
+        payment_id,
+        outcome,
+        rule,
         case when outcome = 'apply' then invoice_key end as invoice_key,
-        case when outcome = 'apply' then proposed_amount end as proposed_amount
-    from manual
-    where outcome = 'exception' or proposed_amount > 0
-    qualify outcome = 'apply' or row_number() over (partition by payment_id order by invoice_key) = 1
+        -- typed: PostgreSQL's CASE would drop the scale of decimal(18, 2)
+        cast(case when outcome = 'apply' then proposed_amount end as decimal(18, 2)) as proposed_amount,
+        write_off_amount,
+        confidence,
+        evidence,
+        candidates,
+        decision_id,
+        decided_by,
+        decided_at
+    from manual_kept
+    where outcome = 'apply' or payment_row = 1
 ),
 
 duplicates as (
@@ -86,7 +103,7 @@ duplicates as (
         cast(null as decimal(18, 2)) as write_off_amount,
         cast(null as decimal(3, 2)) as confidence,
         'no bank reference, and identical to payment ' || duplicate_of || ' from another file' as evidence,
-        [duplicate_of] as candidates
+        array[duplicate_of] as candidates
     from payments
     where duplicate_of is not null
 ),
@@ -101,7 +118,7 @@ reversed_receipts as (
         cast(null as decimal(18, 2)) as write_off_amount,
         cast(null as decimal(3, 2)) as confidence,
         'the bank reversed this credit (' || reversed_by || '): it is not cash to apply' as evidence,
-        cast([] as varchar[]) as candidates
+        cast(array[] as varchar[]) as candidates
     from payments
     where reversed_by is not null
 ),
@@ -142,14 +159,28 @@ automatic as (
 
     select duplicates.*
     from duplicates
-    anti join reversed_receipts using (payment_id)
+    where
+        not exists (
+            select 1
+            from reversed_receipts
+            where reversed_receipts.payment_id = duplicates.payment_id
+        )
 
     union all
 
     select by_rules.*
     from by_rules
-    anti join duplicates using (payment_id)
-    anti join reversed_receipts using (payment_id)
+    where
+        not exists (
+            select 1
+            from duplicates
+            where duplicates.payment_id = by_rules.payment_id
+        )
+        and not exists (
+            select 1
+            from reversed_receipts
+            where reversed_receipts.payment_id = by_rules.payment_id
+        )
 )
 
 select
@@ -183,4 +214,9 @@ select
     null as decided_by,
     null as decided_at
 from automatic
-anti join decisions using (payment_id)
+where
+    not exists (
+        select 1
+        from decisions
+        where decisions.payment_id = automatic.payment_id
+    )

@@ -7,7 +7,7 @@ with payments as (
     select payments.*
     from {{ ref('int_payments_deduplicated') }} as payments
     left join {{ ref('int_payment_reference_matches') }} as reference_matches using (payment_id)
-    where len(payments.reference_numbers) = 0 or reference_matches.outcome = 'no_reference'
+    where cardinality(payments.reference_numbers) = 0 or reference_matches.outcome = 'no_reference'
 ),
 
 open_invoices as (

@@ -8,7 +8,7 @@ with payments as (
     select payments.*
     from {{ ref('int_payments_deduplicated') }} as payments
     left join {{ ref('int_payment_reference_matches') }} as reference_matches using (payment_id)
-    where len(payments.reference_numbers) = 0 or reference_matches.outcome = 'no_reference'
+    where cardinality(payments.reference_numbers) = 0 or reference_matches.outcome = 'no_reference'
 ),
 
 candidates as (
@@ -18,10 +18,10 @@ candidates as (
 accounts as (
     select
         payment_id,
-        any_value(open_invoices) as open_invoices,
-        any_value(exact_invoices) as exact_invoices,
-        list(invoice_key order by abs(open_balance - payment_amount), invoice_key)[1:10] as nearest_keys,
-        list(invoice_key order by invoice_key) filter (where open_balance = payment_amount) as exact_keys
+        {{ ll_any_value('open_invoices') }} as open_invoices,
+        {{ ll_any_value('exact_invoices') }} as exact_invoices,
+        (array_agg(invoice_key order by abs(open_balance - payment_amount), invoice_key))[1:10] as nearest_keys,
+        array_agg(invoice_key order by invoice_key) filter (where open_balance = payment_amount) as exact_keys
     from candidates
     group by payment_id
 ),
@@ -30,7 +30,7 @@ subsets as (
     select
         payment_id,
         count(*) as combinations,
-        any_value(invoice_keys) as invoice_keys
+        {{ ll_any_list('invoice_keys') }} as invoice_keys
     from {{ ref('int_payment_subset_matches') }}
     group by payment_id
 ),
@@ -39,13 +39,18 @@ same_amount as (
     -- for a payer nobody knows: open invoices of exactly the amount, for a person to check
     select
         payments.payment_id,
-        list(invoices.invoice_key order by invoices.invoice_key)[1:10] as invoice_keys
+        (array_agg(invoices.invoice_key order by invoices.invoice_key))[1:10] as invoice_keys
     from payments
-    anti join {{ ref('int_payment_payers') }} as payers using (payment_id)
     inner join {{ ref('int_invoices_open_for_matching') }} as invoices
         on
             invoices.currency = payments.currency
             and invoices.open_balance = payments.amount
+    where
+        not exists (
+            select 1
+            from {{ ref('int_payment_payers') }} as payers
+            where payers.payment_id = payments.payment_id
+        )
     group by payments.payment_id
 ),
 
@@ -55,7 +60,7 @@ verdicts as (
         payments.amount,
         payments.currency,
         payments.payer,
-        len(payments.reference_numbers) > 0 as had_reference,
+        cardinality(payments.reference_numbers) > 0 as had_reference,
         payers.account_id,
         payers.payer_match,
         payers.candidate_accounts,
@@ -65,7 +70,7 @@ verdicts as (
         subsets.invoice_keys as subset_keys,
         case
             when payers.accounts_found > 1 then 'ambiguous_payer'
-            when payers.account_id is null and len(payments.reference_numbers) > 0 then 'reference_not_found'
+            when payers.account_id is null and cardinality(payments.reference_numbers) > 0 then 'reference_not_found'
             when payers.account_id is null then 'unknown_payer'
             when accounts.open_invoices is null then 'no_open_invoice'
             when accounts.exact_invoices = 1 then 'payer_amount'
@@ -88,7 +93,7 @@ applied as (
         unnest(case
             when verdict = 'payer_amount' then exact_keys
             when verdict = 'payer_subset' then subset_keys
-            else [null]
+            else array[cast(null as text)]
         end) as invoice_key
     from verdicts
 )

@@ -44,17 +44,19 @@ evidence as (
             and starts_with(aliases.name_clean, payments.payer_clean)
 ),
 
-strongest as (
-    select *
+ranked as (
+    select
+        *,
+        min(strength) over (partition by payment_id) as strongest
     from evidence
-    qualify strength = min(strength) over (partition by payment_id)
 )
 
 select
     payment_id,
     case when count(distinct account_id) = 1 then min(account_id) end as account_id,
     count(distinct account_id) as accounts_found,
-    list(distinct account_id order by account_id) as candidate_accounts,
+    array_agg(distinct account_id order by account_id) as candidate_accounts,
     min(payer_match) as payer_match
-from strongest
+from ranked
+where strength = strongest
 group by payment_id

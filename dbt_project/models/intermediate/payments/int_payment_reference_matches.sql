@@ -14,7 +14,7 @@
 
 with payments as (
     select * from {{ ref('int_payments_deduplicated') }}
-    where len(reference_numbers) > 0
+    where cardinality(reference_numbers) > 0
 ),
 
 named as (
@@ -61,8 +61,8 @@ named_totals as (
     -- what the named numbers point at: one account, and how much of the payment they explain
     select
         judged.payment_id,
-        any_value(payments.amount) as amount,
-        any_value(len(payments.reference_numbers)) as numbers_named,
+        {{ ll_any_value('payments.amount') }} as amount,
+        {{ ll_any_value('cardinality(payments.reference_numbers)') }} as numbers_named,
         bool_or(judged.payer_account_id is not null) as has_payer,
         count(distinct judged.number_key) filter (where not judged.is_listed and judged.is_chosen_alone)
             as named_chosen,
@@ -117,7 +117,7 @@ found as (
     select
         payment_id,
         count(distinct number_key) filter (where not is_listed) as named_found,
-        list(invoice_key order by invoice_key) as candidate_keys
+        array_agg(invoice_key order by invoice_key) as candidate_keys
     from candidates
     group by payment_id
 ),
@@ -125,18 +125,19 @@ found as (
 summary as (
     select
         payments.payment_id,
-        any_value(payments.amount) as amount,
-        any_value(payments.currency) as currency,
-        any_value(payments.reference_numbers) as reference_numbers,
-        any_value(payments.listed_numbers) as listed_numbers,
-        any_value(len(payments.reference_numbers)) + count(chosen.invoice_key) filter (where chosen.is_listed)
-            as numbers_named,
-        coalesce(any_value(found.named_found), 0) as named_found,
-        coalesce(any_value(found.named_found), 0) + count(chosen.invoice_key) filter (where chosen.is_listed)
-            as numbers_found,
-        any_value(found.candidate_keys) as candidate_keys,
+        {{ ll_any_value('payments.amount') }} as amount,
+        {{ ll_any_value('payments.currency') }} as currency,
+        {{ ll_any_list('payments.reference_numbers') }} as reference_numbers,
+        {{ ll_any_list('payments.listed_numbers') }} as listed_numbers,
+        {{ ll_any_value('cardinality(payments.reference_numbers)') }}
+        + count(chosen.invoice_key) filter (where chosen.is_listed) as numbers_named,
+        coalesce({{ ll_any_value('found.named_found') }}, 0) as named_found,
+        coalesce({{ ll_any_value('found.named_found') }}, 0)
+        + count(chosen.invoice_key) filter (where chosen.is_listed) as numbers_found,
+        {{ ll_any_list('found.candidate_keys') }} as candidate_keys,
         count(chosen.invoice_key) as invoices_chosen,
-        coalesce(sum(chosen.open_balance), 0) as open_total,
+        -- a typed zero: PostgreSQL would print an untyped 0 in the evidence as `0`, not `0.00`
+        coalesce(sum(chosen.open_balance), cast(0 as decimal(18, 2))) as open_total,
         count(*) filter (where chosen.currency is not null and chosen.currency != payments.currency)
             as currency_mismatches,
         count(*) filter (where chosen.open_balance = 0) as paid_invoices,
@@ -162,7 +163,7 @@ verdicts as (
             when amount > open_total then 'reference_overpayment'
             when invoices_chosen > 1 then 'amount_mismatch'
             when open_total - amount <= {{ tolerance_amount }}
-                and open_total - amount <= open_total * {{ tolerance_percent }} / 100
+                and open_total - amount <= cast(open_total * {{ tolerance_percent }} as double precision) / 100
                 then 'reference_short_pay'
             else 'reference_partial'
         end as verdict
@@ -207,7 +208,7 @@ select
         when verdicts.verdict != 'no_reference' then
             'remittance names ' || array_to_string(verdicts.reference_numbers, ', ')
             || case
-                when len(verdicts.listed_numbers) > 0
+                when cardinality(verdicts.listed_numbers) > 0
                     then ' and lists ' || array_to_string(verdicts.listed_numbers, ', ')
                 else ''
             end

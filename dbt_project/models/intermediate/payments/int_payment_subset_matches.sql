@@ -17,7 +17,7 @@ with recursive pool as (
 ),
 
 subsets (payment_id, last_position, size, total, invoice_keys, payment_amount) as (
-    select payment_id, position, 1, open_balance, [invoice_key], payment_amount
+    select payment_id, position, 1, open_balance, array[invoice_key], payment_amount
     from pool
     where open_balance < payment_amount
 
@@ -27,8 +27,8 @@ subsets (payment_id, last_position, size, total, invoice_keys, payment_amount) a
         subsets.payment_id,
         pool.position,
         subsets.size + 1,
-        subsets.total + pool.open_balance,
-        list_append(subsets.invoice_keys, pool.invoice_key),
+        cast(subsets.total + pool.open_balance as decimal(18, 2)),
+        array_append(subsets.invoice_keys, pool.invoice_key),
         subsets.payment_amount
     from subsets
     inner join pool

@@ -5,7 +5,8 @@
 -- the consent as its evidence. Without consent the difference stays open and is chased.
 
 with consents as (
-    select
+    -- the customer's newest acceptance on each invoice
+    select distinct on (invoice_key)
         invoice_key,
         accepted_amount,
         entry_id,
@@ -16,18 +17,18 @@ with consents as (
         kind = 'discrepancy'
         and entered_by = 'customer'
         and submitted_on <= {{ as_of_date() }}
-    qualify row_number() over (partition by invoice_key order by entry_id desc) = 1
+    order by invoice_key, entry_id desc nulls last
 ),
 
 short_payments as (
     -- the newest short payment on each invoice: what it left open is what is still open
-    select
+    select distinct on (invoice_key)
         payment_id,
         invoice_key,
         write_off_amount
     from {{ ref('int_payment_applications_allocated') }}
     where fits and rule = 'reference_short_pay' and write_off_amount > 0
-    qualify row_number() over (partition by invoice_key order by received_on desc, payment_id desc) = 1
+    order by invoice_key, received_on desc nulls last, payment_id desc nulls last
 )
 
 select
@@ -39,7 +40,7 @@ select
     consents.consented_on,
     'difference ' || short_payments.write_off_amount || ' written off: the customer accepted it ('
     || consents.consented_by || ', portal entry ' || consents.entry_id || ', '
-    || strftime(consents.consented_on, '%Y-%m-%d') || ')' as consent_evidence
+    || {{ ll_iso_date('consents.consented_on') }} || ')' as consent_evidence
 from short_payments
 inner join consents
     on

@@ -8,16 +8,35 @@ with transactions as (
     select * from {{ ref('stg_payments__transactions') }}
 ),
 
-firsts as (
-    -- the first file that brought the payment gives its fields
+loads as (
     select
         *,
         count(*) over (partition by payment_id) as times_loaded,
-        min(loaded_at) over (partition by payment_id) as first_seen_at
+        min(loaded_at) over (partition by payment_id) as first_seen_at,
+        row_number() over (
+            partition by payment_id order by loaded_at, source_file, source_row_number
+        ) as load_order
     from transactions
-    qualify row_number() over (
-        partition by payment_id order by loaded_at, source_file, source_row_number
-    ) = 1
+),
+
+firsts as (
+    -- the first file that brought the payment gives its fields
+    select
+        payment_id,
+        bank_transaction_id,
+        statement_account,
+        received_on,
+        amount,
+        currency,
+        payer,
+        reference,
+        format,
+        source_file,
+        file_sha256,
+        times_loaded,
+        first_seen_at
+    from loads
+    where load_order = 1
 ),
 
 remittances_read as (

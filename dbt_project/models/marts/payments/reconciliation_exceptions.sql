@@ -57,7 +57,7 @@ balance_taken as (
             where applied_amount > open_balance - taken_before
         )
             as detail,
-        list(invoice_key order by invoice_key) as candidates
+        array_agg(invoice_key order by invoice_key) as candidates
     from {{ ref('int_payment_applications_allocated') }}
     where not fits
     group by payment_id
@@ -67,12 +67,13 @@ remainders as (
     select
         payments.payment_id,
         'unapplied_remainder' as reason,
-        'applied ' || any_value(payments.applied_amount) || ' of ' || any_value(payments.amount) || ' '
-        || any_value(payments.currency) || ' to '
+        'applied ' || {{ ll_any_value('payments.applied_amount') }} || ' of '
+        || {{ ll_any_value('payments.amount') }} || ' '
+        || {{ ll_any_value('payments.currency') }} || ' to '
         || string_agg(applications.invoice_key, ', ' order by applications.invoice_key)
         || ' (' || string_agg(distinct applications.rule, ', ' order by applications.rule) || '); '
-        || any_value(payments.unapplied_amount) || ' unapplied' as detail,
-        list(applications.invoice_key order by applications.invoice_key) as candidates
+        || {{ ll_any_value('payments.unapplied_amount') }} || ' unapplied' as detail,
+        array_agg(applications.invoice_key order by applications.invoice_key) as candidates
     from payments
     inner join applications using (payment_id)
     where payments.unapplied_amount > 0
@@ -86,14 +87,23 @@ remainder_accounts as (
         invoices.account_id
     from applications
     inner join invoices using (invoice_key)
-    semi join remainders using (payment_id)
+    where
+        exists (
+            select 1
+            from remainders
+            where remainders.payment_id = applications.payment_id
+        )
 ),
 
-nearest_open as (
+open_near_remainders as (
     -- the open invoices of the accounts the payment went to, in its currency, nearest the remainder
     select
         accounts.payment_id,
-        others.invoice_key
+        others.invoice_key,
+        row_number() over (
+            partition by accounts.payment_id
+            order by abs(others.open_balance - payments.unapplied_amount), others.invoice_key
+        ) as nearness
     from remainder_accounts as accounts
     inner join payments using (payment_id)
     inner join invoices as others
@@ -101,10 +111,14 @@ nearest_open as (
             accounts.account_id = others.account_id
             and payments.currency = others.currency
             and others.open_balance > 0
-    qualify row_number() over (
-        partition by accounts.payment_id
-        order by abs(others.open_balance - payments.unapplied_amount), others.invoice_key
-    ) <= {{ max_candidates }}
+),
+
+nearest_open as (
+    select
+        payment_id,
+        invoice_key
+    from open_near_remainders
+    where nearness <= {{ max_candidates }}
 ),
 
 remainder_candidates as (
@@ -119,7 +133,12 @@ remainder_candidates as (
         matches.payment_id,
         unnest(matches.candidates) as invoice_key
     from {{ ref('int_payment_matches') }} as matches
-    semi join remainders using (payment_id)
+    where
+        exists (
+            select 1
+            from remainders
+            where remainders.payment_id = matches.payment_id
+        )
 
     union
 
@@ -138,7 +157,7 @@ queued as (
         remainders.payment_id,
         remainders.reason,
         remainders.detail,
-        list(remainder_candidates.invoice_key order by remainder_candidates.invoice_key) as candidates
+        array_agg(remainder_candidates.invoice_key order by remainder_candidates.invoice_key) as candidates
     from remainders
     inner join remainder_candidates using (payment_id)
     group by remainders.payment_id, remainders.reason, remainders.detail
@@ -147,17 +166,16 @@ queued as (
 candidate_invoices as (
     select
         invoice_key,
-        {
-            'invoice_key': invoice_key, 'account_id': account_id, 'currency': currency,
-            'open_balance': open_balance
-        } as candidate
+        {{ ll_json_object([
+            ('invoice_key', 'invoice_key'), ('account_id', 'account_id'), ('currency', 'currency'),
+            ('open_balance', 'open_balance')]) }} as candidate
     from invoices
 ),
 
 candidate_details as (
     select
         queued.payment_id,
-        {{ json_list("list(invoices.candidate order by invoices.invoice_key)") }} as candidates
+        {{ json_list("array_agg(invoices.candidate order by invoices.invoice_key)") }} as candidates
     from queued,
         unnest(queued.candidates) as listed (candidate_key)
     inner join candidate_invoices as invoices
@@ -178,7 +196,7 @@ select
     queued.detail,
     coalesce(candidate_details.candidates, {{ json_list('queued.candidates') }}) as candidates,
     payments.first_seen_at,
-    {{ as_of_date() }} - cast(payments.first_seen_at as date) as age_days
+    cast({{ as_of_date() }} - cast(payments.first_seen_at as date) as bigint) as age_days
 from queued
 inner join payments using (payment_id)
 left join candidate_details using (payment_id)
