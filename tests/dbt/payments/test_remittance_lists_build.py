@@ -4,7 +4,7 @@ applied, remainders included, until a person decides.
 
 The spellings are those of issue 10 and of public bank files (a camt.053 test statement's
 `Invoices 2026-000001 and 2026-000002`); the extraction of each spelling, and of what is not a
-list, is the dbt unit test `test_extract_bare_numbers_listed_after_a_prefixed_invoice_number`.
+list, is the dbt unit test `test_bare_numbers_listed_after_a_prefixed_invoice_number`.
 """
 
 import datetime as dt
