@@ -207,7 +207,7 @@ events as (
         'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
         || {{ day_text('promised_date') }}
         || case
-            when len(promises.invoice_keys) > 1
+            when cardinality(promises.invoice_keys) > 1
                 then ' for invoices ' || {{ display_numbers_of('promises.invoice_keys', 'invoices') }}
             else ''
         end
