@@ -323,3 +323,4 @@
         from jsonb_array_elements(cast({{ json }} as jsonb)) as listed (element)
     )
 {%- endmacro %}
+

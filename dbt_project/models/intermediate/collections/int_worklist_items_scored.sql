@@ -79,7 +79,7 @@ signals as (
         newest_answers.director_answer_at,
         newest_answers.promised_on,
         newest_answers.promised_amount,
-        coalesce(payment_signals.paid_since_answer, 0) as paid_since_answer,
+        cast(coalesce(payment_signals.paid_since_answer, 0) as decimal(18, 2)) as paid_since_answer,
         payment_signals.last_payment_on,
         greatest(
             case when open_invoices.last_update_source in ('tracker', 'portal') then open_invoices.last_update_at end,

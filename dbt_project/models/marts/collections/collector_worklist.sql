@@ -243,7 +243,7 @@ select
     decided.open_invoices,
     decided.past_due_invoices,
     case when decided.currencies = 1 then decided.only_currency end as currency,
-    case when decided.currencies = 1 then decided.balance_sum end as balance,
+    cast(case when decided.currencies = 1 then decided.balance_sum end as decimal(18, 2)) as balance,
     decided.balances_text as open_balances,
     decided.due_date,
     decided.days_past_due,
