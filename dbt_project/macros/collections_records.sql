@@ -38,6 +38,6 @@
     (
         select string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
         from {{ invoices }} as listed
-        where listed.invoice_key = any({{ keys }})
+        where {{ ll_list_contains(keys, 'listed.invoice_key') }}
     )
 {%- endmacro %}

@@ -115,6 +115,20 @@
     cast({{ numerator }} as double precision) / cast({{ denominator }} as double precision)
 {%- endmacro %}
 
+{# Whether `list` holds `element` (null for a null list). `element = any(list)` is spelled alike,
+   but DuckDB runs it about ten times slower than list_contains. #}
+{% macro ll_list_contains(list, element) -%}
+    {{ return(adapter.dispatch('ll_list_contains', 'ledgerloop')(list, element)) }}
+{%- endmacro %}
+
+{% macro default__ll_list_contains(list, element) -%}
+    list_contains({{ list }}, {{ element }})
+{%- endmacro %}
+
+{% macro postgres__ll_list_contains(list, element) -%}
+    ({{ element }} = any({{ list }}))
+{%- endmacro %}
+
 {# Whether `text` matches the regular expression `pattern` anywhere (a boolean; PostgreSQL's
    regexp_matches returns a set). #}
 {% macro ll_regexp_matches(text, pattern) -%}

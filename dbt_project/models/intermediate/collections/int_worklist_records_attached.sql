@@ -34,7 +34,7 @@ promise_per_invoice as (
     inner join open_invoices
         on
             promises.account_id = open_invoices.account_id
-            and (promises.invoice_keys is null or open_invoices.invoice_key = any(promises.invoice_keys))
+            and (promises.invoice_keys is null or {{ ll_list_contains('promises.invoice_keys', 'open_invoices.invoice_key') }})
             and (promises.currency is null or promises.currency is not distinct from open_invoices.currency)
     where promises.status in ('pending', 'kept', 'broken')
     order by open_invoices.invoice_key, cast(promises.promise_id as bigint) desc
