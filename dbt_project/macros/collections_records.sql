@@ -32,12 +32,25 @@
     unnest(string_to_array({{ column }}, ','))
 {%- endmacro %}
 
-{# The display numbers of the invoices a record covers (`keys`, a list of invoice keys), from a
-   relation or CTE of `invoice_key, display_number`, in key order: "INV-1, INV-2". #}
-{% macro display_numbers_of(keys, invoices) -%}
+{# The display numbers of the invoices each of `records` covers when it covers more than one
+   (`keys`, a list of invoice keys), from a relation or CTE of `invoice_key, display_number`, in
+   key order ("INV-1, INV-2"): a relation of (`id`, display_numbers). One join for all records,
+   not a lookup per record: PostgreSQL would scan the invoices once per record. #}
+{% macro display_numbers_of(records, id, keys, invoices) -%}
     (
-        select string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
-        from {{ invoices }} as listed
-        where {{ ll_list_contains(keys, 'listed.invoice_key') }}
+        select
+            named.{{ id }},
+            string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
+                as display_numbers
+        from (
+            select distinct
+                covering.{{ id }},
+                covered.invoice_key
+            from {{ records }} as covering,
+                unnest(covering.{{ keys }}) as covered (invoice_key)
+            where cardinality(covering.{{ keys }}) > 1
+        ) as named
+        inner join {{ invoices }} as listed on named.invoice_key = listed.invoice_key
+        group by named.{{ id }}
     )
 {%- endmacro %}

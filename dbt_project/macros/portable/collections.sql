@@ -194,15 +194,16 @@
 {%- endmacro %}
 
 {% macro postgres__ll_business_days_between(start_date, end_date) -%}
+    {#- the r = (end - start) % 7 days left after whole weeks are days d+1..d+r of an unwrapped
+        week (d: the start's ISO weekday), weekdays where they fall in 1..5 or 8..12 -#}
+    {%- set d = 'cast(extract(isodow from ' ~ start_date ~ ') as integer)' -%}
+    {%- set r = '((' ~ end_date ~ ' - ' ~ start_date ~ ') % 7)' -%}
     case
         when {{ end_date }} <= {{ start_date }} then 0
         else
             5 * (({{ end_date }} - {{ start_date }}) / 7)
-            + (
-                select count(*)
-                from generate_series(1, ({{ end_date }} - {{ start_date }}) % 7) as days (k)
-                where ((cast(extract(isodow from {{ start_date }}) as integer) + days.k - 1) % 7) + 1 <= 5
-            )
+            + greatest(0, least({{ d }} + {{ r }}, 5) - {{ d }})
+            + greatest(0, least({{ d }} + {{ r }}, 12) - greatest({{ d }} + 1, 8) + 1)
     end
 {%- endmacro %}
 

@@ -208,11 +208,13 @@ events as (
         || {{ day_text('promised_date') }}
         || case
             when cardinality(promises.invoice_keys) > 1
-                then ' for invoices ' || {{ display_numbers_of('promises.invoice_keys', 'invoices') }}
+                then ' for invoices ' || promise_numbers.display_numbers
             else ''
         end
         || coalesce('; note: ' || note, '') as detail
     from {{ ref('promises_to_pay') }} as promises
+    left join {{ display_numbers_of(ref('promises_to_pay'), 'promise_id', 'invoice_keys', 'invoices') }} as promise_numbers
+        using (promise_id)
 
     union all
 

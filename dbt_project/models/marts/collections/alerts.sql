@@ -85,12 +85,14 @@ broken_promises as (
         || coalesce(', invoice ' || numbers.display_number, '')
         || case
             when cardinality(promises.invoice_keys) > 1
-                then ', invoices ' || {{ display_numbers_of('promises.invoice_keys', 'numbers') }}
+                then ', invoices ' || promise_numbers.display_numbers
             else ''
         end
         || ') is broken: ' || cast(paid_amount as varchar) || ' paid' as message
     from {{ ref('promises_to_pay') }} as promises
     left join numbers using (invoice_key)
+    left join {{ display_numbers_of(ref('promises_to_pay'), 'promise_id', 'invoice_keys', 'numbers') }} as promise_numbers
+        using (promise_id)
     where is_broken
 ),
 
