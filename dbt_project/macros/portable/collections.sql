@@ -86,8 +86,7 @@
 
 {# A DOUBLE rounded to `digits` decimals (none: to a whole number) half away from zero, as DuckDB
    rounds (std::round(x * 10^digits) / 10^digits); PostgreSQL's round(double precision) rounds
-   halves to even and takes no digits. The same macro as in portable/invoices.sql on main (one
-   argument there), with `digits`: keep one of them when merging. #}
+   halves to even and takes no digits. #}
 {% macro ll_round_double(value, digits=none) -%}
     {{ return(adapter.dispatch('ll_round_double', 'ledgerloop')(value, digits)) }}
 {%- endmacro %}
