@@ -1,29 +1,3 @@
-{# A payment plan's installments (`[{"due_on": "YYYY-MM-DD", "amount": "123.45"}, ...]`, contract
-   C2) as a list of {due_on date, amount decimal(18, 2)} structs. DuckDB JSON: a server warehouse
-   overrides this one macro. #}
-{% macro plan_installments_list(column) -%}
-    from_json({{ column }}, '[{"due_on": "DATE", "amount": "DECIMAL(18,2)"}]')
-{%- endmacro %}
-
-{# Positions 1..n of a list, one row each (`unnest` of a range). DuckDB list functions. #}
-{% macro list_positions(list_expression) -%}
-    unnest(range(1, len({{ list_expression }}) + 1))
-{%- endmacro %}
-
-{# Business days (Monday to Friday) after `start_date` up to and including `end_date`; 0 when
-   `end_date` is not after `start_date`. DuckDB list functions. #}
-{% macro business_days_between(start_date, end_date) -%}
-    case
-        when {{ end_date }} <= {{ start_date }} then 0
-        else
-            5 * (({{ end_date }} - {{ start_date }}) // 7)
-            + len(list_filter(
-                range(1, (({{ end_date }} - {{ start_date }}) % 7) + 1),
-                lambda k: ((isodow({{ start_date }}) + k - 1) % 7) + 1 <= 5
-            ))
-    end
-{%- endmacro %}
-
 {# The roster of policy `team` (var `team`: {collectors, managers} of {name, email, office}) as a
    relation of (member_name, member_key, email, office, role). #}
 {% macro team_roster() -%}
@@ -53,18 +27,30 @@
     )
 {%- endmacro %}
 
-{# One row per element of a comma-separated list column (`NYC:1,NYC:2`), in a select list.
-   DuckDB's unnest of string_split: a server warehouse overrides this one macro. #}
+{# One row per element of a comma-separated list column (`NYC:1,NYC:2`), in a select list. #}
 {% macro split_csv(column) -%}
-    unnest(string_split({{ column }}, ','))
+    unnest(string_to_array({{ column }}, ','))
 {%- endmacro %}
 
-{# The display numbers of the invoices a record covers (`keys`, a list of invoice keys), from a
-   relation or CTE of `invoice_key, display_number`, in key order: "INV-1, INV-2". #}
-{% macro display_numbers_of(keys, invoices) -%}
+{# The display numbers of the invoices each of `records` covers when it covers more than one
+   (`keys`, a list of invoice keys), from a relation or CTE of `invoice_key, display_number`, in
+   key order ("INV-1, INV-2"): a relation of (`id`, display_numbers). One join for all records,
+   not a lookup per record: PostgreSQL would scan the invoices once per record. #}
+{% macro display_numbers_of(records, id, keys, invoices) -%}
     (
-        select string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
-        from {{ invoices }} as listed
-        where list_contains({{ keys }}, listed.invoice_key)
+        select
+            named.{{ id }},
+            string_agg(coalesce(listed.display_number, listed.invoice_key), ', ' order by listed.invoice_key)
+                as display_numbers
+        from (
+            select distinct
+                covering.{{ id }},
+                covered.invoice_key
+            from {{ records }} as covering,
+                unnest(covering.{{ keys }}) as covered (invoice_key)
+            where cardinality(covering.{{ keys }}) > 1
+        ) as named
+        inner join {{ invoices }} as listed on named.invoice_key = listed.invoice_key
+        group by named.{{ id }}
     )
 {%- endmacro %}

@@ -7,13 +7,14 @@
   Days that one invoice month adds to DSO by countback. Months are walked back from the as-of
   date; `sales_before` is the credit sales of the months already walked. Receivables that the
   earlier months absorbed add nothing; receivables that cover this month's sales add all its
-  days; the month where they run out adds its days in proportion to the sales they consume.
+  days; the month where they run out adds its days in proportion to the sales they consume (a
+  DOUBLE, as DuckDB divides decimals).
 #}
 {% macro kpi_countback_days(receivables, sales, sales_before, days) -%}
     case
         when {{ receivables }} <= {{ sales_before }} then 0
         when {{ receivables }} >= {{ sales_before }} + {{ sales }} then {{ days }}
-        else ({{ receivables }} - {{ sales_before }}) * {{ days }} / {{ sales }}
+        else {{ ll_divide_as_double('(' ~ receivables ~ ' - ' ~ sales_before ~ ') * ' ~ days, sales) }}
     end
 {%- endmacro %}
 
@@ -39,9 +40,9 @@
     {%- set keys = grain | join(', ') -%}
     select
         {{ keys }},
-        cast(round(sum({{ kpi_countback_days('open_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
+        cast({{ ll_round_double('sum(' ~ kpi_countback_days('open_ar', 'credit_sales', 'sales_before', 'month_days') ~ ')', 2) }}
             as decimal(18, 2)) as dso,
-        cast(round(sum({{ kpi_countback_days('current_ar', 'credit_sales', 'sales_before', 'month_days') }}), 2)
+        cast({{ ll_round_double('sum(' ~ kpi_countback_days('current_ar', 'credit_sales', 'sales_before', 'month_days') ~ ')', 2) }}
             as decimal(18, 2)) as best_possible_dso,
         cast(sum(credit_sales) as decimal(18, 2)) as countback_sales,
         max(open_ar) > sum(credit_sales) as is_dso_capped,
@@ -59,7 +60,8 @@
     group by {{ keys }}
 {%- endmacro %}
 
-{# numerator / denominator rounded to `scale` decimals; null when the denominator is zero. #}
+{# numerator / denominator (as a DOUBLE) rounded to `scale` decimals; null when the denominator is zero. #}
 {% macro kpi_ratio(numerator, denominator, scale) -%}
-    cast(round(({{ numerator }}) / nullif({{ denominator }}, 0), {{ scale }}) as decimal(18, {{ scale }}))
+    cast({{ ll_round_double(ll_divide_as_double('(' ~ numerator ~ ')', 'nullif(' ~ denominator ~ ', 0)'), scale) }}
+        as decimal(18, {{ scale }}))
 {%- endmacro %}

@@ -3,9 +3,15 @@
     cast({{ policy_value('worklist', 'weights', name) }} as decimal(18, 4))
 {%- endmacro %}
 
-{# Points as a decimal(18, 2) rounded once, so that the drivers' points sum to the score exactly. #}
-{% macro worklist_points(expression) -%}
+{# Points as a decimal(18, 2) rounded once, so that the drivers' points sum to the score exactly.
+   `is_double`: the expression is a DOUBLE (a weight times a cume_dist or a risk score), which
+   PostgreSQL rounds otherwise than DuckDB (ll_round_double). #}
+{% macro worklist_points(expression, is_double=false) -%}
+    {%- if is_double -%}
+    cast({{ ll_round_double(expression, 2) }} as decimal(18, 2))
+    {%- else -%}
     cast(round({{ expression }}, 2) as decimal(18, 2))
+    {%- endif -%}
 {%- endmacro %}
 
 {# The weight `name` as points when `flag` (a boolean column) holds, else 0. #}
@@ -86,16 +92,17 @@
 
 {# Every reason that holds for an item, in the policy's order, with the date its action would be
    due by: a JSON list of {reason, due_by}. The portal replays a collector's new entries on it
-   (portal/worklist_now.py) to show the next action before the pipeline ingests them. DuckDB
-   list functions. #}
+   (portal/worklist_now.py) to show the next action before the pipeline ingests them. #}
 {% macro worklist_reasons_json() -%}
-    to_json(list_transform(list_filter([
-        {%- for rule in policy_value('worklist', 'next_actions') %}
-        {'reason': '{{ rule["reason"] }}', 'due_by': {{ worklist_due_by("'" ~ rule['reason'] ~ "'") }},
-         'holds': coalesce({{ worklist_reason_condition(rule['reason']) }}, false)}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    ], lambda r: r.holds), lambda r: {'reason': r.reason, 'due_by': r.due_by}))
+    {%- set reasons = [] -%}
+    {%- for rule in policy_value('worklist', 'next_actions') -%}
+        {%- do reasons.append((
+            rule['reason'],
+            worklist_due_by("'" ~ rule['reason'] ~ "'"),
+            'coalesce(' ~ worklist_reason_condition(rule['reason']) ~ ', false)',
+        )) -%}
+    {%- endfor -%}
+    {{ ll_worklist_reasons_json(reasons) }}
 {%- endmacro %}
 
 {# The collections stage a director's portal answer stands for (policy `portal.statuses`). #}

@@ -1,16 +1,20 @@
 {# Words people read on worklists, timelines and alerts: money, days, buckets and counts as a
-   collector says them ("3 invoices 61–90 days, USD 28,974.39"; "promised by 10 Dec"). DuckDB's
-   format() and strftime(): a server warehouse overrides these macros, not the models. #}
+   collector says them ("3 invoices 61–90 days, USD 28,974.39"; "promised by 10 Dec"). What the
+   engines spell differently is in macros/portable/collections.sql. #}
 
 {# `USD 28,974.39` (the amount alone when there is no currency). #}
 {% macro money_text(currency, amount) -%}
-    (coalesce({{ currency }} || ' ', '') || format('{:,.2f}', {{ amount }}))
+    (coalesce({{ currency }} || ' ', '') || {{ ll_thousands_2dp(amount) }})
 {%- endmacro %}
 
 {# `10 Dec`, with the year when it is not the as-of date's year (`3 Jan 2027`). #}
 {% macro day_text(day) -%}
-    (strftime({{ day }}, '%-d %b')
-    || case when year({{ day }}) <> year({{ as_of_date() }}) then ' ' || cast(year({{ day }}) as varchar) else '' end)
+    ({{ ll_day_month(day) }}
+    || case
+        when extract(year from {{ day }}) <> extract(year from {{ as_of_date() }})
+            then ' ' || cast(extract(year from {{ day }}) as varchar)
+        else ''
+    end)
 {%- endmacro %}
 
 {# `1 invoice` / `3 invoices`. #}
@@ -23,41 +27,47 @@
 {% macro bucket_text(bucket) -%}
         case
         when {{ bucket }} = '{{ policy_value('aging_buckets', 0, 'label') | replace("'", "''") }}' then 'not yet due'
-        when regexp_matches({{ bucket }}, '^[0-9]+-[0-9]+$') then replace({{ bucket }}, '-', '–') || ' days'
-        when regexp_matches({{ bucket }}, '^[0-9]+\+$') then {{ bucket }} || ' days'
+        when {{ ll_regexp_matches(bucket, "'^[0-9]+-[0-9]+$'") }} then replace({{ bucket }}, '-', '–') || ' days'
+        when {{ ll_regexp_matches(bucket, "'^[0-9]+\\+$'") }} then {{ bucket }} || ' days'
         else {{ bucket }}
     end
 {%- endmacro %}
 
-{# The strongest part of an account's payment history that raises its risk (a struct of
+{# The strongest part of an account's payment history that raises its risk (a record of
    feature, value, contribution from `account_risk.drivers`, or null): only history is cited,
    since the open invoices are on the row already and a feature that lowers the risk is no
-   reason to call. DuckDB JSON and list functions. #}
+   reason to call. #}
 {% macro risk_history_driver(drivers) -%}
-    list_filter(
-        from_json({{ drivers }}, '[{"feature": "VARCHAR", "value": "DOUBLE", "contribution": "DOUBLE"}]'),
-        lambda d: d.contribution > 0 and (
-            (d.feature in ('f_days_late_mean', 'f_days_late_trend') and round(d.value) >= 1)
-            or (d.feature = 'f_share_paid_late' and d.value > 0)
-            or (d.feature in ('f_broken_promises_365d', 'f_disputes_365d') and d.value >= 1)
-            or (d.feature = 'f_has_payment_history' and d.value = 0)
-        )
-    )[1]
+    {%- set feature = ll_record_field('d', 'feature', 'varchar') -%}
+    {%- set value = ll_record_field('d', 'value', 'double precision') -%}
+    {{ ll_first_json_record(
+        drivers,
+        '[{"feature": "VARCHAR", "value": "DOUBLE", "contribution": "DOUBLE"}]',
+        'd',
+        ll_record_field('d', 'contribution', 'double precision') ~ ' > 0 and (
+            (' ~ feature ~ " in ('f_days_late_mean', 'f_days_late_trend') and " ~ ll_round_double(value) ~ ' >= 1)
+            or (' ~ feature ~ " = 'f_share_paid_late' and " ~ value ~ ' > 0)
+            or (' ~ feature ~ " in ('f_broken_promises_365d', 'f_disputes_365d') and " ~ value ~ ' >= 1)
+            or (' ~ feature ~ " = 'f_has_payment_history' and " ~ value ~ ' = 0)
+        )'
+    ) }}
 {%- endmacro %}
 
 {# The account's payment risk in words: `high risk of paying late (72%)`, and for a medium or
    high risk the history driver behind it when there is one (`: pays 42 days late on average`).
    Never a feature code or log-odds. #}
 {% macro risk_context(score, band, driver) -%}
-    ({{ band }} || ' risk of paying late (' || cast(round({{ score }} * 100) as integer) || '%)'
-    || coalesce(': ' || case (case when {{ band }} = 'low' then null else {{ driver }}.feature end)
-        when 'f_days_late_mean' then 'pays ' || cast(round({{ driver }}.value) as integer) || ' days late on average'
-        when 'f_days_late_trend' then 'pays ' || cast(round({{ driver }}.value) as integer) || ' days later than before'
-        when 'f_share_paid_late' then 'paid ' || cast(round({{ driver }}.value * 100) as integer) || '% of recent invoices late'
+    {%- set feature = ll_record_field(driver, 'feature', 'varchar') -%}
+    {%- set value = ll_record_field(driver, 'value', 'double precision') -%}
+    ({{ band }} || ' risk of paying late (' || cast({{ ll_round_double(score ~ ' * 100') }} as integer) || '%)'
+    || coalesce(': ' || case (case when {{ band }} = 'low' then null else {{ feature }} end)
+        when 'f_days_late_mean' then 'pays ' || cast({{ ll_round_double(value) }} as integer) || ' days late on average'
+        when 'f_days_late_trend' then 'pays ' || cast({{ ll_round_double(value) }} as integer) || ' days later than before'
+        when 'f_share_paid_late' then 'paid ' || cast({{ ll_round_double(value ~ ' * 100') }} as integer) || '% of recent invoices late'
         when 'f_broken_promises_365d'
-            then {{ count_text('cast(' ~ driver ~ '.value as integer)', 'broken promise', 'broken promises') }} || ' in the last year'
+            then {{ count_text('cast(' ~ value ~ ' as integer)', 'broken promise', 'broken promises') }} || ' in the last year'
         when 'f_disputes_365d'
-            then {{ count_text('cast(' ~ driver ~ '.value as integer)', 'dispute', 'disputes') }} || ' in the last year'
+            then {{ count_text('cast(' ~ value ~ ' as integer)', 'dispute', 'disputes') }} || ' in the last year'
         when 'f_has_payment_history' then 'no payment history yet'
     end, ''))
 {%- endmacro %}

@@ -23,7 +23,7 @@ messages_sent as (
 ),
 
 newest_answers as (
-    select
+    select distinct on (invoice_key)
         invoice_key,
         status as director_answer,
         {{ worklist_answer_stage('status') }} as director_answer_stage,
@@ -31,9 +31,7 @@ newest_answers as (
         expected_payment_on as promised_on,
         promised_amount
     from {{ ref('stg_portal__director_updates') }}
-    qualify row_number() over (
-        partition by invoice_key order by submitted_at desc, update_id desc
-    ) = 1
+    order by invoice_key, submitted_at desc nulls last, update_id desc nulls last
 ),
 
 applied_payments as (
@@ -81,14 +79,14 @@ signals as (
         newest_answers.director_answer_at,
         newest_answers.promised_on,
         newest_answers.promised_amount,
-        coalesce(payment_signals.paid_since_answer, 0) as paid_since_answer,
+        cast(coalesce(payment_signals.paid_since_answer, 0) as decimal(18, 2)) as paid_since_answer,
         payment_signals.last_payment_on,
         greatest(
             case when open_invoices.last_update_source in ('tracker', 'portal') then open_invoices.last_update_at end,
             newest_answers.director_answer_at,
             records.last_entry_at,
             messages_sent.last_sent_at
-        ) as last_touch_at,
+        ) as invoice_touched_at,
         records.promise_id,
         records.promise_to_pay_amount,
         records.promise_to_pay_date,
@@ -191,24 +189,29 @@ account_contacts as (
     -- Contact is with the client, not with one invoice: the account's newest contact counts for
     -- every invoice of it; with none ever, the days count from its oldest open invoice.
     select
-        * exclude (last_touch_at),
-        max(last_touch_at) over (partition by coalesce(account_id, invoice_key)) as last_touch_at,
+        *,
+        max(invoice_touched_at) over (partition by coalesce(account_id, invoice_key)) as last_touch_at,
         min(coalesce(invoice_date, due_date)) over (partition by coalesce(account_id, invoice_key)) as first_open_on
     from signals
 ),
 
 touched as (
     select
-        *,
+        account_contacts.*,
         greatest(
-            as_of_date - coalesce(cast(last_touch_at as date), first_open_on, as_of_date), 0
+            account_contacts.as_of_date - coalesce(
+                cast(account_contacts.last_touch_at as date), account_contacts.first_open_on, account_contacts.as_of_date
+            ),
+            0
         ) as days_since_touch,
         risk.risk_score,
         risk.risk_context,
         dunning_call_due.dunning_call_task,
         dunning_call_due.invoice_key is not null
-        and not (is_promise_to_pay_pending or is_promise_to_pay_due or is_plan_on_track or is_dispute_open)
-            as is_dunning_call_due
+        and not (
+            account_contacts.is_promise_to_pay_pending or account_contacts.is_promise_to_pay_due
+            or account_contacts.is_plan_on_track or account_contacts.is_dispute_open
+        ) as is_dunning_call_due
     from account_contacts
     left join risk using (account_id)
     left join dunning_call_due using (invoice_key)
@@ -265,7 +268,7 @@ select
     is_dunning_call_due,
     dunning_call_task,
     cast(balance_rank_in_currency as decimal(5, 4)) as balance_rank_in_currency,
-    {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency') }} as balance_points,
+    {{ worklist_points(worklist_weight('balance') ~ ' * balance_rank_in_currency', is_double=true) }} as balance_points,
     {{ worklist_points(worklist_weight('per_day_past_due') ~ ' * least(days_past_due, '
         ~ policy_int('worklist', 'weights', 'days_past_due_cap') ~ ')') }} as days_past_due_points,
     {{ worklist_bucket_points('aging_bucket') }} as aging_bucket_points,
@@ -287,7 +290,8 @@ select
         as dispute_deadline_near_points,
     {{ worklist_points('case when is_plan_behind then ' ~ worklist_weight('plan_behind') ~ ' else 0 end') }}
         as plan_behind_points,
-    {{ worklist_points(worklist_weight('payment_risk') ~ ' * coalesce(risk_score, 0)') }} as payment_risk_points,
+    {{ worklist_points(worklist_weight('payment_risk') ~ ' * coalesce(risk_score, 0)', is_double=true) }}
+        as payment_risk_points,
     {{ worklist_points('case when is_dunning_call_due then ' ~ worklist_weight('dunning_call') ~ ' else 0 end') }}
         as dunning_call_points,
     as_of_date

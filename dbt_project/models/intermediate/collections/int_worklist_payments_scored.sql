@@ -10,7 +10,7 @@ with candidates as (
         exceptions.payment_id,
         listed.invoice_key
     from {{ ref('reconciliation_exceptions') }} as exceptions,
-        unnest({{ worklist_json_invoice_keys('exceptions.candidates') }}) as listed (invoice_key)
+        unnest({{ ll_json_invoice_keys('exceptions.candidates') }}) as listed (invoice_key)
 ),
 
 owners as (

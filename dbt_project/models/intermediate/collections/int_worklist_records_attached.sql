@@ -22,7 +22,7 @@ entries as (
 promise_per_invoice as (
     -- What the client last promised about the invoice: the newest promise naming it, or naming
     -- the whole account (in the invoice's currency, or in none); a kept one ends the signal.
-    select
+    select distinct on (open_invoices.invoice_key)
         open_invoices.invoice_key,
         promises.promise_id,
         promises.promised_amount,
@@ -34,16 +34,14 @@ promise_per_invoice as (
     inner join open_invoices
         on
             promises.account_id = open_invoices.account_id
-            and (promises.invoice_keys is null or list_contains(promises.invoice_keys, open_invoices.invoice_key))
+            and (promises.invoice_keys is null or {{ ll_list_contains('promises.invoice_keys', 'open_invoices.invoice_key') }})
             and (promises.currency is null or promises.currency is not distinct from open_invoices.currency)
     where promises.status in ('pending', 'kept', 'broken')
-    qualify row_number() over (
-        partition by open_invoices.invoice_key order by cast(promises.promise_id as bigint) desc
-    ) = 1
+    order by open_invoices.invoice_key, cast(promises.promise_id as bigint) desc
 ),
 
 dispute_per_invoice as (
-    select
+    select distinct on (invoice_key)
         invoice_key,
         dispute_id,
         reason as dispute_reason,
@@ -56,15 +54,13 @@ dispute_per_invoice as (
         ) as is_dispute_deadline_near
     from {{ ref('disputes') }}
     where status = 'open'
-    qualify row_number() over (
-        partition by invoice_key order by deadline_on nulls last, cast(dispute_id as bigint)
-    ) = 1
+    order by invoice_key, deadline_on nulls last, cast(dispute_id as bigint)
 ),
 
 current_plans as (
     -- Each account's current plan per currency that is behind or on track, with its next
     -- installment: the first one that what was paid does not cover yet.
-    select
+    select distinct on (plan_id)
         plan_id,
         account_id,
         currency,
@@ -75,7 +71,7 @@ current_plans as (
         cast(least(amount, cumulative_due - paid_to_date) as decimal(18, 2)) as next_installment_amount
     from {{ ref('payment_plans') }}
     where is_current_plan and status in ('behind', 'on_track') and cumulative_due > paid_to_date
-    qualify row_number() over (partition by plan_id order by installment_number) = 1
+    order by plan_id, installment_number
 ),
 
 plan_per_invoice as (

@@ -207,12 +207,14 @@ events as (
         'Promise to pay ' || {{ money_text('currency', 'promised_amount') }} || ' by '
         || {{ day_text('promised_date') }}
         || case
-            when len(promises.invoice_keys) > 1
-                then ' for invoices ' || {{ display_numbers_of('promises.invoice_keys', 'invoices') }}
+            when cardinality(promises.invoice_keys) > 1
+                then ' for invoices ' || promise_numbers.display_numbers
             else ''
         end
         || coalesce('; note: ' || note, '') as detail
     from {{ ref('promises_to_pay') }} as promises
+    left join {{ display_numbers_of(ref('promises_to_pay'), 'promise_id', 'invoice_keys', 'invoices') }} as promise_numbers
+        using (promise_id)
 
     union all
 

@@ -54,7 +54,8 @@ thresholds as (
 ),
 
 crossings as (
-    select
+    -- One crossing per invoice: the highest threshold crossed.
+    select distinct on (ledger.invoice_key)
         'crossed_' || thresholds.threshold as kind,
         ledger.invoice_key as subject,
         ledger.account_id,
@@ -69,7 +70,7 @@ crossings as (
     where
         ledger.days_past_due >= thresholds.threshold
         and previous_run.previous_as_of - ledger.due_date < thresholds.threshold
-    qualify row_number() over (partition by ledger.invoice_key order by thresholds.threshold desc) = 1
+    order by ledger.invoice_key, thresholds.threshold desc
 ),
 
 broken_promises as (
@@ -83,13 +84,15 @@ broken_promises as (
         || cast(promised_date as varchar) || ' (account ' || account_id
         || coalesce(', invoice ' || numbers.display_number, '')
         || case
-            when len(promises.invoice_keys) > 1
-                then ', invoices ' || {{ display_numbers_of('promises.invoice_keys', 'numbers') }}
+            when cardinality(promises.invoice_keys) > 1
+                then ', invoices ' || promise_numbers.display_numbers
             else ''
         end
         || ') is broken: ' || cast(paid_amount as varchar) || ' paid' as message
     from {{ ref('promises_to_pay') }} as promises
     left join numbers using (invoice_key)
+    left join {{ display_numbers_of(ref('promises_to_pay'), 'promise_id', 'invoice_keys', 'numbers') }} as promise_numbers
+        using (promise_id)
     where is_broken
 ),
 
@@ -140,14 +143,14 @@ unmatched_payments as (
                 || ' unapplied'
             else ' unmatched'
         end
-        || ' for ' || {{ business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }}
+        || ' for ' || {{ ll_business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }}
         || ' business days: ' || exceptions.reason as message
     from {{ ref('reconciliation_exceptions') }} as exceptions
     cross join previous_run
     left join {{ ref('int_worklist_payments_scored') }} as owned using (payment_id)
     where
-        {{ business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }} > 1
-        and {{ business_days_between('cast(exceptions.first_seen_at as date)', 'previous_run.previous_as_of') }} <= 1
+        {{ ll_business_days_between('cast(exceptions.first_seen_at as date)', as_of_date()) }} > 1
+        and {{ ll_business_days_between('cast(exceptions.first_seen_at as date)', 'previous_run.previous_as_of') }} <= 1
 ),
 
 failed_checks as (

@@ -31,8 +31,8 @@ balance_ranks as (
     select
         collector,
         group_key,
-        max({{ worklist_points(worklist_weight('balance') ~ ' * rank_in_currency') }}) as balance_points,
-        string_agg({{ money_text('currency', 'balance') }}, ' and ' order by balance desc, currency asc)
+        max({{ worklist_points(worklist_weight('balance') ~ ' * rank_in_currency', is_double=true) }}) as balance_points,
+        string_agg({{ money_text('currency', 'balance') }}, ' and ' order by balance desc nulls last, currency asc)
             as balances_text,
         count(*) as currencies,
         min(currency) as only_currency,
@@ -48,7 +48,7 @@ balance_ranks as (
 
 oldest as (
     -- The account's longest-overdue open invoice, and the invoices in its aging bucket.
-    select
+    select distinct on (collector, group_key)
         collector,
         group_key,
         due_date,
@@ -58,9 +58,7 @@ oldest as (
         aging_bucket_points
     from items
     where invoice_key is not null
-    qualify row_number() over (
-        partition by collector, group_key order by days_past_due desc nulls last, balance desc, item_key asc
-    ) = 1
+    order by collector, group_key, days_past_due desc nulls last, balance desc nulls last, item_key asc
 ),
 
 bucket_totals as (
@@ -85,7 +83,7 @@ oldest_bucket as (
         || {{ bucket_text('min(bucket_totals.aging_bucket)') }} || ', '
         || string_agg(
             {{ money_text('bucket_totals.currency', 'bucket_totals.balance') }}, ' and '
-            order by bucket_totals.balance desc, bucket_totals.currency asc
+            order by bucket_totals.balance desc nulls last, bucket_totals.currency asc
         ) as label
     from bucket_totals
     inner join oldest using (collector, group_key, aging_bucket)
@@ -117,19 +115,19 @@ accounts as (
         bool_or(is_dispute_deadline_near) as any_dispute_deadline_near,
         bool_or(is_plan_behind) as any_plan_behind,
         bool_or(is_dunning_call_due) as any_dunning_call,
-        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_broken) as promise_broken_label,
-        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_due) as promise_due_label,
+        string_agg(distinct promise_text, '; ' order by promise_text) filter (where is_promise_to_pay_broken) as promise_broken_label,
+        string_agg(distinct promise_text, '; ' order by promise_text) filter (where is_promise_to_pay_due) as promise_due_label,
         string_agg(director_line, '; ' order by director_line) filter (where is_promise_broken) as dir_broken_label,
         string_agg(director_line, '; ' order by director_line) filter (where is_promise_due) as dir_due_label,
         string_agg(director_line, '; ' order by director_line) filter (where is_director_dispute) as dir_dispute_label,
         string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_pressing) as dispute_label,
-        string_agg(distinct plan_text, '; ') filter (where is_plan_behind) as plan_label,
+        string_agg(distinct plan_text, '; ' order by plan_text) filter (where is_plan_behind) as plan_label,
         'reminders reached their call step for '
         || string_agg(display_number, ', ' order by display_number) filter (where is_dunning_call_due) as call_label,
         -- standing records that add no points: the row's notes
-        string_agg(distinct promise_text, '; ') filter (where is_promise_to_pay_pending) as pending_promise_note,
+        string_agg(distinct promise_text, '; ' order by promise_text) filter (where is_promise_to_pay_pending) as pending_promise_note,
         string_agg(dispute_line, '; ' order by dispute_line) filter (where is_dispute_waiting) as dispute_note,
-        string_agg(distinct plan_text, '; ') filter (where is_plan_on_track) as plan_note,
+        string_agg(distinct plan_text, '; ' order by plan_text) filter (where is_plan_on_track) as plan_note,
         string_agg(director_line, '; ' order by director_line) filter (where is_director_note) as director_note,
         max(as_of_date) as as_of_date
     from (
@@ -233,7 +231,7 @@ select
     decided.collector,
     row_number() over (
         partition by decided.collector
-        order by decided.priority_score desc, decided.days_past_due desc nulls last, decided.group_key asc
+        order by decided.priority_score desc nulls last, decided.days_past_due desc nulls last, decided.group_key asc
     ) as rank,
     decided.group_key as item_key,
     decided.account_id,
@@ -245,7 +243,7 @@ select
     decided.open_invoices,
     decided.past_due_invoices,
     case when decided.currencies = 1 then decided.only_currency end as currency,
-    case when decided.currencies = 1 then decided.balance_sum end as balance,
+    cast(case when decided.currencies = 1 then decided.balance_sum end as decimal(18, 2)) as balance,
     decided.balances_text as open_balances,
     decided.due_date,
     decided.days_past_due,
@@ -254,7 +252,7 @@ select
     decided.next_action,
     decided.due_by,
     cast(decided.priority_score as decimal(18, 2)) as priority_score,
-    {{ worklist_account_drivers_json([
+    {{ ll_worklist_account_drivers_json([
         ('balance', "balances_text || ' open in ' || " ~ count_text('open_invoices', 'invoice', 'invoices'),
             'balance_points'),
         ('days_past_due', "'oldest invoice ' || days_past_due || ' days past due'", 'days_past_due_points'),

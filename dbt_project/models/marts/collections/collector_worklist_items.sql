@@ -134,7 +134,7 @@ payment_items as (
         false as is_plan_on_track,
         cast(null as date) as last_payment_on,
         cast(null as date) as invoice_date,
-        cast(null as double) as risk_score,
+        cast(null as double precision) as risk_score,
         cast(null as varchar) as risk_context,
         cast(0 as decimal(18, 2)) as payment_risk_points,
         false as is_dunning_call_due,
@@ -232,7 +232,7 @@ select
     collector,
     row_number() over (
         partition by collector
-        order by priority_score desc, days_past_due desc nulls last, item_key
+        order by priority_score desc nulls last, days_past_due desc nulls last, item_key
     ) as rank,
     item_key,
     invoice_key,
@@ -253,7 +253,7 @@ select
     next_action,
     {{ worklist_due_by('reason') }} as due_by,
     cast(priority_score as decimal(18, 2)) as priority_score,
-    {{ worklist_drivers_json([
+    {{ ll_worklist_drivers_json([
         ('balance_rank_in_currency', 'balance_rank_in_currency', 'balance_points'),
         ('days_past_due', 'days_past_due', 'days_past_due_points'),
         ('aging_bucket', 'aging_bucket', 'aging_bucket_points'),

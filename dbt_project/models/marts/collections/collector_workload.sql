@@ -125,7 +125,9 @@ collector_load as (
 
 team as (
     select
-        avg(collector_open_items) filter (where collector <> 'unassigned') as mean_open_items,
+        -- a DOUBLE on both engines (PostgreSQL's avg of integers is a numeric)
+        avg(cast(collector_open_items as double precision)) filter (where collector <> 'unassigned')
+            as mean_open_items,
         min(collector_open_items) filter (where collector <> 'unassigned') as fewest_open_items
     from collector_load
 ),
@@ -153,7 +155,7 @@ hints as (
                 and least_loaded.collector <> collector_load.collector
                 then
                     'Holds ' || collector_load.collector_open_items || ' open items against a team mean of '
-                    || cast(round(team.mean_open_items, 1) as varchar) || ': move about '
+                    || cast(cast({{ ll_round_double('team.mean_open_items', 1) }} as decimal(18, 1)) as varchar) || ': move about '
                     || cast(collector_load.collector_open_items - ceil(team.mean_open_items) as bigint)
                     || ' to ' || least_loaded.collector
             when
@@ -162,7 +164,7 @@ hints as (
                 < team.mean_open_items / {{ policy_value('worklist', 'reassign_load_ratio') }}
                 then
                     'Holds ' || collector_load.collector_open_items || ' open items against a team mean of '
-                    || cast(round(team.mean_open_items, 1) as varchar) || ': can take about '
+                    || cast(cast({{ ll_round_double('team.mean_open_items', 1) }} as decimal(18, 1)) as varchar) || ': can take about '
                     || cast(floor(team.mean_open_items) - collector_load.collector_open_items as bigint)
                     || ' more'
         end as reassignment_hint

@@ -30,7 +30,7 @@ resolutions as (
 
 first_resolution as (
     -- The earliest resolution of the invoice recorded after the dispute was opened.
-    select
+    select distinct on (opened.entry_id)
         opened.entry_id,
         resolutions.entry_id as resolution_entry_id,
         resolutions.resolution,
@@ -41,7 +41,7 @@ first_resolution as (
         on
             opened.invoice_key = resolutions.invoice_key
             and opened.entry_id < resolutions.entry_id  -- store ids grow with every entry
-    qualify row_number() over (partition by opened.entry_id order by resolutions.entry_id) = 1
+    order by opened.entry_id, resolutions.entry_id
 )
 
 select

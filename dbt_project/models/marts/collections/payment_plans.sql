@@ -14,7 +14,7 @@ with plans as (
         submitted_on as made_on,
         submitted_at,
         note,
-        {{ plan_installments_list('plan_installments') }} as installments,
+        {{ ll_json_records('plan_installments', '[{"due_on": "DATE", "amount": "DECIMAL(18,2)"}]') }} as installments,
         row_number() over (
             partition by account_id, currency order by entry_id desc
         ) = 1 as is_current_plan
@@ -26,13 +26,14 @@ installments as (
     select
         entry_id,
         installment_number,
-        installments[installment_number].due_on as due_on,
-        cast(installments[installment_number].amount as decimal(18, 2)) as amount
+        {{ ll_record_field(ll_record_at('installments', 'installment_number'), 'due_on', 'date') }} as due_on,
+        cast({{ ll_record_field(ll_record_at('installments', 'installment_number'), 'amount', 'decimal(18, 2)') }}
+            as decimal(18, 2)) as amount
     from (
         select
             entry_id,
             installments,
-            {{ list_positions('installments') }} as installment_number
+            {{ ll_record_positions('installments') }} as installment_number
         from plans
     ) as positions
 ),

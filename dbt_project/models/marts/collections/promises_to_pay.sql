@@ -42,7 +42,7 @@ payments_in_window as (
     inner join {{ ref('int_account_payments_applied') }} as applied
         on
             promises.account_id = applied.account_id
-            and (promises.invoice_keys is null or list_contains(promises.invoice_keys, applied.invoice_key))
+            and (promises.invoice_keys is null or {{ ll_list_contains('promises.invoice_keys', 'applied.invoice_key') }})
             and (promises.currency is null or promises.currency = applied.currency)
             and applied.received_on between promises.promised_on and promises.promised_date
 ),

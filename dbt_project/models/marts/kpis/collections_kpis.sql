@@ -89,7 +89,7 @@ receivables as (
         ), 0) as decimal(18, 2)) as past_due_ar
     from grains
     left join scoped using (office, collector, currency, is_all_collectors)
-    group by all
+    group by grains.office, grains.collector, grains.currency, grains.is_all_collectors
 ),
 
 monthly_sales as (
@@ -109,7 +109,8 @@ monthly_sales as (
         and grains.currency = scoped.currency
         and grains.is_all_collectors = scoped.is_all_collectors
         and scoped.invoice_date between months.month_start and months.month_end
-    group by all
+    group by grains.office, grains.collector, grains.currency, grains.is_all_collectors,
+        months.month_offset, months.month_start, months.month_end
 ),
 
 countback as (
@@ -157,7 +158,7 @@ reconstructed_beginning as (
         and grains.is_all_collectors = scoped.is_all_collectors
         and (scoped.invoice_date <= dates.period_start or scoped.invoice_date is null)
     left join applied_after_period_start on scoped.invoice_key = applied_after_period_start.invoice_key
-    group by all
+    group by grains.office, grains.collector, grains.currency, grains.is_all_collectors
 ),
 
 {%- if is_incremental() %}
@@ -211,7 +212,7 @@ period_sales as (
         and grains.is_all_collectors = scoped.is_all_collectors
         and scoped.invoice_date > dates.period_start
         and scoped.invoice_date <= dates.as_of_date
-    group by all
+    group by grains.office, grains.collector, grains.currency, grains.is_all_collectors
 )
 
 select
