@@ -18,3 +18,24 @@
 {% macro postgres__ll_any_value(expression) -%}
     (array_agg({{ expression }}))[1]
 {%- endmacro %}
+
+{# A DOUBLE rounded to `digits` decimals (none: to a whole number) half away from zero, as DuckDB
+   rounds (std::round(x * 10^digits) / 10^digits); PostgreSQL's round(double precision) rounds
+   halves to even and takes no digits. #}
+{% macro ll_round_double(value, digits=none) -%}
+    {{ return(adapter.dispatch('ll_round_double', 'ledgerloop')(value, digits)) }}
+{%- endmacro %}
+
+{% macro default__ll_round_double(value, digits=none) -%}
+    round({{ value }}{% if digits is not none %}, {{ digits }}{% endif %})
+{%- endmacro %}
+
+{% macro postgres__ll_round_double(value, digits=none) -%}
+    {%- if digits is none -%}
+    (trunc({{ value }}) + case when abs(({{ value }}) - trunc({{ value }})) >= 0.5 then sign({{ value }}) else 0 end)
+    {%- else -%}
+    {%- set scaled = '(cast(' ~ value ~ ' as double precision) * ' ~ (10 ** digits) ~ ')' -%}
+    ((trunc({{ scaled }}) + case when abs({{ scaled }} - trunc({{ scaled }})) >= 0.5 then sign({{ scaled }}) else 0 end)
+        / {{ 10 ** digits }})
+    {%- endif -%}
+{%- endmacro %}

@@ -63,20 +63,6 @@
     ), 0)
 {%- endmacro %}
 
-{# A double rounded to a whole number, halves away from zero (DuckDB's round; PostgreSQL's
-   round(double precision) rounds halves to even). #}
-{% macro ll_round_double(value) -%}
-    {{ return(adapter.dispatch('ll_round_double', 'ledgerloop')(value)) }}
-{%- endmacro %}
-
-{% macro default__ll_round_double(value) -%}
-    round({{ value }})
-{%- endmacro %}
-
-{% macro postgres__ll_round_double(value) -%}
-    (trunc({{ value }}) + case when abs(({{ value }}) - trunc({{ value }})) >= 0.5 then sign({{ value }}) else 0 end)
-{%- endmacro %}
-
 {# Whether the whole string matches the regular expression, case-insensitively. #}
 {% macro ll_regexp_full_match_ci(value, pattern) -%}
     {{ return(adapter.dispatch('ll_regexp_full_match_ci', 'ledgerloop')(value, pattern)) }}
