@@ -75,13 +75,18 @@ def copy_rows(
     return copied
 
 
-def copy_relation(relation: duckdb.DuckDBPyRelation, pg: psycopg.Connection, schema: str, table: str) -> int:
+def copy_relation(
+    relation: duckdb.DuckDBPyRelation, pg: psycopg.Connection, schema: str, table: str, *,
+    replace: bool = False,
+) -> int:
     """Copy every row of a DuckDB relation (`con.table(...)`, `con.sql(...)`) into `schema.table`
-    on PostgreSQL, created with the relation's column types when absent, inside the caller's
-    transaction; returns how many rows."""
+    on PostgreSQL, created with the relation's column types when absent (`replace`: its rows
+    replaced), inside the caller's transaction; returns how many rows."""
     columns = [(name, str(kind)) for name, kind in zip(relation.columns, relation.types, strict=True)]
-    create_table(pg, schema, table, columns)
     rows = relation.iter_rows(batch_size=COPY_BATCH_ROWS)
+    if replace:
+        return replace_rows(pg, schema, table, columns, rows)
+    create_table(pg, schema, table, columns)
     return copy_rows(pg, schema, table, [name for name, _ in columns], rows)
 
 

@@ -364,23 +364,26 @@ labels as (
         and coalesce(next_due.previous_due_i, 0) < coalesce(next_due.due_i, next_due.current_index + 1)
 )
 
+-- Fractional features are kept to 9 decimals: the engines' float sums and means differ in the
+-- last bits (DuckDB and PostgreSQL add in other orders), and the risk model must fit the same
+-- numbers on either.
 select
     panel.account_id,
     panel.as_of,
     panel.is_current,
-    cast(coalesce(settled_state.days_late_mean, 0) as double precision) as f_days_late_mean,
-    cast(coalesce(settled_state.days_late_mean - settled_state.days_late_mean_before, 0) as double precision)
+    {{ ll_round_double('cast(coalesce(settled_state.days_late_mean, 0) as double precision)', 9) }} as f_days_late_mean,
+    {{ ll_round_double(
+        'cast(coalesce(settled_state.days_late_mean - settled_state.days_late_mean_before, 0) as double precision)', 9
+    ) }}
         as f_days_late_trend,
-    cast(coalesce(settled_state.share_late, 0) as double precision) as f_share_paid_late,
+    {{ ll_round_double('cast(coalesce(settled_state.share_late, 0) as double precision)', 9) }} as f_share_paid_late,
     cast(coalesce(settled_state.settled_count, 0) as double precision) as f_settled_invoices,
     cast(case when settled_state.settled_count > 0 then 1 else 0 end as double precision) as f_has_payment_history,
     cast(case when settled_state.days_late_mean_before is not null then 1 else 0 end as double precision) as f_has_trend,
     cast(panel.open_total as double precision) as f_open_balance,
-    cast(coalesce(
-        cast(panel.open_total - panel.open_90_total as double precision)
-        / nullif(greatest(panel.open_total, panel.open_90_total), 0),
-        0
-    ) as double precision) as f_open_balance_change_90d,
+    {{ ll_round_double(
+        'coalesce(cast(panel.open_total - panel.open_90_total as double precision)'
+        ~ ' / nullif(greatest(panel.open_total, panel.open_90_total), 0), 0)', 9) }} as f_open_balance_change_90d,
     cast(panel.past_due_total as double precision) as f_open_past_due_count,
     cast(coalesce({{ dbt.datediff('oldest_past_due.oldest_due_on', 'panel.as_of', 'day') }}, 0) as double precision)
         as f_max_days_past_due,
@@ -389,11 +392,10 @@ select
     cast(case when plans_behind.account_id is not null then 1 else 0 end as double precision) as f_plan_behind,
     cast({{ dbt.datediff('panel.first_issued_on', 'panel.as_of', 'day') }} as double precision) as f_tenure_days,
     cast(panel.issued_total - panel.issued_90_total as double precision) as f_invoices_last_90d,
-    cast(coalesce(
-        cast((panel.issued_total - panel.issued_90_total) - (panel.issued_90_total - panel.issued_180_total) as double precision)
-        / nullif(greatest(panel.issued_total - panel.issued_90_total, panel.issued_90_total - panel.issued_180_total), 0),
-        0
-    ) as double precision) as f_invoice_volume_change,
+    {{ ll_round_double(
+        'coalesce(cast((panel.issued_total - panel.issued_90_total) - (panel.issued_90_total - panel.issued_180_total)'
+        ~ ' as double precision) / nullif(greatest(panel.issued_total - panel.issued_90_total,'
+        ~ ' panel.issued_90_total - panel.issued_180_total), 0), 0)', 9) }} as f_invoice_volume_change,
     labels.label_days_late,
     labels.label_days_late > {{ threshold }} as label_is_late,
     labels.label_known_on,
