@@ -23,6 +23,8 @@ from typing import Literal
 
 import duckdb
 
+from orchestration.storage.warehouse import transaction
+
 DECISIONS_FILE = Path("decisions") / "payment_decisions.jsonl"
 Action = Literal["resolve", "unapply"]
 
@@ -184,14 +186,9 @@ def load_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Make `raw.payment_decisions` hold exactly the file's decisions, in one transaction (a bad
     line fails the load and leaves the last one); returns how many decisions."""
     decisions = read_decisions(path)
-    con.execute("begin")
-    try:
+    rows = decision_rows(decisions)
+    with transaction(con):
         con.execute("delete from raw.payment_decisions")
-        rows = decision_rows(decisions)
         if rows:
             con.executemany("insert into raw.payment_decisions values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return len(decisions)

@@ -40,6 +40,7 @@ from orchestration.dunning.rejections import rejection_subject, settle_rejection
 from orchestration.dunning.selection import DunningPlan, Notice, plan_dunning
 from orchestration.dunning.withdrawal import withdraw_stale
 from orchestration.policy import Policy
+from orchestration.storage.warehouse import transaction
 
 SYSTEM_ACTOR = "ledgerloop"
 
@@ -69,8 +70,7 @@ class _StateRows:
     steps: list[dict] = field(default_factory=list)
 
     def write(self, con: duckdb.DuckDBPyConnection, call_tasks: list[dict]) -> None:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for rows, sql in (
                 (call_tasks, _INSERT_CALL_TASKS),
                 (self.notices, _INSERT_NOTICES),
@@ -80,10 +80,6 @@ class _StateRows:
                     con.register("state_rows", pd.DataFrame(rows))
                     con.execute(sql)
                     con.unregister("state_rows")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
 
 
 _INSERT_CALL_TASKS = "insert or ignore into outreach.dunning_call_tasks by name select * from state_rows"

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.policy import Policy
+from orchestration.storage.warehouse import transaction
 from portal.invoice_copies import CheckedCopy, check_copy, documents_dir
 
 
@@ -69,12 +70,7 @@ def load_documents(
          d.modified_at, d.problem, now)
         for d in documents
     ]
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute("delete from raw.invoice_documents")
         if rows:
             con.executemany("insert into raw.invoice_documents values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
