@@ -13,12 +13,9 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import duckdb
 import psycopg
@@ -29,11 +26,12 @@ from orchestration.cli.runner import run_pipeline
 from orchestration.demo import generate_demo
 from orchestration.outreach.portal_store import open_store
 from orchestration.risk.on_postgres import score_on_postgres
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from orchestration.settings import REPO_ROOT, Settings
 from orchestration.storage.postgres import copy_relation
 from portal.store import collector_entries, director_updates
 from portal.store.collector_entries import NewEntry
 from portal.store.director_updates import NewUpdate
+from tests.dbt.postgres_target import dbt_on_postgres
 from tests.portal.postgres_server import postgres_server
 from tests.warehouse_tables import differing_tables, warehouse_tables
 
@@ -99,10 +97,10 @@ def built_on_postgres(settings: Settings, url: str, day: dt.date, inputs: Path) 
     """dbt on the server as the pipeline runs it there, on the tables DuckDB's dbt read that day:
     the models before the risk scores, the scores (Python), then the models after them."""
     loaded_tables_to(inputs, url)
-    dbt_on_postgres(url, settings, day, "--exclude", "source:risk_scoring+")
+    built_by_dbt(url, settings, day, "--exclude", "source:risk_scoring+")
     with psycopg.connect(url) as pg:
         assert score_on_postgres(pg, settings.policy().risk, day) > 0
-    dbt_on_postgres(url, settings, day, "--select", "source:risk_scoring+")
+    built_by_dbt(url, settings, day, "--select", "source:risk_scoring+")
 
 
 def keep_dbt_inputs(patch: pytest.MonkeyPatch, warehouse: Path, kept: list[Path]) -> None:
@@ -149,22 +147,10 @@ def engines(tmp_path_factory) -> tuple[Settings, str]:
             yield settings, url
 
 
-def dbt_on_postgres(url: str, settings: Settings, day: dt.date, *args: str) -> None:
-    parts = urlsplit(url)
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "LEDGERLOOP_PG_HOST": parts.hostname, "LEDGERLOOP_PG_PORT": str(parts.port),
-           "LEDGERLOOP_PG_USER": parts.username, "LEDGERLOOP_PG_PASSWORD": parts.password or "",
-           "LEDGERLOOP_PG_DBNAME": parts.path.lstrip("/"),
-           # PostgreSQL's JIT compiles the risk features' query for seconds to save milliseconds
-           "PGOPTIONS": "-c jit=off"}
+def built_by_dbt(url: str, settings: Settings, day: dt.date, *args: str) -> None:
     dbt_vars = {"as_of": day.isoformat(), **settings.policy().dbt_vars()}
-    target = settings.home / "dbt-postgres"
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--target", "postgres", *args,
-         "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--log-path", str(target)],
-        env=env, capture_output=True, text=True, timeout=900)
+    done = dbt_on_postgres(url, settings.home / "dbt-postgres", dbt_vars, "build", *args,
+                           "--exclude-resource-type", "unit_test")
     assert done.returncode == 0, done.stdout[-6000:]
 
 
