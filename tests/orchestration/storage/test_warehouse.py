@@ -1,18 +1,27 @@
 """The warehouse: opening it for writing creates every table the pipeline writes outside dbt, so
 dbt reads them as sources from the first run on."""
 
+import jinja2
 import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.storage.warehouse import connect
 
 
+def enabled_on_duckdb(source: dict) -> bool:
+    """A source's `enabled` as dbt renders it for the DuckDB target (the risk scores the pipeline
+    writes are a source on PostgreSQL only)."""
+    enabled = str(source.get("config", {}).get("enabled", True))
+    return jinja2.Template(enabled).render(target={"type": "duckdb"}).strip() == "True"
+
+
 def dbt_sources() -> set[tuple[str, str]]:
-    """(schema, table) of every dbt source."""
+    """(schema, table) of every dbt source the DuckDB warehouse serves."""
     found = set()
     for path in (DBT_PROJECT_DIR / "models").rglob("_*__sources.yml"):
         for source in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]:
-            found |= {(source["schema"], t.get("identifier", t["name"])) for t in source["tables"]}
+            if enabled_on_duckdb(source):
+                found |= {(source["schema"], t.get("identifier", t["name"])) for t in source["tables"]}
     return found
 
 
