@@ -243,11 +243,28 @@ class RunProgress:
             self._last_output = self._clock()
 
 
+def _files_read_whole(metadata: Mapping[str, Any]) -> str | None:
+    """What the people's own files held (contacts, invoice copies, cash decisions): read whole on
+    every run, so no count of new files would be true."""
+    if "contacts" in metadata:
+        if not metadata.get("file_found"):
+            return "no file"
+        return f"{plural(metadata['contacts'], 'contact')} on file"
+    if "servable" in metadata:
+        refused = f", {metadata['refused']:,} refused" if metadata.get("refused") else ""
+        return f"{plural(metadata['files'], 'copy', 'copies')} on file{refused}"
+    if "decisions" in metadata:
+        return f"{plural(metadata['decisions'], 'decision')} on file"
+    return None
+
+
 def step_facts(plan: StepPlan, metadata: Mapping[str, Any], materialized: int, checked: int,
                failed: int) -> str:
     """What a finished step did, in a few words (files and rows for intake, counts for dbt)."""
     if metadata.get("note"):
         return str(metadata["note"])
+    if (on_file := _files_read_whole(metadata)) is not None:
+        return on_file
     if "rows_loaded" in metadata:
         facts = (f"{plural(metadata.get('files_processed', 0), 'new file')}, "
                  f"{plural(metadata['rows_loaded'], 'row')} taken in")

@@ -16,10 +16,9 @@ def payment_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     path = decisions_path(ledgerloop.settings.home)
     with connect(ledgerloop.settings.warehouse_path) as con:
         loaded = load_decisions(con, path)
-    return dg.MaterializeResult(metadata={
-        "file": str(path), "file_found": path.exists(), "decisions": loaded,
-        "note": f"{loaded:,} decision{'' if loaded == 1 else 's'} loaded",
-    })
+    return dg.MaterializeResult(
+        metadata={"file": str(path), "file_found": path.exists(), "decisions": loaded}
+    )
 
 
 defs = dg.Definitions(assets=[payment_decisions])

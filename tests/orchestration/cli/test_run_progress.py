@@ -117,3 +117,26 @@ def test_silent_progress_writes_nothing_and_takes_every_event():
     reporter.event(StepEvent("start", "unknown_step"))
     reporter.event(StepEvent("success", "unknown_step"))
     reporter.close()
+
+
+def test_files_read_whole_every_run_say_what_they_hold_not_new_files():
+    """Contacts, invoice copies and cash decisions are the people's own files, read whole each run:
+    "0 new files, 115,526 rows taken in" was not true of them."""
+    plan = {
+        "contacts__account_contacts": StepPlan("Customer contacts"),
+        "documents__invoice_documents": StepPlan("Invoice copies"),
+        "payments__decisions": StepPlan("Cash decisions"),
+    }
+    reporter, stream, clock = progress()
+    reporter.start(plan)
+    for step, metadata in (
+        ("contacts__account_contacts", {"file_found": True, "rows_loaded": 577, "contacts": 577}),
+        ("documents__invoice_documents", {"files": 3, "servable": 2, "refused": 1}),
+        ("payments__decisions", {"file_found": False, "decisions": 0}),
+    ):
+        events(reporter, clock, step, StepEvent("materialized", step, metadata), seconds=0.1)
+    assert stream.getvalue().splitlines()[2:] == [
+        "[0:00]  1/3 Customer contacts: 577 contacts on file (0.1 s)",
+        "[0:00]  2/3 Invoice copies: 3 copies on file, 1 refused (0.1 s)",
+        "[0:00]  3/3 Cash decisions: 0 decisions on file (0.1 s)",
+    ]
