@@ -1,7 +1,7 @@
 """The warehouse on a PostgreSQL server: tables copied in with COPY, never row by row.
 
 DuckDB stays the engine that parses and checks files (one code base for every format); what it
-produced is copied into PostgreSQL in one transaction per call, with column types mapped from
+produced is copied into PostgreSQL inside the caller's transaction, with column types mapped from
 DuckDB's. Needs `psycopg` (`pip install ledgerloop[postgres]`).
 """
 
@@ -31,7 +31,7 @@ _SCALARS = {
 }
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 COPY_BATCH_ROWS = 50_000
-"""Rows fetched from DuckDB at a time: memory stays flat on a million-row table."""
+"""Rows handed from DuckDB to Python at a time (DuckDB holds the whole result; Python one batch)."""
 
 
 def postgres_type(duckdb_type: str) -> str:

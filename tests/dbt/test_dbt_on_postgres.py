@@ -27,17 +27,15 @@ from orchestration.demo import generate_demo
 from orchestration.outreach.portal_store import open_store
 from orchestration.risk.on_postgres import score_on_postgres
 from orchestration.settings import REPO_ROOT, Settings
-from orchestration.storage.postgres import copy_relation
 from portal.store import collector_entries, director_updates
 from portal.store.collector_entries import NewEntry
 from portal.store.director_updates import NewUpdate
-from tests.dbt.postgres_target import dbt_on_postgres
+from tests.dbt.postgres_target import copy_loaded_tables, dbt_on_postgres
 from tests.portal.postgres_server import postgres_server
 from tests.warehouse_tables import differing_tables, warehouse_tables
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FIRST, SECOND = dt.date(2026, 11, 10), dt.date(2026, 11, 24)
-LOADED_SCHEMAS = ("raw", "outreach", "quarantine")
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "snapshots")
 PLAN = json.dumps([{"due_on": "2026-12-01", "amount": "100.10"}, {"due_on": "2027-01-01", "amount": "50.00"}])
 
@@ -86,11 +84,7 @@ def portal_work(settings: Settings, invoices: list[tuple], at: dt.datetime) -> N
 def loaded_tables_to(warehouse: Path, url: str) -> None:
     """The tables dbt reads (what ingest and earlier runs' steps wrote), replacing the server's."""
     with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg.connect(url) as pg:
-        for schema, table in duck.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in $schemas and table_type = 'BASE TABLE' order by all",
-            {"schemas": list(LOADED_SCHEMAS)}).fetchall():
-            copy_relation(duck.table(f"{schema}.{table}"), pg, schema, table, replace=True)
+        copy_loaded_tables(duck, pg)
 
 
 def built_on_postgres(settings: Settings, url: str, day: dt.date, inputs: Path) -> None:

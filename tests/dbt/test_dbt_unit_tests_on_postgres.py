@@ -17,9 +17,9 @@ import pytest
 from orchestration.policy import load_policy
 from orchestration.risk.on_postgres import SCORE_COLUMNS, SCORES
 from orchestration.settings import REPO_ROOT
-from orchestration.storage.postgres import copy_relation, replace_rows
+from orchestration.storage.postgres import replace_rows
 from orchestration.storage.warehouse import connect
-from tests.dbt.postgres_target import dbt_on_postgres
+from tests.dbt.postgres_target import copy_loaded_tables, dbt_on_postgres
 from tests.portal.postgres_server import postgres_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -37,11 +37,7 @@ def empty_warehouse(tmp_path_factory) -> tuple[str, Path]:
     for server in postgres_server():
         url = server.new_database().replace("postgresql+psycopg://", "postgresql://")
         with connect(root / "warehouse.duckdb") as duck, psycopg.connect(url) as pg:
-            for schema, table in duck.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('raw', 'outreach', 'quarantine') and table_type = 'BASE TABLE'"
-            ).fetchall():
-                copy_relation(duck.table(f"{schema}.{table}"), pg, schema, table)
+            copy_loaded_tables(duck, pg)
             replace_rows(pg, *SCORES, SCORE_COLUMNS, [])
         # models and the snapshot on empty inputs (`--empty` would break an aliased source)
         built = dbt(url, root / "target", "build", "--exclude-resource-type", "unit_test",
