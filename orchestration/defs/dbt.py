@@ -74,7 +74,10 @@ def kept_target_path(home: Path) -> Iterator[Path | None]:
 
 
 def prepare_manifest() -> None:
-    """Run `dbt parse` when the manifest is missing or older than any project file."""
+    """Run `dbt parse` when the manifest is missing or older than any project file.
+
+    One process parses at a time (a command-line run starting beside the daemon's, or tests in
+    parallel): the others wait, then find the manifest fresh instead of writing it over."""
     project = ledgerloop_dbt_project()
     manifest = project.manifest_path
     sources = [
@@ -82,6 +85,14 @@ def prepare_manifest() -> None:
         if p.suffix in {".sql", ".py", ".yml", ".yaml"}
         and not {"target", "logs"} & set(p.relative_to(DBT_PROJECT_DIR).parts)
     ]
-    if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
+
+    def fresh() -> bool:
+        return manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources)
+
+    if fresh():
         return
-    dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    project.target_path.mkdir(parents=True, exist_ok=True)
+    with open(project.target_path / "parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not fresh():
+            dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
