@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import duckdb
 import psycopg
@@ -105,3 +106,84 @@ def replace_rows(
     create_table(pg, schema, table, columns)
     pg.execute(sql.SQL("delete from {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
     return copy_rows(pg, schema, table, [name for name, _ in columns], rows)
+
+
+_DUCKDB_TYPES = {
+    "bigint": "BIGINT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "double precision": "DOUBLE",
+    "integer": "INTEGER",
+    "json": "JSON",
+    "jsonb": "JSON",
+    "numeric": "DECIMAL(38, 10)",  # unconstrained: a sum or product of money columns
+    "real": "FLOAT",
+    "smallint": "SMALLINT",
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+}
+_NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
+
+
+def duckdb_type(postgres_type_name: str) -> str:
+    """DuckDB's name for a PostgreSQL column type as `format_type` spells it (arrays become lists)."""
+    if postgres_type_name.endswith("[]"):
+        return duckdb_type(postgres_type_name[:-2]) + "[]"
+    if match := _NUMERIC.fullmatch(postgres_type_name):
+        return f"DECIMAL({match[1]}, {match[2]})"
+    try:
+        return _DUCKDB_TYPES[postgres_type_name]
+    except KeyError:
+        raise ValueError(f"no DuckDB column type for PostgreSQL's {postgres_type_name}") from None
+
+
+def server_columns(pg: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    """`schema.table`'s columns on the server, in order, with their types as `format_type` spells
+    them; empty when the table does not exist."""
+    return pg.execute(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+        "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped "
+        "order by a.attnum", [schema, table]).fetchall()
+
+
+def pull_table(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, name: str, scratch: Path) -> int:
+    """Copy the server's `schema.table` into the DuckDB table of that name (created with mapped
+    types unless it exists; a table the server does not have yet stays as it is), through a CSV
+    file DuckDB reads in parallel; returns the rows pulled."""
+    schema, table = name.split(".")
+    columns = server_columns(pg, schema, table)
+    if not columns:
+        return 0
+    local = dict(con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ?", [schema, table]).fetchall())
+    if not local:
+        con.execute(f'create schema if not exists "{schema}"')
+        local = {column: duckdb_type(kind) for column, kind in columns}
+        con.execute(f'create table "{schema}"."{table}" ('
+                    + ", ".join(f'"{column}" {kind}' for column, kind in local.items()) + ")")
+    outgoing = sql.SQL(", ").join(
+        sql.SQL("array_to_json({})::text" if kind.endswith("[]") else "{}::text").format(sql.Identifier(column))
+        for column, kind in columns)
+    path = scratch / f"{schema}.{table}.csv"
+    with pg.cursor() as cursor, open(path, "wb") as out:
+        cursor.execute("set time zone 'UTC'")
+        with cursor.copy(sql.SQL("copy (select {} from {}.{}) to stdout (format csv)").format(
+                outgoing, sql.Identifier(schema), sql.Identifier(table))) as copy:
+            for block in copy:
+                out.write(block)
+    names = [column for column, _ in columns]
+    incoming = ", ".join(
+        f'cast("{c}"::json as {local[c]})' if local[c].endswith("[]") else f'cast("{c}" as {local[c]})'
+        for c in names)
+    text_columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
+    con.execute(
+        f'insert into "{schema}"."{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in names)}) '
+        f"select {incoming} from read_csv(?, header = false, columns = {text_columns}, "
+        "quote = '\"', escape = '\"', allow_quoted_nulls = false, auto_detect = false)",
+        [str(path)])
+    path.unlink()
+    return con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]

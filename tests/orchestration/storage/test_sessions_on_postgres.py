@@ -1,0 +1,119 @@
+"""Steps on a PostgreSQL warehouse: tables pulled into DuckDB come back as they were, committed
+rows reach the server at each `keep()`, a failing step pushes nothing more, two writers never
+interleave, and a reader never waits for a writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+
+import duckdb
+import psycopg
+import pytest
+
+from orchestration.storage.engine import PostgresServer
+from orchestration.storage.postgres import copy_relation, pull_table
+from orchestration.storage.sessions import open_session
+from tests.portal.postgres_server import postgres_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server():
+    for running in postgres_server():
+        url = running.new_database().replace("postgresql+psycopg://", "postgresql://")
+        yield PostgresServer.from_url(url)
+
+
+def test_a_table_pulled_from_the_server_equals_the_one_copied_in(server, tmp_path):
+    source = duckdb.connect()
+    source.execute("""
+        create table marts_sample as select * from (values
+          (1, 'plain', ['a', 'b'], '{"z": 1, "a": [1, 2]}'::json, 12.34::decimal(18, 2), 0.1 + 0.2,
+           timestamptz '2026-12-06 09:30:00+00', true, date '2026-02-28', 'NYC|1'),
+          (2, '', [], '[]'::json, -0.01::decimal(18, 2), -1e-300, null, false, null, null),
+          (3, 'quote " comma, new
+        line', ['x, "y"', null], null, null, null, null, null, date '2026-12-31', '\\N')
+        ) t(n, text_value, tags, payload, amount, ratio, seen_at, flag, due, code)""")
+    with psycopg.connect(**server.conninfo, autocommit=True) as pg:
+        pg.execute("create schema if not exists marts")
+        copy_relation(source.table("marts_sample"), pg, "marts", "sample", replace=True)
+        pulled = duckdb.connect()
+        assert pull_table(pg, pulled, "marts.sample", tmp_path) == 3
+    expected = source.sql("select * from marts_sample order by n").fetchall()
+    assert pulled.sql("select * from marts.sample order by n").fetchall() == expected
+    kinds = dict(pulled.execute("select column_name, data_type from information_schema.columns "
+                                "where table_name = 'sample'").fetchall())
+    assert kinds["tags"] == "VARCHAR[]" and kinds["amount"] == "DECIMAL(18,2)" and kinds["payload"] == "JSON"
+
+
+def _file_row(sha: str) -> list:
+    now = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+    return [sha, "salesforce", f"{sha}.csv", f"archive/{sha}", "loaded", 1, 1, 0, 0, "utf-8", None, None, now]
+
+
+def _record(con: duckdb.DuckDBPyConnection, sha: str) -> None:
+    con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _file_row(sha))
+
+
+def _server_files(server: PostgresServer) -> list[str]:
+    with psycopg.connect(**server.conninfo) as pg:
+        return [r[0] for r in pg.execute("select file_sha256 from raw.ingested_files order by 1")]
+
+
+def test_kept_rows_reach_the_server_once_and_a_failing_step_pushes_nothing_after_its_last_keep(server):
+    with open_session(server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as session:
+        _record(session.con, "a1")
+        session.keep()
+        session.keep()  # nothing new: nothing twice
+        _record(session.con, "a2")
+    assert _server_files(server) == ["a1", "a2"]
+    with pytest.raises(RuntimeError), open_session(
+            server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as session:
+        assert {r[0] for r in session.con.sql("select file_sha256 from raw.ingested_files").fetchall()} \
+            == {"a1", "a2"}
+        _record(session.con, "b1")
+        session.keep()
+        _record(session.con, "b2")
+        raise RuntimeError("the step fails after its first file")
+    assert _server_files(server) == ["a1", "a2", "b1"]
+
+
+def test_a_second_writer_waits_for_the_first_and_a_reader_waits_for_neither(server):
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second_writer() -> None:
+        with open_session(server, appends=["raw.ingested_files"]) as session:
+            order.append("second writer in")
+            _record(session.con, "w2")
+
+    with open_session(server, appends=["raw.ingested_files"]) as first:
+        inside.set()
+        waiting = threading.Thread(target=second_writer)
+        waiting.start()
+        started = time.monotonic()
+        with open_session(server, reads=["raw.ingested_files"], read_only=True) as reader:
+            reader.con.execute("select count(*) from raw.ingested_files").fetchall()
+        assert time.monotonic() - started < 5, "a reader waited for a writer"
+        time.sleep(0.5)
+        order.append("first writer out")
+        _record(first.con, "w1")
+    waiting.join(timeout=30)
+    assert order == ["first writer out", "second writer in"]
+    assert {"w1", "w2"} <= set(_server_files(server))
+
+
+def test_amounts_keep_their_scale_through_a_round_trip(server, tmp_path):
+    with open_session(server, appends=["raw.payment_decisions"]) as session:
+        columns = session.con.sql("select * from raw.payment_decisions").columns
+    assert columns  # the table the pipeline creates is the one pushed
+    with psycopg.connect(**server.conninfo, autocommit=True) as pg:
+        pg.execute("create table if not exists marts.amounts (amount numeric(18, 2), total numeric)")
+        pg.execute("insert into marts.amounts values (10.50, 21.005)")
+        con = duckdb.connect()
+        pull_table(pg, con, "marts.amounts", tmp_path)
+    assert con.sql("select * from marts.amounts").fetchall() == [(Decimal("10.50"), Decimal("21.0050000000"))]
