@@ -166,8 +166,8 @@ def pull_table(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, name: str
         con.execute(f'create table "{schema}"."{table}" ('
                     + ", ".join(f'"{column}" {kind}' for column, kind in local.items()) + ")")
     outgoing = sql.SQL(", ").join(
-        sql.SQL("array_to_json({})::text" if kind.endswith("[]") else "{}::text").format(sql.Identifier(column))
-        for column, kind in columns)
+        sql.SQL("array_to_json({})::text" if kind.endswith("[]") else "{}::text").format(
+            sql.Identifier(column)) for column, kind in columns)
     path = scratch / f"{schema}.{table}.csv"
     with pg.cursor() as cursor, open(path, "wb") as out:
         cursor.execute("set time zone 'UTC'")

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.storage.engine import DuckDBFile, Engine, PostgresServer
-from orchestration.storage.warehouse import STORAGE_SQL, SCHEMAS, connect, run_sql_file
+from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, run_sql_file
 
 REFRESH_LOCK_KEY = 0x1ED6E7
 """pg_advisory_lock's key for 'a step is writing the warehouse' (any fixed bigint will do)."""

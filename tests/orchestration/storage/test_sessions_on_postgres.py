@@ -56,7 +56,8 @@ def _file_row(sha: str) -> list:
 
 
 def _record(con: duckdb.DuckDBPyConnection, sha: str) -> None:
-    con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _file_row(sha))
+    placeholders = ", ".join("?" * 13)
+    con.execute(f"insert into raw.ingested_files values ({placeholders})", _file_row(sha))
 
 
 def _server_files(server: PostgresServer) -> list[str]:
