@@ -25,8 +25,12 @@ demo: install
 	$(RUN) ledgerloop run
 	$(RUN) ledgerloop serve
 
+# Two test processes, one file each at a time (a file's module fixtures stay in one process):
+# the suite's time is mostly dbt and DuckDB in separate homes, which run side by side.
+PYTEST_WORKERS ?= 2
+
 test: install
-	$(RUN) pytest
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install
 	$(RUN) python -m tests.benchmarks.loop_bench

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -16,10 +17,12 @@ from orchestration.storage.private_paths import ACCESS_MODES
 
 if TYPE_CHECKING:
     from orchestration.policy import Policy
+    from orchestration.storage.engine import Engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGSTER_STORAGE_URL_ENV = "LEDGERLOOP_DAGSTER_STORAGE_URL"
+WAREHOUSE_URL_ENV = "LEDGERLOOP_WAREHOUSE_URL"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class Settings:
     (`LEDGERLOOP_DAGSTER_STORAGE_URL=postgresql+psycopg2://user:password@host:port/db`); unset, SQLite files
     under `$LEDGERLOOP_HOME/dagster`. A secret: only ever in the environment, never in a file."""
 
+    warehouse_url: str | None = field(
+        default_factory=lambda: os.environ.get(WAREHOUSE_URL_ENV, "").strip() or None, repr=False
+    )
+    """The warehouse on PostgreSQL (`LEDGERLOOP_WAREHOUSE_URL=postgresql://user:password@host:port/db`,
+    over the policy's `warehouse.url`); unset, the DuckDB file. A secret: only in the environment."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", self.home.resolve())
         if self.group_access not in ACCESS_MODES:
@@ -64,7 +73,20 @@ class Settings:
 
     @property
     def warehouse_path(self) -> Path:
+        """The DuckDB warehouse file (the embedded engine's, and a PostgreSQL refresh's lock)."""
         return self.home / "warehouse.duckdb"
+
+    @cached_property
+    def warehouse(self) -> Engine:
+        """The engine that keeps the warehouse: the environment's URL, else the policy's, else the
+        DuckDB file."""
+        from orchestration.storage.engine import DuckDBFile, PostgresServer
+
+        if self.warehouse_url:
+            return PostgresServer.from_url(self.warehouse_url)
+        if url := self.policy().warehouse.url:
+            return PostgresServer.from_url(url, source=f"{self.config_path}: warehouse.url")
+        return DuckDBFile(self.warehouse_path)
 
     @property
     def landing_dir(self) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.metadata
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,19 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+TARGET_PATHS = {"local": "target", "postgres": "target_postgres"}
+"""Each engine's manifest apart: models enabled per engine differ (the risk model)."""
 
 
 @cache
-def ledgerloop_dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+def ledgerloop_dbt_project(target: str | None = None) -> DbtProject:
+    """The project for the warehouse's engine (`target`: profiles.yml's output, default the
+    settings' engine)."""
+    target = target or Settings().warehouse.dbt_target
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target,
+                         target_path=TARGET_PATHS[target])
     project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
     return project
 
@@ -54,12 +62,12 @@ def dbt_resource() -> VenvDbtCliResource:
 
 
 @contextmanager
-def kept_target_path(home: Path) -> Iterator[Path | None]:
-    """Where this run's dbt keeps its artifacts: one folder per home, kept between runs, so dbt
-    parses only what changed since the last run (its partial parse file lives there) and nothing
-    grows by a copy per run. While another run of this home is inside dbt (a command-line run
-    beside the daemon's), None: dagster-dbt's own fresh folder for this run."""
-    folder = home.resolve() / "dbt" / "target"
+def kept_target_path(home: Path, dbt_target: str = "local") -> Iterator[Path | None]:
+    """Where this run's dbt keeps its artifacts: one folder per home and engine, kept between
+    runs, so dbt parses only what changed since the last run (its partial parse file lives there)
+    and nothing grows by a copy per run. While another run of this home is inside dbt (a
+    command-line run beside the daemon's), None: dagster-dbt's own fresh folder for this run."""
+    folder = home.resolve() / "dbt" / TARGET_PATHS[dbt_target]
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / "target.lock", "w") as handle:
         try:
@@ -73,6 +81,22 @@ def kept_target_path(home: Path) -> Iterator[Path | None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def engine_environment(variables: dict[str, str]) -> Iterator[None]:
+    """The engine's variables (profiles.yml's `postgres` output reads them) in this process's
+    environment while dbt's process starts, which copies it; restored after."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def prepare_manifest() -> None:
     """Run `dbt parse` when the manifest is missing or older than any project file.
 
@@ -83,7 +107,7 @@ def prepare_manifest() -> None:
     sources = [
         p for p in DBT_PROJECT_DIR.rglob("*")
         if p.suffix in {".sql", ".py", ".yml", ".yaml"}
-        and not {"target", "logs"} & set(p.relative_to(DBT_PROJECT_DIR).parts)
+        and not {"logs", *TARGET_PATHS.values()} & set(p.relative_to(DBT_PROJECT_DIR).parts)
     ]
 
     def fresh() -> bool:
@@ -91,8 +115,8 @@ def prepare_manifest() -> None:
 
     if fresh():
         return
-    project.target_path.mkdir(parents=True, exist_ok=True)
-    with open(project.target_path / "parse.lock", "w") as lock:
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / "parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not fresh():
             dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()

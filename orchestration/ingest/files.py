@@ -50,6 +50,11 @@ class TabularSource:
     sql_file: str
     sheet: str | None = None
 
+    @property
+    def raw_table(self) -> str:
+        """The table its SQL loads (`sql/<table>.sql` inserts into `raw.<table>`)."""
+        return f"raw.{Path(self.sql_file).stem}"
+
 
 @dataclass(frozen=True)
 class FileResult:

@@ -44,12 +44,28 @@ class Reconciliation:
     unreconciled: list[UnreconciledFile]
 
 
-def reconcile_source(con: duckdb.DuckDBPyConnection, source: str) -> Reconciliation:
-    """Every file of `source` checked against the tables; those that do not reconcile, oldest first."""
-    rows = query_sql_file(con, ingest_sql("reconcile.sql"), {"source": source}).fetchall()
-    (checked,) = con.execute(
-        "select count(*) from raw.ingested_files where source = ?", [source]
-    ).fetchone()
+HELD_COUNTS = ingest_sql("held_counts.sql")
+"""The rows each loaded table holds of each file: plain SQL, run where the tables are kept."""
+
+
+def reconcile_source(con: duckdb.DuckDBPyConnection, source: str,
+                     held: list[tuple[str, str, int]] | None = None) -> Reconciliation:
+    """Every file of `source` checked against the tables; those that do not reconcile, oldest
+    first. `held`: HELD_COUNTS's rows when computed elsewhere (on a PostgreSQL server), else
+    counted on `con`."""
+    if held is None:
+        held = query_sql_file(con, HELD_COUNTS).fetchall()
+    con.execute("create or replace temp table held_counts "
+                "(table_name varchar, file_sha256 varchar, n bigint)")
+    if held:
+        con.executemany("insert into held_counts values (?, ?, ?)", held)
+    try:
+        rows = query_sql_file(con, ingest_sql("reconcile.sql"), {"source": source}).fetchall()
+        (checked,) = con.execute(
+            "select count(*) from raw.ingested_files where source = ?", [source]
+        ).fetchall()[0]
+    finally:
+        con.execute("drop table held_counts")
     return Reconciliation(checked, [_unreconciled(row) for row in rows])
 
 

@@ -23,6 +23,7 @@ from orchestration.policy.schedules import Schedules
 from orchestration.policy.sources import Sources
 from orchestration.policy.statements import Statements
 from orchestration.policy.team import Team
+from orchestration.policy.warehouse import Warehouse
 from orchestration.policy.worklist import Worklist
 
 
@@ -42,6 +43,7 @@ class Policy(PolicyModel):
     risk: Risk = Risk()
     statements: Statements = Statements()
     customer_portal: CustomerPortal = CustomerPortal()
+    warehouse: Warehouse = Warehouse()
 
     @field_validator("timezone")
     @classmethod

@@ -8,11 +8,12 @@ step opens the warehouse (`orchestration.storage.sessions`). Everything else is 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-WAREHOUSE_URL_ENV = "LEDGERLOOP_WAREHOUSE_URL"
+from orchestration.settings import WAREHOUSE_URL_ENV
+
 WAREHOUSE_PASSWORD_ENV = "LEDGERLOOP_WAREHOUSE_PASSWORD"
 DBT_SESSION_OPTIONS = "-c jit=off"
 """PostgreSQL's JIT compiles the risk features' query for 2.7 s to save milliseconds (measured)."""
@@ -41,7 +42,7 @@ class PostgresServer:
     port: int
     database: str
     user: str
-    password: str = ""
+    password: str = field(default="", repr=False)
     dbt_target = "postgres"
     name = "postgres"
 

@@ -4,8 +4,8 @@ Every step keeps its DuckDB SQL (one code base for parsing, checks and outputs).
 file the step works on the file itself. On PostgreSQL it works on an in-memory DuckDB:
 - the tables it `reads` are pulled from the server first (COPY to CSV, read in parallel);
 - rows it adds to the `appends` tables, and the whole of the `replaces` tables, are pushed back
-  with COPY in one server transaction each time the step calls `keep()` (after each file it
-  commits, before the file is archived), and once more when the step ends without error.
+  with COPY in one server transaction each time the step commits (after each file, before the
+  file is archived), and once more when the step ends without error.
 
 A step that writes holds the refresh's advisory lock from its pulls to its last push, so two
 refreshes never interleave their writes and exactly-once per file holds (the files a step finds
@@ -15,51 +15,54 @@ reader never waits for a run and never sees half of one.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from orchestration.storage.engine import DuckDBFile, Engine, PostgresServer
-from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, run_sql_file
+from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, query_sql_file, run_sql_file
 
 REFRESH_LOCK_KEY = 0x1ED6E7
 """pg_advisory_lock's key for 'a step is writing the warehouse' (any fixed bigint will do)."""
 
 
-@dataclass
-class Session:
-    """A step's DuckDB connection, and how it makes what it committed durable."""
+class _KeptConnection:
+    """A PostgreSQL step's in-memory DuckDB: each commit returns once the server holds it, so a
+    step that commits a file and then archives it never archives rows the server lacks."""
 
-    con: duckdb.DuckDBPyConnection
-    _keep: object = field(default=None, repr=False)
+    def __init__(self, con: duckdb.DuckDBPyConnection, keep: Callable[[], None]) -> None:
+        self._con = con
+        self._keep = keep
 
-    def keep(self) -> None:
-        """Make every committed row durable in the warehouse (on the DuckDB file, it already is)."""
-        if self._keep is not None:
-            self._keep()
+    def commit(self) -> None:
+        self._con.commit()
+        self._keep()
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
 
 
 @contextmanager
 def open_session(
     engine: Engine, *, reads: Sequence[str] = (), appends: Sequence[str] = (),
     replaces: Sequence[str] = (), read_only: bool = False,
-) -> Iterator[Session]:
-    """The warehouse for one step: tables as `schema.table`; `read_only` for a step that writes
-    nothing (on the DuckDB file, a read-only connection)."""
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse for one step, as a DuckDB connection; tables named `schema.table`;
+    `read_only` for a step that writes nothing (on the DuckDB file, a read-only connection)."""
     if isinstance(engine, DuckDBFile):
         with connect(engine.path, read_only=read_only) as con:
-            yield Session(con)
+            yield con
         return
-    with _postgres_session(engine, reads, appends, replaces) as session:
-        yield session
+    with _postgres_session(engine, reads, appends, replaces) as con:
+        yield con
 
 
 @contextmanager
-def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Iterator[Session]:
+def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Iterator[_KeptConnection]:
     import psycopg
 
     from orchestration.storage import postgres
@@ -79,6 +82,7 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             pushed = {name: _row_count(con, name) for name in appends}
 
             def keep() -> None:
+                """Push what was committed since the last push, in one server transaction."""
                 with pg.transaction():
                     for name in appends:
                         new = con.sql(f"select * from {name} where rowid >= {pushed[name]}")
@@ -88,13 +92,34 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
                 for name in appends:
                     pushed[name] = _row_count(con, name)
 
-            session = Session(con, keep)
-            yield session
-            session.keep()
+            try:
+                yield _KeptConnection(con, keep)
+            except BaseException:
+                _roll_back_open_transaction(con)
+                keep()  # what it committed before failing stays, as in the DuckDB file
+                raise
+            keep()  # what the step wrote outside a transaction
         finally:
             con.close()
             if writes:
                 pg.execute("select pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
+
+
+def query_where_kept(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple]:
+    """The rows of a packaged read-only query written in SQL both engines run, run where the
+    tables are kept: on the DuckDB file, on the step's connection; on PostgreSQL, on the server,
+    so a count over a large table travels as its result, not as the table."""
+    if isinstance(engine, DuckDBFile):
+        return query_sql_file(con, path).fetchall()
+    import psycopg
+
+    with psycopg.connect(**engine.conninfo) as pg:
+        return pg.execute(path.read_text(encoding="utf-8")).fetchall()
+
+
+def _roll_back_open_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.TransactionException):  # none was open
+        con.rollback()
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:

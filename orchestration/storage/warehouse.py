@@ -19,6 +19,9 @@ ingest shares."""
 SCHEMAS = (STORAGE_SQL / "schema.sql", STORAGE_SQL / "outreach.sql")
 """The tables the pipeline writes outside dbt, created with the warehouse: dbt reads them as
 sources, so they exist before the first run writes a row."""
+INGESTED_FILES = "raw.ingested_files"
+"""Every inbound file processed, by content hash: what makes ingest exactly-once per file."""
+REJECTED_ROWS = "quarantine.rejected_rows"
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -69,10 +72,10 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Everything inside commits together, or (on any error, an interrupt too) not at all."""
-    con.execute("begin")
+    con.begin()
     try:
         yield con
     except BaseException:
-        con.execute("rollback")
+        con.rollback()
         raise
-    con.execute("commit")
+    con.commit()

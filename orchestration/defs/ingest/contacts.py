@@ -11,7 +11,9 @@ import dagster as dg
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.dunning.contacts import contacts_path, load_contacts
 from orchestration.dunning.facts import ensure_schema
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
+
+CONTACTS = "outreach.account_contacts"
 
 
 @dg.asset(key=["contacts", "account_contacts"], group_name="ingest", kinds={"csv", "duckdb"})
@@ -19,10 +21,10 @@ def account_contacts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Customer contacts from contacts/account_contacts.csv, upserted for worklists and dunning."""
     settings = ledgerloop.settings
     path = contacts_path(settings.home)
-    with connect(settings.warehouse_path) as con:
+    with open_session(settings.warehouse, reads=[CONTACTS], replaces=[CONTACTS]) as con:
         ensure_schema(con)
         loaded = load_contacts(con, path, ledgerloop.facts.started_at)
-        (total,) = con.execute("select count(*) from outreach.account_contacts").fetchone()
+        (total,) = con.execute(f"select count(*) from {CONTACTS}").fetchall()[0]
     return dg.MaterializeResult(
         metadata={"file": str(path), "file_found": path.exists(), "rows_loaded": loaded, "contacts": total}
     )

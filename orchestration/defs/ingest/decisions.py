@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.cash.decisions import decisions_path, load_decisions
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 
 @dg.asset(key=["payments", "decisions"], group_name="ingest", kinds={"json", "duckdb"})
@@ -14,7 +14,7 @@ def payment_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Every decision of the file, replacing the last load; a line that is not a decision fails
     the load with the file and line, and cash application keeps the decisions it had."""
     path = decisions_path(ledgerloop.settings.home)
-    with connect(ledgerloop.settings.warehouse_path) as con:
+    with open_session(ledgerloop.settings.warehouse, replaces=["raw.payment_decisions"]) as con:
         loaded = load_decisions(con, path)
     return dg.MaterializeResult(
         metadata={"file": str(path), "file_found": path.exists(), "decisions": loaded}

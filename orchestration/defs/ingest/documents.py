@@ -5,7 +5,7 @@ import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.documents import load_documents, scan_documents
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 from portal.invoice_copies import documents_dir
 
 REFUSED_LISTED = 50
@@ -16,7 +16,7 @@ def invoice_documents(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Invoice PDFs kept in documents/<office>/, each checked (a real PDF, size-capped, no link)."""
     settings = ledgerloop.settings
     documents = scan_documents(settings.home, ledgerloop.policy())
-    with connect(settings.warehouse_path) as con:
+    with open_session(settings.warehouse, replaces=["raw.invoice_documents"]) as con:
         load_documents(con, documents, ledgerloop.facts.loaded_at)
     refused = [f"{d.checked.relative_path}: {d.problem}" for d in documents if d.problem]
     return dg.MaterializeResult(metadata={

@@ -12,7 +12,8 @@ from orchestration.ingest.files import FileResult, TabularSource, ingest_folder,
 from orchestration.ingest.salesforce_api import extract_to_landing
 from orchestration.ingest.sources import legacy_tracker, salesforce_exports
 from orchestration.policy import Policy
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
+from orchestration.storage.warehouse import INGESTED_FILES, REJECTED_ROWS
 
 
 def load_source(ledgerloop: LedgerloopResource, source: TabularSource,
@@ -23,7 +24,8 @@ def load_source(ledgerloop: LedgerloopResource, source: TabularSource,
     settings = ledgerloop.settings
     now = ledgerloop.facts.loaded_at
     policy = ledgerloop.policy()
-    with connect(settings.warehouse_path) as con:
+    with open_session(settings.warehouse, reads=[INGESTED_FILES],
+                      appends=[INGESTED_FILES, source.raw_table, REJECTED_ROWS]) as con:
         prepare(con, policy)
         results = ingest_folder(con, source, settings.landing_dir, settings.archive_dir,
                                 settings.home / "tmp", now, policy.sources.intake.settle_seconds)

@@ -8,7 +8,8 @@ from orchestration.defs.quality.quarantine_share import quarantine_share_result,
 from orchestration.defs.quality.reconcile import files_reconcile_check
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.payments.store import PaymentFileResult, ingest_payment_folder
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
+from orchestration.storage.warehouse import INGESTED_FILES, REJECTED_ROWS
 
 PAYMENTS = dg.AssetKey(["payments", "transactions"])
 
@@ -48,7 +49,9 @@ def payment_transactions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult
     settings = ledgerloop.settings
     sources = ledgerloop.policy().sources
     now = ledgerloop.facts.loaded_at
-    with connect(settings.warehouse_path) as con:
+    with open_session(settings.warehouse, reads=[INGESTED_FILES], appends=[
+            INGESTED_FILES, "raw.payment_files", "raw.payments", "raw.payment_non_receipts", REJECTED_ROWS,
+    ]) as con:
         results = ingest_payment_folder(con, sources.payments, settings.landing_dir,
                                         settings.archive_dir, now, sources.intake.settle_seconds)
         metadata = summarize_payments(results)

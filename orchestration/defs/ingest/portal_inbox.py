@@ -8,14 +8,15 @@ from orchestration.defs.automation.jobs import answer_loop_job
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.portal_inbox import BATCH, PortalInbox, load_inbox
 from orchestration.outreach.portal_store import open_store
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 from portal.store import PortalStore
 
 
 def ingest_inbox(ledgerloop: LedgerloopResource, inbox: PortalInbox) -> dg.MaterializeResult:
     """The body of an inbox's asset: load it from the settings' store into their warehouse."""
     settings = ledgerloop.settings
-    with open_store(settings.home) as store, connect(settings.warehouse_path) as con:
+    with (open_store(settings.home) as store,
+          open_session(settings.warehouse, reads=[inbox.raw_table], appends=[inbox.raw_table]) as con):
         counts = load_inbox(con, store, inbox, ledgerloop.facts.started_at)
     return dg.MaterializeResult(metadata=counts)
 

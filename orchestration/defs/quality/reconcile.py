@@ -6,8 +6,9 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.ingest.reconcile import reconcile_source
-from orchestration.storage.warehouse import connect
+from orchestration.ingest.reconcile import HELD_COUNTS, reconcile_source
+from orchestration.storage.sessions import open_session, query_where_kept
+from orchestration.storage.warehouse import INGESTED_FILES
 
 
 def files_reconcile_check(asset: dg.AssetKey, source: str, name: str,
@@ -16,8 +17,9 @@ def files_reconcile_check(asset: dg.AssetKey, source: str, name: str,
 
     @dg.asset_check(asset=asset, name=name, description=description, blocking=True)
     def _files_reconcile(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
-        with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-            found = reconcile_source(con, source)
+        engine = ledgerloop.settings.warehouse
+        with open_session(engine, reads=[INGESTED_FILES, "raw.payment_files"], read_only=True) as con:
+            found = reconcile_source(con, source, held=query_where_kept(engine, con, HELD_COUNTS))
         return dg.AssetCheckResult(
             passed=not found.unreconciled,
             metadata={

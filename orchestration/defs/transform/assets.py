@@ -6,7 +6,7 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt import kept_target_path, ledgerloop_dbt_project
+from orchestration.defs.dbt import engine_environment, kept_target_path, ledgerloop_dbt_project
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 
@@ -38,12 +38,16 @@ def ledgerloop_dbt_models(
         **ledgerloop.policy().dbt_vars(),
     }
     full_refresh = ["--full-refresh"] if config.full_refresh else []
-    with kept_target_path(facts.home) as target_path:
-        yield from dbt.cli(
-            ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test", *full_refresh],
-            target_path=target_path,
-            context=context,
-        ).stream()
+    engine = ledgerloop.settings.warehouse
+    with kept_target_path(facts.home, engine.dbt_target) as target_path:
+        with engine_environment(engine.dbt_environment()):
+            invocation = dbt.cli(
+                ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test",
+                 *full_refresh],
+                target_path=target_path,
+                context=context,
+            )
+        yield from invocation.stream()
 
 
 defs = dg.Definitions(assets=[ledgerloop_dbt_models])

@@ -16,31 +16,8 @@ with loaded_into as (
 ),
 
 held as (
-    -- The rows each table holds of each file.
-    select 'raw.salesforce_invoices' as table_name, _file_sha256 as file_sha256, count(*) as n
-    from raw.salesforce_invoices
-    group by all
-    union all
-    select 'raw.tracker_invoices', _file_sha256, count(*)
-    from raw.tracker_invoices
-    group by all
-    union all
-    select 'raw.history_invoices', _file_sha256, count(*)
-    from raw.history_invoices
-    group by all
-    union all
-    select 'raw.payments', _file_sha256, count(*)
-    from raw.payments
-    group by all
-    union all
-    select 'raw.payment_non_receipts', _file_sha256, count(*)
-    from raw.payment_non_receipts
-    group by all
-    union all
-    select 'quarantine.rejected_rows', file_sha256, count(*)
-    from quarantine.rejected_rows
-    where row_number is not null  -- a file rejected whole is one row without a row number
-    group by all
+    -- The rows each table holds of each file (sql/held_counts.sql, run where the tables are kept).
+    select * from held_counts
 ),
 
 split as (

@@ -66,21 +66,27 @@ def _server_files(server: PostgresServer) -> list[str]:
 
 
 def test_kept_rows_reach_the_server_once_and_a_failing_step_pushes_nothing_after_its_last_keep(server):
-    with open_session(server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as session:
-        _record(session.con, "a1")
-        session.keep()
-        session.keep()  # nothing new: nothing twice
-        _record(session.con, "a2")
+    with open_session(server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as con:
+        con.begin()
+        _record(con, "a1")
+        con.commit()
+        assert _server_files(server) == ["a1"], "a commit returns once the server holds it"
+        con.begin()
+        con.commit()  # nothing new: nothing twice
+        _record(con, "a2")  # outside a transaction: pushed when the step ends
     assert _server_files(server) == ["a1", "a2"]
     with pytest.raises(RuntimeError), open_session(
-            server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as session:
-        assert {r[0] for r in session.con.sql("select file_sha256 from raw.ingested_files").fetchall()} \
-            == {"a1", "a2"}
-        _record(session.con, "b1")
-        session.keep()
-        _record(session.con, "b2")
-        raise RuntimeError("the step fails after its first file")
-    assert _server_files(server) == ["a1", "a2", "b1"]
+            server, reads=["raw.ingested_files"], appends=["raw.ingested_files"]) as con:
+        held = con.sql("select file_sha256 from raw.ingested_files").fetchall()
+        assert {r[0] for r in held} == {"a1", "a2"}
+        con.begin()
+        _record(con, "b1")
+        con.commit()
+        _record(con, "b2")  # committed by itself, as on the DuckDB file
+        con.begin()
+        _record(con, "b3")
+        raise RuntimeError("the step fails inside its third file")
+    assert _server_files(server) == ["a1", "a2", "b1", "b2"]
 
 
 def test_a_second_writer_waits_for_the_first_and_a_reader_waits_for_neither(server):
@@ -88,9 +94,9 @@ def test_a_second_writer_waits_for_the_first_and_a_reader_waits_for_neither(serv
     inside = threading.Event()
 
     def second_writer() -> None:
-        with open_session(server, appends=["raw.ingested_files"]) as session:
+        with open_session(server, appends=["raw.ingested_files"]) as con:
             order.append("second writer in")
-            _record(session.con, "w2")
+            _record(con, "w2")
 
     with open_session(server, appends=["raw.ingested_files"]) as first:
         inside.set()
@@ -98,19 +104,19 @@ def test_a_second_writer_waits_for_the_first_and_a_reader_waits_for_neither(serv
         waiting.start()
         started = time.monotonic()
         with open_session(server, reads=["raw.ingested_files"], read_only=True) as reader:
-            reader.con.execute("select count(*) from raw.ingested_files").fetchall()
+            reader.execute("select count(*) from raw.ingested_files").fetchall()
         assert time.monotonic() - started < 5, "a reader waited for a writer"
         time.sleep(0.5)
         order.append("first writer out")
-        _record(first.con, "w1")
+        _record(first, "w1")
     waiting.join(timeout=30)
     assert order == ["first writer out", "second writer in"]
     assert {"w1", "w2"} <= set(_server_files(server))
 
 
 def test_amounts_keep_their_scale_through_a_round_trip(server, tmp_path):
-    with open_session(server, appends=["raw.payment_decisions"]) as session:
-        columns = session.con.sql("select * from raw.payment_decisions").columns
+    with open_session(server, appends=["raw.payment_decisions"]) as con:
+        columns = con.sql("select * from raw.payment_decisions").columns
     assert columns  # the table the pipeline creates is the one pushed
     with psycopg.connect(**server.conninfo, autocommit=True) as pg:
         pg.execute("create table if not exists marts.amounts (amount numeric(18, 2), total numeric)")
