@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.reporting.manager import read_summary, render_page, write_page
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 SOURCES = [
     dg.AssetKey(["marts", name])
@@ -25,7 +25,8 @@ def manager_summary(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """The manager summary page with SVG charts in exports/manager/<as_of>/index.html."""
     policy = ledgerloop.policy()
     as_of = ledgerloop.facts.as_of
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    marts = [".".join(key.path) for key in SOURCES]
+    with open_session(ledgerloop.settings.warehouse, reads=marts, read_only=True) as con:
         summary = read_summary(
             con,
             as_of,

@@ -149,10 +149,12 @@ def server_columns(pg: psycopg.Connection, schema: str, table: str) -> list[tupl
         "order by a.attnum", [schema, table]).fetchall()
 
 
-def pull_table(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, name: str, scratch: Path) -> int:
-    """Copy the server's `schema.table` into the DuckDB table of that name (created with mapped
-    types unless it exists; a table the server does not have yet stays as it is), through a CSV
-    file DuckDB reads in parallel; returns the rows pulled."""
+def pull_table(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, name: str, scratch: Path,
+               where: str | None = None) -> int:
+    """Copy the server's `schema.table` (only the rows `where`, a condition in SQL both engines
+    run, picks) into the DuckDB table of that name (created with mapped types unless it exists; a
+    table the server does not have yet stays as it is), through a CSV file DuckDB reads in
+    parallel; returns the rows the DuckDB table then holds."""
     schema, table = name.split(".")
     columns = server_columns(pg, schema, table)
     if not columns:
@@ -171,8 +173,9 @@ def pull_table(pg: psycopg.Connection, con: duckdb.DuckDBPyConnection, name: str
     path = scratch / f"{schema}.{table}.csv"
     with pg.cursor() as cursor, open(path, "wb") as out:
         cursor.execute("set time zone 'UTC'")
-        with cursor.copy(sql.SQL("copy (select {} from {}.{}) to stdout (format csv)").format(
-                outgoing, sql.Identifier(schema), sql.Identifier(table))) as copy:
+        picked = sql.SQL(" where {}").format(sql.SQL(where)) if where else sql.SQL("")
+        with cursor.copy(sql.SQL("copy (select {} from {}.{}{}) to stdout (format csv)").format(
+                outgoing, sql.Identifier(schema), sql.Identifier(table), picked)) as copy:
             for block in copy:
                 out.write(block)
     names = [column for column, _ in columns]

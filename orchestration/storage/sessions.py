@@ -19,6 +19,7 @@ import contextlib
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -46,9 +47,18 @@ class _KeptConnection:
         return getattr(self._con, name)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Only some rows of a table to read: `where`, a condition in SQL both engines run (on
+    PostgreSQL the server applies it, so only those rows travel)."""
+
+    table: str
+    where: str
+
+
 @contextmanager
 def open_session(
-    engine: Engine, *, reads: Sequence[str] = (), appends: Sequence[str] = (),
+    engine: Engine, *, reads: Sequence[str | Rows] = (), appends: Sequence[str] = (),
     replaces: Sequence[str] = (), read_only: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse for one step, as a DuckDB connection; tables named `schema.table`;
@@ -77,8 +87,11 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             for schema in SCHEMAS:
                 run_sql_file(con, schema)
             run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
-            for name in dict.fromkeys([*reads, *appends]):
-                postgres.pull_table(pg, con, name, Path(scratch))
+            if writes:
+                _create_pipeline_tables(con, pg)
+            for read in dict.fromkeys([*reads, *(a for a in appends if a not in reads)]):
+                name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
+                postgres.pull_table(pg, con, name, Path(scratch), where)
             pushed = {name: _row_count(con, name) for name in appends}
 
             def keep() -> None:
@@ -115,6 +128,20 @@ def query_where_kept(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path)
 
     with psycopg.connect(**engine.conninfo) as pg:
         return pg.execute(path.read_text(encoding="utf-8")).fetchall()
+
+
+def _create_pipeline_tables(con: duckdb.DuckDBPyConnection, pg) -> None:
+    """Every table the pipeline writes outside dbt, on the server too (as connecting to the
+    DuckDB file creates them): dbt reads them as sources before a first row arrives."""
+    from orchestration.storage.postgres import create_table
+
+    tables = con.execute(
+        "select table_schema, table_name, list(column_name order by ordinal_position), "
+        "list(data_type order by ordinal_position) from information_schema.columns "
+        "where table_catalog = current_database() group by all").fetchall()
+    with pg.transaction():
+        for schema, table, names, kinds in tables:
+            create_table(pg, schema, table, list(zip(names, kinds, strict=True)))
 
 
 def _roll_back_open_transaction(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,9 +13,10 @@ import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 CHECK_FAILURES = dg.AssetKey(["dagster", "check_failures"])
+FAILURES = "raw.check_failures"
 _HISTORY_PER_CHECK = 100
 _INSERT_NEW_FAILURE = """
     insert into raw.check_failures (check_name, asset_key, severity, description, failed_at, run_id)
@@ -61,8 +62,8 @@ def check_failures(context: dg.AssetExecutionContext, ledgerloop: LedgerloopReso
     # Every check of the job's code location (the refresh job selects them all).
     graph = context.job_def.asset_layer.asset_graph
     check_keys = sorted(graph.asset_check_keys, key=lambda key: key.to_user_string())
-    with connect(ledgerloop.settings.warehouse_path) as con:
-        (after,) = con.execute("select max(failed_at) from raw.check_failures").fetchone()
+    with open_session(ledgerloop.settings.warehouse, reads=[FAILURES], appends=[FAILURES]) as con:
+        (after,) = con.execute(f"select max(failed_at) from {FAILURES}").fetchall()[0]
         rows = failed_check_rows(context.instance, check_keys, after)
         if rows:
             # A failure already loaded (same check, same run) is never loaded twice.

@@ -8,19 +8,15 @@ import dagster as dg
 from orchestration.defs.quality.reconcile import files_reconcile_check
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.quality import suites
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import Rows, open_session
+from orchestration.storage.warehouse import INGESTED_FILES
 
 # Row-level GX rules run on a fixed-seed sample of what the newest load added: a pandas frame
 # of millions of rows costs gigabytes. Every row is still covered by the ingest's SQL
 # validation and by the reconcile check (counts, nothing loaded twice).
-_NEWEST_ROWS = {
-    "salesforce_invoices": "select * from raw.salesforce_invoices "
-    "where _loaded_at = (select max(_loaded_at) from raw.salesforce_invoices) "
-    "using sample reservoir(100000 rows) repeatable (42)",
-    "tracker_invoices": "select * from raw.tracker_invoices "
-    "where _loaded_at = (select max(_loaded_at) from raw.tracker_invoices) "
-    "using sample reservoir(100000 rows) repeatable (42)",
-}
+_NEWEST_LOAD = "_loaded_at = (select max(_loaded_at) from {table})"
+_NEWEST_SAMPLE = ("select * from {table} where " + _NEWEST_LOAD
+                  + " using sample reservoir(100000 rows) repeatable (42)")
 # A fixed-seed sample keeps the ledger check fast at millions of rows; dbt tests cover every row.
 _LEDGER_SAMPLE = (
     "select invoice_key, status, amount, balance, days_past_due, aging_bucket "
@@ -34,8 +30,9 @@ LEDGER = dg.AssetKey(["marts", "ar_ledger"])
 
 def _newest_rows(ledgerloop: LedgerloopResource, table: str):
     """A sample of the rows of the newest load into a raw table (what this run added)."""
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
-        return con.execute(_NEWEST_ROWS[table]).df()
+    newest = Rows(f"raw.{table}", _NEWEST_LOAD.format(table=f"raw.{table}"))
+    with open_session(ledgerloop.settings.warehouse, reads=[newest], read_only=True) as con:
+        return con.execute(_NEWEST_SAMPLE.format(table=f"raw.{table}")).df()
 
 
 def _result(outcome: suites.Outcome, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
@@ -83,7 +80,7 @@ def tracker_rows_conform(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
 @dg.asset_check(asset=SALESFORCE)
 def no_file_rejected_whole(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """No inbound file was rejected as a whole (unreadable, empty, or missing a required column)."""
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=[INGESTED_FILES], read_only=True) as con:
         rejected = con.execute(
             "select source, file_name, error from raw.ingested_files "
             "where status = 'rejected' order by ingested_at desc limit 20"
@@ -111,7 +108,7 @@ tracker_rows_reconcile = files_reconcile_check(
 def ledger_consistent(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the ledger: unique keys, balances within amounts, aging exactly on open invoices."""
     policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=["marts.ar_ledger"], read_only=True) as con:
         frame = con.execute(_LEDGER_SAMPLE).df()
     return _result(suites.validate(frame, "ledger_consistent", suites.ledger_consistent(policy)))
 
