@@ -95,15 +95,16 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             pushed = {name: _row_count(con, name) for name in appends}
 
             def keep() -> None:
-                """Push what was committed since the last push, in one server transaction."""
-                with pg.transaction():
+                """Push what was committed since the last push, in one server transaction (read on
+                a cursor of its own: the step may have a result of its own pending)."""
+                with con.cursor() as committed, pg.transaction():
                     for name in appends:
-                        new = con.sql(f"select * from {name} where rowid >= {pushed[name]}")
+                        new = committed.sql(f"select * from {name} where rowid >= {pushed[name]}")
                         postgres.copy_relation(new, pg, *name.split("."))
                     for name in replaces:
-                        postgres.copy_relation(con.table(name), pg, *name.split("."), replace=True)
-                for name in appends:
-                    pushed[name] = _row_count(con, name)
+                        postgres.copy_relation(committed.table(name), pg, *name.split("."), replace=True)
+                    for name in appends:
+                        pushed[name] = _row_count(committed, name)
 
             try:
                 yield _KeptConnection(con, keep)
