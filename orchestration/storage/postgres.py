@@ -116,7 +116,6 @@ _DUCKDB_TYPES = {
     "integer": "INTEGER",
     "json": "JSON",
     "jsonb": "JSON",
-    "numeric": "DECIMAL(38, 10)",  # unconstrained: a sum or product of money columns
     "real": "FLOAT",
     "smallint": "SMALLINT",
     "text": "VARCHAR",
@@ -133,6 +132,9 @@ def duckdb_type(postgres_type_name: str) -> str:
         return duckdb_type(postgres_type_name[:-2]) + "[]"
     if match := _NUMERIC.fullmatch(postgres_type_name):
         return f"DECIMAL({match[1]}, {match[2]})"
+    if postgres_type_name == "numeric":  # PostgreSQL's sum of integers, or of decimals
+        raise ValueError("a numeric column without precision and scale reads back as neither an "
+                         "integer nor an amount: cast it in the model (bigint, or decimal(p, s))")
     try:
         return _DUCKDB_TYPES[postgres_type_name]
     except KeyError:

@@ -89,6 +89,8 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
             if writes:
                 _create_pipeline_tables(con, pg)
+            _drop_unnamed_tables(con, {r.table if isinstance(r, Rows) else r for r in reads}
+                                 | set(appends) | set(replaces))
             for read in dict.fromkeys([*reads, *(a for a in appends if a not in reads)]):
                 name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
                 postgres.pull_table(pg, con, name, Path(scratch), where)
@@ -143,6 +145,16 @@ def _create_pipeline_tables(con: duckdb.DuckDBPyConnection, pg) -> None:
     with pg.transaction():
         for schema, table, names, kinds in tables:
             create_table(pg, schema, table, list(zip(names, kinds, strict=True)))
+
+
+def _drop_unnamed_tables(con: duckdb.DuckDBPyConnection, named: set[str]) -> None:
+    """A table the step did not name is not there at all, so a query that reads it fails naming
+    it, instead of reading it empty."""
+    for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+    ).fetchall():
+        if f"{schema}.{table}" not in named:
+            con.execute(f'drop table "{schema}"."{table}"')
 
 
 def _roll_back_open_transaction(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,7 +8,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.alerts import owner_names, read_alerts, staff_links, write_alert_drafts
 from orchestration.outreach.drafts import sender_from_env
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 ALERTS = dg.AssetKey(["marts", "alerts"])
 
@@ -18,7 +18,7 @@ def alert_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     policy = ledgerloop.policy()
     home = ledgerloop.settings.home
     day = ledgerloop.facts.as_of
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=["marts.alerts"], read_only=True) as con:
         alerts = read_alerts(con, day)
     with open_store(home) as store:
         links = staff_links(policy, store, portal_settings(home), (a.owner_email or "" for a in alerts))

@@ -9,7 +9,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.customers import contacts_of, customer_read_models
 from orchestration.outreach.fingerprints import plan_all
 from orchestration.outreach.portal_store import open_store
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 from portal.store import customers
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
@@ -27,7 +27,9 @@ PAYMENTS = [*APPLIED, dg.AssetKey(["marts", "reconciliation_exceptions"])]
 def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Each customer contact's account (invoices, paid history, statement), published to the portal store."""
     policy = ledgerloop.policy()
-    with (connect(ledgerloop.settings.warehouse_path, read_only=True) as con,
+    with (open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
+            "marts.ar_ledger", "marts.payments", "marts.payment_applications",
+            "intermediate.int_invoice_payment_history", "outreach.account_contacts"]) as con,
           open_store(ledgerloop.settings.home) as store):
         accounts, invoices, contacts = customer_read_models(
             con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
@@ -47,7 +49,7 @@ def remittance_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult
     with open_store(home) as store:
         advices = customers.remittances(store)
     already = {d.decided_by for d in read_decisions(path)}
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=["marts.ar_ledger"], read_only=True) as con:
         decisions = remittance_decisions_for(con, advices, already, ledgerloop.facts.started_at)
     for decision in decisions:
         append_decision(path, decision)

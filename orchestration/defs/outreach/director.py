@@ -10,7 +10,7 @@ from orchestration.dunning.contacts import current_contacts
 from orchestration.outreach.drafts import sender_from_env, write_director_drafts
 from orchestration.outreach.jobs import JobSelection, published_policy, select_director_jobs
 from orchestration.outreach.portal_store import open_store, portal_settings
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 from portal.store import director_jobs as jobs_model
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
@@ -18,14 +18,15 @@ DIRECTOR_JOBS = dg.AssetKey(["portal", "director_jobs"])
 
 
 def _selection(ledgerloop: LedgerloopResource) -> JobSelection:
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
+            "marts.ar_ledger", "raw.director_updates", "outreach.account_contacts"]) as con:
         contacts = current_contacts(con, ledgerloop.settings.home)
         return select_director_jobs(con, ledgerloop.policy(), contacts)
 
 
 def _accounts(ledgerloop: LedgerloopResource) -> dict[str, str]:
     """Invoice key -> customer account id of open invoices, to name the accounts a draft is about."""
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=["marts.ar_ledger"], read_only=True) as con:
         return dict(con.execute(
             "select invoice_key, account_id from marts.ar_ledger where balance > 0 and account_id is not null"
         ).fetchall())

@@ -17,7 +17,7 @@ from orchestration.outreach.statements import (
     read_statements,
     with_customer_links,
 )
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 LEDGER = dg.AssetKey(["marts", "ar_ledger"])
 CUSTOMERS = dg.AssetKey(["portal", "customer_accounts"])  # the contacts whose link opens
@@ -47,7 +47,9 @@ def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.M
                 "files": 0,
             }
         )
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
+            "marts.ar_ledger", "marts.payments", "marts.payment_applications", "outreach.account_contacts",
+    ]) as con:
         read_started = time.perf_counter()
         account_statements = read_statements(con, policy, as_of)
         (without_account,) = con.execute(OPEN_WITHOUT_ACCOUNT_QUERY).fetchone()

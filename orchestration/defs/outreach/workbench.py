@@ -6,7 +6,7 @@ from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.fingerprints import plan_all
 from orchestration.outreach.portal_store import open_store
 from orchestration.outreach.workbench import off_roster, read_models, read_workload, roster, worklist_state
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 from portal.store import workbench
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
@@ -24,7 +24,9 @@ _COLLECTORS = "select list(distinct collector), count(distinct account_id) from 
 def collector_worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Collector worklists by account, timelines and team workload, published to the portal store at once."""
     policy = ledgerloop.policy()
-    with (connect(ledgerloop.settings.warehouse_path, read_only=True) as con,
+    with (open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
+            "marts.collector_worklist", "marts.collector_worklist_items", "marts.account_timeline",
+            "marts.collector_workload", "raw.collector_entries"]) as con,
           open_store(ledgerloop.settings.home) as store):
         workload = read_workload(con, policy)
         state = worklist_state(con, policy, ledgerloop.facts.as_of, ledgerloop.facts.started_at)

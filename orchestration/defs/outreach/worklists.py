@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.worklists import export_worklists, read_worklists
-from orchestration.storage.warehouse import connect
+from orchestration.storage.sessions import open_session
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
 WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
@@ -18,7 +18,8 @@ WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
 def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Each collector's ranked accounts as CSV, XLSX and a phone page in exports/worklists/<date>/."""
     policy = ledgerloop.policy()
-    with connect(ledgerloop.settings.warehouse_path, read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, read_only=True,
+                      reads=["marts.collector_worklist", "marts.collector_worklist_items"]) as con:
         lists = read_worklists(con)
     exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
                                 policy.worklist.page_items)

@@ -115,13 +115,14 @@ def test_a_second_writer_waits_for_the_first_and_a_reader_waits_for_neither(serv
     assert {"w1", "w2"} <= set(_server_files(server))
 
 
-def test_amounts_keep_their_scale_through_a_round_trip(server, tmp_path):
-    with open_session(server, appends=["raw.payment_decisions"]) as con:
-        columns = con.sql("select * from raw.payment_decisions").columns
-    assert columns  # the table the pipeline creates is the one pushed
+def test_amounts_keep_their_scale_and_a_numeric_of_no_scale_is_refused(server, tmp_path):
     with psycopg.connect(**server.conninfo, autocommit=True) as pg:
-        pg.execute("create table if not exists marts.amounts (amount numeric(18, 2), total numeric)")
-        pg.execute("insert into marts.amounts values (10.50, 21.005)")
+        pg.execute("create schema if not exists marts")
+        pg.execute("create table marts.amounts (amount numeric(18, 2), items bigint)")
+        pg.execute("insert into marts.amounts values (10.50, 5)")
+        pg.execute("create table marts.sums as select sum(items) as items from marts.amounts")
         con = duckdb.connect()
         pull_table(pg, con, "marts.amounts", tmp_path)
-    assert con.sql("select * from marts.amounts").fetchall() == [(Decimal("10.50"), Decimal("21.0050000000"))]
+        with pytest.raises(ValueError, match="cast it in the model"):
+            pull_table(pg, con, "marts.sums", tmp_path)
+    assert con.sql("select * from marts.amounts").fetchall() == [(Decimal("10.50"), 5)]

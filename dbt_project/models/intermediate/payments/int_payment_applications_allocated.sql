@@ -40,11 +40,11 @@ ranked as (
 
     select
         *,
-        coalesce(sum(proposed_amount) over (
+        cast(coalesce(sum(proposed_amount) over (
             partition by invoice_key
             order by decision_id is null, received_on, payment_id
             rows between unbounded preceding and 1 preceding
-        ), 0) as taken_before
+        ), 0) as decimal(18, 2)) as taken_before
     from with_balance
     where proposals_on_invoice > 1
 ),

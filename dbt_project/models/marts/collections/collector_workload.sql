@@ -118,7 +118,7 @@ collector_load as (
     -- Load is counted in open items across currencies (balances in two currencies do not add).
     select
         collector,
-        sum(open_items) as collector_open_items
+        cast(sum(open_items) as bigint) as collector_open_items  -- an integer on both engines
     from per_pair
     group by collector
 ),
