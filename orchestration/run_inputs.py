@@ -72,10 +72,12 @@ def input_state(settings: Settings, policy: Policy, as_of: dt.date) -> InputStat
     with open_store(settings.home) as store:
         inboxes = newest_ids(store)
     waiting = waiting_files(settings.landing_dir, policy)
+    on_server = settings.warehouse.name != "duckdb"
     unknowable = tuple(
         reason for reason, present in (
             ("a live Salesforce org (SALESFORCE_* set)", bool(settings.salesforce_environ)),
             (f"{len(waiting)} file(s) waiting in landing/", bool(waiting)),
+            ("a warehouse on a server, which other processes write too", on_server),
         ) if present
     )
     home = settings.home
@@ -88,7 +90,8 @@ def input_state(settings: Settings, policy: Policy, as_of: dt.date) -> InputStat
         "invoice copies": _stat_digest(_files_under(documents_dir(home))),
         "payment decisions": _stat_digest([decisions_path(home)]),
         "drafts": _stat_digest(_folders_under(home / "outbox")),
-        "warehouse": _stat_digest(_with_wal(settings.warehouse_path)),
+        "warehouse": settings.warehouse.describe() if on_server
+        else _stat_digest(_with_wal(settings.warehouse_path)),
     }
     return InputState(parts, unknowable)
 

@@ -3,17 +3,32 @@ and each event of its event log as a `StepEvent` (imported only once Dagster is 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from orchestration.cli.run_progress import STEP_LABELS, StepEvent, StepPlan
+
+DBT_STEP = "ledgerloop_dbt_models"
+
+
+def dbt_steps(defs, job_name: str) -> list[str]:
+    """The job's dbt steps: one, or (on a PostgreSQL warehouse) the parts Dagster splits dbt into
+    around the risk scores, named `ledgerloop_dbt_models_2`, `_3`."""
+    return sorted(node.name for node in defs.resolve_job_def(job_name).nodes
+                  if re.fullmatch(rf"{DBT_STEP}(_\d+)?", node.name))
 
 
 def step_plan(defs, job_name: str) -> dict[str, StepPlan]:
     """Every step of the job with its label and how many assets and checks it reports."""
     by_step = {a.node_def.name: a for a in defs.resolve_asset_graph().assets_defs if a.is_executable}
     plan = {}
+    parts = dbt_steps(defs, job_name)
     for node in defs.resolve_job_def(job_name).nodes:
         assets = by_step.get(node.name)
+        if node.name in parts and len(parts) > 1:
+            plan[node.name] = StepPlan(f"{STEP_LABELS[DBT_STEP]}, part {parts.index(node.name) + 1} "
+                                       f"of {len(parts)}")
+            continue
         if assets is None:
             plan[node.name] = StepPlan(STEP_LABELS.get(node.name, node.name))
             continue

@@ -199,7 +199,7 @@ def _outputs(outcome: RunOutcome) -> list[str]:
             f"{_n(statements.get('accounts', 0), 'account')} in {statements.get('folder')}")
     add("Rows set aside", f"{outcome.quarantined_total:,} in total, each with its reason "
         "(warehouse table quarantine.rejected_rows)")
-    add("Warehouse", f"{settings.warehouse_path} (open it with any DuckDB client)")
+    add("Warehouse", settings.warehouse.describe())
     add("Files taken in, archived", str(settings.archive_dir))
     add("Run history", f"the Dagster UI (`ledgerloop serve`); kept in {home / 'dagster'}")
     return lines

@@ -20,7 +20,9 @@ from orchestration.cli.run_summary import describe_failure
 from orchestration.defs.instance import prepare_dagster_home
 from orchestration.runtime import RunFacts, now_utc
 from orchestration.settings import Settings
-from orchestration.storage.warehouse import connect
+from orchestration.storage.engine import DuckDBFile
+from orchestration.storage.sessions import open_session
+from orchestration.storage.warehouse import REJECTED_ROWS
 
 JOB = "refresh_ledger_job"
 ANSWER_LOOP_JOB = "answer_loop_job"
@@ -104,7 +106,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     prepare_manifest()
     import dagster as dg
 
-    from orchestration.cli.run_events import check_descriptions, step_event, step_plan
+    from orchestration.cli.run_events import check_descriptions, dbt_steps, step_event, step_plan
     from orchestration.definitions import defs
 
     facts = RunFacts.at(now_utc(), settings.policy().timezone, settings.home, settings.config_path, as_of)
@@ -121,7 +123,7 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
             pass
 
     full = {"full_refresh": True}
-    dbt_config = {"ops": {"ledgerloop_dbt_models": {"config": full}}} if full_refresh else {}
+    dbt_config = {"ops": {step: {"config": full} for step in dbt_steps(defs, job)}} if full_refresh else {}
     run_id = str(uuid.uuid4())
     instance = dg.DagsterInstance.get()
     instance.add_event_listener(run_id, hear)
@@ -184,12 +186,16 @@ class _Discard(io.TextIOBase):
         return len(text)
 
 
+TOTALS_READ = [REJECTED_ROWS, "marts.reconciliation_exceptions", "marts.ar_ledger"]
+
+
 def read_warehouse_totals(outcome: RunOutcome, settings: Settings) -> None:
     """The summary's numbers from the warehouse: quarantine, ledger, the payment queue."""
-    if not settings.warehouse_path.exists():
+    engine = settings.warehouse
+    if isinstance(engine, DuckDBFile) and not engine.path.exists():
         return
     try:
-        with connect(settings.warehouse_path, read_only=True) as con:
+        with open_session(engine, reads=TOTALS_READ, read_only=True) as con:
             _read_totals(con, outcome)
     except duckdb.IOException:  # another process took the warehouse as the run ended: no totals
         pass

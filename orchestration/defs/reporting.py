@@ -9,6 +9,7 @@ from orchestration.storage.sessions import open_session
 SOURCES = [
     dg.AssetKey(["marts", name])
     for name in (
+        "ar_ledger",  # accounts' names
         "ar_aging_daily",
         "collector_workload",
         "collections_kpis",
