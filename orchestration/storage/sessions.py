@@ -29,6 +29,8 @@ from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, query
 
 REFRESH_LOCK_KEY = 0x1ED6E7
 """pg_advisory_lock's key for 'a step is writing the warehouse' (any fixed bigint will do)."""
+RUN_LOCK_KEY = 0x1ED6E8
+"""pg_advisory_lock's key for 'a run (a refresh, the answer loop) is running on the warehouse'."""
 
 
 class _KeptConnection:
@@ -119,6 +121,32 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             con.close()
             if writes:
                 pg.execute("select pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
+
+
+@contextmanager
+def one_run_at_a_time(engine: Engine, say: Callable[[str], None], name: str) -> Iterator[None]:
+    """On PostgreSQL, hold the run lock for as long as the run lasts, waiting (and saying who for)
+    while another run holds it: two runs' steps never interleave, whichever machine or command
+    started them. The server drops the lock with the connection, so a killed run never keeps it.
+    On the DuckDB file, its single writer already keeps runs apart."""
+    if isinstance(engine, DuckDBFile):
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(**engine.conninfo, autocommit=True, application_name=name[:63]) as pg:
+        if not pg.execute("select pg_try_advisory_lock(%s)", [RUN_LOCK_KEY]).fetchone()[0]:
+            holder = pg.execute(
+                "select coalesce(nullif(a.application_name, ''), 'a session') || ' (server pid ' || a.pid "
+                "|| ', from ' || coalesce(host(a.client_addr), 'this host') || ')' from pg_locks l "
+                "join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted "
+                "and l.objid = %s limit 1", [RUN_LOCK_KEY]).fetchone()
+            say(f"waiting for {holder[0] if holder else 'another run'} to finish with the warehouse")
+            pg.execute("select pg_advisory_lock(%s)", [RUN_LOCK_KEY])
+        try:
+            yield
+        finally:
+            pg.execute("select pg_advisory_unlock(%s)", [RUN_LOCK_KEY])
 
 
 def query_where_kept(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple]:

@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.storage.engine import PostgresServer
 from orchestration.storage.postgres import copy_relation, pull_table
-from orchestration.storage.sessions import open_session
+from orchestration.storage.sessions import one_run_at_a_time, open_session
 from tests.portal.postgres_server import postgres_server
 
 pytestmark = pytest.mark.integration
@@ -126,3 +126,23 @@ def test_amounts_keep_their_scale_and_a_numeric_of_no_scale_is_refused(server, t
         with pytest.raises(ValueError, match="cast it in the model"):
             pull_table(pg, con, "marts.sums", tmp_path)
     assert con.sql("select * from marts.amounts").fetchall() == [(Decimal("10.50"), 5)]
+
+
+def test_a_second_run_waits_for_the_first_and_says_for_whom(server):
+    said: list[str] = []
+    order: list[str] = []
+
+    def second_run() -> None:
+        with one_run_at_a_time(server, said.append, "ledgerloop run second"):
+            order.append("second in")
+
+    with one_run_at_a_time(server, said.append, "ledgerloop run first on host-a"):
+        waiting = threading.Thread(target=second_run)
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.05)
+        order.append("first out")
+    waiting.join(timeout=30)
+    assert order == ["first out", "second in"]
+    assert said and "ledgerloop run first on host-a" in said[0] and "server pid" in said[0]
