@@ -33,7 +33,8 @@ def _record_events(home: str | None, events: list) -> None:
     """Approvals and sends of dunning messages into raw.outreach_events (the account timeline)."""
     from orchestration.dunning.events import save_events
 
-    where = save_events(_home(home), events, _home(home) / "warehouse.duckdb")
+    settings = settings_for(home)
+    where = save_events(settings.home, events, settings.warehouse)
     if where not in ("none", "warehouse"):
         click.echo(f"the warehouse is busy: {len(events)} outreach event(s) kept in {where} for the next run")
 

@@ -14,13 +14,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from notifications.channels import dunning_root
 
-_INSERT_EVENTS = "insert or ignore into raw.outreach_events by name select * from event_rows"
+if TYPE_CHECKING:
+    from orchestration.storage.engine import Engine
+
+EVENTS = "raw.outreach_events"
+_INSERT_EVENTS = f"insert or ignore into {EVENTS} by name select * from event_rows"
 
 
 @dataclass(frozen=True)
@@ -81,15 +86,17 @@ def _pending_lock(home: Path) -> Iterator[Path]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def save_events(home: Path, events: list[OutreachEvent], warehouse: Path) -> str:
-    """Record approval/send events in the warehouse now, or, while a run holds it, in a file the
-    next run loads (so the timeline shows them either way)."""
-    from orchestration.storage.warehouse import connect
+def save_events(home: Path, events: list[OutreachEvent], warehouse: Engine) -> str:
+    """Record approval/send events in the warehouse now, or, while a run holds the DuckDB file,
+    in a file the next run loads (so the timeline shows them either way)."""
+    from orchestration.storage.sessions import Rows, open_session
 
     if not events:
         return "none"
+    ids = ", ".join("'" + e.event_id.replace("'", "''") + "'" for e in events)
+    known = Rows(EVENTS, f"event_id in ({ids})")  # what makes a repeat of one ignored
     try:
-        with connect(warehouse) as con:
+        with open_session(warehouse, reads=[known], appends=[EVENTS]) as con:
             record_events(con, events)
         return "warehouse"
     except duckdb.IOException:

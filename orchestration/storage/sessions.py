@@ -91,9 +91,9 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
             run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
             if writes:
                 _create_pipeline_tables(con, pg)
-            _drop_unnamed_tables(con, {r.table if isinstance(r, Rows) else r for r in reads}
-                                 | set(appends) | set(replaces))
-            for read in dict.fromkeys([*reads, *(a for a in appends if a not in reads)]):
+            named = {read.table if isinstance(read, Rows) else read for read in reads}
+            _drop_unnamed_tables(con, named | set(appends) | set(replaces))
+            for read in dict.fromkeys([*reads, *(table for table in appends if table not in named)]):
                 name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
                 postgres.pull_table(pg, con, name, Path(scratch), where)
             pushed = {name: _row_count(con, name) for name in appends}

@@ -7,6 +7,7 @@ import sys
 import time
 
 from orchestration.dunning.events import events_for, load_pending_events, save_events
+from orchestration.storage.engine import DuckDBFile
 from orchestration.storage.warehouse import connect
 
 HOLD = (
@@ -31,7 +32,7 @@ def test_events_saved_while_the_warehouse_is_held_reach_it_with_the_next_run(tmp
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(warehouse)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        where = save_events(tmp_path, events, warehouse)
+        where = save_events(tmp_path, events, DuckDBFile(warehouse))
     finally:
         holder.kill()
         holder.wait()

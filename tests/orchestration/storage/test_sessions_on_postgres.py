@@ -13,6 +13,7 @@ import duckdb
 import psycopg
 import pytest
 
+from orchestration.dunning.events import events_for, save_events
 from orchestration.storage.engine import PostgresServer
 from orchestration.storage.postgres import copy_relation, pull_table
 from orchestration.storage.sessions import one_run_at_a_time, open_session
@@ -146,3 +147,13 @@ def test_a_second_run_waits_for_the_first_and_says_for_whom(server):
     waiting.join(timeout=30)
     assert order == ["first out", "second in"]
     assert said and "ledgerloop run first on host-a" in said[0] and "server pid" in said[0]
+
+
+def test_approvals_recorded_from_the_command_line_reach_the_server_once(server, tmp_path):
+    events = events_for("notice-9", "001A", ["NYC:1", "NYC:2"], "email", "approved", "Reminder",
+                        dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC), "avery@example.com")
+    assert save_events(tmp_path, events, server) == "warehouse"
+    assert save_events(tmp_path, events, server) == "warehouse"  # approved twice: recorded once
+    with psycopg.connect(**server.conninfo) as pg:
+        held = pg.execute("select event_id from raw.outreach_events order by 1").fetchall()
+    assert held == [("notice-9:approved:NYC:1",), ("notice-9:approved:NYC:2",)]
