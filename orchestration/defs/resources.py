@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from socket import gethostname
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -17,7 +14,6 @@ from orchestration.run_inputs import begin_refresh, forget_refresh
 from orchestration.runtime import RunFacts
 from orchestration.settings import Settings
 from orchestration.storage.private_paths import make_private
-from orchestration.storage.sessions import one_run_at_a_time
 
 
 class LedgerloopResource(dg.ConfigurableResource):
@@ -59,17 +55,6 @@ class LedgerloopResource(dg.ConfigurableResource):
         if record is not None:
             self._created_at = record.create_timestamp
             self._begin_refresh(settings, run_id)
-
-    @contextmanager
-    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[LedgerloopResource]:
-        """The run holds the warehouse from its first step to its last (see `one_run_at_a_time`:
-        on PostgreSQL two runs would otherwise interleave their steps)."""
-        run = context.run.run_id[:8] if context.run is not None else "run"
-        name = f"ledgerloop run {run} on {gethostname()}"
-        say = context.log.info if context.log is not None else print
-        with one_run_at_a_time(self.settings.warehouse, say, name):
-            self.setup_for_execution(context)
-            yield self
 
     def _begin_refresh(self, settings: Settings, run_id: str) -> None:
         try:

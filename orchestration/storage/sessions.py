@@ -7,10 +7,11 @@ file the step works on the file itself. On PostgreSQL it works on an in-memory D
   with COPY in one server transaction each time the step commits (after each file, before the
   file is archived), and once more when the step ends without error.
 
-A step that writes holds the refresh's advisory lock from its pulls to its last push, so two
-refreshes never interleave their writes and exactly-once per file holds (the files a step finds
-recorded are the files the server holds). Readers take no lock: PostgreSQL's snapshots mean a
-reader never waits for a run and never sees half of one.
+A step that writes holds the write lock (an advisory lock) from its pulls to its last push, and
+so do dbt and the risk scores for as long as they run (`writing_alone`): two runs' writing steps
+never interleave, and exactly-once per file holds (the files a step finds recorded are the files
+the server holds). Readers take no lock: PostgreSQL's snapshots mean a reader never waits for a
+run and never sees half of a step's writes.
 """
 
 from __future__ import annotations
@@ -27,10 +28,8 @@ import duckdb
 from orchestration.storage.engine import DuckDBFile, Engine, PostgresServer
 from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, query_sql_file, run_sql_file
 
-REFRESH_LOCK_KEY = 0x1ED6E7
+WRITE_LOCK_KEY = 0x1ED6E7
 """pg_advisory_lock's key for 'a step is writing the warehouse' (any fixed bigint will do)."""
-RUN_LOCK_KEY = 0x1ED6E8
-"""pg_advisory_lock's key for 'a run (a refresh, the answer loop) is running on the warehouse'."""
 
 
 class _KeptConnection:
@@ -83,7 +82,7 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
     with (psycopg.connect(**server.conninfo, autocommit=True) as pg,
           tempfile.TemporaryDirectory(prefix="ledgerloop-pull-") as scratch):
         if writes:
-            pg.execute("select pg_advisory_lock(%s)", [REFRESH_LOCK_KEY])
+            pg.execute("select pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
         con = duckdb.connect()
         try:
             for schema in SCHEMAS:
@@ -120,33 +119,34 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
         finally:
             con.close()
             if writes:
-                pg.execute("select pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
+                pg.execute("select pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
 
 
 @contextmanager
-def one_run_at_a_time(engine: Engine, say: Callable[[str], None], name: str) -> Iterator[None]:
-    """On PostgreSQL, hold the run lock for as long as the run lasts, waiting (and saying who for)
-    while another run holds it: two runs' steps never interleave, whichever machine or command
-    started them. The server drops the lock with the connection, so a killed run never keeps it.
-    On the DuckDB file, its single writer already keeps runs apart."""
+def writing_alone(engine: Engine, say: Callable[[str], None], name: str) -> Iterator[None]:
+    """For a step that writes the warehouse outside a session (dbt, the risk scores): on
+    PostgreSQL, hold the write lock every writing session takes, waiting (and saying for whom)
+    while another run's step holds it, so two runs' writes never interleave, whichever machine
+    or command started them. The server drops the lock with the connection, so a killed step
+    never keeps it. On the DuckDB file, its single writer already keeps them apart."""
     if isinstance(engine, DuckDBFile):
         yield
         return
     import psycopg
 
     with psycopg.connect(**engine.conninfo, autocommit=True, application_name=name[:63]) as pg:
-        if not pg.execute("select pg_try_advisory_lock(%s)", [RUN_LOCK_KEY]).fetchone()[0]:
+        if not pg.execute("select pg_try_advisory_lock(%s)", [WRITE_LOCK_KEY]).fetchone()[0]:
             holder = pg.execute(
                 "select coalesce(nullif(a.application_name, ''), 'a session') || ' (server pid ' || a.pid "
                 "|| ', from ' || coalesce(host(a.client_addr), 'this host') || ')' from pg_locks l "
                 "join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted "
-                "and l.objid = %s limit 1", [RUN_LOCK_KEY]).fetchone()
-            say(f"waiting for {holder[0] if holder else 'another run'} to finish with the warehouse")
-            pg.execute("select pg_advisory_lock(%s)", [RUN_LOCK_KEY])
+                "and l.objid = %s limit 1", [WRITE_LOCK_KEY]).fetchone()
+            say(f"waiting for {holder[0] if holder else 'another run'} to finish writing the warehouse")
+            pg.execute("select pg_advisory_lock(%s)", [WRITE_LOCK_KEY])
         try:
             yield
         finally:
-            pg.execute("select pg_advisory_unlock(%s)", [RUN_LOCK_KEY])
+            pg.execute("select pg_advisory_unlock(%s)", [WRITE_LOCK_KEY])
 
 
 def query_where_kept(engine: Engine, con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple]:

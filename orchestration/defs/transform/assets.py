@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.defs.dbt import engine_environment, kept_target_path, ledgerloop_dbt_project
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
+from orchestration.storage.sessions import writing_alone
 
 
 class DbtBuildConfig(dg.Config):
@@ -39,7 +40,8 @@ def ledgerloop_dbt_models(
     }
     full_refresh = ["--full-refresh"] if config.full_refresh else []
     engine = ledgerloop.settings.warehouse
-    with kept_target_path(facts.home, engine.dbt_target) as target_path:
+    with (kept_target_path(facts.home, engine.dbt_target) as target_path,
+          writing_alone(engine, context.log.info, f"ledgerloop dbt, run {context.run.run_id[:8]}")):
         with engine_environment(engine.dbt_environment()):
             invocation = dbt.cli(
                 ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test",

@@ -322,6 +322,7 @@ def test_asset_materializes_the_page_for_the_run_date(tmp_path, monkeypatch):
 def test_asset_depends_on_every_mart_the_page_reads():
     marts = {key.path[-1] for key in manager_summary.dependency_keys}
     assert marts == {
+        "ar_ledger",
         "ar_aging_daily",
         "collector_workload",
         "collections_kpis",

@@ -16,7 +16,7 @@ import pytest
 from orchestration.dunning.events import events_for, save_events
 from orchestration.storage.engine import PostgresServer
 from orchestration.storage.postgres import copy_relation, pull_table
-from orchestration.storage.sessions import one_run_at_a_time, open_session
+from orchestration.storage.sessions import open_session, writing_alone
 from tests.portal.postgres_server import postgres_server
 
 pytestmark = pytest.mark.integration
@@ -129,24 +129,31 @@ def test_amounts_keep_their_scale_and_a_numeric_of_no_scale_is_refused(server, t
     assert con.sql("select * from marts.amounts").fetchall() == [(Decimal("10.50"), 5)]
 
 
-def test_a_second_run_waits_for_the_first_and_says_for_whom(server):
+def test_a_step_writing_alone_waits_for_another_and_says_for_whom(server):
     said: list[str] = []
     order: list[str] = []
 
-    def second_run() -> None:
-        with one_run_at_a_time(server, said.append, "ledgerloop run second"):
-            order.append("second in")
+    def second_step() -> None:
+        with writing_alone(server, said.append, "ledgerloop dbt, run second"):
+            order.append("second step in")
 
-    with one_run_at_a_time(server, said.append, "ledgerloop run first on host-a"):
-        waiting = threading.Thread(target=second_run)
-        waiting.start()
+    def writing_session() -> None:
+        with open_session(server, appends=["raw.ingested_files"]):
+            order.append("session in")
+
+    with writing_alone(server, said.append, "ledgerloop dbt, run first"):
+        waiting = [threading.Thread(target=second_step), threading.Thread(target=writing_session)]
+        for thread in waiting:
+            thread.start()
         deadline = time.monotonic() + 10
         while not said and time.monotonic() < deadline:
             time.sleep(0.05)
+        time.sleep(0.5)
         order.append("first out")
-    waiting.join(timeout=30)
-    assert order == ["first out", "second in"]
-    assert said and "ledgerloop run first on host-a" in said[0] and "server pid" in said[0]
+    for thread in waiting:
+        thread.join(timeout=30)
+    assert order[0] == "first out" and sorted(order[1:]) == ["second step in", "session in"]
+    assert said and "ledgerloop dbt, run first" in said[0] and "server pid" in said[0]
 
 
 def test_approvals_recorded_from_the_command_line_reach_the_server_once(server, tmp_path):
