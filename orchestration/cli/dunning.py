@@ -38,7 +38,13 @@ def dunning() -> None:
 def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
     """Print the notices, call tasks and escalations the run of DATE would draft, and what is held
     and why (the dry run: the warehouse is opened read-only and no file is written)."""
-    from orchestration.dunning.drafting import plan_day, policy_sha256, with_mail_from
+    from orchestration.dunning.drafting import (
+        DUNNING_READS,
+        DUNNING_STATE,
+        plan_day,
+        policy_sha256,
+        with_mail_from,
+    )
 
     settings = settings_for(home)
     policy = with_mail_from(load_policy(settings))
@@ -48,7 +54,7 @@ def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     as_of = day.date()
     busy = "cannot read the warehouse now (a run may hold it)"
-    with read_only_warehouse(settings.warehouse_path, busy) as con:
+    with read_only_warehouse(settings.warehouse, busy, DUNNING_READS + DUNNING_STATE) as con:
         plan = plan_day(con, policy, as_of, settings.home)
     click.echo(
         f"Dunning preview for {as_of.isoformat()} (policy sha256 {policy_sha256(settings.config_path)[:12]}; "

@@ -10,24 +10,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orchestration.cli.support import home_option, load_policy, read_only_warehouse, settings_for
 
+if TYPE_CHECKING:
+    from orchestration.storage.engine import Engine
+
 FEATURES_TABLE = "intermediate.int_account_risk_features"
 
 
-def load_features(warehouse: Path):
+def load_features(warehouse: Engine):
     """The feature table as a DataFrame; ClickException when there is none yet."""
     import duckdb
 
+    busy = f"cannot open {warehouse.describe()} (is a run in progress?)"
     try:
-        with read_only_warehouse(warehouse, f"cannot open {warehouse} (is a run in progress?)") as con:
-            return con.execute("select * from intermediate.int_account_risk_features").df()
+        with read_only_warehouse(warehouse, busy, [FEATURES_TABLE]) as con:
+            # in one order whatever the engine: the baseline's ties are broken by row order
+            return con.execute(f"select * from {FEATURES_TABLE} order by all").df()
     except duckdb.CatalogException:
         raise click.ClickException(
-            f"{FEATURES_TABLE} is not in {warehouse}: run `ledgerloop run` first"
+            f"{FEATURES_TABLE} is not in {warehouse.describe()}: run `ledgerloop run` first"
         ) from None
 
 
@@ -62,7 +68,7 @@ def backtest(cutoff: dt.datetime | None, out: Path | None, as_json: bool, home: 
 
     settings = settings_for(home)
     policy = load_policy(settings)
-    frame = load_features(settings.warehouse_path)
+    frame = load_features(settings.warehouse)
     if frame.empty:
         raise click.ClickException(f"{FEATURES_TABLE} is empty: there is no history to backtest on")
     day = cutoff.date() if cutoff else default_cutoff(frame)

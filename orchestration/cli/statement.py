@@ -35,6 +35,7 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
     HTML and PDF, and print the two paths."""
     from notifications.statements import write_statement
     from orchestration.outreach.statements import (
+        STATEMENT_READS,
         UnknownAccountError,
         check_statements_policy,
         read_statements,
@@ -50,7 +51,7 @@ def statement_command(account_id: str, as_of: dt.datetime | None, out: Path | No
     day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
     busy = "cannot read the warehouse (a run may be writing it; try again when it ends)"
     try:
-        with read_only_warehouse(settings.warehouse_path, busy) as con:
+        with read_only_warehouse(settings.warehouse, busy, STATEMENT_READS) as con:
             (statement,) = read_statements(con, policy, day, account_id)
             statement = _with_link(statement, con, settings.home)
     except UnknownAccountError:

@@ -7,7 +7,7 @@ Light to import (duckdb and the warehouse load inside the call) so `ledgerloop -
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from orchestration.policy import Policy
+    from orchestration.storage.engine import Engine
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -60,13 +61,23 @@ def load_policy(settings: Settings) -> Policy:
 
 
 @contextmanager
-def read_only_warehouse(path: Path, busy: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse opened read-only, for commands that must not write it. An error when there
-    is none yet, or when it cannot be opened now (`busy` says why, e.g. a run holds it)."""
+def read_only_warehouse(
+    engine: Engine, busy: str, reads: Sequence[str]
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened read-only, for commands that must not write it (on a server, the
+    `reads` tables pulled into a DuckDB of this process's own). An error when there is none yet,
+    or when it cannot be opened now (`busy` says why, e.g. a run holds the DuckDB file)."""
     import duckdb
 
+    from orchestration.storage.engine import DuckDBFile
+    from orchestration.storage.sessions import open_session
     from orchestration.storage.warehouse import connect
 
+    if not isinstance(engine, DuckDBFile):
+        with open_session(engine, reads=reads, read_only=True) as con:
+            yield con
+        return
+    path = engine.path
     if not path.is_file():
         raise click.ClickException(f"no warehouse at {path}: run `ledgerloop run` first")
     try:

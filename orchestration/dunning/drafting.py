@@ -44,6 +44,16 @@ from orchestration.storage.warehouse import transaction
 
 SYSTEM_ACTOR = "ledgerloop"
 
+DUNNING_STATE = ["outreach.dunning_notices", "outreach.dunning_steps", "outreach.dunning_runs",
+                 "outreach.dunning_call_tasks", "outreach.dunning_escalations",
+                 "outreach.dunning_invoices_seen", "outreach.account_contacts"]
+"""What dunning decides and keeps between runs (on a PostgreSQL warehouse, replaced whole)."""
+DUNNING_READS = ["marts.ar_ledger", "marts.account_risk", "marts.disputes", "marts.promises_to_pay",
+                 "marts.payment_plans", "marts.payments", "marts.payment_applications",
+                 "marts.reconciliation_exceptions", "raw.ingested_files", "raw.collector_entries",
+                 "raw.director_updates", "raw.outreach_events"]
+"""What a day's plan reads besides its state (what a PostgreSQL warehouse's session pulls)."""
+
 
 @dataclass
 class RunResult:

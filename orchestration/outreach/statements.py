@@ -53,6 +53,9 @@ group by account_id
 order by account_id
 """
 """Name and offices of accounts read whole (a statement with nothing open still has a letterhead)."""
+STATEMENT_READS = ["marts.ar_ledger", "marts.payments", "marts.payment_applications",
+                   "outreach.account_contacts"]
+"""What statements read (what a PostgreSQL warehouse's session pulls)."""
 OPEN_WITHOUT_ACCOUNT_QUERY = "select count(*) from marts.ar_ledger where balance > 0 and account_id is null"
 
 _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")

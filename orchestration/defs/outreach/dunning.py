@@ -6,7 +6,14 @@ import dagster as dg
 from notifications.channels import dunning_root
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.dunning.customer_links import customer_links
-from orchestration.dunning.drafting import policy_sha256, run_day, with_mail_from
+from orchestration.dunning.drafting import (
+    DUNNING_READS,
+    DUNNING_STATE,
+    policy_sha256,
+    run_day,
+    with_mail_from,
+)
+from orchestration.dunning.events import EVENTS
 from orchestration.outreach.portal_store import customer_portal_settings, open_store
 from orchestration.storage.sessions import open_session
 from portal.store import audit_log
@@ -23,16 +30,6 @@ DEPS = [
 ]
 
 
-DUNNING_STATE = ["outreach.dunning_notices", "outreach.dunning_steps", "outreach.dunning_runs",
-                 "outreach.dunning_call_tasks", "outreach.dunning_escalations",
-                 "outreach.dunning_invoices_seen", "outreach.account_contacts"]
-"""What dunning decides and keeps between runs (replaced whole on a PostgreSQL warehouse)."""
-DUNNING_READS = ["marts.ar_ledger", "marts.account_risk", "marts.disputes", "marts.promises_to_pay",
-                 "marts.payment_plans", "marts.payments", "marts.payment_applications",
-                 "marts.reconciliation_exceptions", "raw.ingested_files", "raw.collector_entries",
-                 "raw.director_updates", "raw.outreach_events"]
-
-
 @dg.asset(key=["outbox", "dunning_drafts"], deps=DEPS, group_name="outreach", kinds={"email", "duckdb"})
 def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Today's dunning notices (email, SMS, letter, call task) and escalations, drafted for approval."""
@@ -44,7 +41,7 @@ def dunning_drafts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     with (
         open_store(settings.home) as store,
         open_session(settings.warehouse, reads=DUNNING_READS + DUNNING_STATE, replaces=DUNNING_STATE,
-                     appends=["raw.outreach_events"]) as con,
+                     appends=[EVENTS]) as con,
         audit_log.batched(store) as audit,
     ):
         door = customer_portal_settings(settings.home)

@@ -11,6 +11,7 @@ from orchestration.outreach.portal_store import customer_portal_settings, open_s
 from orchestration.outreach.statements import (
     INDEX_FILE,
     OPEN_WITHOUT_ACCOUNT_QUERY,
+    STATEMENT_READS,
     check_statements_policy,
     export_statements,
     month_done,
@@ -47,9 +48,7 @@ def statements(config: StatementsConfig, ledgerloop: LedgerloopResource) -> dg.M
                 "files": 0,
             }
         )
-    with open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
-            "marts.ar_ledger", "marts.payments", "marts.payment_applications", "outreach.account_contacts",
-    ]) as con:
+    with open_session(ledgerloop.settings.warehouse, reads=STATEMENT_READS, read_only=True) as con:
         read_started = time.perf_counter()
         account_statements = read_statements(con, policy, as_of)
         (without_account,) = con.execute(OPEN_WITHOUT_ACCOUNT_QUERY).fetchone()
