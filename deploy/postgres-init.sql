@@ -1,3 +1,5 @@
--- Runs once, when the PostgreSQL volume is first created: the portal store's own database beside
--- Dagster's (POSTGRES_DB). Both belong to POSTGRES_USER.
+-- Runs once, when the PostgreSQL volume is first created: the portal store's and the warehouse's
+-- own databases beside Dagster's (POSTGRES_DB). All belong to POSTGRES_USER. The warehouse sorts
+-- text bytewise (C collation), as DuckDB does: ranks' ties and lists' order follow it.
 create database portal;
+create database warehouse template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C';

@@ -1,8 +1,9 @@
 """The warehouse on PostgreSQL (`LEDGERLOOP_WAREHOUSE_URL`): `ledgerloop run` over two days of
-files holds the same rows as on the DuckDB file in every table (ingest, quarantine, dbt's layers,
-the dunning state), writes the same drafts and exports and says the same in its summary; a file
-dropped again is loaded once (exactly once per file holds). Each run starts at a fixed moment,
-so the rows' load stamps are the same on both engines."""
+files, with a director's answer, a promise, a dispute and a plan between them, holds the same rows
+as on the DuckDB file in every table (ingest, quarantine, dbt's layers, the dunning state), makes
+the same drafts, exports and portal pages, says the same in its summary, and the read commands
+print the same; a file dropped again is loaded once (exactly once per file holds). Each run starts
+at a fixed moment, so the rows' load stamps are the same on both engines."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -26,7 +28,11 @@ import psycopg
 import pytest
 
 from orchestration.demo.generate import generate_demo
+from orchestration.outreach.portal_store import open_store
 from orchestration.settings import REPO_ROOT, Settings
+from portal.store import collector_entries, director_updates
+from portal.store.collector_entries import NewEntry
+from portal.store.director_updates import NewUpdate
 from tests.portal.postgres_server import postgres_server
 from tests.warehouse_tables import differing_tables, warehouse_tables
 
@@ -34,11 +40,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DAYS = (dt.datetime(2026, 3, 2, 14, tzinfo=dt.UTC), dt.datetime(2026, 3, 9, 14, tzinfo=dt.UTC))
 SCHEMAS = ("raw", "quarantine", "staging", "intermediate", "marts", "snapshots", "outreach")
+PLAN = json.dumps([{"due_on": "2026-04-01", "amount": "100.10"}, {"due_on": "2026-05-01", "amount": "50.00"}])
 SUMMARY = ("ingest", "outputs", "checks", "ledger", "open_by_bucket", "quarantined_rows", "payment_queue")
 """What the run's summary says (not its timings or run id)."""
 BUSY = ("raw.salesforce_invoices", "raw.payments", "quarantine.rejected_rows", "marts.ar_ledger",
         "marts.payments", "marts.payment_applications", "marts.collector_worklist", "marts.alerts",
-        "marts.account_risk", "outreach.dunning_notices", "outreach.account_contacts")
+        "marts.account_risk", "marts.disputes", "marts.promises_to_pay", "marts.payment_plans",
+        "raw.director_updates", "outreach.dunning_notices", "outreach.account_contacts")
 
 
 def land(files: list[Path], folder: Path, day: dt.datetime) -> None:
@@ -90,8 +98,43 @@ def commands_read(home: Path, url: str | None, account: str) -> dict:
                                    parse_float=lambda text: float(f"{float(text):.12g}"))}
 
 
-def two_days(root: Path, generated: Path, url: str | None) -> Path:
-    """The same files on the same two days, into a fresh home at the same path."""
+def open_invoices(warehouse: Path, count: int) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select invoice_key, account_id, collector, director_email from marts.ar_ledger "
+            "where status = 'open' and account_id is not null and director_email is not null "
+            "order by invoice_key limit $n", {"n": count}).fetchall()
+
+
+def entry(n: int, invoice: tuple, kind: str, at: dt.datetime, **fields) -> NewEntry:
+    values = dict(note=None, call_outcome=None, currency=None, promised_amount=None, promised_date=None,
+                  dispute_reason=None, dispute_evidence=None, dispute_deadline=None, resolution=None,
+                  plan_installments=None)
+    values.update(fields)
+    return NewEntry(f"pg-{n}", "avery.brooks@meridianpartners.example", invoice[2], kind, invoice[1],
+                    invoice[0] if kind != "plan" else None, submitted_at=at, **values)
+
+
+def portal_work(home: Path, invoices: list[tuple], at: dt.datetime) -> None:
+    """What people enter between the runs: a director's answer, a promise, a dispute, a plan."""
+    with open_store(home) as store:
+        director_updates.record(store, NewUpdate(
+            "pg-answer", invoices[0][3], invoices[0][0], "Payment is on its way", "paying", None, None,
+            None, None, at))
+        collector_entries.record(store, entry(1, invoices[1], "promise", at, currency="USD",
+                                              promised_amount=Decimal("100.00"),
+                                              promised_date=at.date() + dt.timedelta(days=3)))
+        collector_entries.record(store, entry(2, invoices[2], "dispute", at, dispute_reason="Rate",
+                                              dispute_evidence="po.pdf",
+                                              dispute_deadline=at.date() + dt.timedelta(days=10)))
+        collector_entries.record(store, entry(3, invoices[3], "plan", at, currency="USD",
+                                              plan_installments=PLAN))
+
+
+def two_days(root: Path, generated: Path, url: str | None, invoices: list[tuple] | None = None):
+    """The same files on the same two days, into a fresh home at the same path, with people's
+    answers and entries between them (about `invoices`, else the first run's first open ones);
+    returns the home, the second run's summary and the invoices."""
     home = root / "home"
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(generated / "contacts", home / "contacts")
@@ -99,11 +142,13 @@ def two_days(root: Path, generated: Path, url: str | None) -> Path:
     land(exports[: len(exports) // 2], home / "landing" / "salesforce", DAYS[0])
     land(list((generated / "landing" / "tracker").iterdir()), home / "landing" / "tracker", DAYS[0])
     refresh(home, DAYS[0], url)
+    invoices = invoices or open_invoices(home / "warehouse.duckdb", 4)
+    portal_work(home, invoices, DAYS[0] + dt.timedelta(days=1))
     land(exports[len(exports) // 2:], home / "landing" / "salesforce", DAYS[1])
     land(list((generated / "landing" / "payments").iterdir()), home / "landing" / "payments", DAYS[1])
     second = refresh(home, DAYS[1], url)
     assert all(check["passed"] for check in second["checks"]), second["report"]
-    return home, second
+    return home, second, invoices
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +157,7 @@ def engines(tmp_path_factory):
     generated = root / "generated"
     generate_demo(generated, Settings(home=root, config_path=REPO_ROOT / "ledgerloop.yaml").policy(),
                   400, 7, DAYS[0].date(), progress=False)
-    home, summary = two_days(root, generated, None)
+    home, summary, invoices = two_days(root, generated, None)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as duck:
         on_duckdb = warehouse_tables(duck, SCHEMAS)
         (account,) = duck.execute(
@@ -121,7 +166,7 @@ def engines(tmp_path_factory):
     made, store = files_made(home), portal_store(home)
     for server in postgres_server():
         url = server.new_database().replace("postgresql+psycopg://", "postgresql://")
-        home, pg_summary = two_days(root, generated, url)
+        home, pg_summary, _ = two_days(root, generated, url, invoices)
         yield home, url, {"tables": on_duckdb, "summary": summary, "files": made, "store": store,
                                "read": read, "account": account}, pg_summary
 
