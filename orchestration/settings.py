@@ -73,7 +73,7 @@ class Settings:
 
     @property
     def warehouse_path(self) -> Path:
-        """The DuckDB warehouse file (the embedded engine's, and a PostgreSQL refresh's lock)."""
+        """The DuckDB warehouse file (the embedded engine's)."""
         return self.home / "warehouse.duckdb"
 
     @cached_property

@@ -63,6 +63,11 @@ def _total(
     return (total, currencies.pop(), tuple(choices)) if len(currencies) == 1 else None
 
 
+REMITTANCE_READS = ["marts.ar_ledger", "marts.payments", "marts.reconciliation_exceptions",
+                    "marts.payment_applications"]
+"""What placing advices reads (what a PostgreSQL warehouse's session pulls)."""
+
+
 def remittance_decisions(
     con: duckdb.DuckDBPyConnection, advices: list[Remittance], already: set[str], now: dt.datetime
 ) -> list[Decision]:

@@ -2,7 +2,8 @@
 row per invoice it covers (the account timeline joins on invoices).
 
 A command (`ledgerloop drafts approve|send`) records its events in the warehouse at once, or,
-while a run holds it, in `outbox/dunning/pending_events.jsonl`, which the next run loads first.
+while a run holds the DuckDB file (or a PostgreSQL warehouse cannot be reached), in
+`outbox/dunning/pending_events.jsonl`, which the next run loads first.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def _pending_lock(home: Path) -> Iterator[Path]:
 
 
 def save_events(home: Path, events: list[OutreachEvent], warehouse: Engine) -> str:
-    """Record approval/send events in the warehouse now, or, while a run holds the DuckDB file,
-    in a file the next run loads (so the timeline shows them either way)."""
+    """Record approval/send events in the warehouse now, or, while a run holds the DuckDB file or
+    the server cannot be reached, in a file the next run loads (so the timeline shows them either
+    way)."""
     from orchestration.storage.sessions import Rows, open_session
 
     if not events:
@@ -99,11 +101,21 @@ def save_events(home: Path, events: list[OutreachEvent], warehouse: Engine) -> s
         with open_session(warehouse, reads=[known], appends=[EVENTS]) as con:
             record_events(con, events)
         return "warehouse"
-    except duckdb.IOException:
+    except (duckdb.IOException, *_server_unreachable()):
         with _pending_lock(home) as path, path.open("a", encoding="utf-8") as handle:
             for e in events:
                 handle.write(json.dumps({**e.__dict__, "occurred_at": e.occurred_at.isoformat()}) + "\n")
         return str(path)
+
+
+def _server_unreachable() -> tuple[type[Exception], ...]:
+    """A PostgreSQL warehouse that cannot be reached now (down, refusing): kept for the next run
+    like a DuckDB file a run holds. Nothing when psycopg is not installed (no server to reach)."""
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.OperationalError,)
 
 
 def load_pending_events(con: duckdb.DuckDBPyConnection, home: Path) -> int:
@@ -117,6 +129,9 @@ def load_pending_events(con: duckdb.DuckDBPyConnection, home: Path) -> int:
                 data = json.loads(line)
                 data["occurred_at"] = dt.datetime.fromisoformat(data["occurred_at"])
                 events.append(OutreachEvent(**data))
-        count = record_events(con, events)
+        from orchestration.storage.warehouse import transaction
+
+        with transaction(con):  # committed (on a server: pushed) before the file is emptied
+            count = record_events(con, events)
         path.unlink()
         return count

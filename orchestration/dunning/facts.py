@@ -23,8 +23,13 @@ __all__ = ["ensure_schema", "has_table", "load_accounts", "load_facts", "record_
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `outreach` schema and its tables if missing (a writing `connect` already has)."""
-    run_sql_file(con, STORAGE_SQL / "outreach.sql")
+    """Create the `outreach` schema and its tables when the schema is missing (a writing `connect`
+    has made them; a PostgreSQL step's DuckDB holds only the tables it named, and keeps it so)."""
+    exists = con.execute(
+        "select count(*) from duckdb_schemas() where database_name = current_database() "
+        "and schema_name = 'outreach'").fetchall()[0][0]
+    if not exists:
+        run_sql_file(con, STORAGE_SQL / "outreach.sql")
 
 
 def _if_table(con: duckdb.DuckDBPyConnection, table: str, query: str) -> list[tuple]:

@@ -10,6 +10,7 @@ import duckdb
 from notifications.draft_index import DraftIndex
 from notifications.draft_rows import DunningDraft
 from orchestration.dunning.model import DunningPlan
+from orchestration.storage.warehouse import transaction
 
 SYSTEM_ACTOR = "ledgerloop"
 AccountAudit = Callable[..., None]
@@ -60,9 +61,11 @@ def withdraw_stale(
             continue
         row = con.execute(
             "select account_id from outreach.dunning_notices where notice_id = ?", [notice]
-        ).fetchone()
-        con.execute("delete from outreach.dunning_steps where notice_id = ?", [notice])
-        con.execute("delete from outreach.dunning_notices where notice_id = ?", [notice])
+        ).fetchall()
+        row = row[0] if row else None
+        with transaction(con):  # committed (on a server: pushed) with the draft just withdrawn
+            con.execute("delete from outreach.dunning_steps where notice_id = ?", [notice])
+            con.execute("delete from outreach.dunning_notices where notice_id = ?", [notice])
         audit(
             SYSTEM_ACTOR,
             "dunning.withdrawn",

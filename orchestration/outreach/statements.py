@@ -53,8 +53,7 @@ group by account_id
 order by account_id
 """
 """Name and offices of accounts read whole (a statement with nothing open still has a letterhead)."""
-STATEMENT_READS = ["marts.ar_ledger", "marts.payments", "marts.payment_applications",
-                   "outreach.account_contacts"]
+STATEMENT_READS = ["marts.ar_ledger", "outreach.account_contacts"]
 """What statements read (what a PostgreSQL warehouse's session pulls)."""
 OPEN_WITHOUT_ACCOUNT_QUERY = "select count(*) from marts.ar_ledger where balance > 0 and account_id is null"
 

@@ -78,7 +78,7 @@ class PostgresServer:
         """What profiles.yml's `postgres` output reads."""
         return {
             "LEDGERLOOP_PG_HOST": self.host, "LEDGERLOOP_PG_PORT": str(self.port),
-            "LEDGERLOOP_PG_USER": self.user, "LEDGERLOOP_PG_PASSWORD": self.password,
+            "LEDGERLOOP_PG_USER": self.user, "DBT_ENV_SECRET_LEDGERLOOP_PG_PASSWORD": self.password,
             "LEDGERLOOP_PG_DBNAME": self.database, "PGOPTIONS": DBT_SESSION_OPTIONS,
         }
 

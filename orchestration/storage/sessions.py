@@ -2,16 +2,18 @@
 
 Every step keeps its DuckDB SQL (one code base for parsing, checks and outputs). On the DuckDB
 file the step works on the file itself. On PostgreSQL it works on an in-memory DuckDB:
-- the tables it `reads` are pulled from the server first (COPY to CSV, read in parallel);
+- the tables it `reads` (all rows, or `Rows` some) and the tables it `replaces` are pulled from
+  the server first, in one snapshot (COPY to CSV, read in parallel); a table it only `appends`
+  to starts empty, so whatever it holds at a push is new;
 - rows it adds to the `appends` tables, and the whole of the `replaces` tables, are pushed back
   with COPY in one server transaction each time the step commits (after each file, before the
-  file is archived), and once more when the step ends without error.
+  file is archived), and once more when the step ends; a step that fails pushes only the rows it
+  appended outside a transaction, as the DuckDB file would have kept them.
 
 A step that writes holds the write lock (an advisory lock) from its pulls to its last push, and
 so do dbt and the risk scores for as long as they run (`writing_alone`): two runs' writing steps
 never interleave, and exactly-once per file holds (the files a step finds recorded are the files
-the server holds). Readers take no lock: PostgreSQL's snapshots mean a reader never waits for a
-run and never sees half of a step's writes.
+the server holds). Readers take no lock and never wait; each reads its tables as of one moment.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class _KeptConnection:
         self._con.commit()
         self._keep()
 
+    def rollback(self) -> None:
+        """Roll back the open transaction; none open (a commit whose push failed: its rows stay
+        for the session's last push) is not an error that would hide the push's."""
+        _roll_back_open_transaction(self._con)
+
     def __getattr__(self, name: str):
         return getattr(self._con, name)
 
@@ -68,6 +75,8 @@ def open_session(
         with connect(engine.path, read_only=read_only) as con:
             yield con
         return
+    if partial := [r.table for r in reads if isinstance(r, Rows) and r.table in replaces]:
+        raise ValueError(f"{partial}: a table replaced whole must be read whole")
     with _postgres_session(engine, reads, appends, replaces) as con:
         yield con
 
@@ -92,28 +101,32 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
                 _create_pipeline_tables(con, pg)
             named = {read.table if isinstance(read, Rows) else read for read in reads}
             _drop_unnamed_tables(con, named | set(appends) | set(replaces))
-            for read in dict.fromkeys([*reads, *(table for table in appends if table not in named)]):
-                name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
-                postgres.pull_table(pg, con, name, Path(scratch), where)
-            pushed = {name: _row_count(con, name) for name in appends}
+            with pg.transaction():  # every pull sees the server as of one moment
+                pg.execute("set transaction isolation level repeatable read")
+                for read in [*reads, *(table for table in replaces if table not in named)]:
+                    name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
+                    postgres.pull_table(pg, con, name, Path(scratch), where)
+            pushed = {name: _next_rowid(con, name) for name in appends}
 
-            def keep() -> None:
+            def keep(replaced: bool = True) -> None:
                 """Push what was committed since the last push, in one server transaction (read on
                 a cursor of its own: the step may have a result of its own pending)."""
                 with con.cursor() as committed, pg.transaction():
                     for name in appends:
                         new = committed.sql(f"select * from {name} where rowid >= {pushed[name]}")
                         postgres.copy_relation(new, pg, *name.split("."))
-                    for name in replaces:
+                    for name in replaces if replaced else ():
                         postgres.copy_relation(committed.table(name), pg, *name.split("."), replace=True)
                     for name in appends:
-                        pushed[name] = _row_count(committed, name)
+                        pushed[name] = _next_rowid(committed, name)
 
             try:
                 yield _KeptConnection(con, keep)
             except BaseException:
                 _roll_back_open_transaction(con)
-                keep()  # what it committed before failing stays, as in the DuckDB file
+                # rows appended outside a transaction stay, as in the DuckDB file; a table
+                # replaced whole keeps what its last commit pushed, never a half-made one
+                keep(replaced=False)
                 raise
             keep()  # what the step wrote outside a transaction
         finally:
@@ -190,6 +203,6 @@ def _roll_back_open_transaction(con: duckdb.DuckDBPyConnection) -> None:
         con.rollback()
 
 
-def _row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+def _next_rowid(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """One past the highest rowid: rows appended from here on are the ones not yet pushed."""
     return con.execute(f"select coalesce(max(rowid) + 1, 0) from {name}").fetchall()[0][0]

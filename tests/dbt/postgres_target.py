@@ -25,7 +25,8 @@ def dbt_on_postgres(url: str, target: Path, dbt_vars: dict, *args: str) -> subpr
     parts = urlsplit(url)
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "LEDGERLOOP_PG_HOST": parts.hostname, "LEDGERLOOP_PG_PORT": str(parts.port),
-           "LEDGERLOOP_PG_USER": parts.username, "LEDGERLOOP_PG_PASSWORD": parts.password or "",
+           "LEDGERLOOP_PG_USER": parts.username,
+           "DBT_ENV_SECRET_LEDGERLOOP_PG_PASSWORD": parts.password or "",
            "LEDGERLOOP_PG_DBNAME": parts.path.lstrip("/"),
            # PostgreSQL's JIT compiles the risk features' query for seconds to save milliseconds
            "PGOPTIONS": "-c jit=off"}

@@ -16,7 +16,7 @@ from orchestration.settings import DAGSTER_STORAGE_URL_ENV, REPO_ROOT, check_dag
 
 DEPLOY = REPO_ROOT / "deploy"
 REFERENCE = re.compile(r"\$\{[A-Z_]+(:?[-?][^}]*)?\}")
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_DB_URL$|_STORAGE_URL$|_WAREHOUSE_URL$")  # URLs with credentials
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_DB_URL$|_STORAGE_URL$|_WAREHOUSE_URL$")  # credentialed URLs
 
 
 @pytest.fixture(scope="module")

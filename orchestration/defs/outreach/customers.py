@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.cash.decisions import append_decision, decisions_path, read_decisions
-from orchestration.cash.remittances import decided_by
+from orchestration.cash.remittances import REMITTANCE_READS, decided_by
 from orchestration.cash.remittances import remittance_decisions as remittance_decisions_for
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.customers import contacts_of, customer_read_models
@@ -49,7 +49,7 @@ def remittance_decisions(ledgerloop: LedgerloopResource) -> dg.MaterializeResult
     with open_store(home) as store:
         advices = customers.remittances(store)
     already = {d.decided_by for d in read_decisions(path)}
-    with open_session(ledgerloop.settings.warehouse, reads=["marts.ar_ledger"], read_only=True) as con:
+    with open_session(ledgerloop.settings.warehouse, read_only=True, reads=REMITTANCE_READS) as con:
         decisions = remittance_decisions_for(con, advices, already, ledgerloop.facts.started_at)
     for decision in decisions:
         append_decision(path, decision)

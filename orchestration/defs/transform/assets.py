@@ -35,7 +35,7 @@ def ledgerloop_dbt_models(
     facts = ledgerloop.facts
     dbt_vars = {
         "as_of": facts.as_of.isoformat(),
-        "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml reads it
+        "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml's DuckDB output reads it
         **ledgerloop.policy().dbt_vars(),
     }
     full_refresh = ["--full-refresh"] if config.full_refresh else []

@@ -1,7 +1,7 @@
 """On a PostgreSQL warehouse, the risk scores dbt cannot compute there (dbt-postgres runs no
 Python models): fitted and scored by the pipeline between the dbt models before and after them.
 
-Dagster runs the dbt step in two parts around this asset (the dbt assets can be subset), so one
+Dagster runs the dbt step in parts around this asset (the dbt assets can be subset), so one
 refresh still builds everything in dependency order."""
 
 import dagster as dg

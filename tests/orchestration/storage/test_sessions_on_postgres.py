@@ -164,3 +164,22 @@ def test_approvals_recorded_from_the_command_line_reach_the_server_once(server, 
     with psycopg.connect(**server.conninfo) as pg:
         held = pg.execute("select event_id from raw.outreach_events order by 1").fetchall()
     assert held == [("notice-9:approved:NYC:1",), ("notice-9:approved:NYC:2",)]
+
+
+def test_a_table_replaced_whole_keeps_its_rows_when_the_step_fails_or_does_not_touch_it(server):
+    def decisions() -> int:
+        with psycopg.connect(**server.conninfo) as pg:
+            return pg.execute("select count(*) from raw.payment_decisions").fetchone()[0]
+
+    with open_session(server, replaces=["raw.payment_decisions"]) as con:
+        con.execute("insert into raw.payment_decisions values "
+                    "('D-1', 'P-1', 'resolve', 1, 'INV-1', null, 'ann', '2026-12-06T09:00:00'), "
+                    "('D-2', 'P-2', 'unapply', 1, null, null, 'ann', '2026-12-06T09:00:00')")
+    assert decisions() == 2
+    with pytest.raises(ValueError), open_session(server, replaces=["raw.payment_decisions"]) as con:
+        con.execute("delete from raw.payment_decisions")  # half-way through a new load
+        raise ValueError("decisions.jsonl line 3: not a decision")
+    assert decisions() == 2, "a failed load emptied the table"
+    with open_session(server, replaces=["raw.payment_decisions"]):
+        pass
+    assert decisions() == 2, "a step that did not touch the table emptied it"
