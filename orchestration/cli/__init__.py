@@ -83,9 +83,11 @@ def run(as_of: dt.datetime | None, home: str | None, as_json: bool, verbose: boo
         policy = load_policy(settings)
         from orchestration.storage.warehouse_lock import warehouse_in_use
 
-        on_file = settings.warehouse.name == "duckdb"  # a server's writers wait for each other
-        if on_file and (holder := warehouse_in_use(settings.warehouse_path)):
-            raise click.ClickException(f"cannot run now: {holder}")
+        if settings.warehouse.name == "duckdb":  # a server's writers wait for each other
+            if holder := warehouse_in_use(settings.warehouse_path):
+                raise click.ClickException(f"cannot run now: {holder}")
+        elif problem := settings.warehouse.problem():
+            raise click.ClickException(problem)
         day = as_of.date() if as_of else local_day(now_utc(), policy.timezone)
         if not (force or full_refresh) and (last := nothing_new(settings, policy, day)):
             progress.close()

@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 from orchestration.settings import WAREHOUSE_URL_ENV
 
 WAREHOUSE_PASSWORD_ENV = "LEDGERLOOP_WAREHOUSE_PASSWORD"
+BYTEWISE_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
+"""Collations that order text by bytes, as DuckDB does."""
 DBT_SESSION_OPTIONS = "-c jit=off"
 """PostgreSQL's JIT compiles the risk features' query for 2.7 s to save milliseconds (measured)."""
 
@@ -84,6 +86,27 @@ class PostgresServer:
 
     def describe(self) -> str:
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.database}"
+
+    def problem(self) -> str | None:
+        """Why a run cannot use this server now, in one line (None when it can): unreachable, or a
+        database that sorts text by a locale (ranks' ties and lists' order would differ from
+        DuckDB's bytewise order)."""
+        import psycopg
+
+        try:
+            with psycopg.connect(**self.conninfo, connect_timeout=10) as pg:
+                collation, provider = pg.execute(  # the provider column exists from PostgreSQL 15
+                    "select datcollate, to_jsonb(d) ->> 'datlocprovider' from pg_database as d "
+                    "where datname = current_database()").fetchone()
+        except psycopg.Error as error:
+            reason = " ".join(str(error).split())
+            return f"cannot reach the warehouse, {self.describe()}: {reason}"
+        if provider == "i":  # ICU sorts by its locale whatever datcollate says
+            collation = "an ICU locale"
+        if collation not in BYTEWISE_COLLATIONS:
+            return (f"the warehouse database {self.database} sorts text by {collation}; create it with "
+                    "LC_COLLATE 'C' (see the README's Scale out), so ties and lists come in DuckDB's order")
+        return None
 
 
 Engine = DuckDBFile | PostgresServer

@@ -5,9 +5,14 @@ interleave, and a reader never waits for a writer."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import psycopg
@@ -183,3 +188,24 @@ def test_a_table_replaced_whole_keeps_its_rows_when_the_step_fails_or_does_not_t
     with open_session(server, replaces=["raw.payment_decisions"]):
         pass
     assert decisions() == 2, "a step that did not touch the table emptied it"
+
+
+def test_ledgerloop_run_refuses_a_server_it_cannot_reach_in_one_line(server, tmp_path):
+    assert server.problem() is None  # the test server sorts bytewise (C.UTF-8)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    url = f"postgresql://ledgerloop:s3cret-pw@127.0.0.1:{port}/warehouse"
+    env = {**os.environ, "LEDGERLOOP_WAREHOUSE_URL": url, "LEDGERLOOP_HOME": str(tmp_path)}
+    done = subprocess.run([str(Path(sys.executable).parent / "ledgerloop"), "run"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"cannot reach the warehouse, PostgreSQL ledgerloop@127.0.0.1:{port}/warehouse" in done.stderr
+    assert "Traceback" not in done.stderr and "s3cret-pw" not in done.stderr + done.stdout
+
+
+def test_a_database_that_sorts_by_a_locale_is_refused_naming_the_fix(server):
+    with psycopg.connect(**{**server.conninfo, "dbname": "postgres"}, autocommit=True) as pg:
+        pg.execute("create database by_locale template template0 locale_provider icu icu_locale 'en-US'")
+    problem = PostgresServer(**{**server.__dict__, "database": "by_locale"}).problem()
+    assert problem and "sorts text by an ICU locale" in problem and "LC_COLLATE 'C'" in problem
