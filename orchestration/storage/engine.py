@@ -38,7 +38,8 @@ class DuckDBFile:
 
 @dataclass(frozen=True)
 class PostgresServer:
-    """A PostgreSQL database shared by every reader, written by one refresh at a time."""
+    """A PostgreSQL database shared by every reader, written by one step at a time (the write lock
+    in `orchestration.storage.sessions`)."""
 
     host: str
     port: int

@@ -3,12 +3,13 @@ PostgreSQL warehouse, the risk scores its Python model computes on DuckDB)."""
 
 import dagster as dg
 
+from orchestration.defs.dbt import ledgerloop_dbt_project
 from orchestration.defs.transform.assets import defs as dbt_defs
-from orchestration.settings import Settings
 
 
 def _engine_defs() -> dg.Definitions:
-    if Settings().warehouse.dbt_target != "postgres":
+    """The assets the dbt project's target needs besides dbt (the same target as its manifest)."""
+    if ledgerloop_dbt_project().target != "postgres":
         return dg.Definitions()
     from orchestration.defs.transform.risk_scores import account_risk_scores
 

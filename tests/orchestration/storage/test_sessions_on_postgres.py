@@ -1,6 +1,6 @@
 """Steps on a PostgreSQL warehouse: tables pulled into DuckDB come back as they were, committed
-rows reach the server at each `keep()`, a failing step pushes nothing more, two writers never
-interleave, and a reader never waits for a writer."""
+rows are on the server when the commit returns, a failing step pushes nothing more, two writers
+never interleave, and a reader never waits for a writer."""
 
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ def _file_row(sha: str) -> list:
 
 
 def _record(con: duckdb.DuckDBPyConnection, sha: str) -> None:
-    placeholders = ", ".join("?" * 13)
-    con.execute(f"insert into raw.ingested_files values ({placeholders})", _file_row(sha))
+    one_per_column = ", ".join("?" * 13)
+    con.execute(f"insert into raw.ingested_files values ({one_per_column})", _file_row(sha))
 
 
 def _server_files(server: PostgresServer) -> list[str]:
