@@ -51,14 +51,15 @@ def step_event(entry, descriptions: dict[str, str], explain=None) -> StepEvent |
         return None
     kind = event.event_type_value
     if kind == "STEP_START":
-        return StepEvent("start", event.step_key)
+        return StepEvent("start", event.step_key, at=entry.timestamp)
     if kind == "STEP_SUCCESS":
-        return StepEvent("success", event.step_key)
+        return StepEvent("success", event.step_key, at=entry.timestamp)
     if kind == "STEP_SKIPPED":
-        return StepEvent("skipped", event.step_key)
+        return StepEvent("skipped", event.step_key, at=entry.timestamp)
     if kind == "STEP_FAILURE":
         message = event.step_failure_data.error.message
-        return StepEvent("failure", event.step_key, message=(explain or _first_line)(message))
+        return StepEvent("failure", event.step_key, message=(explain or _first_line)(message),
+                         at=entry.timestamp)
     if kind == "ASSET_MATERIALIZATION":
         metadata = event.step_materialization_data.materialization.metadata
         return StepEvent("materialized", event.step_key, metadata=_values(metadata))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -61,6 +61,7 @@ class StepEvent:
     passed: bool = True
     blocking: bool = False
     message: str = ""
+    at: float | None = None  # when Dagster recorded it (epoch seconds), when known
 
 
 @dataclass
@@ -68,6 +69,7 @@ class _Running:
     plan: StepPlan
     started: float
     number: int
+    started_at: float | None = None  # Dagster's time of the start, when known
     materialized: int = 0
     checked: int = 0
     failed_checks: list[str] = field(default_factory=list)
@@ -92,6 +94,8 @@ class RunProgress:
         self._running: dict[str, _Running] = {}
         self._finished = 0
         self._skipped = 0
+        self._ended: set[str] = set()  # steps whose end was heard
+        self._unheard: list[str] = []  # why events could not be shown
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -124,6 +128,20 @@ class RunProgress:
                 handler(event)
             self._draw_status()
 
+    def unheard(self, error: BaseException) -> None:
+        """An event the listener could not show; said once at close, never raised into the run."""
+        with self._lock:
+            self._unheard.append(f"{type(error).__name__}: {error}")
+
+    def catch_up(self, events: Iterable[StepEvent]) -> None:
+        """Every event of the finished run, from Dagster's log: a step whose end was not heard
+        live still gets its line, so the lines always account for every step."""
+        with self._lock:
+            ended = set(self._ended)
+            for event in events:
+                if event.step not in ended:
+                    self.event(event)
+
     def close(self) -> None:
         """Stop the status line and the ticker; the summary follows on stdout."""
         self._stop.set()
@@ -132,6 +150,10 @@ class RunProgress:
         with self._lock:
             if self._live:
                 self._write(_CLEAR, newline=False)
+            if self._unheard:
+                self._write(f"{self._stamp()} {plural(len(self._unheard), 'event')} could not be shown "
+                            f"live ({self._unheard[0]})\n")
+                self._unheard = []
             if self._skipped:
                 self._write(f"{self._stamp()} {self._skipped} step(s) not run because a step before "
                             "them failed\n")
@@ -141,7 +163,7 @@ class RunProgress:
     # events --------------------------------------------------------------------------------
     def _on_start(self, event: StepEvent) -> None:
         plan = self._plan.get(event.step) or StepPlan(STEP_LABELS.get(event.step, event.step))
-        self._running[event.step] = _Running(plan, self._clock(), self._finished + 1)
+        self._running[event.step] = _Running(plan, self._clock(), self._finished + 1, event.at)
 
     def _on_materialized(self, event: StepEvent) -> None:
         if running := self._running.get(event.step):
@@ -161,7 +183,10 @@ class RunProgress:
             return
         facts = step_facts(running.plan, running.metadata, running.materialized, running.checked,
                            len(running.failed_checks))
-        seconds = self._clock() - running.started
+        if running.started_at is not None and event.at is not None:
+            seconds = event.at - running.started_at
+        else:
+            seconds = self._clock() - running.started
         self._step_line(running, f"{running.plan.label}{': ' + facts if facts else ''} ({seconds:.1f} s)")
         for failed in running.failed_checks:
             self._write(f"{'':>8} check failed: {failed}\n")
@@ -172,12 +197,17 @@ class RunProgress:
             self._step_line(running, f"FAILED {running.plan.label}: {event.message}")
 
     def _on_skipped(self, event: StepEvent) -> None:
+        self._ended.add(event.step)
         self._finished += 1
         self._skipped += 1
 
     def _finish(self, step: str) -> _Running | None:
-        self._finished += 1
-        return self._running.pop(step, None)
+        """The step's record, counted as finished; None (not counted) when its start was not heard."""
+        running = self._running.pop(step, None)
+        if running is not None:
+            self._ended.add(step)
+            self._finished += 1
+        return running
 
     def _step_line(self, running: _Running, text: str) -> None:
         total = len(self._plan) or "?"

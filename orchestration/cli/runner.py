@@ -119,8 +119,8 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
         try:
             if event := step_event(entry, descriptions, explain):
                 progress.event(event)
-        except Exception:  # noqa: BLE001 - progress must never break the run it reports on
-            pass
+        except Exception as error:  # noqa: BLE001 - progress must never break the run it reports on
+            progress.unheard(error)
 
     full = {"full_refresh": True}
     dbt_config = {"ops": {step: {"config": full} for step in dbt_steps(defs, job)}} if full_refresh else {}
@@ -138,6 +138,11 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
                 "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
             },
         )
+    try:
+        progress.catch_up(filter(None, (step_event(entry, descriptions, explain)
+                                        for entry in instance.all_logs(run_id))))
+    except Exception as error:  # noqa: BLE001 - as in `hear`
+        progress.unheard(error)
     progress.close()
     outcome = RunOutcome(success=result.success, seconds=time.monotonic() - started,
                          run_id=result.run_id, settings=settings, as_of=as_of)

@@ -140,3 +140,27 @@ def test_files_read_whole_every_run_say_what_they_hold_not_new_files():
         "[0:00]  2/3 Invoice copies: 3 copies on file, 1 refused (0.1 s)",
         "[0:00]  3/3 Cash decisions: 0 decisions on file (0.1 s)",
     ]
+
+
+def test_a_step_whose_end_was_not_heard_live_gets_its_line_from_the_run_log_once():
+    reporter, stream, clock = progress()
+    reporter.start(PLAN)
+    events(reporter, clock, "salesforce__invoices")
+    reporter.event(StepEvent("start", "exports__worklists", at=1000.0))
+    reporter.unheard(RuntimeError("listener failed"))  # the end of the last step went unheard
+    log = [StepEvent("start", "salesforce__invoices", at=990.0),
+           StepEvent("success", "salesforce__invoices", at=991.5),
+           StepEvent("start", "ledgerloop_dbt_models", at=992.0),
+           StepEvent("skipped", "ledgerloop_dbt_models", at=992.0),
+           StepEvent("start", "exports__worklists", at=1000.0),
+           StepEvent("success", "exports__worklists", at=1002.25)]
+    reporter.catch_up(log)
+    reporter.catch_up(log)  # a second look adds nothing
+    reporter.close()
+    lines = stream.getvalue().splitlines()[2:]
+    assert lines == [
+        "[0:01]  1/3 Salesforce invoices: 0 tables built, 0 tests passed (1.5 s)",
+        "[0:01]  3/3 Writing each collector's worklist (2.2 s)",  # Dagster's own times
+        "[0:01] 1 event could not be shown live (RuntimeError: listener failed)",
+        "[0:01] 1 step(s) not run because a step before them failed",
+    ]
