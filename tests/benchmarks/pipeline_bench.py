@@ -1,4 +1,5 @@
-"""`make bench`: 1M invoices through `ledgerloop run`, beside the same work as one plain DuckDB
+"""`make bench`: 1M invoices through `ledgerloop run` on the DuckDB file and on a PostgreSQL
+warehouse (a server started for it on this machine), beside the same work as one plain DuckDB
 script (the floor). Reports throughput, seconds, peak RSS and their ratios; not a timed test."""
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import psutil
 
+from orchestration.cli.run_events import DBT_STEP
 from orchestration.demo import generate_demo
 from orchestration.ingest.landing import fingerprint
 from orchestration.settings import REPO_ROOT, Settings
 
 AS_OF = dt.date(2026, 11, 23)
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
+RISK_STEP = "risk_scoring__account_risk_scores"  # on PostgreSQL, between dbt's parts
 INGEST_STEPS = ("salesforce__invoices", "tracker__invoices", "payments__transactions", "history__invoices",
                 "portal__director_updates", "portal__collector_entries", "dagster__check_failures")
 PUBLISH_STEPS = ("portal__director_jobs", "portal__collector_worklists", "portal__customer_accounts")
@@ -36,6 +42,11 @@ def is_outreach(step: str) -> bool:
     return step in PUBLISH_STEPS or step.startswith(("outbox__", "exports__"))
 
 
+def is_dbt(step: str) -> bool:
+    """dbt's step, or one of the parts Dagster splits it into on PostgreSQL."""
+    return step == DBT_STEP or step.startswith(DBT_STEP + "_")
+
+
 class PeakRss:
     """Samples the summed RSS of a process and all its children until stopped."""
 
@@ -44,11 +55,16 @@ class PeakRss:
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
+    def _tree(self) -> list[psutil.Process]:
+        return [self.process, *self.process.children(recursive=True)]
+
+    def _measure(self, tree: list[psutil.Process]) -> int:
+        return sum(p.memory_info().rss for p in tree if p.is_running())
+
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             try:
-                tree = [self.process, *self.process.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                self.peak = max(self.peak, self._measure(self._tree()))
             except psutil.Error:
                 continue
 
@@ -58,15 +74,45 @@ class PeakRss:
         return self.peak
 
 
-def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
+class PeakPss(PeakRss):
+    """The same for a PostgreSQL server: its processes share the buffer cache, which RSS would
+    count once per process, so each process counts its proportional share (PSS)."""
+
+    def _measure(self, tree: list[psutil.Process]) -> int:
+        return sum(p.memory_full_info().pss for p in tree if p.is_running())
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    peak_rss: int  # the command's process tree
+    output: str
+    server_peak_pss: int = 0  # the warehouse server's processes, when it is one
+
+    def summary(self) -> dict:
+        """`ledgerloop run --json`'s summary: its last line."""
+        return json.loads(self.output.strip().splitlines()[-1])
+
+
+def timed_run(command: list[str], env: dict[str, str] | None = None,
+              server_pid: int | None = None) -> Timed:
+    """`command` timed, with its peak RSS and, given `server_pid`, that server's peak PSS."""
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=env)
     rss = PeakRss(process.pid)
+    server = PeakPss(server_pid) if server_pid else None
     output, _ = process.communicate()
     seconds, peak = time.monotonic() - started, rss.stop()
+    server_peak = server.stop() if server else 0
     if process.returncode != 0:
         raise SystemExit(f"{command[:3]} failed with exit code {process.returncode}:\n{output[-2000:]}")
-    return seconds, peak, output
+    return Timed(seconds, peak, output, server_peak)
+
+
+def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
+    done = timed_run(command)
+    return done.seconds, done.peak_rss, done.output
 
 
 def changed_export(home: Path, count: int) -> int:
@@ -111,74 +157,149 @@ def run_floor(home: Path) -> None:
         print(json.dumps({"invoices": con.execute("select count(*) from ledger").fetchone()[0]}))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--home", type=Path, default=None, help="work folder (default: a temp dir)")
-    args = parser.parse_args()
-    home = args.home or Path(tempfile.mkdtemp(prefix="ledgerloop-bench-"))
-    shutil.rmtree(home, ignore_errors=True)
-    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
+BENCH_SERVER = {"shared_buffers": "1GB", "work_mem": "256MB", "maintenance_work_mem": "512MB",
+                "max_wal_size": "8GB", "checkpoint_timeout": "15min", "effective_cache_size": "8GB"}
+"""The PostgreSQL warehouse's server: durable (fsync on, its defaults), sized for this machine."""
 
-    started = time.monotonic()
-    generate_demo(home, settings.policy(), args.invoices, 7, AS_OF, progress=True)
-    generate_seconds = time.monotonic() - started
-    shutil.copytree(home / "landing" / "salesforce", home / "floor")
-    bin_dir = Path(sys.executable).parent
 
-    run_seconds, run_rss, output = timed_subprocess(
-        [str(bin_dir / "ledgerloop"), "run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()]
-    )
-    summary = json.loads(output.strip().splitlines()[-1])
-    changed_rows = changed_export(home, max(1, args.invoices // 100))  # 1% of the invoices
-    refresh_seconds, refresh_rss, refresh_output = timed_subprocess(
-        [str(bin_dir / "ledgerloop"), "run", "--json", "--home", str(home), "--as-of", AS_OF.isoformat()]
-    )
-    refresh = json.loads(refresh_output.strip().splitlines()[-1])
-    floor_seconds, floor_rss, floor_output = timed_subprocess(
-        [sys.executable, "-m", "tests.benchmarks.pipeline_bench", "--floor", str(home)]
-    )
-    steps = summary["step_seconds"]
+@contextmanager
+def postgres_warehouse() -> Iterator[tuple[str, int]]:
+    """A server on this machine with an empty `warehouse` database: its URL and its main pid."""
+    import psycopg
+
+    from tests.portal.postgres_server import SERVER_USER, postgres_server
+
+    with contextmanager(postgres_server)(BENCH_SERVER) as server:
+        with psycopg.connect(host="127.0.0.1", port=server.port, user=SERVER_USER, dbname="postgres",
+                             autocommit=True) as pg:
+            pg.execute("create database warehouse template template0 lc_collate 'C' lc_ctype 'C'")
+        pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        yield f"postgresql://{SERVER_USER}@127.0.0.1:{server.port}/warehouse", pid
+
+
+def warehouse_runs(home: Path, invoices: int, env: dict[str, str] | None = None,
+                   server_pid: int | None = None) -> dict:
+    """A first `ledgerloop run` on a cold warehouse, then a refresh with 1% of the invoices changed."""
+    command = [str(Path(sys.executable).parent / "ledgerloop"), "run", "--json", "--home", str(home),
+               "--as-of", AS_OF.isoformat()]
+    first = timed_run(command, env, server_pid)
+    changed_rows = changed_export(home, max(1, invoices // 100))
+    refresh = timed_run(command, env, server_pid)
+    summary, steps = first.summary(), first.summary()["step_seconds"]
     rows = sum(meta.get("rows_read", 0) for meta in summary["ingest"].values())
     ingest_seconds = sum(steps.get(step, 0) for step in INGEST_STEPS)
     outreach_seconds = sum(v for k, v in steps.items() if is_outreach(k))
-    results = {
-        "invoices": args.invoices,
+    refresh_steps = refresh.summary()["step_seconds"]
+    return {
         "rows_ingested": rows,
-        "generate_seconds": round(generate_seconds, 1),
         "ingest_seconds": round(ingest_seconds, 1),
         "ingest_rows_per_second": round(rows / ingest_seconds),
-        "dbt_seconds": round(steps["ledgerloop_dbt_models"], 1),
+        "dbt_seconds": round(sum(v for k, v in steps.items() if is_dbt(k)), 1),
+        "risk_scores_seconds": round(steps.get(RISK_STEP, 0), 1),
         "outreach_seconds": round(outreach_seconds, 1),
-        "checks_seconds": round(sum(v for k, v in steps.items() if k not in (
-            *INGEST_STEPS, "ledgerloop_dbt_models") and not is_outreach(k)), 1),
+        "checks_seconds": round(sum(v for k, v in steps.items() if not (
+            k in INGEST_STEPS or is_dbt(k) or k == RISK_STEP or is_outreach(k))), 1),
         "slowest_outreach_steps": {
             k: round(v, 1) for k, v in sorted(steps.items(), key=lambda kv: -kv[1]) if is_outreach(k)
         },
         "run_seconds_in_dagster": summary["seconds"],
-        "end_to_end_seconds": round(run_seconds, 1),
-        "peak_rss_mb": round(run_rss / 2**20),
-        "floor_seconds": round(floor_seconds, 1),
-        "floor_peak_rss_mb": round(floor_rss / 2**20),
-        "floor_invoices": json.loads(floor_output.strip().splitlines()[-1])["invoices"],
+        "end_to_end_seconds": round(first.seconds, 1),
+        "peak_rss_mb": round(first.peak_rss / 2**20),
+        "server_peak_pss_mb": round(first.server_peak_pss / 2**20),
         "ledger_invoices": summary["ledger"]["invoices"],
-        "ratio_end_to_end_to_floor": round(run_seconds / floor_seconds, 1),
-        "ratio_rss_to_floor": round(run_rss / floor_rss, 1),
         "refresh_changed_rows": changed_rows,
-        "refresh_seconds": round(refresh_seconds, 1),
-        "refresh_dbt_seconds": round(refresh["step_seconds"]["ledgerloop_dbt_models"], 1),
+        "refresh_seconds": round(refresh.seconds, 1),
+        "refresh_dbt_seconds": round(sum(v for k, v in refresh_steps.items() if is_dbt(k)), 1),
         "refresh_slowest_steps": {
-            k: round(v, 1) for k, v in sorted(refresh["step_seconds"].items(), key=lambda kv: -kv[1])[:6]
+            k: round(v, 1) for k, v in sorted(refresh_steps.items(), key=lambda kv: -kv[1])[:6]
         },
-        "refresh_peak_rss_mb": round(refresh_rss / 2**20),
-        "ratio_refresh_to_floor": round(refresh_seconds / floor_seconds, 1),
+        "refresh_peak_rss_mb": round(refresh.peak_rss / 2**20),
+        "refresh_server_peak_pss_mb": round(refresh.server_peak_pss / 2**20),
         "checks_passed": sum(c["passed"] for c in summary["checks"]),
         "checks_failed": sum(not c["passed"] for c in summary["checks"]),
     }
-    (home / "bench.json").write_text(json.dumps(results, indent=2))
-    width = max(map(len, results))
-    print("\n".join(f"{k:<{width}}  {v}" for k, v in results.items()))
-    print(f"(results in {home / 'bench.json'})")
+
+
+SIDE_BY_SIDE = (
+    ("first run, end to end (s)", "end_to_end_seconds"),
+    ("  dbt (s)", "dbt_seconds"),
+    ("  risk scores outside dbt (s)", "risk_scores_seconds"),
+    ("  ingest (s)", "ingest_seconds"),
+    ("  people's outputs (s)", "outreach_seconds"),
+    ("  checks and the rest (s)", "checks_seconds"),
+    ("  peak RSS, pipeline (MB)", "peak_rss_mb"),
+    ("  peak PSS, PostgreSQL server (MB)", "server_peak_pss_mb"),
+    ("refresh, 1% changed (s)", "refresh_seconds"),
+    ("  dbt (s)", "refresh_dbt_seconds"),
+    ("  peak RSS, pipeline (MB)", "refresh_peak_rss_mb"),
+    ("  peak PSS, PostgreSQL server (MB)", "refresh_server_peak_pss_mb"),
+    ("invoices in the ledger", "ledger_invoices"),
+    ("checks failed", "checks_failed"),
+)
+
+
+def side_by_side(duck: dict, pg: dict | None, floor_seconds: float) -> str:
+    """The two warehouses' figures in columns, with their ratio and the floor's."""
+    lines = [f"{'':<36}{'DuckDB file':>14}{'PostgreSQL':>14}{'PG / DuckDB':>13}"]
+    for label, key in SIDE_BY_SIDE:
+        a, b = duck[key], pg[key] if pg else None
+        ratio = f"{b / a:.1f}" if b is not None and a and "seconds" in key else ""
+        lines.append(f"{label:<36}{a:>14,}{'' if b is None else f'{b:,}':>14}{ratio:>13}")
+    lines.append(f"{'floor, plain DuckDB script (s)':<36}{floor_seconds:>14}")
+    for name, figures in (("DuckDB", duck), ("PostgreSQL", pg)):
+        if figures:
+            lines.append(f"{name}: end to end / floor = {figures['end_to_end_seconds'] / floor_seconds:.1f}, "
+                         f"refresh / floor = {figures['refresh_seconds'] / floor_seconds:.1f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--home", type=Path, default=None, help="work folder (default: a temp dir)")
+    parser.add_argument("--warehouse", choices=("both", "duckdb", "postgres"), default="both")
+    args = parser.parse_args()
+    base = args.home or Path(tempfile.mkdtemp(prefix="ledgerloop-bench-"))
+    shutil.rmtree(base, ignore_errors=True)
+    duck_home, pg_home = base / "duckdb", base / "postgres"
+    settings = Settings(home=duck_home, config_path=REPO_ROOT / "ledgerloop.yaml")
+
+    started = time.monotonic()
+    generate_demo(duck_home, settings.policy(), args.invoices, 7, AS_OF, progress=True)
+    generate_seconds = time.monotonic() - started
+    shutil.copytree(duck_home / "landing" / "salesforce", base / "floor")
+    shutil.copytree(duck_home, pg_home)  # the same files, before a run archives them
+    floor = timed_run([sys.executable, "-m", "tests.benchmarks.pipeline_bench", "--floor", str(base)])
+    results: dict = {
+        "invoices": args.invoices,
+        "generate_seconds": round(generate_seconds, 1),
+        "floor_seconds": round(floor.seconds, 1),
+        "floor_peak_rss_mb": round(floor.peak_rss / 2**20),
+        "floor_invoices": json.loads(floor.output.strip().splitlines()[-1])["invoices"],
+    }
+    if args.warehouse in ("both", "duckdb"):
+        results["duckdb"] = warehouse_runs(duck_home, args.invoices)
+    if args.warehouse in ("both", "postgres"):
+        from tests.portal.postgres_server import NO_SERVER, find_bindir
+
+        if find_bindir() is None:
+            results["postgres_skipped"] = NO_SERVER
+        else:
+            with postgres_warehouse() as (url, server_pid):
+                env = {**os.environ, "LEDGERLOOP_WAREHOUSE_URL": url}
+                results["postgres"] = warehouse_runs(pg_home, args.invoices, env, server_pid)
+    for figures in (results.get("duckdb"), results.get("postgres")):
+        if figures:
+            figures["ratio_end_to_end_to_floor"] = round(figures["end_to_end_seconds"] / floor.seconds, 1)
+            figures["ratio_rss_to_floor"] = round(figures["peak_rss_mb"] / results["floor_peak_rss_mb"], 1)
+            figures["ratio_refresh_to_floor"] = round(figures["refresh_seconds"] / floor.seconds, 1)
+    (base / "bench.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    if "duckdb" in results:
+        print(side_by_side(results["duckdb"], results.get("postgres"), results["floor_seconds"]))
+    if "postgres_skipped" in results:
+        print(f"PostgreSQL target skipped: {results['postgres_skipped']}")
+    print(f"(results in {base / 'bench.json'})")
 
 
 if __name__ == "__main__":

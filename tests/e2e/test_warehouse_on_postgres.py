@@ -2,7 +2,8 @@
 files, with a director's answer, a promise, a dispute and a plan between them, holds the same rows
 as on the DuckDB file in every table (ingest, quarantine, dbt's layers, the dunning state), makes
 the same drafts, exports and portal pages, says the same in its summary, and the read commands
-print the same; a file dropped again is loaded once (exactly once per file holds). Each run starts
+print the same; a file dropped again is loaded once (exactly once per file holds); and the answer
+loop delivers a collector's promise to the list and the timeline once, without a refresh. Each run starts
 at a fixed moment, so the rows' load stamps are the same on both engines."""
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ import duckdb
 import psycopg
 import pytest
 
+from orchestration.cli.runner import ANSWER_LOOP_JOB, JOB
 from orchestration.demo.generate import generate_demo
 from orchestration.outreach.portal_store import open_store
 from orchestration.settings import REPO_ROOT, Settings
-from portal.store import collector_entries, director_updates
+from portal.store import account_events, collector_entries, director_updates, worklists
 from portal.store.collector_entries import NewEntry
 from portal.store.director_updates import NewUpdate
 from tests.portal.postgres_server import postgres_server
@@ -65,8 +67,8 @@ def environment(home: Path, url: str | None) -> dict[str, str]:
     return env | {"LEDGERLOOP_HOME": str(home)} | ({"LEDGERLOOP_WAREHOUSE_URL": url} if url else {})
 
 
-def refresh(home: Path, started_at: dt.datetime, url: str | None) -> dict:
-    command = [sys.executable, "-m", "tests.e2e.warehouse_refresh", str(home), started_at.isoformat()]
+def refresh(home: Path, started_at: dt.datetime, url: str | None, job: str = JOB) -> dict:
+    command = [sys.executable, "-m", "tests.e2e.warehouse_refresh", str(home), started_at.isoformat(), job]
     done = subprocess.run(command, cwd=REPO_ROOT, env=environment(home, url), capture_output=True, text=True,
                           timeout=600)
     lines = done.stdout.strip().splitlines()
@@ -269,3 +271,45 @@ def test_the_read_commands_print_the_same_from_either_engine(engines):
     read = commands_read(home, url, duckdb_run["account"])
     assert read == duckdb_run["read"]
     assert "Dunning preview" in read["preview"] and duckdb_run["account"] in read["statement"]
+
+
+def test_the_answer_loop_on_postgresql_delivers_a_promise_once_without_a_refresh(engines):
+    home, url, _, _ = engines
+    collectors = {m.name: m.email for m in Settings(home=home).policy().team.collectors}
+    with psycopg.connect(url) as pg:
+        invoice_key, account_id, collector = pg.execute(
+            "select invoice_key, account_id, collector from marts.ar_ledger where status = 'open' "
+            "and account_id is not null and collector = any(%s) and currency = 'USD' "
+            "order by balance desc, invoice_key limit 1", [list(collectors)]).fetchone()
+    at = DAYS[1] + dt.timedelta(hours=3)
+    promise = NewEntry("pg-loop", collectors[collector], collector, "promise", account_id, invoice_key,
+                       note="Will pay Friday", call_outcome=None, currency="USD",
+                       promised_amount=Decimal("321.00"), promised_date=at.date() + dt.timedelta(days=2),
+                       dispute_reason=None, dispute_evidence=None, dispute_deadline=None,
+                       resolution=None, plan_installments=None, submitted_at=at)
+    drafts_before = sorted((home / "outbox").rglob("*"))
+    with open_store(home) as store:
+        collector_entries.record(store, promise)
+
+    def on_the_timeline() -> int:
+        with open_store(home) as store:
+            return sum(e.amount == Decimal("321.00") and "promise" in e.kind
+                       for e in account_events.timeline(store, account_id))
+
+    loop = refresh(home, at + dt.timedelta(seconds=10), url, ANSWER_LOOP_JOB)
+    assert loop["ingest"]["portal/collector_entries"]["entries_loaded"] == 1
+    assert on_the_timeline() == 1
+    with open_store(home) as store:
+        listed = worklists.accounts_for(store, collectors[collector])
+    (account,) = [a for a in listed if a.account_id == account_id]
+    assert "USD 321.00" in account.drivers
+    assert sorted((home / "outbox").rglob("*")) == drafts_before, "the answer loop wrote what people receive"
+
+    again = refresh(home, at + dt.timedelta(seconds=40), url, ANSWER_LOOP_JOB)
+    assert again["ingest"]["portal/collector_entries"]["entries_loaded"] == 0
+    assert on_the_timeline() == 1
+    with psycopg.connect(url) as pg:
+        assert pg.execute("select count(*) from raw.collector_entries where submission_id = 'pg-loop'"
+                          ).fetchone() == (1,)
+        assert pg.execute("select count(*) from marts.promises_to_pay where invoice_key = %s "
+                          "and promised_amount = 321.00", [invoice_key]).fetchone() == (1,)

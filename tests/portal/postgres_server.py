@@ -24,6 +24,8 @@ from psycopg import sql
 
 SERVER_USER = "postgres"
 START_TIMEOUT_SECONDS = 30
+FAST_AND_FORGETFUL = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+"""Tests' settings: nothing they write needs to survive a crash of the machine."""
 
 
 def find_bindir() -> Path | None:
@@ -45,6 +47,7 @@ class PostgresServer:
     bindir: Path
     root: Path
     port: int
+    settings: dict[str, str] = field(default_factory=lambda: dict(FAST_AND_FORGETFUL))
     _names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -77,10 +80,9 @@ class PostgresServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
+        settings = {"listen_addresses": "127.0.0.1", "port": str(self.port),
+                    "unix_socket_directories": str(self.root), "max_connections": "50", **self.settings}
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         self._check(
             "pg_ctl",
             "-D",
@@ -115,13 +117,18 @@ class PostgresServer:
         return self.url(name)
 
 
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start a server for as long as the calling fixture lives; always stop it and remove its folder."""
+NO_SERVER = "no /usr/lib/postgresql/*/bin/initdb: apt-get install postgresql"
+
+
+def postgres_server(settings: dict[str, str] | None = None) -> Iterator[PostgresServer]:
+    """Start a server for as long as the calling fixture lives; always stop it and remove its folder.
+    `settings`: server settings instead of the tests' fast and forgetful ones."""
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("no /usr/lib/postgresql/*/bin/initdb: apt-get install postgresql")
+        pytest.skip(NO_SERVER)
     root = Path(tempfile.mkdtemp(prefix="ledgerloop-pg-"))
-    server = PostgresServer(bindir=bindir, root=root, port=_free_port())
+    server = PostgresServer(bindir=bindir, root=root, port=_free_port(),
+                            settings=dict(FAST_AND_FORGETFUL if settings is None else settings))
     try:
         if os.geteuid() == 0:
             account = pwd.getpwnam(SERVER_USER)
