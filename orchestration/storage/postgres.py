@@ -91,6 +91,41 @@ def copy_relation(
     return copy_rows(pg, schema, table, [name for name, _ in columns], rows)
 
 
+def push_changes(
+    con: duckdb.DuckDBPyConnection, pg: psycopg.Connection, name: str, pushed: str, key: Sequence[str],
+) -> bool:
+    """Make the server's `name` (`schema.table`) hold what the local table of that name holds,
+    given `pushed`, a local copy of what the server holds: with a `key` (its primary key), only
+    the rows that differ travel, deleted by key and copied in, so a step that commits often
+    (a withdrawn draft at a time) does not send whole tables each time; without one, the table is
+    replaced whole when anything differs. Inside the caller's transaction; True if anything did."""
+    con.execute(f"create or replace temp table ledgerloop_gone as from {pushed} except all from {name}")
+    con.execute(f"create or replace temp table ledgerloop_new as from {name} except all from {pushed}")
+    gone, new = con.execute("select (select count(*) from ledgerloop_gone), "
+                            "(select count(*) from ledgerloop_new)").fetchall()[0]
+    if not (gone or new):
+        return False
+    schema, table = name.split(".")
+    if not key:
+        copy_relation(con.table(name), pg, schema, table, replace=True)
+        return True
+    if gone:
+        keys = con.sql(f"select distinct {', '.join(key)} from ledgerloop_gone")
+        columns = [(column, str(kind)) for column, kind in zip(keys.columns, keys.types, strict=True)]
+        pg.execute(sql.SQL("create temp table ledgerloop_gone ({}) on commit drop").format(sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(postgres_type(kind)))
+            for column, kind in columns)))
+        copy_rows(pg, "pg_temp", "ledgerloop_gone", key, keys.iter_rows(batch_size=COPY_BATCH_ROWS))
+        matched = sql.SQL(" and ").join(
+            sql.SQL("kept.{0} = gone.{0}").format(sql.Identifier(column)) for column in key)
+        pg.execute(sql.SQL("delete from {}.{} as kept using ledgerloop_gone as gone where {}").format(
+            sql.Identifier(schema), sql.Identifier(table), matched))
+        pg.execute("drop table ledgerloop_gone")
+    if new:
+        copy_relation(con.table("ledgerloop_new"), pg, schema, table)
+    return True
+
+
 def read_rows(pg: psycopg.Connection, schema: str, table: str) -> tuple[list[str], list[tuple]]:
     """The column names and every row of `schema.table`."""
     with pg.cursor() as cursor:

@@ -5,9 +5,10 @@ file the step works on the file itself. On PostgreSQL it works on an in-memory D
 - the tables it `reads` (all rows, or `Rows` some) and the tables it `replaces` are pulled from
   the server first, in one snapshot (COPY to CSV, read in parallel); a table it only `appends`
   to starts empty, so whatever it holds at a push is new;
-- rows it adds to the `appends` tables, and the whole of the `replaces` tables, are pushed back
-  with COPY in one server transaction each time the step commits (after each file, before the
-  file is archived), and once more when the step ends; a step that fails pushes only the rows it
+- rows it adds to the `appends` tables, and what changed in the `replaces` tables (rows deleted
+  by primary key and copied in; a table without one replaced whole), are pushed back with COPY in
+  one server transaction each time the step commits (after each file, before the file is
+  archived), and once more when the step ends; a step that fails pushes only the rows it
   appended outside a transaction, as the DuckDB file would have kept them.
 
 A step that writes holds the write lock (an advisory lock) from its pulls to its last push, and
@@ -107,18 +108,23 @@ def _postgres_session(server: PostgresServer, reads, appends, replaces) -> Itera
                     name, where = (read.table, read.where) if isinstance(read, Rows) else (read, None)
                     postgres.pull_table(pg, con, name, Path(scratch), where)
             pushed = {name: _next_rowid(con, name) for name in appends}
+            as_kept = {name: _remember_as_kept(con, name, number) for number, name in enumerate(replaces)}
+            keys = {name: _primary_key(con, name) for name in replaces}
 
             def keep(replaced: bool = True) -> None:
                 """Push what was committed since the last push, in one server transaction (read on
                 a cursor of its own: the step may have a result of its own pending)."""
-                with con.cursor() as committed, pg.transaction():
-                    for name in appends:
-                        new = committed.sql(f"select * from {name} where rowid >= {pushed[name]}")
-                        postgres.copy_relation(new, pg, *name.split("."))
-                    for name in replaces if replaced else ():
-                        postgres.copy_relation(committed.table(name), pg, *name.split("."), replace=True)
+                with con.cursor() as committed:
+                    with pg.transaction():
+                        for name in appends:
+                            new = committed.sql(f"select * from {name} where rowid >= {pushed[name]}")
+                            postgres.copy_relation(new, pg, *name.split("."))
+                        changed = [name for name in (replaces if replaced else ())
+                                   if postgres.push_changes(committed, pg, name, as_kept[name], keys[name])]
                     for name in appends:
                         pushed[name] = _next_rowid(committed, name)
+                    for name in changed:  # the server holds them now
+                        committed.execute(f"create or replace table {as_kept[name]} as from {name}")
 
             try:
                 yield _KeptConnection(con, keep)
@@ -201,6 +207,26 @@ def _drop_unnamed_tables(con: duckdb.DuckDBPyConnection, named: set[str]) -> Non
 def _roll_back_open_transaction(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.TransactionException):  # none was open
         con.rollback()
+
+
+KEPT_COPIES = "ledgerloop_kept"
+"""Schema of the in-memory DuckDB holding each replaced table as the server holds it."""
+
+
+def _remember_as_kept(con: duckdb.DuckDBPyConnection, name: str, number: int) -> str:
+    """A copy of a replaced table as pulled (what the server holds): a push sends what differs."""
+    con.execute(f"create schema if not exists {KEPT_COPIES}")
+    copy = f"{KEPT_COPIES}.replaced_{number}"
+    con.execute(f"create table {copy} as from {name}")
+    return copy
+
+
+def _primary_key(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    schema, table = name.split(".")
+    found = con.execute(
+        "select constraint_column_names from duckdb_constraints() where schema_name = ? "
+        "and table_name = ? and constraint_type = 'PRIMARY KEY'", [schema, table]).fetchall()
+    return list(found[0][0]) if found else []
 
 
 def _next_rowid(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -209,3 +209,38 @@ def test_a_database_that_sorts_by_a_locale_is_refused_naming_the_fix(server):
         pg.execute("create database by_locale template template0 locale_provider icu icu_locale 'en-US'")
     problem = PostgresServer(**{**server.__dict__, "database": "by_locale"}).problem()
     assert problem and "sorts text by an ICU locale" in problem and "LC_COLLATE 'C'" in problem
+
+
+def test_a_step_that_commits_often_sends_only_what_changed_in_the_tables_it_replaces(server):
+    def seen_on_server() -> dict[str, tuple]:
+        with psycopg.connect(**server.conninfo) as pg:  # xmin: the transaction that wrote the row
+            return {key: (day, xmin) for key, day, xmin in pg.execute(
+                "select invoice_key, first_seen_on, xmin::text from outreach.dunning_invoices_seen")}
+
+    day = dt.date(2026, 12, 1)
+    with open_session(server, replaces=["outreach.dunning_invoices_seen"]) as con:
+        con.execute("insert into outreach.dunning_invoices_seen select 'INV-' || i, $day from range(2000) r(i)",
+                    {"day": day})
+    before = seen_on_server()
+    assert len(before) == 2000
+    with open_session(server, reads=["raw.ingested_files"],
+                      replaces=["outreach.dunning_invoices_seen", "raw.payment_decisions"]) as con:
+        for n in range(5):  # a withdrawn draft at a time, each committed
+            con.begin()
+            con.execute("delete from outreach.dunning_invoices_seen where invoice_key = ?", [f"INV-{n}"])
+            con.commit()
+        con.begin()
+        con.execute("insert or replace into outreach.dunning_invoices_seen values ('INV-7', $late), "
+                    "('INV-NEW', $late)", {"late": day + dt.timedelta(days=3)})
+        con.execute("insert into raw.payment_decisions values "  # a table whose key is not declared
+                    "('D-9', 'P-9', 'resolve', 1, 'INV-9', null, 'ann', '2026-12-06T09:00:00')")
+        con.commit()
+    after = seen_on_server()
+    expected = {f"INV-{i}" for i in range(5, 2000)} | {"INV-NEW"}
+    assert set(after) == expected
+    assert after["INV-7"][0] == after["INV-NEW"][0] == day + dt.timedelta(days=3)
+    untouched = [key for key in expected - {"INV-7", "INV-NEW"} if after[key] != before[key]]
+    assert not untouched, f"{len(untouched)} unchanged rows were sent again"
+    with psycopg.connect(**server.conninfo) as pg:
+        assert pg.execute("select count(*) from raw.payment_decisions where decision_id = 'D-9'"
+                          ).fetchone() == (1,)
