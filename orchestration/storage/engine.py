@@ -17,6 +17,11 @@ from orchestration.settings import WAREHOUSE_URL_ENV
 WAREHOUSE_PASSWORD_ENV = "LEDGERLOOP_WAREHOUSE_PASSWORD"
 BYTEWISE_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
 """Collations that order text by bytes, as DuckDB does."""
+ASCII_ONLY_CTYPES = ("C", "POSIX")
+"""Character classifications that know only ASCII: `upper('Müller')` stays `MüLLER` and `[[:alpha:]]`
+misses `Ä`, so payers' names and invoice references would not match as on DuckDB."""
+CREATE_WITH = "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
+"""What a warehouse database is created with: bytes order text, and letters are Unicode's."""
 DBT_SESSION_OPTIONS = "-c jit=off"
 """PostgreSQL's JIT compiles the risk features' query for 2.7 s to save milliseconds (measured)."""
 
@@ -89,15 +94,16 @@ class PostgresServer:
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.database}"
 
     def problem(self) -> str | None:
-        """Why a run cannot use this server now, in one line (None when it can): unreachable, or a
+        """Why a run cannot use this server now, in one line (None when it can): unreachable, a
         database that sorts text by a locale (ranks' ties and lists' order would differ from
-        DuckDB's bytewise order)."""
+        DuckDB's bytewise order), or one whose character classes know only ASCII (upper-casing
+        and matching names with accents would differ from DuckDB's)."""
         import psycopg
 
         try:
             with psycopg.connect(**self.conninfo, connect_timeout=10) as pg:
-                collation, provider = pg.execute(  # the provider column exists from PostgreSQL 15
-                    "select datcollate, to_jsonb(d) ->> 'datlocprovider' from pg_database as d "
+                collation, ctype, provider = pg.execute(  # datlocprovider exists from PostgreSQL 15
+                    "select datcollate, datctype, to_jsonb(d) ->> 'datlocprovider' from pg_database as d "
                     "where datname = current_database()").fetchone()
         except psycopg.Error as error:
             reason = " ".join(str(error).split())
@@ -106,7 +112,10 @@ class PostgresServer:
             collation = "an ICU locale"
         if collation not in BYTEWISE_COLLATIONS:
             return (f"the warehouse database {self.database} sorts text by {collation}; create it with "
-                    "LC_COLLATE 'C' (see the README's Scale out), so ties and lists come in DuckDB's order")
+                    f"{CREATE_WITH} (see the README's Scale out), so ties and lists come in DuckDB's order")
+        if provider != "i" and ctype in ASCII_ONLY_CTYPES:
+            return (f"the warehouse database {self.database} knows only ASCII letters (LC_CTYPE {ctype}): "
+                    f"names like Müller would not match as on DuckDB; create it with {CREATE_WITH}")
         return None
 
 

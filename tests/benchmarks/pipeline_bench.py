@@ -172,12 +172,13 @@ def postgres_warehouse() -> Iterator[tuple[str, int]]:
     """A server on this machine with an empty `warehouse` database: its URL and its main pid."""
     import psycopg
 
+    from orchestration.storage.engine import CREATE_WITH
     from tests.portal.postgres_server import SERVER_USER, postgres_server
 
     with contextmanager(postgres_server)(BENCH_SERVER) as server:
         with psycopg.connect(host="127.0.0.1", port=server.port, user=SERVER_USER, dbname="postgres",
                              autocommit=True) as pg:
-            pg.execute("create database warehouse template template0 lc_collate 'C' lc_ctype 'C'")
+            pg.execute(f"create database warehouse template template0 {CREATE_WITH}")
         pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
         yield f"postgresql://{SERVER_USER}@127.0.0.1:{server.port}/warehouse", pid
 

@@ -211,6 +211,17 @@ def test_a_database_that_sorts_by_a_locale_is_refused_naming_the_fix(server):
     assert problem and "sorts text by an ICU locale" in problem and "LC_COLLATE 'C'" in problem
 
 
+def test_a_database_whose_letters_are_ascii_only_is_refused_naming_the_fix(server):
+    with psycopg.connect(**{**server.conninfo, "dbname": "postgres"}, autocommit=True) as pg:
+        pg.execute("create database ascii_letters template template0 lc_collate 'C' lc_ctype 'C'")
+        pg.execute("create database unicode_letters template template0 lc_collate 'C' lc_ctype 'C.UTF-8'")
+    problem = PostgresServer(**{**server.__dict__, "database": "ascii_letters"}).problem()
+    assert problem and "knows only ASCII letters" in problem and "LC_CTYPE 'C.UTF-8'" in problem
+    assert PostgresServer(**{**server.__dict__, "database": "unicode_letters"}).problem() is None
+    with psycopg.connect(**{**server.conninfo, "dbname": "unicode_letters"}) as pg:  # why it matters
+        assert pg.execute("select upper('Schäfer Müller')").fetchone() == ("SCHÄFER MÜLLER",)
+
+
 def test_a_step_that_commits_often_sends_only_what_changed_in_the_tables_it_replaces(server):
     def seen_on_server() -> dict[str, tuple]:
         with psycopg.connect(**server.conninfo) as pg:  # xmin: the transaction that wrote the row
@@ -219,8 +230,8 @@ def test_a_step_that_commits_often_sends_only_what_changed_in_the_tables_it_repl
 
     day = dt.date(2026, 12, 1)
     with open_session(server, replaces=["outreach.dunning_invoices_seen"]) as con:
-        con.execute("insert into outreach.dunning_invoices_seen select 'INV-' || i, $day from range(2000) r(i)",
-                    {"day": day})
+        con.execute("insert into outreach.dunning_invoices_seen "
+                    "select 'INV-' || i, $day from range(2000) r(i)", {"day": day})
     before = seen_on_server()
     assert len(before) == 2000
     with open_session(server, reads=["raw.ingested_files"],
