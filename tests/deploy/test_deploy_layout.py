@@ -12,7 +12,12 @@ import shlex
 import pytest
 import yaml
 
-from orchestration.settings import DAGSTER_STORAGE_URL_ENV, REPO_ROOT, check_dagster_storage_url
+from orchestration.settings import (
+    DAGSTER_STORAGE_URL_ENV,
+    REPO_ROOT,
+    WAREHOUSE_URL_ENV,
+    check_dagster_storage_url,
+)
 
 DEPLOY = REPO_ROOT / "deploy"
 REFERENCE = re.compile(r"\$\{[A-Z_]+(:?[-?][^}]*)?\}")
@@ -131,5 +136,6 @@ def test_the_readme_shows_how_to_switch_and_what_scales_out():
     assert f"unset {DAGSTER_STORAGE_URL_ENV}" in section
     for path in ("deploy/docker-compose.yml", "deploy/helm-values.yaml", "deploy/Dockerfile"):
         assert path in section and (REPO_ROOT / path).exists()
-    assert "not run here" in section and "Issue 14 stays open" in section
+    assert f"export {WAREHOUSE_URL_ENV}=postgresql://" in section and f"unset {WAREHOUSE_URL_ENV}" in section
+    assert "not run here" in section and "Measured at 1M invoices" in section
 
