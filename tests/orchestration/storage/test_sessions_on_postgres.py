@@ -56,6 +56,30 @@ def test_a_table_pulled_from_the_server_equals_the_one_copied_in(server, tmp_pat
     assert kinds["tags"] == "VARCHAR[]" and kinds["amount"] == "DECIMAL(18,2)" and kinds["payload"] == "JSON"
 
 
+def test_a_table_without_lists_goes_over_as_csv_and_comes_back_as_it_went(server, tmp_path):
+    source = duckdb.connect()
+    source.execute("""
+        create table plain as select * from (values
+          (1, 'quote " comma, new
+        line', '{"z": 1, "a": [1, 2]}'::json, 12.34::decimal(18, 2), 0.1::double + 0.2::double,
+           timestamptz '2026-12-06 09:30:00.123456+00', true, date '2026-02-28'),
+          (2, '', '[]'::json, -0.01::decimal(18, 2), -1e-300, null, false, null),
+          (3, null, null, null, 'nan'::double, null, null, null),
+          (4, '\\.', null, null, null, null, null, null)
+        ) t(n, text_value, payload, amount, ratio, seen_at, flag, due)""")  # 4: COPY's end marker, as data
+    with psycopg.connect(**server.conninfo, autocommit=True) as pg:
+        pg.execute("create schema if not exists marts")
+        assert copy_relation(source.table("plain"), pg, "marts", "plain", replace=True) == 4
+        assert copy_relation(source.table("plain"), pg, "marts", "plain", replace=True) == 4  # replaced
+        pulled = duckdb.connect()
+        assert pull_table(pg, pulled, "marts.plain", tmp_path) == 4
+    expected = source.sql("select * from plain order by n").fetchall()
+    back = pulled.sql("select * from marts.plain order by n").fetchall()
+    assert [row[:4] + row[5:] for row in back] == [row[:4] + row[5:] for row in expected]
+    ratios = [row[4] for row in back]
+    assert ratios[:2] == [0.1 + 0.2, -1e-300] and ratios[2] != ratios[2] and ratios[3] is None  # nan
+
+
 def _file_row(sha: str) -> list:
     now = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
     return [sha, "salesforce", f"{sha}.csv", f"archive/{sha}", "loaded", 1, 1, 0, 0, "utf-8", None, None, now]
