@@ -54,6 +54,13 @@ def main() -> None:
     apply_quiet_environment()
 
 
+def entry() -> None:
+    """The `ledgerloop` console script."""
+    from orchestration.cli.heap import run_as_script
+
+    run_as_script(main)
+
+
 @main.command()
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Age invoices at this date (default: today in the policy's time zone).")

@@ -15,6 +15,7 @@ from functools import partial
 
 import duckdb
 
+from orchestration.cli import heap
 from orchestration.cli.run_progress import RunProgress
 from orchestration.cli.run_summary import describe_failure
 from orchestration.defs.instance import prepare_dagster_home
@@ -100,14 +101,15 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     `verbose`; `full_refresh` rebuilds dbt's incremental models from every record."""
     progress = progress or RunProgress(None)
     progress.phase("Loading Dagster and the dbt project")
-    prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
-    from orchestration.defs.dbt import prepare_manifest
+    with heap.loading_for_good():
+        prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
+        from orchestration.defs.dbt import prepare_manifest
 
-    prepare_manifest()
-    import dagster as dg
+        prepare_manifest()
+        import dagster as dg
 
-    from orchestration.cli.run_events import check_descriptions, dbt_steps, step_event, step_plan
-    from orchestration.definitions import defs
+        from orchestration.cli.run_events import check_descriptions, dbt_steps, step_event, step_plan
+        from orchestration.definitions import defs
 
     facts = RunFacts.at(now_utc(), settings.policy().timezone, settings.home, settings.config_path, as_of)
     as_of = facts.as_of

@@ -57,7 +57,8 @@ class VenvDbtCliResource(DbtCliResource):
 def dbt_resource() -> VenvDbtCliResource:
     return VenvDbtCliResource(
         project_dir=ledgerloop_dbt_project(),
-        dbt_executable=str(Path(sys.executable).parent / "dbt"),  # the venv's, not PATH's
+        # the venv's dbt (not PATH's), through `ledgerloop-dbt` (orchestration/defs/dbt_process.py)
+        dbt_executable=str(Path(sys.executable).parent / "ledgerloop-dbt"),
     )
 
 

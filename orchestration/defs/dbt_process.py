@@ -1,0 +1,32 @@
+"""`ledgerloop-dbt`: dbt's own command line, with the garbage collector kept off what lives for
+the whole process.
+
+dbt loads its manifest (thousands of objects that live until it exits), then runs the nodes.
+Collecting that heap again and again while it loads, and once more at exit, took about 2.5 s of
+a 12 s `dbt build` on the 5,000-invoice demo. Here collections are off while dbt loads, the
+loaded heap is frozen once dbt says it starts running nodes, and what the nodes built is left out
+of the collection at exit. Arguments, output and exit codes are dbt's.
+"""
+
+from __future__ import annotations
+
+import gc
+
+STARTS_RUNNING_NODES = "ConcurrencyLine"
+"""dbt's event once the manifest is loaded and before the first node runs."""
+
+
+def _on_event(message) -> None:
+    if message.info.name == STARTS_RUNNING_NODES and not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def main() -> None:
+    gc.disable()
+    try:
+        from dbt.cli.main import cli
+
+        cli.main(obj={"callbacks": [_on_event]})  # standalone: exits with dbt's own code
+    finally:
+        gc.freeze()
