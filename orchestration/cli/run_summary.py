@@ -187,6 +187,9 @@ def _outputs(outcome: RunOutcome) -> list[str]:
             f"{_n(dunning.get('escalations', 0), 'escalation')} in {dunning.get('outbox')}")
         if waiting := _waiting_for_cash(dunning):
             add("", f"held back, waiting for cash: {waiting} (`ledgerloop dunning preview` says why)")
+        if beyond := (dunning.get("held_by_reason") or {}).get("daily_limit"):
+            add("", f"waiting for a later run: {_n(beyond, 'invoice')} also due, past today's limit "
+                "of new notices (dunning.daily_limit)")
     if alerts := out.get("outbox/alert_drafts"):
         add("Alerts", f"{alerts.get('alerts_raised_today', 0):,} raised today, "
             f"{_n(_alert_emails(outcome, alerts), 'email draft')} to the people concerned")

@@ -37,7 +37,7 @@ from orchestration.dunning.events import (
 from orchestration.dunning.facts import ensure_schema, load_accounts, load_facts, record_first_seen
 from orchestration.dunning.notices import id_of, notice_name
 from orchestration.dunning.rejections import rejection_subject, settle_rejections
-from orchestration.dunning.selection import DunningPlan, Notice, plan_dunning
+from orchestration.dunning.selection import DunningPlan, Notice, plan_dunning, within_daily_limit
 from orchestration.dunning.withdrawal import withdraw_stale
 from orchestration.policy import Policy
 from orchestration.storage.warehouse import transaction
@@ -113,7 +113,8 @@ def plan_day(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, hom
     """What the policy asks for on `as_of`; reads only (the dry run uses this)."""
     accounts = load_accounts(con, as_of)
     facts = load_facts(con, as_of, home / "outbox", policy.dunning, policy.timezone)
-    return plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone)
+    plan = plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone)
+    return within_daily_limit(plan, policy.dunning.daily_limit, facts.drafted_today)
 
 
 def replan(
@@ -124,7 +125,8 @@ def replan(
     their steps are due again); deciding only them keeps a withdrawal from costing a whole plan."""
     facts = load_facts(con, as_of, home / "outbox", policy.dunning, policy.timezone)
     accounts = [account for account in plan.accounts if account.account_id in account_ids]
-    return plan.replacing(account_ids, plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone))
+    again = plan.replacing(account_ids, plan_dunning(accounts, facts, policy.dunning, as_of, policy.timezone))
+    return within_daily_limit(again, policy.dunning.daily_limit, facts.drafted_today)
 
 
 def run_day(

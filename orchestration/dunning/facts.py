@@ -170,7 +170,16 @@ def load_facts(
         escalated=escalated,
         unapplied_cash=unapplied_cash(con) if cash.unapplied_cash else {},
         payment_files_missing=payment_files_missing(con, as_of, cash, timezone),
+        drafted_today=_drafted_on(con, as_of),
     )
+
+
+def _drafted_on(con: duckdb.DuckDBPyConnection, day: dt.date) -> int:
+    """Notices and call tasks drafted by the runs of `day` (escalations go to managers: not counted)."""
+    if not has_table(con, "outreach", "dunning_notices"):
+        return 0
+    return con.execute("select count(*) from outreach.dunning_notices where run_on = ? "
+                       "and channel <> 'escalation'", [day]).fetchall()[0][0]
 
 
 def _open_disputes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

@@ -112,6 +112,9 @@ class Facts:
     """account_id -> the customer's cash not yet applied, in words (their notices wait)."""
     payment_files_missing: str | None = None
     """Why every notice waits for the day's payment files; None when they are in."""
+    drafted_today: int = 0
+    """Notices (call tasks included) earlier runs drafted for the same day: the daily limit's
+    room is what they left."""
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,8 @@ class Held:
     invoice_key: str | None
     reason: str
     """open_dispute | pending_promise | kept_promise | on_track_plan | stage_disputed |
-    stage_promised | payment_files_not_in | unapplied_cash | contact_cap | no_segment | no_email |
-    bad_email | no_phone | bad_phone | no_address"""
+    stage_promised | payment_files_not_in | unapplied_cash | contact_cap | daily_limit | no_segment |
+    no_email | bad_email | no_phone | bad_phone | no_address"""
     detail: str | None = None
     """The reason in words, where it has particulars (the stage and who set it, the cash waiting)."""
 

@@ -8,7 +8,8 @@ step that fits its age, the earlier steps skipped with the reason; after that, s
 order and each (invoice, step) is drafted once. Due invoices are grouped into ONE notice per
 channel; the contact cap (touches on every channel and by every team, within `days` of the
 notice's scheduled date) decides which notices may go, most advanced first; the rest wait for a
-later run. Cash comes first: while the day's payment files are not in, or cash of a customer's
+later run. With `daily_limit`, a day's runs draft at most that many notices, the most pressing
+accounts first, and the others wait for a later run's room. Cash comes first: while the day's payment files are not in, or cash of a customer's
 waits unapplied, their notices and escalations wait. Escalations (long past due with no response
 since the last contact actually made, a broken promise) go to managers and are raised once each.
 """
@@ -19,6 +20,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -53,6 +55,7 @@ __all__ = [  # the vocabulary is imported from here as well as from `model`
     "plan_dunning",
     "scheduled_send",
     "segment_for",
+    "within_daily_limit",
 ]
 
 def account_timezone(account: Account, dunning: Dunning, default: str) -> ZoneInfo:
@@ -195,6 +198,38 @@ def plan_dunning(
             _add_notices(plan, account, segment.name, due, facts, dunning, as_of, default_timezone)
         plan.escalations.extend(escalations)
     return plan
+
+
+def within_daily_limit(plan: DunningPlan, limit: int | None, drafted_today: int) -> DunningPlan:
+    """`plan` with at most the room `limit` leaves after `drafted_today` notices: whole accounts,
+    most pressing first (the most advanced step, then the oldest debt, then the largest balance
+    its notices chase); every invoice of an account left out is held as `daily_limit` and is due
+    again on the next run, so nothing is dropped."""
+    room = None if limit is None else max(0, limit - drafted_today)
+    if room is None or len(plan.notices) <= room:
+        return plan
+    by_account: dict[str, list[Notice]] = defaultdict(list)
+    for notice in plan.notices:
+        by_account[notice.account.account_id].append(notice)
+
+    def pressure(account_id: str) -> tuple:
+        notices = by_account[account_id]
+        leads = [notice.lead for notice in notices]
+        chased = sum(item.invoice.balance for notice in notices for item in notice.items)
+        return (-max(lead.step_index for lead in leads), -max(lead.days_past_due for lead in leads),
+                -chased, account_id)
+
+    kept: set[str] = set()
+    for account_id in sorted(by_account, key=pressure):
+        if len(by_account[account_id]) <= room:
+            kept.add(account_id)
+            room -= len(by_account[account_id])
+    detail = (f"at most {limit:,} new notices a day (dunning.daily_limit), {drafted_today:,} drafted "
+              "earlier today: drafted on a later run")
+    waiting = [Held(notice.account.account_id, item.invoice.invoice_key, "daily_limit", detail)
+               for notice in plan.notices if notice.account.account_id not in kept for item in notice.items]
+    return replace(plan, notices=[n for n in plan.notices if n.account.account_id in kept],
+                   held=[*plan.held, *waiting])
 
 
 def _cash_hold(account_id: str, facts: Facts) -> tuple[str, str] | None:

@@ -262,6 +262,11 @@ class Dunning(PolicyModel):
     senders: Sender = Sender()
     office_senders: dict[str, Sender] = {}
     contact_cap: ContactCap = ContactCap()
+    daily_limit: int | None = Field(default=None, ge=1, le=1_000_000)
+    """At most this many new notices a day (call tasks included), the most pressing accounts first;
+    the others wait, held as `daily_limit`, for a later run's room. A first run over a large
+    backlog then fills the queue with what people can approve, not every account at once.
+    null: no limit."""
     suppress: Suppression = Suppression()
     escalation: Escalation = Escalation()
     redraft_rejected_after_days: int | None = Field(default=1, ge=1, le=365)

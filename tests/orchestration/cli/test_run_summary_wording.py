@@ -117,3 +117,10 @@ def test_a_failed_run_says_what_went_wrong_second(outcome):
         "ledgerloop run 4028e7ae for 23 Nov 2026: FAILED after 2 min 20 s",
         "  what went wrong: dbt could not build the ledger: Database Error",
     ]
+
+
+def test_summary_says_what_the_daily_limit_left_for_later_runs(outcome):
+    assert not [line for line in outcome.report().splitlines() if "daily_limit" in line]
+    outcome.outputs["outbox/dunning_drafts"]["held_by_reason"] = {"daily_limit": 23017, "contact_cap": 5}
+    assert ("                                  waiting for a later run: 23,017 invoices also due, past "
+            "today's limit of new notices (dunning.daily_limit)") in outcome.report().splitlines()
