@@ -9,9 +9,10 @@ order and each (invoice, step) is drafted once. Due invoices are grouped into ON
 channel; the contact cap (touches on every channel and by every team, within `days` of the
 notice's scheduled date) decides which notices may go, most advanced first; the rest wait for a
 later run. With `daily_limit`, a day's runs draft at most that many notices, the most pressing
-accounts first, and the others wait for a later run's room. Cash comes first: while the day's payment files are not in, or cash of a customer's
-waits unapplied, their notices and escalations wait. Escalations (long past due with no response
-since the last contact actually made, a broken promise) go to managers and are raised once each.
+accounts first, and the others wait for a later run's room. Cash comes first: while the day's
+payment files are not in, or cash of a customer's waits unapplied, their notices and escalations
+wait. Escalations (long past due with no response since the last contact actually made, a broken
+promise) go to managers and are raised once each.
 """
 
 from __future__ import annotations
