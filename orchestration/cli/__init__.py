@@ -56,7 +56,7 @@ def main() -> None:
 
 def entry() -> None:
     """The `ledgerloop` console script."""
-    from orchestration.cli.heap import run_as_script
+    from orchestration.heap import run_as_script
 
     run_as_script(main)
 

@@ -15,7 +15,7 @@ from functools import partial
 
 import duckdb
 
-from orchestration.cli import heap
+from orchestration import heap
 from orchestration.cli.run_progress import RunProgress
 from orchestration.cli.run_summary import describe_failure
 from orchestration.defs.instance import prepare_dagster_home

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import heap
+from orchestration import heap
 
 
 @pytest.fixture
@@ -36,14 +36,21 @@ def test_as_a_script_loading_is_not_collected_and_is_frozen_after(restored_gc, m
     assert gc.get_freeze_count() >= len(loaded)
 
 
-def test_the_script_freezes_what_the_command_built_even_when_it_exits(restored_gc):
+@pytest.mark.parametrize("imports, frozen_at_exit", [("", False), ("import orchestration.definitions", True)])
+def test_a_process_that_loaded_the_definitions_exits_without_walking_its_heap(imports, frozen_at_exit):
+    # atexit runs the last registered first: the definitions' freeze, then this check
+    code = f"import atexit, gc\natexit.register(lambda: print(gc.get_freeze_count() > 0))\n{imports}\n"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == str(frozen_at_exit)
+
+
+def test_the_script_still_exits_with_the_command_s_code(restored_gc):
     def command():
         raise SystemExit(3)
 
     with pytest.raises(SystemExit) as exited:
         heap.run_as_script(command)
     assert exited.value.code == 3
-    assert gc.get_freeze_count() > 0
 
 
 def test_the_console_script_runs_a_command():
