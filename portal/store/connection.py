@@ -10,26 +10,94 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from contextlib import suppress
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 class PortalStore:
-    """An open portal store: `engine` for reads, `writer` for transactions that write."""
+    """An open portal store: `engine` for reads, `writer` for transactions that write, and
+    `cached` for reads worth keeping until the next write."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.writer = (
             engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
         )
+        self._reads = _ReadsUntilNextCommit.of(engine)
+
+    def cached(self, key: Hashable, read: Callable[[], T]) -> T:
+        """What `read()` returns, kept for `key` until anything is committed to the store by anyone
+        (this process or another: the pipeline's publish, any visitor's answer). The pages read
+        the same published rows request after request; on SQLite, knowing nothing changed costs
+        one `PRAGMA data_version`. A PostgreSQL store reads every time."""
+        return read() if self._reads is None else self._reads.get(key, read)
 
     def close(self) -> None:
         """Release pooled connections."""
+        if self._reads is not None:
+            self._reads.close()
         self.engine.dispose()
+
+
+class _ReadsUntilNextCommit:
+    """Reads kept per key while SQLite's `data_version` stands: it changes whenever a connection
+    other than the watching one commits, and the watching one only ever asks for it. The version
+    is taken before a read, so a read that raced a commit is kept under the older version and
+    read again at once. When the version cannot be read, nothing is kept: every read reads."""
+
+    def __init__(self, watcher: sqlite3.Connection, size: int = 4096) -> None:
+        self._watcher = watcher
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+        self._size = size
+
+    @classmethod
+    def of(cls, engine: Engine) -> _ReadsUntilNextCommit | None:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        try:
+            watcher = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                      isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return None
+        return cls(watcher)
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        with self._lock:
+            try:
+                version = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:
+                self._kept.clear()
+                self._version = None
+                return read()
+            if version != self._version:
+                self._kept.clear()
+                self._version = version
+            elif key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]  # type: ignore[return-value]
+        value = read()
+        with self._lock:
+            if self._version == version:
+                self._kept[key] = value
+                if len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        with self._lock:
+            self._watcher.close()
 
 
 def engine_for(url: str) -> Engine:

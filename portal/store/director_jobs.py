@@ -106,9 +106,13 @@ def _job_row(job: DirectorJob) -> dict:
 
 def for_director(store: PortalStore, director_email: str) -> list[DirectorJob]:
     """This director's jobs, most overdue first."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(_JOBS_FOR, {"director_email": normalize_email(director_email)})
-        return [DirectorJob(*row) for row in rows]
+    email = normalize_email(director_email)
+
+    def read() -> tuple[DirectorJob, ...]:
+        with store.engine.connect() as conn:
+            return tuple(DirectorJob(*row) for row in conn.execute(_JOBS_FOR, {"director_email": email}))
+
+    return list(store.cached(("director_jobs", email), read))
 
 
 def directors(store: PortalStore) -> list[tuple[str, str]]:
@@ -120,11 +124,19 @@ def directors(store: PortalStore) -> list[tuple[str, str]]:
 
 def status_choices(store: PortalStore) -> list[str]:
     """The statuses a director may pick, in the configured order."""
-    with store.engine.connect() as conn:
-        return list(conn.execute(_STATUS_CHOICES).scalars())
+
+    def read() -> tuple[str, ...]:
+        with store.engine.connect() as conn:
+            return tuple(conn.execute(_STATUS_CHOICES).scalars())
+
+    return list(store.cached("status_choices", read))
 
 
 def published_policy(store: PortalStore) -> dict[str, str]:
     """The policy facts the pipeline published for the pages (empty before the first run)."""
-    with store.engine.connect() as conn:
-        return dict(conn.execute(select(policy_table.c.name, policy_table.c.value)).all())
+
+    def read() -> tuple[tuple[str, str], ...]:
+        with store.engine.connect() as conn:
+            return tuple(conn.execute(select(policy_table.c.name, policy_table.c.value)).all())
+
+    return dict(store.cached("published_policy", read))

@@ -101,8 +101,12 @@ def _updates(store: PortalStore, *conditions, limit: int | None = None) -> list[
 def answers(store: PortalStore, director_email: str) -> dict[str, DirectorUpdate]:
     """This director's newest answer per invoice, from the inbox: what they said is shown at once,
     before the pipeline has ingested it."""
-    found = _updates(store, director_updates.c.director_email == normalize_email(director_email))
-    return {update.invoice_key: update for update in found}
+    email = normalize_email(director_email)
+
+    def read() -> tuple[DirectorUpdate, ...]:
+        return tuple(_updates(store, director_updates.c.director_email == email))
+
+    return {update.invoice_key: update for update in store.cached(("answers", email), read)}
 
 
 def answer_rows(store: PortalStore, director_email: str, update_id: int) -> list[DirectorUpdate]:

@@ -18,10 +18,16 @@ _LINK_VERSION = select(director_links.c.version).where(
 
 
 def current(store: PortalStore, email: str) -> int:
-    """The current link version of a person (1 until first revoked)."""
-    with store.engine.connect() as conn:
-        version = conn.execute(_LINK_VERSION, {"director_email": normalize_email(email)}).scalar()
-    return FIRST_LINK_VERSION if version is None else version
+    """The current link version of a person (1 until first revoked; a revocation is a commit, so
+    it is seen on the next request, kept read or not)."""
+    email = normalize_email(email)
+
+    def read() -> int:
+        with store.engine.connect() as conn:
+            version = conn.execute(_LINK_VERSION, {"director_email": email}).scalar()
+        return FIRST_LINK_VERSION if version is None else version
+
+    return store.cached(("link_version", email), read)
 
 
 def revoke(store: PortalStore, email: str) -> int:
