@@ -4,11 +4,9 @@ import dagster as dg
 
 from orchestration.defs import automation, ingest, outreach, quality, reporting, transform
 from orchestration.defs.resources import build_resources
-from orchestration.heap import skip_collection_at_exit
 from orchestration.settings import apply_quiet_environment
 
 apply_quiet_environment()
-skip_collection_at_exit()  # a Dagster run worker (a sensor's refresh, the answer loop) exits after its run
 
 defs = dg.Definitions.merge(
     ingest.defs,

@@ -105,8 +105,22 @@ def test_a_later_publish_moves_only_changed_new_and_gone_rows(store, warehouse):
 def test_a_new_salt_publishes_every_row_again(store, warehouse):
     published(store, warehouse)
     renamed = published(store, warehouse, salt="roster-2")  # e.g. a collector's new email address
-    assert (len(renamed.fresh), len(renamed.stale)) == (200, 200)
+    assert (renamed.whole, len(renamed.fresh)) == (True, 200)
     assert stored_events(store) == warehouse_events(warehouse)
+
+
+@pytest.mark.parametrize("changed, whole", [(99, False), (100, True), (150, True)])
+def test_when_most_rows_changed_the_table_is_replaced_whole(store, warehouse, changed, whole):
+    published(store, warehouse)
+    warehouse.execute("update events set detail = detail || ' (paid)' where sequence_number <= $n",
+                      {"n": changed})
+    again = published(store, warehouse)
+    assert again.whole is whole
+    assert len(again.fresh) == (200 if whole else changed)
+    assert stored_events(store) == warehouse_events(warehouse)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(published_rows)).scalar_one() == 200
+    assert published(store, warehouse).written == 0  # the fingerprints describe the table again
 
 
 def test_rows_published_another_way_or_lost_are_replaced_whole(store, warehouse):
