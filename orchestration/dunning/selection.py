@@ -206,8 +206,10 @@ def within_daily_limit(plan: DunningPlan, limit: int | None, drafted_today: int)
     most pressing first (the most advanced step, then the oldest debt, then the largest balance
     its notices chase); every invoice of an account left out is held as `daily_limit` and is due
     again on the next run, so nothing is dropped."""
-    room = None if limit is None else max(0, limit - drafted_today)
-    if room is None or len(plan.notices) <= room:
+    if limit is None:
+        return plan
+    room = max(0, limit - drafted_today)
+    if len(plan.notices) <= room:
         return plan
     by_account: dict[str, list[Notice]] = defaultdict(list)
     for notice in plan.notices:

@@ -14,7 +14,7 @@ from orchestration import heap
 
 
 @pytest.fixture
-def restored_gc(monkeypatch):
+def restored_gc():
     yield
     gc.unfreeze()
     gc.enable()
