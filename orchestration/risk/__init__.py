@@ -4,7 +4,8 @@ Pure Python (numpy, pandas, scikit-learn; no Dagster), so dbt's Python model `ac
 the `ledgerloop risk` command and tests call it directly.
 """
 
+from orchestration.risk.daily import fit_for_day
 from orchestration.risk.model import RiskModel, feature_columns, fit, predict, training_rows
-from orchestration.risk.score import score, score_current
+from orchestration.risk.score import score
 
-__all__ = ["RiskModel", "feature_columns", "fit", "predict", "score", "score_current", "training_rows"]
+__all__ = ["RiskModel", "feature_columns", "fit", "fit_for_day", "predict", "score", "training_rows"]

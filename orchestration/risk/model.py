@@ -38,6 +38,8 @@ from orchestration.policy.risk import Risk
 FEATURE_PREFIX = "f_"
 FALLBACK_FEATURE = "fallback_prior"
 SAMPLE_SEED = 20261123
+_ARRAYS = ("lower", "upper", "means", "scales", "coefficients")
+"""The fitted numbers a `RiskModel` holds per feature."""
 
 
 def feature_columns(frame: pd.DataFrame, config: Risk) -> list[str]:
@@ -130,6 +132,29 @@ class RiskModel:
         )
         prefix = "prior" if self.is_fallback else "logreg"
         return f"{prefix}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+    def to_json(self) -> str:
+        """Everything the model scores with, exactly (JSON keeps a float's shortest round trip),
+        so a model stored at the day's first run scores later runs alike (`from_json`)."""
+        arrays = {name: [float(v) for v in getattr(self, name)] for name in _ARRAYS}
+        return json.dumps({
+            "features": list(self.features), **arrays, "intercept": float(self.intercept),
+            "training_rows": self.training_rows, "late_rows": self.late_rows,
+            "fallback_reason": self.fallback_reason, "constant_features": list(self.constant_features),
+        }, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RiskModel:
+        fields = json.loads(text)
+        return cls(
+            features=tuple(fields["features"]),
+            **{name: np.array(fields[name], dtype=np.float64) for name in _ARRAYS},
+            intercept=float(fields["intercept"]),
+            training_rows=int(fields["training_rows"]),
+            late_rows=int(fields["late_rows"]),
+            fallback_reason=fields["fallback_reason"],
+            constant_features=tuple(fields["constant_features"]),
+        )
 
     def coefficient_table(self) -> list[dict]:
         """Per feature: coefficient (log-odds per standard deviation), mean, standard deviation and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import numpy as np
@@ -12,12 +11,9 @@ from orchestration.policy.risk import Risk
 from orchestration.risk.model import (
     FALLBACK_FEATURE,
     RiskModel,
-    feature_columns,
     feature_matrix,
-    fit,
     sigmoid,
     standardized,
-    training_rows,
 )
 
 COLUMNS = [
@@ -102,13 +98,3 @@ def score(model: RiskModel, current: pd.DataFrame, config: Risk) -> pd.DataFrame
         columns=COLUMNS,
     )
 
-
-def score_current(
-    frame: pd.DataFrame, config: Risk, as_of: dt.date
-) -> tuple[RiskModel, pd.DataFrame]:
-    """Train on the history the feature table holds (labels known before `as_of`, the run's date)
-    and score its `is_current` rows."""
-    current = frame.loc[frame["is_current"].fillna(False).astype(bool)]
-    features = feature_columns(frame, config)
-    model = fit(training_rows(frame, as_of, config), features, config)
-    return model, score(model, current, config)

@@ -147,13 +147,6 @@ def push_changes(
     return True
 
 
-def read_rows(pg: psycopg.Connection, schema: str, table: str) -> tuple[list[str], list[tuple]]:
-    """The column names and every row of `schema.table`."""
-    with pg.cursor() as cursor:
-        cursor.execute(sql.SQL("select * from {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
-        return [column.name for column in cursor.description], cursor.fetchall()
-
-
 def replace_rows(
     pg: psycopg.Connection, schema: str, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple]
 ) -> int:

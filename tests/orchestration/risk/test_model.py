@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from orchestration.policy.risk import Risk
+from orchestration.risk.daily import fit_for_day
 from orchestration.risk.model import feature_columns, fit, predict, training_rows
-from orchestration.risk.score import score, score_current
+from orchestration.risk.score import score
 from tests.orchestration.risk.synthetic import panel
 
 AS_OF = dt.date(2026, 11, 23)
@@ -19,6 +20,12 @@ AS_OF = dt.date(2026, 11, 23)
 @pytest.fixture(scope="module")
 def frame():
     return panel(accounts=300, months=24, seed=3)
+
+
+def score_current(frame, config, as_of):
+    """Fit for the day, then score the current rows, as marts.account_risk does."""
+    model = fit_for_day(frame, config, as_of)
+    return model, score(model, frame.loc[frame["is_current"]], config)
 
 
 @pytest.fixture(scope="module")
