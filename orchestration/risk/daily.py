@@ -55,8 +55,7 @@ def stored_model(rows: list[tuple], as_of: dt.date, key: str) -> RiskModel:
     """The one model of `rows` (the `model` column of the fits for `as_of` and `key`)."""
     if len(rows) != 1:
         raise ValueError(f"expected one risk model fitted for {as_of} (fit {key}), found {len(rows)}: "
-                         "the fits are kept in int_account_risk_fits (risk_scoring.account_risk_fits "
-                         "on PostgreSQL)")
+                         "the fits are kept in intermediate.int_account_risk_fits")
     return RiskModel.from_json(rows[0][0])
 
 

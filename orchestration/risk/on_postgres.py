@@ -18,7 +18,8 @@ from orchestration.risk.score import score
 from orchestration.storage.postgres import copy_rows, create_table, replace_rows, server_columns
 
 FEATURES = ("intermediate", "int_account_risk_features")
-FITS = ("risk_scoring", "account_risk_fits")
+FITS = ("intermediate", "int_account_risk_fits")
+"""Where the day's fits are kept: the table dbt's Python model keeps on DuckDB."""
 SCORES = ("risk_scoring", "account_risk_scores")
 SCORE_COLUMNS = [
     ("account_id", "VARCHAR"),
