@@ -35,15 +35,16 @@ def test_the_dso_countback_is_computed_by_one_macro():
 def test_policy_settings_are_read_only_through_the_policy_macro():
     # Every var the policy passes has its defaults in the policy model alone: no macro, model,
     # test or dbt_project.yml keeps a copy. macros/policy.sql reads them (by the section's
-    # name); the Python model reads its config, which cannot call a macro, and stops when the
-    # var is missing.
+    # name); the Python models (the day's risk fit and the scores) read their config, which
+    # cannot call a macro, and stop when the var is missing (orchestration.risk.daily.model_inputs).
     sections = "|".join(POLICY.dbt_vars())
     reading = sorted(
         str(path.relative_to(DBT_PROJECT_DIR)) for path in DBT_PROJECT_DIR.rglob("*")
         if path.suffix in (".sql", ".yml", ".py") and "target" not in path.parts
         and re.search(rf"""var\(\s*['"]({sections})['"]""", path.read_text(encoding="utf-8"))
     )
-    assert reading == ["models/marts/risk/_risk__models.yml"]
+    assert reading == ["models/intermediate/risk/dbt_python/_risk_fits__models.yml",
+                       "models/marts/risk/_risk__models.yml"]
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     assert set(project["vars"]) == {"as_of"}
 
