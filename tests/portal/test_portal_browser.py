@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,27 +70,29 @@ def portal_process(env: dict[str, str], port: int) -> Iterator[None]:
     """`ledgerloop portal --port P` in a subprocess with `env`, from its first 200 on /healthz until
     the block ends."""
     code = "from orchestration.cli.portal import portal_command; portal_command()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read().decode()
-            assert time.monotonic() < deadline, "portal did not answer within 30 s"
-            time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # Its output goes to a file: a pipe nobody reads would stop the portal once it filled.
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, "--port", str(port)],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise AssertionError(f"the portal exited: {output.read().decode()[-4000:]}")
+                assert time.monotonic() < deadline, "portal did not answer within 30 s"
+                time.sleep(0.1)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
