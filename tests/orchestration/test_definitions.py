@@ -214,7 +214,8 @@ def test_the_answer_loop_rebuilds_what_lies_between_the_inboxes_and_the_collecto
             "marts/account_timeline", "portal/collector_worklists"} <= selected
     # nothing people receive, no ingest of files, no daily refit
     assert not {key for key in selected if key.startswith(("outbox/", "exports/", "salesforce/"))}
-    assert "marts/account_risk" not in selected and "marts/alerts" not in selected
+    assert not {"marts/account_risk", "intermediate/int_account_risk_fits",
+                "intermediate/int_account_risk_features", "marts/alerts"} & selected
     assert defs.resolve_job_def("answer_loop_job").executor_def is dg.in_process_executor
     for sensor in ("new_director_updates_sensor", "new_collector_entries_sensor"):
         assert defs.resolve_sensor_def(sensor).job_name == "answer_loop_job"

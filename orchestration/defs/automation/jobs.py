@@ -13,9 +13,11 @@ refresh_ledger_job = dg.define_asset_job(
 ANSWERS = dg.AssetSelection.assets(["portal", "director_updates"], ["portal", "collector_entries"])
 COLLECTOR_LISTS = dg.AssetSelection.assets(["portal", "collector_worklists"])
 DAILY_MODELS = dg.AssetSelection.assets(
-    ["intermediate", "int_account_risk_features"], ["marts", "account_risk"]
+    ["intermediate", "int_account_risk_features"], ["intermediate", "int_account_risk_fits"],
+    ["marts", "account_risk"],
 )
-"""Refit with the day's refresh, not per answer: the lists read the last fit meanwhile."""
+"""Fitted and scored with the refreshes, not per answer: the lists read the last scores meanwhile
+(and the day's model is fitted on features a refresh built that day)."""
 
 # A director's answer or a collector's entry on the lists within a minute: only what lies between
 # the inboxes and the collectors' read models is rebuilt (with its tests), nothing people receive

@@ -9,6 +9,7 @@ from tests.orchestration.test_definitions import definitions_module  # noqa: F40
 RISK = dg.AssetKey(["marts", "account_risk"])
 LIMITS = dg.AssetKey(["marts", "credit_limits"])
 FEATURES = dg.AssetKey(["intermediate", "int_account_risk_features"])
+FITS = dg.AssetKey(["intermediate", "int_account_risk_fits"])
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,8 @@ def asset_graph(definitions_module):  # noqa: F811
 
 def test_account_risk_python_model_is_a_dagster_asset_built_from_the_features(asset_graph):
     assert asset_graph.has(RISK) and asset_graph.get(RISK).is_materializable
-    assert FEATURES in asset_graph.get(RISK).parent_keys
+    assert {FEATURES, FITS} <= asset_graph.get(RISK).parent_keys
+    assert FEATURES in asset_graph.get(FITS).parent_keys
     assert "logistic regression" in asset_graph.get(RISK).description
 
 
