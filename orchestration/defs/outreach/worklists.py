@@ -8,6 +8,8 @@ from orchestration.storage.sessions import open_session
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
 WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
+RECORD = "state/worklist_files.json"
+"""What the day's worklist folder holds (a digest per collector), so unchanged lists are kept."""
 
 @dg.asset(
     key=["exports", "worklists"],
@@ -22,9 +24,10 @@ def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
                       reads=["marts.collector_worklist", "marts.collector_worklist_items"]) as con:
         lists = read_worklists(con)
     exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
-                                policy.worklist.page_items)
+                                policy.worklist.page_items, ledgerloop.settings.home / RECORD)
     return dg.MaterializeResult(metadata={
         "collectors": len(lists),
+        "collectors_unchanged": len(exported.kept),
         "accounts": exported.rows,
         "folder": str(exported.folder),
         "files": ", ".join(

@@ -174,7 +174,8 @@ def test_workload_counts_load_activity_gaps_and_hints(warehouse):
 def test_exports_read_the_built_worklist_and_escape_account_names(warehouse):
     with connect(warehouse / "warehouse.duckdb", read_only=True) as con:
         lists = read_worklists(con)
-    exported = export_worklists(lists, warehouse / "exports", dt.date.fromisoformat(AS_OF), page_items=50)
+    exported = export_worklists(lists, warehouse / "exports", dt.date.fromisoformat(AS_OF), page_items=50,
+                                record=warehouse / "state" / "worklist_files.json")
     assert exported.rows == 4 and sorted(exported.files_by_collector) == ["Chris", "Lee", "unassigned"]
     page = (exported.folder / "Lee.html").read_text(encoding="utf-8")
     assert SCRIPT_ACCOUNT not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page

@@ -4,6 +4,7 @@ cells in words, invoice numbers as the office writes them, the contact on every 
 
 import csv
 import datetime as dt
+import json
 import re
 import zipfile
 
@@ -184,6 +185,43 @@ def test_worklists_rerun_replaces_the_days_folder(home):
     assert sorted(p.name for p in folder.iterdir()) == [
         "Chris-invoices.csv", "Chris.csv", "Chris.html", "Chris.xlsx"]
     assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+
+
+def files(home) -> dict[str, int]:
+    """The day's worklist files by name, with their inode (the same inode: the file was kept)."""
+    return {p.name: p.stat().st_ino for p in (home / "exports" / "worklists" / AS_OF).iterdir()}
+
+
+def test_a_rerun_keeps_the_files_of_a_list_that_did_not_change_and_writes_the_others(home):
+    export(home)
+    before = files(home)
+    build(home, [account("Chris", 1, "001A"), account("Chris", 2, "001S", "<script>alert(1)</script>",
+                                                     contact=None),
+                 account("Lee O'Neil", 1, "001B", notes="now settled")])
+    result = export(home)
+    after = files(home)
+    kept = {name for name in after if after[name] == before.get(name)}
+    assert kept == {"Chris.csv", "Chris-invoices.csv", "Chris.xlsx", "Chris.html"}
+    assert "now settled" in (home / "exports" / "worklists" / AS_OF / "Lee_O_Neil.csv").read_text()
+    assert result.asset_materializations_for_node("exports__worklists")[0].metadata["collectors_unchanged"].value == 1
+
+
+def test_a_file_changed_since_the_last_export_is_written_again(home):
+    export(home)
+    page = home / "exports" / "worklists" / AS_OF / "Chris.html"
+    page.write_text("edited")
+    export(home)
+    assert "Chris: 2 accounts to work" in page.read_text()
+
+
+def test_another_day_writes_every_file(home):
+    export(home)
+    record = home / "state" / "worklist_files.json"
+    kept = json.loads(record.read_text())
+    record.write_text(json.dumps({**kept, "folder": kept["folder"].replace(AS_OF, "2026-11-22")}))
+    before = files(home)
+    export(home)
+    assert not set(files(home).values()) & set(before.values())
 
 
 def test_file_stems_are_safe_and_unique():
