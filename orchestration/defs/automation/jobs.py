@@ -12,12 +12,12 @@ refresh_ledger_job = dg.define_asset_job(
 
 ANSWERS = dg.AssetSelection.assets(["portal", "director_updates"], ["portal", "collector_entries"])
 COLLECTOR_LISTS = dg.AssetSelection.assets(["portal", "collector_worklists"])
-DAILY_MODELS = dg.AssetSelection.assets(
-    ["intermediate", "int_account_risk_features"], ["intermediate", "int_account_risk_fits"],
-    ["marts", "account_risk"],
-)
-"""Fitted and scored with the refreshes, not per answer: the lists read the last scores meanwhile
-(and the day's model is fitted on features a refresh built that day)."""
+RISK_FEATURES = dg.AssetSelection.assets(["intermediate", "int_account_risk_features"])
+RISK_SCORES = dg.AssetSelection.assets(["marts", "account_risk"])
+DAILY_MODELS = RISK_FEATURES.downstream() & RISK_SCORES.upstream()
+"""The features, the day's fit and the scores (on either engine: dbt's Python models on DuckDB, the
+pipeline's asset on PostgreSQL), built by the refreshes, not per answer: the lists read the last
+scores meanwhile, and the day's model is fitted on features a refresh built."""
 
 # A director's answer or a collector's entry on the lists within a minute: only what lies between
 # the inboxes and the collectors' read models is rebuilt (with its tests), nothing people receive
