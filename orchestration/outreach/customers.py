@@ -100,9 +100,13 @@ def customer_read_models(
     salt = json.dumps([as_of.isoformat(), rules, emails, policy.statements.model_dump(mode="json"),
                        buckets, 1], sort_keys=True, default=str)
 
+    # The statements are read beside the rows being fetched to publish, on a cursor of their own
+    # (a query on the publish's connection would end that fetch).
+    statements_reader = con.cursor()
+
     def accounts(raw: list[tuple]) -> list[dict]:
         rows_by_account = {account_id: [tuple(r.values()) for r in rows] for account_id, rows, *_ in raw}
-        statements = _statements(con, policy, as_of, set(rows_by_account))
+        statements = _statements(statements_reader, policy, as_of, set(rows_by_account))
         return customers.account_rows(
             CustomerAccount(account_id, statements[account_id].account_name, as_of, collector,
                             emails.get((collector or "").casefold().strip()),

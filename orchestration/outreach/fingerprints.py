@@ -71,20 +71,33 @@ def _planned(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadM
     stored = published_fingerprints(store_reader, model.table)
     stale = [] if stored is None else [key for key, value in stored.items() if current.get(key) != value]
     if stored is None or len(stale) >= REPLACE_WHOLE_SHARE * len(stored) > 0:
-        return Fingerprinted(model.table, current, fresh=_converted(con.execute(rows), model.rows),
-                             whole=True)
-    wanted = sorted({value for key, value in current.items() if stored.get(key) != value})
-    if not wanted:
+        fresh = _converted(con, rows, {}, len(current), model)
+        return Fingerprinted(model.table, current, fresh=fresh, whole=True)
+    changed = [value for key, value in current.items() if stored.get(key) != value]
+    if not changed:
         return Fingerprinted(model.table, current, stale)
-    cursor = con.execute(f"{rows} where _fingerprint in (select unnest($wanted))", {"wanted": wanted})
-    return Fingerprinted(model.table, current, stale, _converted(cursor, model.rows))
+    fresh = _converted(con, f"{rows} where _fingerprint in (select unnest($wanted))",
+                       {"wanted": sorted(set(changed))}, len(changed), model)
+    return Fingerprinted(model.table, current, stale, fresh)
 
 
-def _converted(cursor: duckdb.DuckDBPyConnection, rows: Callable[[list[tuple]], list[dict]],
-               batch: int = 20_000) -> list[dict]:
-    """The store's rows of everything the cursor yields, converted a batch at a time: the
-    warehouse's rows (an account's invoices, say) are never all in memory at once."""
+CONVERT_BATCH = 20_000
+"""Rows fetched and converted at a time: the warehouse's rows (an account's invoices, say) are
+never all in memory at once."""
+
+
+def _converted(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object], expected: int,
+               model: WarehouseReadModel) -> list[dict]:
+    """The store's rows of everything `query` yields, converted a batch at a time. A converter
+    must not query `con` (use `con.cursor()`): that would end the result being fetched, and the
+    rows after the batch would be lost; ValueError if any row is missing."""
+    cursor = con.execute(query, params)
     converted: list[dict] = []
-    while fetched := cursor.fetchmany(batch):
-        converted += rows(fetched)
+    fetched_rows = 0
+    while fetched := cursor.fetchmany(CONVERT_BATCH):
+        fetched_rows += len(fetched)
+        converted += model.rows(fetched)
+    if fetched_rows != expected:
+        raise ValueError(f"{model.table.name}: {fetched_rows} of {expected} rows fetched to publish; a "
+                         "converter queried the connection the rows were fetched from")
     return converted

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from sqlalchemy import func, select, text
 
+from orchestration.outreach import fingerprints
 from orchestration.outreach.fingerprints import WarehouseReadModel, plan
 from portal.store import account_events, workbench
 from portal.store.account_events import AccountEvent
@@ -139,3 +140,33 @@ def test_two_rows_with_one_key_are_refused_not_dropped(store, warehouse):
     warehouse.execute("insert into events select * from events where sequence_number = 3")
     with store.engine.connect() as reader, pytest.raises(ValueError, match="duplicate key"):
         plan(warehouse, reader, model())
+
+
+def test_rows_converted_in_batches_all_reach_the_store_when_the_converter_reads_on_its_own_cursor(
+    store, warehouse, monkeypatch
+):
+    # The customer door's accounts read their statements while their rows are fetched: on a cursor
+    # of their own. At a million invoices, reading them on the fetching connection ended the
+    # fetch after the first batch, and 89,697 of 109,697 accounts never reached the store.
+    monkeypatch.setattr(fingerprints, "CONVERT_BATCH", 7)
+    reader = warehouse.cursor()
+
+    def rows(raw):
+        reader.execute("select count(*) from events").fetchall()
+        return model().rows(raw)
+
+    published_rows_model = WarehouseReadModel(events_table, QUERY, rows, "roster-1")
+    with store.engine.connect() as conn:
+        planned = plan(warehouse, conn, published_rows_model)
+    assert (planned.whole, len(planned.fresh)) == (True, 200)
+
+
+def test_a_converter_that_ends_the_fetch_is_an_error_not_rows_lost(store, warehouse, monkeypatch):
+    monkeypatch.setattr(fingerprints, "CONVERT_BATCH", 7)
+
+    def rows(raw):
+        warehouse.execute("select count(*) from events").fetchall()
+        return model().rows(raw)
+
+    with store.engine.connect() as conn, pytest.raises(ValueError, match="events: 7 of 200 rows fetched"):
+        plan(warehouse, conn, WarehouseReadModel(events_table, QUERY, rows, "roster-1"))
