@@ -25,6 +25,7 @@ from orchestration.ingest.waiting import waiting_files
 from orchestration.outreach.portal_store import open_store
 from orchestration.policy import Policy
 from orchestration.settings import REPO_ROOT, Settings
+from orchestration.state_records import state_folder, write_record
 from portal.invoice_copies import documents_dir
 from portal.store.inbox import newest_ids
 
@@ -96,26 +97,14 @@ def input_state(settings: Settings, policy: Policy, as_of: dt.date) -> InputStat
     return InputState(parts, unknowable)
 
 
-def _state_folder(home: Path) -> Path:
-    return home / "state"
-
-
 def _began_path(home: Path, run_id: str) -> Path:
-    return _state_folder(home) / "refreshes" / f"{run_id}.json"
-
-
-def _write_json(path: Path, record: dict) -> None:
-    """Written whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(record, indent=1))
-    os.replace(partial, path)
+    return state_folder(home) / "refreshes" / f"{run_id}.json"
 
 
 def forget_refresh(home: Path) -> None:
     """Before a run writes anything: no earlier refresh is current any more, and a run that began
     and never finished records nothing (the safe side)."""
-    (_state_folder(home) / "last_refresh.json").unlink(missing_ok=True)
+    (state_folder(home) / "last_refresh.json").unlink(missing_ok=True)
     for other in _began_path(home, "*").parent.glob("*.json"):
         other.unlink(missing_ok=True)
 
@@ -125,7 +114,7 @@ def begin_refresh(settings: Settings, policy: Policy, as_of: dt.date, run_id: st
     are now (what it reads; a change while it runs is seen by the next)."""
     forget_refresh(settings.home)
     inputs = input_state(settings, policy, as_of)
-    _write_json(_began_path(settings.home, run_id), {"as_of": as_of.isoformat(), "inputs": inputs.parts})
+    write_record(_began_path(settings.home, run_id), {"as_of": as_of.isoformat(), "inputs": inputs.parts})
 
 
 def finish_refresh(settings: Settings, policy: Policy, run_id: str, finished_at: dt.datetime) -> None:
@@ -139,7 +128,7 @@ def finish_refresh(settings: Settings, policy: Policy, run_id: str, finished_at:
     as_of = dt.date.fromisoformat(began["as_of"])
     inputs = InputState(began["inputs"]).settled_by(input_state(settings, policy, as_of))
     if not inputs.unknowable:
-        _write_json(_state_folder(settings.home) / "last_refresh.json", {
+        write_record(state_folder(settings.home) / "last_refresh.json", {
             "run_id": run_id, "as_of": as_of.isoformat(), "finished_at": finished_at.isoformat(),
             "inputs": inputs.parts,
         })
@@ -149,7 +138,7 @@ def finish_refresh(settings: Settings, policy: Policy, run_id: str, finished_at:
 def last_refresh(home: Path) -> LastRefresh | None:
     """The last refresh remembered, or None (none yet, one running, or the record unreadable)."""
     try:
-        record = json.loads((_state_folder(home) / "last_refresh.json").read_text())
+        record = json.loads((state_folder(home) / "last_refresh.json").read_text())
         return LastRefresh(record["run_id"], dt.date.fromisoformat(record["as_of"]),
                            dt.datetime.fromisoformat(record["finished_at"]), InputState(record["inputs"]))
     except (OSError, ValueError, KeyError, TypeError):

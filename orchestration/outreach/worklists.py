@@ -33,6 +33,7 @@ from orchestration.outreach.worklist_files import (
     write_csv,
     write_xlsx,
 )
+from orchestration.state_records import write_record
 
 ACCOUNTS_QUERY = """
 select collector, rank, item_key, account_id, account_name, payment_id, contact_name, contact_email,
@@ -182,6 +183,7 @@ def _unchanged(record: Path, folder: Path, stems: dict[str, str]) -> dict[str, s
 
 
 def _linked(names: tuple[str, ...], source: Path, target: Path) -> None:
+    """The files kept from the day's last export, in the folder being written (hard links)."""
     for name in names:
         os.link(source / name, target / name)
 
@@ -202,28 +204,24 @@ def export_worklists(
     before = _unchanged(record, folder, stems)
     kept = []
     for collector, accounts in lists.items():
-        stem = stems[collector]
+        names = file_names(stems[collector])
         if before.get(collector) == digests[collector]:
-            _linked(file_names(stem), folder, staging)
+            _linked(names, folder, staging)
             kept.append(collector)
             continue
-        write_csv(staging / f"{stem}.csv", ACCOUNT_COLUMNS, [account_row(a) for a in accounts])
-        invoices = [row for account in accounts for row in item_rows(account)]
-        write_csv(staging / f"{stem}-invoices.csv", ITEM_COLUMNS, invoices)
-        write_xlsx(staging / f"{stem}.xlsx", accounts)
-        page = render_html(collector, accounts, as_of, page_items)
-        (staging / f"{stem}.html").write_text(page, encoding="utf-8")
+        accounts_csv, invoices_csv, xlsx, page = (staging / name for name in names)
+        write_csv(accounts_csv, ACCOUNT_COLUMNS, [account_row(a) for a in accounts])
+        write_csv(invoices_csv, ITEM_COLUMNS, [row for account in accounts for row in item_rows(account)])
+        write_xlsx(xlsx, accounts)
+        page.write_text(render_html(collector, accounts, as_of, page_items), encoding="utf-8")
     previous = root / f".{as_of.isoformat()}.previous"
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():
         folder.rename(previous)
     staging.rename(folder)
     shutil.rmtree(previous, ignore_errors=True)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    partial = record.with_suffix(".partial")
-    partial.write_text(json.dumps({"folder": str(folder), "collectors": {
+    write_record(record, {"folder": str(folder), "collectors": {
         collector: {"digest": digest, "files": _stamps(folder, file_names(stems[collector]))}
         for collector, digest in digests.items()
-    }}))
-    os.replace(partial, record)
+    }})
     return ExportedWorklists(folder, stems, sum(len(accounts) for accounts in lists.values()), tuple(kept))

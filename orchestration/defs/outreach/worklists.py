@@ -4,11 +4,12 @@ import dagster as dg
 
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.worklists import export_worklists, read_worklists
+from orchestration.state_records import state_folder
 from orchestration.storage.sessions import open_session
 
 WORKLIST = dg.AssetKey(["marts", "collector_worklist"])
 WORKLIST_ITEMS = dg.AssetKey(["marts", "collector_worklist_items"])
-RECORD = "state/worklist_files.json"
+RECORD = "worklist_files.json"
 """What the day's worklist folder holds (a digest per collector), so unchanged lists are kept."""
 
 @dg.asset(
@@ -24,7 +25,7 @@ def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
                       reads=["marts.collector_worklist", "marts.collector_worklist_items"]) as con:
         lists = read_worklists(con)
     exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
-                                policy.worklist.page_items, ledgerloop.settings.home / RECORD)
+                                policy.worklist.page_items, state_folder(ledgerloop.settings.home) / RECORD)
     return dg.MaterializeResult(metadata={
         "collectors": len(lists),
         "collectors_unchanged": len(exported.kept),

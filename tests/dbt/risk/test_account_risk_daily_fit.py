@@ -35,7 +35,8 @@ def runs(tmp_path_factory):
     with connect(home / "warehouse.duckdb") as con:
         con.execute(
             "insert into raw.salesforce_invoices select * replace ("
-            " $new as account_id, 'Account ' || $new as account_name, $new || invoice_number as invoice_number)"
+            " $new as account_id, 'Account ' || $new as account_name,"
+            " $new || invoice_number as invoice_number)"
             " from raw.salesforce_invoices where account_id = $late",
             {"new": NEW, "late": LATE[0]})
     build_risk(home)

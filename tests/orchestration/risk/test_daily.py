@@ -46,7 +46,8 @@ def test_the_fit_key_follows_the_policy_and_the_features_not_the_history(frame):
 
 
 def test_a_day_without_its_one_model_is_an_error_naming_where_fits_are_kept():
-    with pytest.raises(ValueError, match="one risk model fitted for 2026-11-23.*found 0.*int_account_risk_fits"):
+    expected = "one risk model fitted for 2026-11-23.*found 0.*int_account_risk_fits"
+    with pytest.raises(ValueError, match=expected):
         stored_model([], AS_OF, "k")
 
 

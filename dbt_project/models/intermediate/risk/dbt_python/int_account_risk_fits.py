@@ -14,18 +14,13 @@ def model(dbt, session):
     config, as_of = model_inputs(dbt.config.get("risk_policy"), dbt.config.get("as_of"))
     features = dbt.ref("int_account_risk_features")
     key = fit_key(config, features.columns)
-    fitted = dbt.is_incremental and session.execute(
+    if dbt.is_incremental and session.execute(
         f"select count(*) from {dbt.this} where as_of = $as_of and fit_key = $key",
         {"as_of": as_of, "key": key},
-    ).fetchall()[0][0]
-    # the day's fit, or (fitted already) a row of nulls the filter drops: nothing is appended
-    if fitted:
-        row = (None,) * len(FIT_COLUMNS)
-    else:
-        row = fit_row(fit_for_day(features.df(), config, as_of), as_of, key)
+    ).fetchall()[0][0]:
+        return session.sql(f"select * from {dbt.this} limit 0")  # fitted already: nothing to append
+    row = fit_row(fit_for_day(features.df(), config, as_of), as_of, key)
     names = ", ".join(name for name, _ in FIT_COLUMNS)
     typed = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in FIT_COLUMNS)
-    placeholders = ", ".join("?" * len(FIT_COLUMNS))
-    return session.sql(
-        f"select {typed} from (values ({placeholders})) as fit({names})", params=list(row)
-    ).filter("as_of is not null")
+    markers = ", ".join("?" * len(row))
+    return session.sql(f"select {typed} from (values ({markers})) as fit({names})", params=list(row))
