@@ -101,6 +101,10 @@ class RunProgress:
         self._ticker: threading.Thread | None = None
 
     # what the runner calls ---------------------------------------------------------------
+    def elapsed(self) -> float:
+        """Seconds since the command started (what the summary's "finished in" says)."""
+        return self._clock() - self._started
+
     def say(self, text: str) -> None:
         """A line, stamped with the time since the command started."""
         with self._lock:

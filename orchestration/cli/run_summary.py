@@ -56,7 +56,7 @@ def describe_failure(message: str, warehouse: Path | None) -> str:
 
 
 def _headline(outcome: RunOutcome) -> str:
-    took = _duration(outcome.seconds)
+    took = _duration(outcome.seconds if outcome.command_seconds is None else outcome.command_seconds)
     day = f" for {outcome.as_of:%d %b %Y}" if outcome.as_of else ""
     failed = [c for c in outcome.checks if not c.passed]
     if outcome.failure:

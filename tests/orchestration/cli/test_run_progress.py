@@ -164,3 +164,11 @@ def test_a_step_whose_end_was_not_heard_live_gets_its_line_from_the_run_log_once
         "[0:01] 1 event could not be shown live (RuntimeError: listener failed)",
         "[0:01] 1 step(s) not run because a step before them failed",
     ]
+
+
+def test_elapsed_counts_from_the_command_start_for_the_summary_headline():
+    reporter, _, clock = progress()
+    clock.now += 4.5  # loading Dagster and dbt's project, before the run's first step
+    reporter.start(PLAN)
+    clock.now += 20.0
+    assert reporter.elapsed() == 24.5

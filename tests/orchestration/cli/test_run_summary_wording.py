@@ -61,6 +61,13 @@ def test_summary_headline_says_the_day_the_time_and_the_verdict(outcome):
         "data checks")
 
 
+def test_summary_headline_counts_the_whole_command_not_only_the_dagster_run(outcome):
+    """Loading Dagster and dbt's project (seconds on a refresh) is part of what a person waited for."""
+    outcome.command_seconds = 151.4
+    assert "finished in 2 min 31 s," in outcome.report().splitlines()[0]
+    assert outcome.as_dict()["seconds"] == 140.2 and outcome.as_dict()["command_seconds"] == 151.4
+
+
 def test_summary_lists_what_came_in_in_words(outcome):
     lines = outcome.report().splitlines()
     assert ("  Salesforce invoice exports      6 new files; 1,483 rows: 1,479 taken in, 4 set aside "
