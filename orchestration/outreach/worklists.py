@@ -6,6 +6,8 @@ Collectors work from files they can open anywhere (a spreadsheet, a page on the 
 day's folder is replaced whole: it never mixes two runs or keeps a collector who left the list.
 A collector whose list did not change since the day's last export keeps its files (linked into
 the new folder, not written again): at a million invoices the XLSX alone took 16 s a refresh.
+The lists that did change are written in `workers` processes when they are long enough to share
+(XLSX writing is pure Python: one process uses one core).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import hashlib
 import json
 import os
 import re
+import multiprocessing
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,12 +192,57 @@ def _linked(names: tuple[str, ...], source: Path, target: Path) -> None:
         os.link(source / name, target / name)
 
 
+SHARED_FROM_ROWS = 20_000
+"""Accounts and invoices to write at which a second process pays for its start (about a second:
+importing the writers, receiving the rows)."""
+
+
+@dataclass(frozen=True)
+class _Files:
+    """One collector's files to write: where, and everything they are made of."""
+
+    folder: Path
+    names: tuple[str, ...]
+    collector: str
+    accounts: list[dict]
+    as_of: dt.date
+    page_items: int
+
+    @property
+    def rows(self) -> int:
+        return sum(1 + len(account["items"]) for account in self.accounts)
+
+
+def _write(files: _Files) -> None:
+    accounts = files.accounts
+    accounts_csv, invoices_csv, xlsx, page = (files.folder / name for name in files.names)
+    write_csv(accounts_csv, ACCOUNT_COLUMNS, [account_row(a) for a in accounts])
+    write_csv(invoices_csv, ITEM_COLUMNS, [row for account in accounts for row in item_rows(account)])
+    write_xlsx(xlsx, accounts)
+    page.write_text(render_html(files.collector, accounts, files.as_of, files.page_items), encoding="utf-8")
+
+
+def _write_all(jobs: list[_Files], workers: int) -> None:
+    """Each collector's files, longest lists first across `workers` processes when there is
+    enough to share, else here."""
+    if workers <= 1 or len(jobs) < 2 or sum(job.rows for job in jobs) < SHARED_FROM_ROWS:
+        for job in jobs:
+            _write(job)
+        return
+    # `spawn`: the caller is a threaded process (Dagster) that is unsafe to fork.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        for _ in pool.map(_write, sorted(jobs, key=lambda job: -job.rows)):
+            pass  # a worker's error is raised here, naming the collector's file in its traceback
+
+
 def export_worklists(
-    lists: dict[str, list[dict]], exports_dir: Path, as_of: dt.date, page_items: int, record: Path
+    lists: dict[str, list[dict]], exports_dir: Path, as_of: dt.date, page_items: int, record: Path,
+    workers: int = 1,
 ) -> ExportedWorklists:
     """Write every collector's CSVs, XLSX and HTML (link them from the day's folder when their
-    list is the one the last export wrote, as `record` says), then swap the day's folder in whole
-    and record what it holds."""
+    list is the one the last export wrote, as `record` says; in `workers` processes when the lists
+    to write are long), then swap the day's folder in whole and record what it holds."""
     root = exports_dir / "worklists"
     folder = root / as_of.isoformat()
     staging = root / f".{as_of.isoformat()}.writing"
@@ -202,18 +251,15 @@ def export_worklists(
     stems = file_stems(lists)
     digests = list_digests(lists, stems, as_of, page_items)
     before = _unchanged(record, folder, stems)
-    kept = []
+    kept, jobs = [], []
     for collector, accounts in lists.items():
         names = file_names(stems[collector])
         if before.get(collector) == digests[collector]:
             _linked(names, folder, staging)
             kept.append(collector)
-            continue
-        accounts_csv, invoices_csv, xlsx, page = (staging / name for name in names)
-        write_csv(accounts_csv, ACCOUNT_COLUMNS, [account_row(a) for a in accounts])
-        write_csv(invoices_csv, ITEM_COLUMNS, [row for account in accounts for row in item_rows(account)])
-        write_xlsx(xlsx, accounts)
-        page.write_text(render_html(collector, accounts, as_of, page_items), encoding="utf-8")
+        else:
+            jobs.append(_Files(staging, names, collector, accounts, as_of, page_items))
+    _write_all(jobs, workers)
     previous = root / f".{as_of.isoformat()}.previous"
     shutil.rmtree(previous, ignore_errors=True)
     if folder.exists():

@@ -132,6 +132,8 @@ class Worklist(PolicyModel):
     """A collector with more than this times the team's mean open items gets a reassignment hint."""
     page_items: int = Field(default=50, ge=1, le=1000)
     """The phone page shows a collector's first this many accounts; CSV and XLSX hold them all."""
+    export_workers: int = Field(default=2, ge=1, le=32)
+    """Processes the day's worklist files are written in, when the lists to write are long."""
     next_actions: list[NextAction] = DEFAULT_NEXT_ACTIONS
     """In order of precedence: an account's reason is the first that holds for any of its items."""
 

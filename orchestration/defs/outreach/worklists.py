@@ -25,7 +25,8 @@ def worklists(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
                       reads=["marts.collector_worklist", "marts.collector_worklist_items"]) as con:
         lists = read_worklists(con)
     exported = export_worklists(lists, ledgerloop.settings.exports_dir, ledgerloop.facts.as_of,
-                                policy.worklist.page_items, state_folder(ledgerloop.settings.home) / RECORD)
+                                policy.worklist.page_items, state_folder(ledgerloop.settings.home) / RECORD,
+                                workers=policy.worklist.export_workers)
     return dg.MaterializeResult(metadata={
         "collectors": len(lists),
         "collectors_unchanged": len(exported.kept),

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from orchestration.defs.outreach.worklists import defs, worklists
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.worklist_files import csv_cell, describe_drivers
-from orchestration.outreach.worklists import file_stems, read_worklists, render_html
+from orchestration.outreach import worklists as worklist_export
+from orchestration.outreach.worklists import export_worklists, file_stems, read_worklists, render_html
 from orchestration.policy import PolicyError, load_policy
 from orchestration.policy.worklist import NextAction, Worklist
 from orchestration.settings import REPO_ROOT
@@ -223,6 +224,39 @@ def test_another_day_writes_every_file(home):
     before = files(home)
     export(home)
     assert not set(files(home).values()) & set(before.values())
+
+
+def _contents(folder) -> dict[str, bytes]:
+    """Each file's bytes; an XLSX's parts but its creation time."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                found.update({f"{path.name}/{part}": book.read(part) for part in book.namelist()
+                              if part != "docProps/core.xml"})
+        else:
+            found[path.name] = path.read_bytes()
+    return found
+
+
+def test_lists_written_in_worker_processes_are_the_files_written_here(home, tmp_path, monkeypatch):
+    pools = []
+
+    class CountedPool(worklist_export.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(worklist_export, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(worklist_export, "SHARED_FROM_ROWS", 1)  # three accounts are "long" here
+    with connect(home / "warehouse.duckdb") as con:
+        lists = read_worklists(con)
+    day = dt.date.fromisoformat(AS_OF)
+    here = export_worklists(lists, tmp_path / "here", day, 50, tmp_path / "here.json", workers=1)
+    assert pools == []
+    shared = export_worklists(lists, tmp_path / "shared", day, 50, tmp_path / "shared.json", workers=2)
+    assert pools == [2]
+    assert len(_contents(shared.folder)) > 8 and _contents(shared.folder) == _contents(here.folder)
 
 
 def test_file_stems_are_safe_and_unique():
