@@ -32,6 +32,7 @@ from orchestration.settings import REPO_ROOT, Settings
 AS_OF = dt.date(2026, 11, 23)
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 RISK_STEP = "risk_scoring__account_risk_scores"  # on PostgreSQL, between dbt's parts
+STATEMENTS_STEP = "exports__statements"  # monthly: every account's statement, on the month's first run
 INGEST_STEPS = ("salesforce__invoices", "tracker__invoices", "payments__transactions", "history__invoices",
                 "portal__director_updates", "portal__collector_entries", "dagster__check_failures")
 PUBLISH_STEPS = ("portal__director_jobs", "portal__collector_worklists", "portal__customer_accounts")
@@ -249,6 +250,10 @@ def warehouse_runs(home: Path, invoices: int, env: dict[str, str] | None = None,
         },
         "run_seconds_in_dagster": summary["seconds"],
         "end_to_end_seconds": round(first.seconds, 1),
+        # A cold warehouse's first run is the month's first: it writes every account's statement,
+        # the first-of-month worst case; the graph without that batch is reported beside it.
+        "month_statements_seconds": round(steps.get(STATEMENTS_STEP, 0), 1),
+        "end_to_end_without_month_statements_seconds": round(first.seconds - steps.get(STATEMENTS_STEP, 0), 1),
         "peak_rss_mb": round(first.peak_rss / 2**20),
         "server_peak_pss_mb": round(first.server_peak_pss / 2**20),
         "ledger_invoices": summary["ledger"]["invoices"],
@@ -267,6 +272,8 @@ def warehouse_runs(home: Path, invoices: int, env: dict[str, str] | None = None,
 
 SIDE_BY_SIDE = (
     ("first run, end to end (s)", "end_to_end_seconds"),
+    ("  the month's statements (s)", "month_statements_seconds"),
+    ("  without the month's statements (s)", "end_to_end_without_month_statements_seconds"),
     ("  dbt (s)", "dbt_seconds"),
     ("  risk scores outside dbt (s)", "risk_scores_seconds"),
     ("  ingest (s)", "ingest_seconds"),
@@ -293,7 +300,9 @@ def side_by_side(duck: dict, pg: dict | None, floor_seconds: float) -> str:
     lines.append(f"{'floor, plain DuckDB script (s)':<36}{floor_seconds:>14}")
     for name, figures in (("DuckDB", duck), ("PostgreSQL", pg)):
         if figures:
-            lines.append(f"{name}: end to end / floor = {figures['end_to_end_seconds'] / floor_seconds:.1f}, "
+            lines.append(f"{name}: end to end / floor = {figures['end_to_end_seconds'] / floor_seconds:.1f} "
+                         f"({figures['end_to_end_without_month_statements_seconds'] / floor_seconds:.1f} "
+                         "without the month's statements), "
                          f"refresh / floor = {figures['refresh_seconds'] / floor_seconds:.1f}")
     return "\n".join(lines)
 
@@ -339,6 +348,8 @@ def main() -> None:
     for figures in (results.get("duckdb"), results.get("postgres")):
         if figures:
             figures["ratio_end_to_end_to_floor"] = round(figures["end_to_end_seconds"] / floor.seconds, 1)
+            figures["ratio_without_month_statements_to_floor"] = round(
+                figures["end_to_end_without_month_statements_seconds"] / floor.seconds, 1)
             figures["ratio_rss_to_floor"] = round(figures["peak_rss_mb"] / results["floor_peak_rss_mb"], 1)
             figures["ratio_refresh_to_floor"] = round(figures["refresh_seconds"] / floor.seconds, 1)
     (base / "bench.json").write_text(json.dumps(results, indent=2))
