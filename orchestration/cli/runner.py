@@ -19,6 +19,7 @@ from orchestration import heap
 from orchestration.cli.run_progress import RunProgress
 from orchestration.cli.run_summary import describe_failure
 from orchestration.defs.instance import prepare_dagster_home
+from orchestration.quality.validator import start_validator, stop_validator
 from orchestration.runtime import RunFacts, now_utc
 from orchestration.settings import Settings
 from orchestration.storage.engine import DuckDBFile
@@ -105,6 +106,16 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     `progress` hears of each step; dbt's own output and Dagster's log lines go to stderr only when
     `verbose`; `full_refresh` rebuilds dbt's incremental models from every record."""
     progress = progress or RunProgress(None)
+    if job == JOB:  # its checks validate what was loaded: great-expectations loads meanwhile
+        start_validator()
+    try:
+        return _run(settings, as_of, progress, verbose, job, full_refresh)
+    finally:
+        stop_validator()
+
+
+def _run(settings: Settings, as_of: dt.date | None, progress: RunProgress, verbose: bool, job: str,
+         full_refresh: bool) -> RunOutcome:
     progress.phase("Loading Dagster and the dbt project")
     with heap.loading_for_good():
         prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)

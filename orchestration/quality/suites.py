@@ -25,14 +25,15 @@ class Outcome:
 
 
 @cache
-def _context():
+def context():
+    """great-expectations' ephemeral context (the import is the cost, once per process)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
+    ephemeral = gx.get_context(mode="ephemeral")
+    ephemeral.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ephemeral
 
 
 def raw_invoices_valid(policy: Policy) -> list:
@@ -92,12 +93,20 @@ def ledger_consistent(policy: Policy) -> list:
     ]
 
 
+SUITES = {
+    "raw_invoices_valid": raw_invoices_valid,
+    "raw_invoices_conform": raw_invoices_conform,
+    "tracker_rows_conform": tracker_conform,
+    "ledger_consistent": ledger_consistent,
+}
+"""Each suite by the name its check validates under (`validator.validate_suite`)."""
+
+
 def validate(frame: pd.DataFrame, name: str, expectations: list) -> Outcome:
     """Validate a frame against a list of expectations; name what failed."""
     import great_expectations as gx
 
-    context = _context()
-    source = context.data_sources.add_or_update_pandas(name)
+    source = context().data_sources.add_or_update_pandas(name)
     asset = source.add_dataframe_asset(name=name)
     batch = asset.add_batch_definition_whole_dataframe(name).get_batch(
         batch_parameters={"dataframe": frame}

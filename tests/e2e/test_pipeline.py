@@ -76,6 +76,16 @@ def test_run_succeeds_with_every_check_passing(pipeline):
     assert {"salesforce/invoices", "tracker/invoices"} <= set(outcome.ingest)
 
 
+def test_the_runs_validator_process_ends_with_the_run(pipeline):
+    """The GX checks ran in the validator `run_pipeline` started (their results are above); no
+    process of it outlives the run."""
+    from orchestration.quality import validator
+
+    _, _, outcome = pipeline
+    assert any(c.name.endswith(":raw_invoices_valid") and c.passed for c in outcome.checks)
+    assert validator._validator is None
+
+
 def test_ledger_matches_the_truth_row_for_row(pipeline):
     settings, summary, _ = pipeline
     with warehouse(settings) as con:

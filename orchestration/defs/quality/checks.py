@@ -8,6 +8,7 @@ import dagster as dg
 from orchestration.defs.quality.reconcile import files_reconcile_check
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.quality import suites
+from orchestration.quality.validator import validate_suite
 from orchestration.storage.sessions import Rows, open_session
 from orchestration.storage.warehouse import INGESTED_FILES
 
@@ -50,30 +51,23 @@ def _result(outcome: suites.Outcome, severity=dg.AssetCheckSeverity.ERROR) -> dg
 @dg.asset_check(asset=SALESFORCE, blocking=True)
 def raw_invoices_valid(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the rows just loaded: required fields, offices, currencies, balance <= amount."""
-    policy = ledgerloop.policy()
-    return _result(suites.validate(
-        _newest_rows(ledgerloop, "salesforce_invoices"), "raw_invoices_valid",
-        suites.raw_invoices_valid(policy),
-    ))
+    return _result(validate_suite(
+        _newest_rows(ledgerloop, "salesforce_invoices"), "raw_invoices_valid", ledgerloop.policy()))
 
 
 @dg.asset_check(asset=SALESFORCE)
 def raw_invoices_conform(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the rows just loaded: known stages, plausible director emails, a collector named."""
-    policy = ledgerloop.policy()
-    return _result(suites.validate(
-        _newest_rows(ledgerloop, "salesforce_invoices"), "raw_invoices_conform",
-        suites.raw_invoices_conform(policy),
+    return _result(validate_suite(
+        _newest_rows(ledgerloop, "salesforce_invoices"), "raw_invoices_conform", ledgerloop.policy(),
     ), severity=dg.AssetCheckSeverity.WARN)
 
 
 @dg.asset_check(asset=TRACKER)
 def tracker_rows_conform(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the tracker rows just loaded: known stages and an update date."""
-    policy = ledgerloop.policy()
-    return _result(suites.validate(
-        _newest_rows(ledgerloop, "tracker_invoices"), "tracker_rows_conform",
-        suites.tracker_conform(policy),
+    return _result(validate_suite(
+        _newest_rows(ledgerloop, "tracker_invoices"), "tracker_rows_conform", ledgerloop.policy(),
     ), severity=dg.AssetCheckSeverity.WARN)
 
 
@@ -107,10 +101,9 @@ tracker_rows_reconcile = files_reconcile_check(
 @dg.asset_check(asset=LEDGER, blocking=True)
 def ledger_consistent(ledgerloop: LedgerloopResource) -> dg.AssetCheckResult:
     """GX on a sample of the ledger: unique keys, balances within amounts, aging exactly on open invoices."""
-    policy = ledgerloop.policy()
     with open_session(ledgerloop.settings.warehouse, reads=["marts.ar_ledger"], read_only=True) as con:
         frame = con.execute(_LEDGER_SAMPLE).df()
-    return _result(suites.validate(frame, "ledger_consistent", suites.ledger_consistent(policy)))
+    return _result(validate_suite(frame, "ledger_consistent", ledgerloop.policy()))
 
 
 defs = dg.Definitions(asset_checks=[

@@ -1,6 +1,7 @@
 """The great-expectations suites pass on good frames and name what fails on bad ones."""
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pandas as pd
@@ -62,3 +63,36 @@ def test_conform_suite_flags_an_unknown_stage(raw_rows):
     outcome = suites.validate(raw_rows, "conform", suites.raw_invoices_conform(POLICY))
     assert not outcome.success
     assert outcome.failed[0].startswith("expect_column_values_to_be_in_set({'column': 'stage'")
+
+
+@pytest.fixture
+def validator():
+    from orchestration.quality import validator
+
+    validator.start_validator().result(timeout=120)  # great-expectations imported over there
+    yield validator
+    validator.stop_validator()
+
+
+def test_a_started_validator_validates_in_its_own_process_with_the_same_outcome(
+        raw_rows, validator, monkeypatch):
+    raw_rows.loc[1, "office"] = "PAR"
+    here = suites.validate(raw_rows, "raw_invoices_valid", suites.raw_invoices_valid(POLICY))
+    (process,) = validator._validator._processes.values()
+    assert process.pid != os.getpid() and process.is_alive()
+
+    def not_here(*_):
+        raise AssertionError("validated in the run's own process")
+
+    monkeypatch.setattr(suites, "validate", not_here)  # this process's copy; the validator has its own
+    assert validator.validate_suite(raw_rows, "raw_invoices_valid", POLICY) == here
+    assert not here.success
+
+
+def test_a_validator_whose_process_died_is_replaced_by_validating_here(raw_rows, validator):
+    (process,) = validator._validator._processes.values()
+    process.kill()
+    process.join(timeout=30)
+    outcome = validator.validate_suite(raw_rows, "raw_invoices_valid", POLICY)
+    assert outcome.success and outcome.rows == 2
+    assert validator._validator is None  # stopped: later checks validate here
