@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import re
-import multiprocessing
 import shutil
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from orchestration.defs.outreach.worklists import defs, worklists
 from orchestration.defs.resources import LedgerloopResource
-from orchestration.outreach.worklist_files import csv_cell, describe_drivers
 from orchestration.outreach import worklists as worklist_export
+from orchestration.outreach.worklist_files import csv_cell, describe_drivers
 from orchestration.outreach.worklists import export_worklists, file_stems, read_worklists, render_html
 from orchestration.policy import PolicyError, load_policy
 from orchestration.policy.worklist import NextAction, Worklist
