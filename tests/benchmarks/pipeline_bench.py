@@ -253,7 +253,8 @@ def warehouse_runs(home: Path, invoices: int, env: dict[str, str] | None = None,
         # A cold warehouse's first run is the month's first: it writes every account's statement,
         # the first-of-month worst case; the graph without that batch is reported beside it.
         "month_statements_seconds": round(steps.get(STATEMENTS_STEP, 0), 1),
-        "end_to_end_without_month_statements_seconds": round(first.seconds - steps.get(STATEMENTS_STEP, 0), 1),
+        "end_to_end_without_month_statements_seconds": round(
+            first.seconds - steps.get(STATEMENTS_STEP, 0), 1),
         "peak_rss_mb": round(first.peak_rss / 2**20),
         "server_peak_pss_mb": round(first.server_peak_pss / 2**20),
         "ledger_invoices": summary["ledger"]["invoices"],
