@@ -24,6 +24,11 @@ if TYPE_CHECKING:  # pandas and the suites load in the validator's process, not 
 
 _validator: ProcessPoolExecutor | None = None
 
+LAST_OF_A_RUN = "ledger_consistent"
+"""The suite a refresh validates last (the ledger's, right after dbt): then the validator's
+process ends, so its memory is not held while the people's outputs run (where a large book's
+run peaks)."""
+
 
 def _warm() -> None:
     from orchestration.quality.suites import context
@@ -59,7 +64,11 @@ def validate_suite(frame: pd.DataFrame, suite: str, policy: Policy) -> Outcome:
     process when one was started, else here."""
     if _validator is not None:
         try:
-            return _validator.submit(_validated, frame, suite, policy).result()
+            outcome = _validator.submit(_validated, frame, suite, policy).result()
         except BrokenProcessPool:
-            stop_validator()
+            stop_validator()  # its process died: this run validates here from now on
+        else:
+            if suite == LAST_OF_A_RUN:
+                stop_validator()
+            return outcome
     return _validated(frame, suite, policy)

@@ -96,3 +96,11 @@ def test_a_validator_whose_process_died_is_replaced_by_validating_here(raw_rows,
     outcome = validator.validate_suite(raw_rows, "raw_invoices_valid", POLICY)
     assert outcome.success and outcome.rows == 2
     assert validator._validator is None  # stopped: later checks validate here
+
+
+def test_the_validator_ends_after_the_ledger_the_last_suite_of_a_run(raw_rows, ledger_rows, validator):
+    validator.validate_suite(raw_rows, "raw_invoices_valid", POLICY)
+    assert validator._validator is not None
+    (process,) = validator._validator._processes.values()
+    assert validator.validate_suite(ledger_rows, validator.LAST_OF_A_RUN, POLICY).success
+    assert validator._validator is None and not process.is_alive()
