@@ -233,7 +233,7 @@ def _write_all(jobs: list[_Files], workers: int) -> None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         for _ in pool.map(_write, sorted(jobs, key=lambda job: -job.rows)):
-            pass  # a worker's error is raised here, naming the collector's file in its traceback
+            pass  # a worker's error is raised here, with its traceback
 
 
 def export_worklists(
