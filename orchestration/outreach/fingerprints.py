@@ -87,16 +87,18 @@ never all in memory at once."""
 
 
 def _converted(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object], expected: int,
-               model: WarehouseReadModel) -> list[dict]:
-    """The store's rows of everything `query` yields, converted a batch at a time. A converter
-    must not query `con` (use `con.cursor()`): that would end the result being fetched, and the
-    rows after the batch would be lost; ValueError if any row is missing."""
+               model: WarehouseReadModel) -> list[tuple]:
+    """The store's rows of everything `query` yields, converted a batch at a time, each kept as a
+    tuple in the table's column order (a dict per row held a whole table's rows at several times
+    the memory). A converter must not query `con` (use `con.cursor()`): that would end the result
+    being fetched, and the rows after the batch would be lost; ValueError if any row is missing."""
+    names = [column.name for column in model.table.columns]
     cursor = con.execute(query, params)
-    converted: list[dict] = []
+    converted: list[tuple] = []
     fetched_rows = 0
     while fetched := cursor.fetchmany(CONVERT_BATCH):
         fetched_rows += len(fetched)
-        converted += model.rows(fetched)
+        converted += [tuple(row[name] for name in names) for row in model.rows(fetched)]
     if fetched_rows != expected:
         raise ValueError(f"{model.table.name}: {fetched_rows} of {expected} rows fetched to publish; a "
                          "converter queried the connection the rows were fetched from")

@@ -26,25 +26,36 @@ def _bind_processors(conn, table: Table, names: list[str]) -> list:
 
 
 def bulk_insert(conn, table: Table, rows: list[dict], batch: int = 5_000) -> None:
-    """Insert many rows. On SQLite the statement is compiled once and each value goes through its
-    column type's own bind processing (Money as exact text, UTC timestamps, dates) straight into
-    the driver's executemany: about three times faster than SQLAlchemy's per-row parameter
-    handling, which dominates publishing a large read model."""
-    if not rows:
+    """Insert many rows, each a dict of every column; see `insert_values`."""
+    names = [column.name for column in table.columns]
+    insert_values(conn, table, [tuple(row[name] for name in names) for row in rows], batch)
+
+
+def insert_values(conn, table: Table, values: list[tuple], batch: int = 5_000) -> None:
+    """Insert many rows, each a tuple in the order of `table.columns` (a tuple takes a sixth of
+    the memory of the same row as a dict: a large publish holds every row it replaces). On
+    SQLite the statement is compiled once and each value goes through its column type's own bind
+    processing (Money as exact text, UTC timestamps, dates) straight into the driver's
+    executemany: about three times faster than SQLAlchemy's per-row parameter handling, which
+    dominates publishing a large read model."""
+    if not values:
         return
+    names = [column.name for column in table.columns]
     if conn.dialect.name != "sqlite":
-        for start in range(0, len(rows), batch):
-            conn.execute(insert(table), rows[start : start + batch])
+        for start in range(0, len(values), batch):
+            rows = [dict(zip(names, row, strict=True)) for row in values[start : start + batch]]
+            conn.execute(insert(table), rows)
         return
     compiled = insert(table).compile(dialect=conn.dialect)
-    names = list(compiled.positiontup)
-    pairs = list(zip(names, _bind_processors(conn, table, names), strict=True))
-    for start in range(0, len(rows), batch):
-        values = [
-            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-            for row in rows[start : start + batch]
+    at = {name: i for i, name in enumerate(names)}
+    order = [at[name] for name in compiled.positiontup]
+    pairs = list(zip(order, _bind_processors(conn, table, list(compiled.positiontup)), strict=True))
+    for start in range(0, len(values), batch):
+        converted = [
+            tuple(row[i] if process is None else process(row[i]) for i, process in pairs)
+            for row in values[start : start + batch]
         ]
-        conn.exec_driver_sql(compiled.string, values)
+        conn.exec_driver_sql(compiled.string, converted)
 
 
 @dataclass(frozen=True)
@@ -151,13 +162,13 @@ def row_key(values) -> str:
 class Fingerprinted:
     """What makes `table` hold the warehouse's rows, worked out from fingerprints: the keys whose
     fingerprint changed or that are gone (`stale`) and the rows to insert (`fresh`, new or
-    changed), with every current fingerprint. `whole`: the stored fingerprints could not be
-    trusted, so every row is replaced."""
+    changed, each a tuple in the order of `table.columns`), with every current fingerprint.
+    `whole`: the stored fingerprints could not be trusted, so every row is replaced."""
 
     table: Table
     fingerprints: dict[str, str]
     stale: list[str] = field(default_factory=list)
-    fresh: list[dict] = field(default_factory=list)
+    fresh: list[tuple] = field(default_factory=list)
     whole: bool = False
 
     def current_keys(self) -> list[list]:
@@ -171,7 +182,8 @@ class Fingerprinted:
 
     def apply(self, conn) -> int:
         """Write in the caller's transaction; how many rows were deleted or inserted."""
-        table, names = self.table, [c.name for c in self.table.primary_key.columns]
+        table = self.table
+        key_at = [list(table.columns).index(column) for column in table.primary_key.columns]
         by_table = published_rows.c.table_name == self.table.name
         if self.whole:
             deleted = conn.execute(delete(table)).rowcount
@@ -183,9 +195,9 @@ class Fingerprinted:
                 _delete_keys(conn, table, [json.loads(key) for key in self.stale])
                 known = by_table & (published_rows.c.row_key == bindparam("stale_key"))
                 conn.execute(delete(published_rows).where(known), [{"stale_key": k} for k in self.stale])
-            fresh_keys = {row_key(row[n] for n in names) for row in self.fresh}
+            fresh_keys = {row_key(row[i] for i in key_at) for row in self.fresh}
             changed = {k: v for k, v in self.fingerprints.items() if k in fresh_keys}
-        bulk_insert(conn, table, self.fresh)
+        insert_values(conn, table, self.fresh)
         bulk_insert(conn, published_rows, [
             {"table_name": table.name, "row_key": key, "fingerprint": value}
             for key, value in changed.items()
