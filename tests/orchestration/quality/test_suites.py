@@ -104,3 +104,8 @@ def test_the_validator_ends_after_the_ledger_the_last_suite_of_a_run(raw_rows, l
     (process,) = validator._validator._processes.values()
     assert validator.validate_suite(ledger_rows, validator.LAST_OF_A_RUN, POLICY).success
     assert validator._validator is None and not process.is_alive()
+
+
+def test_validating_leaves_no_frame_in_the_kept_context(raw_rows):
+    suites.validate(raw_rows, "raw_kept", suites.raw_invoices_valid(POLICY))
+    assert "raw_kept" not in suites.context().data_sources.all()
