@@ -84,9 +84,10 @@ class Settings:
 
         if self.warehouse_url:
             return PostgresServer.from_url(self.warehouse_url)
-        if url := self.policy().warehouse.url:
-            return PostgresServer.from_url(url, source=f"{self.config_path}: warehouse.url")
-        return DuckDBFile(self.warehouse_path)
+        policy = self.policy().warehouse
+        if policy.url:
+            return PostgresServer.from_url(policy.url, source=f"{self.config_path}: warehouse.url")
+        return DuckDBFile(self.warehouse_path, memory_limit=policy.duckdb_memory_limit)
 
     @property
     def landing_dir(self) -> Path:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from orchestration.settings import WAREHOUSE_URL_ENV
 
 WAREHOUSE_PASSWORD_ENV = "LEDGERLOOP_WAREHOUSE_PASSWORD"
+DUCKDB_MEMORY_LIMIT_ENV = "LEDGERLOOP_DUCKDB_MEMORY_LIMIT"
 BYTEWISE_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
 """Collations that order text by bytes, as DuckDB does."""
 ASCII_ONLY_CTYPES = ("C", "POSIX")
@@ -31,11 +32,14 @@ class DuckDBFile:
     """The embedded default: one DuckDB file, one writing process."""
 
     path: Path
+    memory_limit: str = "1GB"
+    """DuckDB's memory for dbt's build (the policy's `warehouse.duckdb_memory_limit`)."""
     dbt_target = "local"
     name = "duckdb"
 
     def dbt_environment(self) -> dict[str, str]:
-        return {}
+        """profiles.yml's DuckDB output reads the memory limit from dbt's environment."""
+        return {DUCKDB_MEMORY_LIMIT_ENV: self.memory_limit}
 
     def describe(self) -> str:
         return f"{self.path} (open it with any DuckDB client)"

@@ -14,6 +14,7 @@ from orchestration.ingest.files import ingest_folder, register_lookups
 from orchestration.ingest.sources import legacy_tracker, salesforce_exports
 from orchestration.policy import load_policy
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.storage.engine import DUCKDB_MEMORY_LIMIT_ENV
 from orchestration.storage.warehouse import connect
 from tests.factories import export, row
 
@@ -21,12 +22,14 @@ pytestmark = pytest.mark.integration
 POLICY = load_policy(REPO_ROOT / "ledgerloop.yaml")
 
 
-def dbt_build(home: Path, as_of: str, *args: str) -> subprocess.CompletedProcess:
+def dbt_build(home: Path, as_of: str, *args: str, command: str = "build",
+              environment: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "LEDGERLOOP_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
+           "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs"),
+           **(environment or {})}
     dbt_vars = json.dumps({"as_of": as_of, **POLICY.dbt_vars()})
     return subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", dbt_vars,
+        [str(Path(sys.executable).parent / "dbt"), command, "--vars", dbt_vars,
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          *args],
         env=env, capture_output=True, text=True, timeout=300,
@@ -89,6 +92,15 @@ def test_dbt_build_runs_models_snapshot_tests_and_unit_tests(built):
     for unit_test in ("test_invoice_key_normalizes_spellings", "test_aging_bucket_edges",
                       "test_dedup_newest_salesforce_record_wins_financials"):
         assert unit_test in log
+
+
+def test_dbt_s_duckdb_runs_under_the_policy_s_memory_limit(built):
+    query = "select current_setting('memory_limit') as memory_limit"
+    shown = dbt_build(built, "2026-11-23", "--inline", query, "--output", "json", "--log-format", "json",
+                      command="show",
+                      environment={DUCKDB_MEMORY_LIMIT_ENV: "300MB"})
+    assert shown.returncode == 0, shown.stdout
+    assert '\\"memory_limit\\": \\"286.1 MiB\\"' in shown.stdout, shown.stdout[-2000:]
 
 
 def test_spellings_and_re_exports_collapse_into_one_row_per_office_and_number(built):

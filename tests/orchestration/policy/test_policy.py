@@ -71,3 +71,19 @@ def test_policy_error_names_an_invoice_display_without_the_number(tmp_path):
     expected = r"offices\.1\.invoice_display: 'LDN-\{num:06\}' must hold \{number\}"
     with pytest.raises(PolicyError, match=expected):
         load_policy(path)
+
+
+def test_the_duckdb_memory_limit_reaches_dbt_s_environment(tmp_path, monkeypatch):
+    from orchestration.settings import Settings
+    from orchestration.storage.engine import DUCKDB_MEMORY_LIMIT_ENV
+
+    monkeypatch.delenv("LEDGERLOOP_WAREHOUSE_URL", raising=False)
+    path = _write(tmp_path, lambda d: d["warehouse"].update(duckdb_memory_limit="1.5GB"))
+    engine = Settings(home=tmp_path, config_path=path).warehouse
+    assert engine.dbt_environment() == {DUCKDB_MEMORY_LIMIT_ENV: "1.5GB"}
+
+
+def test_policy_error_names_a_memory_limit_without_a_unit(tmp_path):
+    path = _write(tmp_path, lambda d: d["warehouse"].update(duckdb_memory_limit="1024"))
+    with pytest.raises(PolicyError, match=r"warehouse\.duckdb_memory_limit: .*'1024' is not a memory size"):
+        load_policy(path)
