@@ -8,11 +8,11 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal.store import customers, workbench, worklists
-from portal.store.bulk import replace_tables
-from portal.store.tables import collector_items
+from portal.store.bulk import insert_values, replace_tables
+from portal.store.tables import collector_items, published_rows
 from tests.portal import customer_factories, store_engines
 from tests.portal.workbench_factories import (
     ACCOUNTS,
@@ -75,3 +75,26 @@ def test_two_rows_with_one_key_are_refused_and_nothing_changes(store):
     with pytest.raises(ValueError, match="duplicate key"):
         replace_tables(store, {collector_items: rows})
     assert _physical(store, "collector_items") == before
+
+
+def test_rows_given_as_an_iterator_are_taken_a_batch_at_a_time(store):
+    """A large publish's fingerprints are made as they are written, never all held at once."""
+    made = []
+
+    def fingerprints():
+        for number in range(25):
+            made.append(number)
+            yield ("collector_items", f'["item-{number}"]', f"{number:024d}")
+
+    taken_before_each_write = []
+    listen = "before_cursor_execute"
+    record = lambda *_: taken_before_each_write.append(len(made))  # noqa: E731
+    event.listen(store.writer, listen, record)
+    try:
+        with store.writer.begin() as conn:
+            insert_values(conn, published_rows, fingerprints(), batch=10)
+    finally:
+        event.remove(store.writer, listen, record)
+    assert [taken for taken in taken_before_each_write if taken] == [10, 20, 25]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from published_rows")).scalar_one() == 25

@@ -27,13 +27,13 @@ PAYMENTS = [*APPLIED, dg.AssetKey(["marts", "reconciliation_exceptions"])]
 def customer_accounts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     """Each customer contact's account (invoices, paid history, statement), published to the portal store."""
     policy = ledgerloop.policy()
-    with (open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
-            "marts.ar_ledger", "marts.payments", "marts.payment_applications",
-            "intermediate.int_invoice_payment_history", "outreach.account_contacts"]) as con,
-          open_store(ledgerloop.settings.home) as store):
-        accounts, invoices, contacts = customer_read_models(
-            con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
-        planned = accounts_plan, _ = plan_all(con, store, [accounts, invoices])
+    with open_store(ledgerloop.settings.home) as store:
+        with open_session(ledgerloop.settings.warehouse, read_only=True, reads=[
+                "marts.ar_ledger", "marts.payments", "marts.payment_applications",
+                "intermediate.int_invoice_payment_history", "outreach.account_contacts"]) as con:
+            accounts, invoices, contacts = customer_read_models(
+                con, policy, ledgerloop.settings.home, ledgerloop.facts.as_of)
+            planned = accounts_plan, _ = plan_all(con, store, [accounts, invoices])
         published = [account_id for (account_id,) in accounts_plan.current_keys()]
         counts = customers.publish_planned(store, contacts_of(contacts, published), planned)
     return dg.MaterializeResult(metadata={**counts, "rows_written": sum(p.written for p in planned)})
