@@ -52,15 +52,6 @@ order by ledger.account_id, ledger.invoice_key
 """
 
 
-def _collector(rows: list[tuple]) -> str | None:
-    """The collector of the account's largest open balance (else of its newest invoice)."""
-    open_rows = [r for r in rows if r[9] == "open" and r[11]]
-    if open_rows:
-        return max(open_rows, key=lambda r: (r[5], r[1]))[11]
-    named = [r for r in rows if r[11]]
-    return max(named, key=lambda r: (r[6] or dt.date.min, r[1]))[11] if named else None
-
-
 def _statements(con, policy: Policy, as_of: dt.date, account_ids: set[str]) -> dict[str, Statement]:
     """The statement of each account: one read of their open invoices, one of the accounts with
     nothing open (not a read per account: thousands of them at a million invoices)."""
@@ -70,9 +61,17 @@ def _statements(con, policy: Policy, as_of: dt.date, account_ids: set[str]) -> d
     return found
 
 
+COLLECTOR = """coalesce(
+    arg_max(invoices.collector, (invoices.balance, invoices.invoice_key))
+        filter (where invoices.status = 'open' and invoices.collector <> ''),
+    arg_max(invoices.collector, (coalesce(invoices.invoice_date, date '0001-01-01'), invoices.invoice_key))
+        filter (where invoices.collector <> '')
+)"""
+"""An account's collector: the one of its largest open balance, else of its newest invoice."""
+
 _ACCOUNTS = f"""
 select invoices.account_id, list(invoices order by invoices.invoice_key) as invoices,
-    known.account_name, known.offices
+    known.account_name, known.offices, {COLLECTOR} as collector
 from ({_INVOICES}) as invoices
 inner join (  -- what a statement with nothing open is headed with: every invoice the account had
     select account_id, max(account_name) as account_name, list(distinct office order by office) as offices
@@ -82,7 +81,8 @@ inner join (  -- what a statement with nothing open is headed with: every invoic
 ) as known using (account_id)
 group by all
 """
-"""Each published account with everything its row is made of (its fingerprint's input)."""
+"""Each published account with everything its row is made of (its fingerprint's input): only its
+id and collector are fetched; its statement is read apart, once per batch of accounts."""
 
 
 def customer_read_models(
@@ -105,14 +105,12 @@ def customer_read_models(
     statements_reader = con.cursor()
 
     def accounts(raw: list[tuple]) -> list[dict]:
-        rows_by_account = {account_id: [tuple(r.values()) for r in rows] for account_id, rows, *_ in raw}
-        statements = _statements(statements_reader, policy, as_of, set(rows_by_account))
+        statements = _statements(statements_reader, policy, as_of, {account_id for account_id, _ in raw})
         return customers.account_rows(
             CustomerAccount(account_id, statements[account_id].account_name, as_of, collector,
                             emails.get((collector or "").casefold().strip()),
                             dump_statement(statements[account_id]), rules)
-            for account_id, rows in sorted(rows_by_account.items())
-            for collector in [_collector(rows)]
+            for account_id, collector in sorted(raw)
         )
 
     def invoices(raw: list[tuple]) -> list[dict]:
@@ -125,7 +123,8 @@ def customer_read_models(
         )
 
     return (
-        WarehouseReadModel(customer_accounts, _ACCOUNTS, accounts, salt, params),
+        WarehouseReadModel(customer_accounts, _ACCOUNTS, accounts, salt, params,
+                           fingerprinted_only=("invoices", "account_name", "offices")),
         WarehouseReadModel(customer_invoices, _INVOICES, invoices, salt, params),
         contacts,
     )

@@ -20,13 +20,16 @@ class WarehouseReadModel:
     """A store table and how the warehouse makes it: `query` (its columns named as the table's
     key columns where they are the key) and `rows`, which turns fetched rows into the table's.
     `salt` is what else shapes a published row (the roster, the conversion's version): a new salt
-    changes every fingerprint, so every row is published again."""
+    changes every fingerprint, so every row is published again. `fingerprinted_only` names the
+    query's columns that shape the fingerprint but are not fetched for `rows` (an account's
+    invoices, whose change must publish its row again, though the row does not hold them)."""
 
     table: Table
     query: str
     rows: Callable[[list[tuple]], list[dict]]
     salt: str
     params: Mapping[str, object] = field(default_factory=dict)
+    fingerprinted_only: tuple[str, ...] = ()
 
 
 def plan_all(con: duckdb.DuckDBPyConnection, store, models: list[WarehouseReadModel]) -> list[Fingerprinted]:
@@ -67,7 +70,8 @@ def _planned(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadM
         seen: set[str] = set()
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))
         raise ValueError(f"{model.table.name}: duplicate key {twice} (two published rows have it)")
-    rows = f"select * exclude (_row_key, _fingerprint) from {held}"
+    not_fetched = ", ".join(["_row_key", "_fingerprint", *model.fingerprinted_only])
+    rows = f"select * exclude ({not_fetched}) from {held}"
     stored = published_fingerprints(store_reader, model.table)
     stale = [] if stored is None else [key for key, value in stored.items() if current.get(key) != value]
     if stored is None or len(stale) >= REPLACE_WHOLE_SHARE * len(stored) > 0:

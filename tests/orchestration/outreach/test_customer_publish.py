@@ -10,6 +10,7 @@ import shutil
 from decimal import Decimal
 
 import dagster as dg
+import duckdb
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from orchestration.cli import main
 from orchestration.defs.outreach.customers import customer_accounts
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.ingest.documents import load_documents, scan_documents
+from orchestration.outreach.customers import COLLECTOR
 from orchestration.outreach.portal_store import open_store
 from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
@@ -164,3 +166,23 @@ def test_a_publish_moves_only_the_accounts_and_invoices_that_changed(warehouse, 
     assert paid_down["INV-00002001"] == 100
     lines = {line[0]: line[5] for line in json.loads(statement)["invoices"]}
     assert Decimal(lines["INV-00002001"]) == 100
+
+
+@pytest.mark.parametrize("invoices, collector", [
+    # the largest open balance's collector, ties by invoice key; settled and unassigned ones aside
+    ([("Kim", 10, "k1", "open", "2026-01-01"), ("Lee", 10, "k2", "open", None),
+      ("Max", 90, "k0", "paid", "2026-05-01"), ("", 99, "k3", "open", None), (None, 99, "k4", "open", None)],
+     "Lee"),
+    # nothing open with a collector: the newest invoice's collector (no date: the oldest)
+    ([("Kim", 0, "k1", "paid", "2026-01-01"), ("Lee", 0, "k2", "paid", None),
+      ("Max", 0, "k0", "paid", "2026-05-01"), (None, 5, "k5", "open", "2026-09-01")], "Max"),
+    ([(None, 5, "k5", "open", "2026-09-01"), ("", 5, "k6", "paid", None)], None),
+])
+def test_an_account_s_collector_is_its_largest_open_balance_s_else_its_newest_invoice_s(invoices, collector):
+    rows = ", ".join("(" + ", ".join("null" if v is None else repr(v) if isinstance(v, str) else str(v)
+                                     for v in invoice) + ")" for invoice in invoices)
+    [(chosen,)] = duckdb.sql(
+        f"select {COLLECTOR} from (select collector, balance, invoice_key, status, "
+        f"cast(invoice_date as date) as invoice_date from (values {rows}) "
+        f"as t(collector, balance, invoice_key, status, invoice_date)) as invoices").fetchall()
+    assert chosen == collector
