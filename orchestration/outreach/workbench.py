@@ -12,6 +12,7 @@ since the last publish leave the warehouse.
 
 import datetime as dt
 import json
+import sys
 
 import duckdb
 
@@ -86,6 +87,13 @@ NO_CURRENCY = ""
 """The team view's currency for invoices whose source names none (the page shows "no currency")."""
 
 
+def _shared(text: str | None) -> str | None:
+    """One copy of a text many timeline events repeat (their account's id and name, the kind, the
+    currency, the actor): a first publish at 1M invoices holds 1.34M events at once, and a copy
+    per event of these five took a third of their memory."""
+    return None if text is None else sys.intern(text)
+
+
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
@@ -146,7 +154,9 @@ def read_models(policy: Policy) -> list[WarehouseReadModel]:
 
     def events(raw: list[tuple]) -> list[dict]:
         return workbench.event_rows(
-            AccountEvent(account_id, seq, name, _utc(at), *rest) for account_id, seq, name, at, *rest in raw)
+            AccountEvent(_shared(account), seq, _shared(name), _utc(at), _shared(kind), invoice, payment,
+                         amount, _shared(currency), _shared(actor), detail)
+            for account, seq, name, at, kind, invoice, payment, amount, currency, actor, detail in raw)
 
     return [
         WarehouseReadModel(tables.collector_accounts, _ACCOUNTS, accounts, salt),

@@ -19,7 +19,8 @@ from orchestration.defs.ingest.collector_entries import collector_entries
 from orchestration.defs.outreach.workbench import collector_worklists
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.outreach.portal_store import open_store
-from orchestration.outreach.workbench import TIMELINE_EVENTS_PER_ACCOUNT
+from orchestration.outreach.workbench import TIMELINE_EVENTS_PER_ACCOUNT, read_models
+from orchestration.policy import load_policy
 from orchestration.settings import REPO_ROOT
 from portal.app import create_app
 from portal.store import account_events, team, worklists
@@ -166,3 +167,22 @@ def test_a_promise_changes_the_next_action_at_once_and_the_next_run_keeps_it(war
         page = client.get("/workbench").text
         assert "Promise logged" not in page  # the run counts it now: nothing left to replay
         assert f"promised USD 50.00 by {promised.day} {promised:%b}" in page
+
+
+def test_timeline_events_of_an_account_share_one_copy_of_its_repeated_texts():
+    """A first publish holds every event at once: 1.34M at 1M invoices."""
+    policy = load_policy(REPO_ROOT / "ledgerloop.yaml")
+    events = next(model for model in read_models(policy) if model.table.name == "account_events")
+    at = dt.datetime(2026, 11, 23, 9)
+
+    def fetched(sequence_number: int) -> tuple:  # each value a fresh object, as DuckDB fetches them
+        return ("".join(["001", "A"]), sequence_number, "".join(["Acme, ", "Inc."]), at,
+                "".join(["invoice_", "issued"]), "NYC:1", None, None, "".join(["US", "D"]),
+                "".join(["sales", "force"]), f"detail {sequence_number}")
+
+    first, second = events.rows([fetched(1), fetched(2)])
+    repeated = {"account_id": "001A", "account_name": "Acme, Inc.", "kind": "invoice_issued",
+                "currency": "USD", "actor": "salesforce"}
+    for name, value in repeated.items():
+        assert first[name] == value and first[name] is second[name], name
+    assert (first["detail"], second["detail"]) == ("detail 1", "detail 2")
