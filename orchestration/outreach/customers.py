@@ -70,7 +70,7 @@ COLLECTOR = """coalesce(
 """An account's collector: the one of its largest open balance, else of its newest invoice."""
 
 _ACCOUNTS = f"""
-select invoices.account_id, list(invoices order by invoices.invoice_key) as invoices,
+select invoices.account_id, list(hash(invoices) order by invoices.invoice_key) as invoices,
     known.account_name, known.offices, {COLLECTOR} as collector
 from ({_INVOICES}) as invoices
 inner join (  -- what a statement with nothing open is headed with: every invoice the account had
@@ -81,8 +81,9 @@ inner join (  -- what a statement with nothing open is headed with: every invoic
 ) as known using (account_id)
 group by all
 """
-"""Each published account with everything its row is made of (its fingerprint's input): only its
-id and collector are fetched; its statement is read apart, once per batch of accounts."""
+"""Each published account with everything its row is made of (its fingerprint's input; its
+invoices by their hashes, a third of the time of hashing the list of them whole at 1M invoices):
+only its id and collector are fetched; its statement is read apart, once per batch of accounts."""
 
 
 def customer_read_models(
