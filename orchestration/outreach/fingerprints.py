@@ -64,11 +64,12 @@ def plan(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel
 
 def _planned(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel,
              held: str) -> Fingerprinted:
-    pairs = con.execute(f"select _row_key, _fingerprint from {held}").fetchall()
-    current = dict(pairs)
-    if len(current) < len(pairs):  # as the table's own key would refuse it: nothing dropped silently
-        seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+    # The fetched pairs are dropped once in the dict: not held while the rows are converted.
+    current = dict(con.execute(f"select _row_key, _fingerprint from {held}").fetchall())
+    (held_rows,) = con.execute(f"select count(*) from {held}").fetchone()
+    if len(current) < held_rows:  # as the table's own key would refuse it: nothing dropped silently
+        (twice,) = con.execute(f"select _row_key from {held} group by all having count(*) > 1 "
+                               "order by _row_key limit 1").fetchone()
         raise ValueError(f"{model.table.name}: duplicate key {twice} (two published rows have it)")
     not_fetched = ", ".join(["_row_key", "_fingerprint", *model.fingerprinted_only])
     rows = f"select * exclude ({not_fetched}) from {held}"
