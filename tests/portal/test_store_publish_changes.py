@@ -87,14 +87,16 @@ def test_rows_given_as_an_iterator_are_taken_a_batch_at_a_time(store):
             yield ("collector_items", f'["item-{number}"]', f"{number:024d}")
 
     taken_before_each_write = []
-    listen = "before_cursor_execute"
-    record = lambda *_: taken_before_each_write.append(len(made))  # noqa: E731
-    event.listen(store.writer, listen, record)
+
+    def record(*_) -> None:
+        taken_before_each_write.append(len(made))
+
+    event.listen(store.writer, "before_cursor_execute", record)
     try:
         with store.writer.begin() as conn:
             insert_values(conn, published_rows, fingerprints(), batch=10)
     finally:
-        event.remove(store.writer, listen, record)
+        event.remove(store.writer, "before_cursor_execute", record)
     assert [taken for taken in taken_before_each_write if taken] == [10, 20, 25]
     with store.engine.connect() as conn:
         assert conn.execute(text("select count(*) from published_rows")).scalar_one() == 25

@@ -179,10 +179,9 @@ def test_a_publish_moves_only_the_accounts_and_invoices_that_changed(warehouse, 
     ([(None, 5, "k5", "open", "2026-09-01"), ("", 5, "k6", "paid", None)], None),
 ])
 def test_an_account_s_collector_is_its_largest_open_balance_s_else_its_newest_invoice_s(invoices, collector):
-    rows = ", ".join("(" + ", ".join("null" if v is None else repr(v) if isinstance(v, str) else str(v)
-                                     for v in invoice) + ")" for invoice in invoices)
-    [(chosen,)] = duckdb.sql(
-        f"select {COLLECTOR} from (select collector, balance, invoice_key, status, "
-        f"cast(invoice_date as date) as invoice_date from (values {rows}) "
-        f"as t(collector, balance, invoice_key, status, invoice_date)) as invoices").fetchall()
+    con = duckdb.connect()
+    con.execute("create table invoices (collector varchar, balance decimal(18, 2), invoice_key varchar, "
+                "status varchar, invoice_date date)")
+    con.executemany("insert into invoices values (?, ?, ?, ?, ?)", invoices)
+    [(chosen,)] = con.execute(f"select {COLLECTOR} from invoices").fetchall()
     assert chosen == collector

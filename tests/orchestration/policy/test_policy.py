@@ -4,7 +4,8 @@ import pytest
 import yaml
 
 from orchestration.policy import PolicyError, load_policy
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import REPO_ROOT, Settings
+from orchestration.storage.engine import DUCKDB_MEMORY_LIMIT_ENV
 
 POLICY = REPO_ROOT / "ledgerloop.yaml"
 
@@ -74,9 +75,6 @@ def test_policy_error_names_an_invoice_display_without_the_number(tmp_path):
 
 
 def test_the_duckdb_memory_limit_reaches_dbt_s_environment(tmp_path, monkeypatch):
-    from orchestration.settings import Settings
-    from orchestration.storage.engine import DUCKDB_MEMORY_LIMIT_ENV
-
     monkeypatch.delenv("LEDGERLOOP_WAREHOUSE_URL", raising=False)
     path = _write(tmp_path, lambda d: d["warehouse"].update(duckdb_memory_limit="1.5GB"))
     engine = Settings(home=tmp_path, config_path=path).warehouse
