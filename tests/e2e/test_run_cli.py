@@ -115,3 +115,9 @@ def test_the_run_keeps_dbt_artifacts_in_one_folder_and_leaves_unit_tests_to_make
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert results and not [r["unique_id"] for r in results if r["unique_id"].startswith("unit_test.")]
     assert any(r["unique_id"].startswith("test.") for r in results)  # data tests still run
+
+
+def test_dbt_s_log_file_is_plain_lines_without_each_statement_s_sql(home, first_run):
+    log = (home / "dbt" / "target" / "dbt.log").read_text()
+    assert "Completed successfully" in log and not log.lstrip().startswith("{")
+    assert "SQL status" not in log  # one debug line per statement at dbt's default
