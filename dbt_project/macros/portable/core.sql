@@ -39,3 +39,18 @@
         / {{ 10 ** digits }})
     {%- endif -%}
 {%- endmacro %}
+
+{# A 60-bit-or-wider number from the values of one row, to sum into a fingerprint of a set of
+   rows (a sum, not a xor: two equal rows count twice). Each engine hashes its own way, so a
+   fingerprint compares only with one the same engine made. #}
+{% macro ll_row_hash(values) -%}
+    {{ return(adapter.dispatch('ll_row_hash', 'ledgerloop')(values)) }}
+{%- endmacro %}
+
+{% macro default__ll_row_hash(values) -%}
+    cast(hash({{ values | join(', ') }}) as hugeint)
+{%- endmacro %}
+
+{% macro postgres__ll_row_hash(values) -%}
+    cast(cast(('x' || left(md5(cast(row({{ values | join(', ') }}) as text)), 15)) as bit(60)) as bigint)
+{%- endmacro %}

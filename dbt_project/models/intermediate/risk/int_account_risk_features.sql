@@ -11,10 +11,24 @@
 -- "on or before as_of" becomes "index <= i": running sums over each account's grid rows give
 -- balances and counts, and spans between two events expand to the grid rows they cover
 -- (`index_series`) instead of range joins.
+--
+-- Incremental by account (macros/risk_features.sql): on a refresh whose scope is `changed`, the
+-- pre-hook deletes the rows of the accounts whose inputs changed and the build computes the
+-- accounts the table no longer holds, so a run later the same day recomputes the accounts its
+-- new records touch; otherwise (a new as-of date, grid, setting or SQL, or most accounts
+-- changed) every row is built again. `--full-refresh` gives the same rows
+-- (tests/e2e/test_incremental_runs.py).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ risk_features_forget_changed() }}",
+) }}
+{%- set only_changed = is_incremental() and risk_features_scope() == 'changed' %}
 {%- set n = risk_setting('recent_invoices') %}
 {%- set threshold = risk_setting('late_threshold_days') %}
 
-with history as (
+with every_history as (
     select
         account_id,
         invoice_key,
@@ -32,22 +46,41 @@ with history as (
     where account_id is not null and due_on is not null
 ),
 
+inputs as (
+    {{ risk_feature_inputs() }}
+),
+
+accounts_built as (
+    -- The accounts this build computes: every one, or on a `changed` refresh those the table lacks.
+    select account_id
+    from inputs
+    {%- if only_changed %}
+    where not exists (select 1 from {{ this }} as built where built.account_id = inputs.account_id)
+    {%- endif %}
+),
+
+history as (
+    select every_history.*
+    from every_history
+    {%- if only_changed %}
+    inner join accounts_built using (account_id)
+    {%- endif %}
+),
+
 params as (
-    -- The grid starts with the first whole month of history: the month of the first invoice
-    -- if it starts on the 1st, else the month after; it ends with the run's as-of date.
+    -- The grid starts with the first whole month of every account's history; it ends with the
+    -- run's as-of date.
     select
         first_month,
         as_of,
+        built_for,
         greatest(0, cast({{ dbt.datediff('first_month', 'as_of', 'month') }} as bigint)) as current_index
     from (
         select
             {{ as_of_date() }} as as_of,
-            case
-                when min(issued_on) = cast({{ dbt.date_trunc('month', 'min(issued_on)') }} as date)
-                    then min(issued_on)
-                else cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'min(issued_on)')) }} as date)
-            end as first_month
-        from history
+            {{ risk_features_first_month('issued_on') }} as first_month,
+            {{ risk_features_built_for(risk_features_first_month('issued_on')) }} as built_for
+        from every_history
     ) as bounds
 ),
 
@@ -90,6 +123,9 @@ broken_promises as (
         {{ grid_index('promises.broken_on') }} as broken_i,
         {{ grid_index(dbt.dateadd('day', 365, 'promises.broken_on')) }} as broken_expired_i
     from {{ ref('promises_to_pay') }} as promises
+    {%- if only_changed %}
+    inner join accounts_built using (account_id)
+    {%- endif %}
     cross join params
     where promises.is_broken
 ),
@@ -104,6 +140,9 @@ plans as (
         due_on,
         amount
     from {{ ref('payment_plans') }}
+    {%- if only_changed %}
+    where account_id in (select account_id from accounts_built)
+    {%- endif %}
 ),
 
 plans_in_force as (
@@ -399,8 +438,12 @@ select
     labels.label_days_late,
     labels.label_days_late > {{ threshold }} as label_is_late,
     labels.label_known_on,
-    coalesce(settled_state.last_days_late, 0) as baseline_last_days_late
+    coalesce(settled_state.last_days_late, 0) as baseline_last_days_late,
+    inputs.inputs_fingerprint,
+    params.built_for
 from panel
+inner join inputs on panel.account_id = inputs.account_id
+cross join params
 left join settled_state on panel.account_id = settled_state.account_id and panel.i = settled_state.i
 left join oldest_past_due on panel.account_id = oldest_past_due.account_id and panel.i = oldest_past_due.i
 left join labels on panel.account_id = labels.account_id and panel.i = labels.i
