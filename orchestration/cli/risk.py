@@ -26,11 +26,14 @@ def load_features(warehouse: Engine):
     """The feature table as a DataFrame; ClickException when there is none yet."""
     import duckdb
 
+    from orchestration.risk.model import model_columns
+
     busy = f"cannot open {warehouse.describe()} (is a run in progress?)"
     try:
         with read_only_warehouse(warehouse, busy, [FEATURES_TABLE]) as con:
             # in one order whatever the engine: the baseline's ties are broken by row order
-            return con.execute(f"select * from {FEATURES_TABLE} order by all").df()
+            columns = ", ".join(model_columns(con.table(FEATURES_TABLE).columns))
+            return con.execute(f"select {columns} from {FEATURES_TABLE} order by all").df()
     except duckdb.CatalogException:
         raise click.ClickException(
             f"{FEATURES_TABLE} is not in {warehouse.describe()}: run `ledgerloop run` first"

@@ -85,9 +85,23 @@ def kept_target_path(home: Path, dbt_target: str = "local") -> Iterator[Path | N
             yield None
             return
         try:
+            forget_stale_parse(folder, ledgerloop_dbt_project(dbt_target).manifest_path)
             yield folder
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def forget_stale_parse(folder: Path, manifest: Path) -> None:
+    """Drop dbt's partial-parse state in `folder` when it predates the project's manifest (the
+    project changed since): dbt parses in full once. Parsing partially across a change of one of
+    two same-named models (`account_risk`: a Python model on DuckDB, SQL on PostgreSQL, one
+    disabled per engine) makes dbt lose the enabled one."""
+    state = folder / PARTIAL_PARSE_FILE
+    if state.exists() and manifest.exists() and state.stat().st_mtime < manifest.stat().st_mtime:
+        state.unlink()
 
 
 @contextmanager
@@ -128,4 +142,5 @@ def prepare_manifest() -> None:
     with open(manifest.parent / "parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not fresh():
-            dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+            full = ["--no-partial-parse"]  # see forget_stale_parse
+            dbt_resource().cli(["parse", "--quiet", *full], target_path=project.target_path).wait()

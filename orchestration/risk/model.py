@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,10 +37,19 @@ import pandas as pd
 from orchestration.policy.risk import Risk
 
 FEATURE_PREFIX = "f_"
+BUILD_COLUMNS = ("inputs_fingerprint", "built_for")
+"""Columns of the feature table saying how its rows were built (dbt_project/macros/risk_features.sql),
+not what the model reads: left out of the frames loaded into pandas, where as Python objects they
+held ~440 MB at 1M invoices."""
 FALLBACK_FEATURE = "fallback_prior"
 SAMPLE_SEED = 20261123
 _ARRAYS = ("lower", "upper", "means", "scales", "coefficients")
 """The fitted numbers a `RiskModel` holds per feature."""
+
+
+def model_columns(columns: Iterable[str]) -> list[str]:
+    """The feature table's columns the model reads: all but `BUILD_COLUMNS`."""
+    return [c for c in columns if c not in BUILD_COLUMNS]
 
 
 def feature_columns(frame: pd.DataFrame, config: Risk) -> list[str]:

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from orchestration.policy.risk import Risk
 from orchestration.risk.daily import FIT_COLUMNS, fit_for_day, fit_key, fit_row, stored_model
-from orchestration.risk.model import RiskModel
+from orchestration.risk.model import RiskModel, model_columns
 from orchestration.risk.score import score
 from orchestration.storage.postgres import copy_rows, create_table, replace_rows, server_columns
 
@@ -37,7 +37,9 @@ SCORE_COLUMNS = [
 def feature_frame(pg: psycopg.Connection, current_only: bool = False) -> pd.DataFrame:
     """int_account_risk_features (its `is_current` rows alone, if asked) as the Python models read
     it from DuckDB: features as floats."""
-    query = sql.SQL("select * from {}.{}").format(*map(sql.Identifier, FEATURES))
+    columns = model_columns(name for name, _ in server_columns(pg, *FEATURES))
+    query = sql.SQL("select {} from {}.{}").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), *map(sql.Identifier, FEATURES))
     if current_only:
         query += sql.SQL(" where is_current")
     with pg.cursor() as cursor:

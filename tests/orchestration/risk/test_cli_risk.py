@@ -7,6 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.cli.risk import load_features
+from orchestration.risk.model import BUILD_COLUMNS
+from orchestration.settings import REPO_ROOT, Settings
 from tests.orchestration.risk.synthetic import panel
 
 
@@ -16,7 +19,9 @@ def home(tmp_path_factory):
     features = panel(accounts=200, months=24, seed=11)  # noqa: F841 (read by duckdb below)
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         con.execute("create schema intermediate")
-        con.execute("create table intermediate.int_account_risk_features as select * from features")
+        # with the columns saying how the rows were built, as dbt's table has them
+        con.execute("create table intermediate.int_account_risk_features as select *, "
+                    "cast(1 as decimal(38, 0)) as inputs_fingerprint, 'grid' as built_for from features")
     return home
 
 
@@ -65,3 +70,8 @@ def test_risk_backtest_before_any_run_says_to_run_first(tmp_path):
         pass
     result = backtest(tmp_path)
     assert "intermediate.int_account_risk_features is not in" in result.output
+
+
+def test_the_features_load_without_the_columns_saying_how_they_were_built(home):
+    frame = load_features(Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml").warehouse)
+    assert len(frame) > 0 and not set(BUILD_COLUMNS) & set(frame.columns)

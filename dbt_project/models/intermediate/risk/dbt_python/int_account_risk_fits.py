@@ -8,11 +8,13 @@ finds the day's fit here and appends nothing; marts.account_risk scores with it.
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", full_refresh=False)
     from orchestration.risk.daily import FIT_COLUMNS, fit_for_day, fit_key, fit_row, model_inputs
+    from orchestration.risk.model import model_columns
 
     # Calls of their own: dbt passes a model only the config keys it finds as `dbt.config.get`
     # calls, and does not look inside expressions.
     config, as_of = model_inputs(dbt.config.get("risk_policy"), dbt.config.get("as_of"))
     features = dbt.ref("int_account_risk_features")
+    features = features.project(", ".join(model_columns(features.columns)))
     key = fit_key(config, features.columns)
     if dbt.is_incremental and session.execute(
         f"select count(*) from {dbt.this} where as_of = $as_of and fit_key = $key",

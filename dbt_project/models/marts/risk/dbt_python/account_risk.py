@@ -10,12 +10,14 @@ the `is_current` rows of `int_account_risk_features` with the day's model, which
 def model(dbt, session):
     dbt.config(materialized="table")
     from orchestration.risk.daily import fit_key, model_inputs, stored_model
+    from orchestration.risk.model import model_columns
     from orchestration.risk.score import score
 
     # Calls of their own: dbt passes a model only the config keys it finds as `dbt.config.get`
     # calls, and does not look inside expressions.
     config, as_of = model_inputs(dbt.config.get("risk_policy"), dbt.config.get("as_of"))
     features = dbt.ref("int_account_risk_features")
+    features = features.project(", ".join(model_columns(features.columns)))
     key = fit_key(config, features.columns)
     fits = dbt.ref("int_account_risk_fits").filter(f"as_of = DATE '{as_of}' and fit_key = '{key}'")
     model = stored_model(fits.project("model").fetchall(), as_of, key)
