@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from orchestration.policy.dunning import Step
@@ -147,9 +148,10 @@ class Notice:
     """UTC."""
     local_day: dt.date
 
-    @property
+    @cached_property
     def lead(self) -> DueItem:
-        """The most advanced step among the items: its template and tone speak for the notice."""
+        """The most advanced step among the items: its template and tone speak for the notice
+        (asked for again and again while a run plans and drafts: kept once found)."""
         return max(self.items, key=lambda item: (item.step_index, item.days_past_due))
 
 
