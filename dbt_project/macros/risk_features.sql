@@ -59,36 +59,45 @@
   accounts the table no longer holds) or `all` (every row deleted and built again).
 #}
 {% macro risk_feature_inputs() -%}
-    -- decimal(38, 0): a sum PostgreSQL would leave as a numeric without a scale
+    -- Only accounts with an invoice issued by the as-of date: the others have no rows, and would
+    -- count as changed on every refresh. decimal(38, 0): a sum PostgreSQL would leave as a
+    -- numeric without a scale.
     select account_id, cast(sum(row_hash) as decimal(38, 0)) as inputs_fingerprint
     from (
-        select account_id, {{ ll_row_hash(["'invoice'", 'invoice_key', 'invoice_date', 'due_on', 'amount',
-                                           'settled_on', 'days_late', 'disputed_on']) }} as row_hash
+        select
+            account_id,
+            {{ ll_row_hash(["'invoice'", 'invoice_key', 'invoice_date', 'due_on', 'amount', 'settled_on',
+                            'days_late', 'disputed_on']) }} as row_hash,
+            coalesce(invoice_date, due_on) <= {{ as_of_date() }} as is_issued
         from {{ ref('int_invoice_payment_history') }}
         where account_id is not null and due_on is not null
         union all
-        select account_id, {{ ll_row_hash(["'broken promise'", 'broken_on']) }}
+        select account_id, {{ ll_row_hash(["'broken promise'", 'broken_on']) }}, false
         from {{ ref('promises_to_pay') }}
         where is_broken and account_id is not null
         union all
         select account_id, {{ ll_row_hash(["'plan installment'", 'plan_id', 'currency', 'made_on', 'due_on',
-                                           'amount']) }}
+                                           'amount']) }}, false
         from {{ ref('payment_plans') }}
         where account_id is not null
         union all
-        select account_id, {{ ll_row_hash(["'applied payment'", 'currency', 'received_on', 'applied_amount']) }}
+        select account_id, {{ ll_row_hash(["'applied payment'", 'currency', 'received_on', 'applied_amount']) }},
+            false
         from {{ ref('int_account_payments_applied') }}
         where account_id is not null
     ) as rows_hashed
     group by account_id
+    having {{ dbt.bool_or('is_issued') }}
 {%- endmacro %}
 
-{# What every account's rows share, as text: the grid's first month, the as-of date, the settings
-   and the model's SQL. `first_month` is the grid's first month (an expression). #}
+{# What every account's rows share, as text: the grid's first month, the as-of date, the settings,
+   the model's SQL and the code it runs on (`code_digest`: the project's macros and the dbt,
+   adapter and DuckDB versions, passed by the pipeline). `first_month` is the grid's first month
+   (an expression). #}
 {% macro risk_features_built_for(first_month) -%}
     cast({{ first_month }} as {{ dbt.type_string() }}) || ' to ' || cast({{ as_of_date() }} as {{ dbt.type_string() }})
     || ' | recent invoices {{ risk_setting("recent_invoices") }}, late after {{ risk_setting("late_threshold_days") }} days'
-    || ' | sql {{ model.checksum.checksum[:16] }}'
+    || ' | sql {{ model.checksum.checksum[:16] }}, code {{ var("code_digest", "unknown") }}'
 {%- endmacro %}
 
 {# The grid's first month from every account's invoices: the month of the first invoice if it
@@ -138,7 +147,9 @@
     {{- return('changed') }}
 {%- endmacro %}
 
-{# The pre-hook of a refresh: forget the rows its scope builds again. #}
+{# The pre-hook of a refresh: forget the rows its scope builds again. The body decided its scope
+   when the node started, from the same tables: the warehouse has one writer (the run), so
+   nothing changes them in between. #}
 {% macro risk_features_forget_changed() -%}
     {%- if is_incremental() %}
     delete from {{ this }}

@@ -50,7 +50,7 @@ def describe_failure(message: str, warehouse: Path | None) -> str:
     if _DBT_ERRORS in message:
         errors = [line.strip() for line in message.split(_DBT_ERRORS, 1)[1].splitlines() if line.strip()]
         log = _DBT_LOG.search(message)
-        where = f" (dbt's full log: {log[1]})" if log else ""
+        where = f" (dbt's log: {log[1]})" if log else ""
         return f"dbt could not build the ledger: {errors[0] if errors else 'see its log'}{where}"
     return next((line.strip() for line in message.splitlines() if line.strip()), "unknown error")
 

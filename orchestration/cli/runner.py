@@ -200,7 +200,7 @@ def _collect(outcome: RunOutcome, instance, result, descriptions: dict[str, str]
 @contextmanager
 def _dbt_output(verbose: bool) -> Iterator[None]:
     """dagster-dbt copies dbt's log lines to stdout: on stderr with `verbose`, else dropped (dbt
-    keeps its full log in the run's target folder), so stdout holds only the summary."""
+    keeps its log in the run's target folder), so stdout holds only the summary."""
     with redirect_stdout(sys.stderr if verbose else _Discard()):
         yield
 

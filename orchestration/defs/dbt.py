@@ -7,6 +7,7 @@ dagster-dbt itself under `dagster dev`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib.metadata
 import os
 import sys
@@ -22,6 +23,8 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 TARGET_PATHS = {"local": "target", "postgres": "target_postgres"}
 """Each engine's manifest apart: models enabled per engine differ (the risk model)."""
+FULL_PARSE = ["parse", "--quiet", "--no-partial-parse"]
+"""How the project's manifest is made after a change: in full (see `forget_stale_parse`)."""
 
 
 @cache
@@ -30,7 +33,7 @@ def ledgerloop_dbt_project(target: str | None = None) -> DbtProject:
     settings' engine)."""
     target = target or Settings().warehouse.dbt_target
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target,
-                         target_path=TARGET_PATHS[target])
+                         target_path=TARGET_PATHS[target], prepare_project_cli_args=FULL_PARSE)
     project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
     return project
 
@@ -91,6 +94,24 @@ def kept_target_path(home: Path, dbt_target: str = "local") -> Iterator[Path | N
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+CODE_PACKAGES = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb")
+
+
+def dbt_code_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """What the models' SQL runs on besides their own files, as a short hash: the project's macros
+    and the dbt, adapter and DuckDB versions. A model that keeps its rows across runs (the risk
+    features) builds them all again when it moves; its own file's checksum dbt knows."""
+    digest = hashlib.sha256()
+    for path in sorted((project_dir / "macros").rglob("*.sql")):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    for package in CODE_PACKAGES:
+        try:
+            digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{package} absent".encode())
+    return digest.hexdigest()[:16]
+
+
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
@@ -142,5 +163,4 @@ def prepare_manifest() -> None:
     with open(manifest.parent / "parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not fresh():
-            full = ["--no-partial-parse"]  # see forget_stale_parse
-            dbt_resource().cli(["parse", "--quiet", *full], target_path=project.target_path).wait()
+            dbt_resource().cli(FULL_PARSE, target_path=project.target_path).wait()

@@ -6,7 +6,12 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt import engine_environment, kept_target_path, ledgerloop_dbt_project
+from orchestration.defs.dbt import (
+    dbt_code_digest,
+    engine_environment,
+    kept_target_path,
+    ledgerloop_dbt_project,
+)
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 from orchestration.storage.sessions import writing_alone
@@ -36,6 +41,7 @@ def ledgerloop_dbt_models(
     dbt_vars = {
         "as_of": facts.as_of.isoformat(),
         "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml's DuckDB output reads it
+        "code_digest": dbt_code_digest(),
         **ledgerloop.policy().dbt_vars(),
     }
     full_refresh = ["--full-refresh"] if config.full_refresh else []

@@ -42,14 +42,16 @@ def land_invoices(home: Path, rows: list[dict]) -> None:
     ingest_invoices(home)
 
 
-def dbt(home: Path, as_of: str, *args: str, decisions: Path | None = None) -> subprocess.CompletedProcess:
-    """`dbt <args>` on the warehouse under `home`, with the policy's vars as the pipeline passes them,
-    after loading the decisions file (`home`'s by default) as the run's `payments/decisions` does."""
+def dbt(home: Path, as_of: str, *args: str, decisions: Path | None = None,
+        extra_vars: dict | None = None) -> subprocess.CompletedProcess:
+    """`dbt <args>` on the warehouse under `home`, with the policy's vars as the pipeline passes them
+    (and `extra_vars`), after loading the decisions file (`home`'s by default) as the run's
+    `payments/decisions` does."""
     with connect(home / "warehouse.duckdb") as con:
         load_decisions(con, decisions or decisions_path(home))
     env = {**os.environ, "LEDGERLOOP_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
-    dbt_vars = {"as_of": as_of, **POLICY.dbt_vars()}
+    dbt_vars = {"as_of": as_of, **POLICY.dbt_vars(), **(extra_vars or {})}
     return subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--vars", json.dumps(dbt_vars),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],

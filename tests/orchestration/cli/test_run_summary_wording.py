@@ -115,7 +115,7 @@ def test_a_dbt_failure_is_told_by_dbts_own_error_and_where_its_log_is():
         "  Binder Error: column x not found")
     assert describe_failure(message, None) == (
         "dbt could not build the ledger: Database Error in model ar_ledger (models/marts/ar_ledger.sql) "
-        "(dbt's full log: /repo/dbt_project/target/ledgerloop_dbt_models-4028e7a-d81/dbt.log)")
+        "(dbt's log: /repo/dbt_project/target/ledgerloop_dbt_models-4028e7a-d81/dbt.log)")
 
 
 def test_a_failed_run_says_what_went_wrong_second(outcome):
