@@ -135,15 +135,21 @@
     {%- if not execute or not is_incremental() %}{{ return('all') }}{% endif %}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
     {%- if 'inputs_fingerprint' not in columns or 'built_for' not in columns %}{{ return('all') }}{% endif %}
-    {%- set counted = run_query(
-        "select (select count(*) from (" ~ risk_features_changed_accounts() ~ ") as changed) as changed_accounts, "
-        ~ "(select count(distinct account_id) from " ~ this ~ ") as built_accounts, "
-        ~ "(select count(*) from " ~ this ~ " where built_for is distinct from ("
-        ~ "select " ~ risk_features_built_for(risk_features_first_month('coalesce(invoice_date, due_on)'))
-        ~ " from " ~ ref('int_invoice_payment_history') ~ " where account_id is not null and due_on is not null"
-        ~ ")) as rows_built_for_other"
-    ).rows[0] %}
-    {%- if counted[2] > 0 or counted[0] > 0.25 * counted[1] %}{{ return('all') }}{% endif %}
+    {%- set counts %}
+        select
+            (select count(*) from ({{ risk_features_changed_accounts() }}) as changed) as changed_accounts,
+            (select count(distinct account_id) from {{ this }}) as built_accounts,
+            (
+                select count(*) from {{ this }}
+                where built_for is distinct from (
+                    select {{ risk_features_built_for(risk_features_first_month('coalesce(invoice_date, due_on)')) }}
+                    from {{ ref('int_invoice_payment_history') }}
+                    where account_id is not null and due_on is not null
+                )
+            ) as rows_built_for_other
+    {%- endset %}
+    {%- set changed_accounts, built_accounts, rows_built_for_other = run_query(counts).rows[0] %}
+    {%- if rows_built_for_other > 0 or changed_accounts > 0.25 * built_accounts %}{{ return('all') }}{% endif %}
     {{- return('changed') }}
 {%- endmacro %}
 
