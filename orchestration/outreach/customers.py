@@ -126,7 +126,7 @@ def customer_read_models(
     return (
         WarehouseReadModel(customer_accounts, _ACCOUNTS, accounts, salt, params,
                            fingerprinted_only=("invoices", "account_name", "offices")),
-        WarehouseReadModel(customer_invoices, _INVOICES, invoices, salt, params),
+        WarehouseReadModel(customer_invoices, _INVOICES, invoices, salt, params, group_by=("account_id",)),
         contacts,
     )
 

@@ -111,11 +111,12 @@ def apply(conn, found: Changes) -> int:
     return len(found)
 
 
-def _delete_keys(conn, table: Table, keys: list[tuple] | list[list]) -> None:
-    """Delete the rows with these primary keys (each the key's values in the key's order)."""
+def _delete_keys(conn, table: Table, keys: list[tuple] | list[list], names: list[str] | None = None) -> None:
+    """Delete the rows with these primary keys (each the key's values in the key's order), or with
+    these values of `names`, the key's leading columns (every row of a group)."""
     if not keys:
         return
-    names = [column.name for column in table.primary_key.columns]
+    names = names or [column.name for column in table.primary_key.columns]
     matching = and_(*[table.c[name] == bindparam(f"key_{name}") for name in names])
     params = [f"key_{name}" for name in names]
     conn.execute(delete(table).where(matching), [dict(zip(params, key, strict=True)) for key in keys])
@@ -145,16 +146,30 @@ def forget_fingerprints(conn, table_names: list[str]) -> None:
         conn.execute(delete(published_rows).where(published_rows.c.table_name.in_(table_names)))
 
 
-def published_fingerprints(conn, table: Table) -> dict[str, str] | None:
-    """The fingerprint of each row the last fingerprinted publish wrote to `table` (by its key as
-    JSON), or None when they do not describe the table: never stored, or its row count differs
-    (rows published another way, or a store restored from a backup)."""
+def published_fingerprints(conn, table: Table, *, grouped: bool = False) -> dict[str, str] | None:
+    """The fingerprint of each row (each group of rows, `grouped`: its row count first) the last
+    fingerprinted publish wrote to `table` (by its key as JSON), or None when they do not describe
+    the table: never stored, kept the other way, or the rows they count are not the table's (rows
+    published another way, or a store restored from a backup)."""
     query = select(published_rows.c.row_key, published_rows.c.fingerprint).where(
         published_rows.c.table_name == table.name)  # a table of ours, never input
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     stored = dict(conn.exec_driver_sql(compiled.string).cursor.fetchall())  # the driver's own rows: fast
     rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
-    return stored if stored and len(stored) == rows else None
+    if not stored:
+        return None
+    if not grouped:
+        return stored if len(stored) == rows else None
+    counts = [group_rows(value) for value in stored.values()]
+    if None in counts:
+        return None  # a row's fingerprint, from before the table was grouped
+    return stored if sum(counts) == rows else None
+
+
+def group_rows(fingerprint: str) -> int | None:
+    """The row count a group's fingerprint starts with (`<rows>:<hash>`); None for a row's."""
+    count, colon, _ = fingerprint.partition(":")
+    return int(count) if colon and count.isdigit() else None
 
 
 def row_key(values) -> str:
@@ -168,36 +183,48 @@ class Fingerprinted:
     """What makes `table` hold the warehouse's rows, worked out from fingerprints: the keys whose
     fingerprint changed or that are gone (`stale`) and the rows to insert (`fresh`, new or
     changed, each a tuple in the order of `table.columns`), with every current fingerprint.
-    `whole`: the stored fingerprints could not be trusted, so every row is replaced."""
+    `whole`: the stored fingerprints could not be trusted, so every row is replaced. `group_by`:
+    the key's leading columns the fingerprints are kept by (a stale key deletes its group's rows,
+    `stale_rows` of them)."""
 
     table: Table
     fingerprints: dict[str, str]
     stale: list[str] = field(default_factory=list)
     fresh: list[tuple] = field(default_factory=list)
     whole: bool = False
+    group_by: tuple[str, ...] = ()
+    stale_rows: int | None = None
 
     def current_keys(self) -> list[list]:
         """Every current row's key values (as `row_key` wrote them)."""
         return [json.loads(key) for key in self.fingerprints]
 
     @property
+    def rows(self) -> int:
+        """Rows the table holds once the plan is written."""
+        if not self.group_by:
+            return len(self.fingerprints)
+        return sum(group_rows(value) for value in self.fingerprints.values())
+
+    @property
     def written(self) -> int:
         """Rows this plan deletes or inserts (a whole replacement: the rows it inserts)."""
-        return len(self.stale) + len(self.fresh)
+        return (len(self.stale) if self.stale_rows is None else self.stale_rows) + len(self.fresh)
 
     def apply(self, conn) -> int:
         """Write in the caller's transaction; how many rows were deleted or inserted."""
         table = self.table
-        key_at = [list(table.columns).index(column) for column in table.primary_key.columns]
+        names = list(self.group_by) or [column.name for column in table.primary_key.columns]
+        key_at = [[column.name for column in table.columns].index(name) for name in names]
         by_table = published_rows.c.table_name == self.table.name
         if self.whole:
             deleted = conn.execute(delete(table)).rowcount
             conn.execute(delete(published_rows).where(by_table))
             changed = self.fingerprints
         else:
-            deleted = len(self.stale)
+            deleted = len(self.stale) if self.stale_rows is None else self.stale_rows
             if self.stale:
-                _delete_keys(conn, table, [json.loads(key) for key in self.stale])
+                _delete_keys(conn, table, [json.loads(key) for key in self.stale], names)
                 known = by_table & (published_rows.c.row_key == bindparam("stale_key"))
                 conn.execute(delete(published_rows).where(known), [{"stale_key": k} for k in self.stale])
             fresh_keys = {row_key(row[i] for i in key_at) for row in self.fresh}

@@ -103,7 +103,7 @@ def publish_planned(
     }
     replace_tables(store, replaced, fingerprinted=planned)
     return {table.name: len(rows) for table, rows in replaced.items()} | {
-        plan.table.name: len(plan.fingerprints) for plan in planned}
+        plan.table.name: plan.rows for plan in planned}
 
 
 def account_rows(accounts: Iterable[CustomerAccount]) -> list[dict]:

@@ -59,7 +59,7 @@ def publish_planned(
     }
     replace_tables(store, replaced, fingerprinted=planned)
     counts = {table.name: len(rows) for table, rows in replaced.items()} | {
-        plan.table.name: len(plan.fingerprints) for plan in planned}
+        plan.table.name: plan.rows for plan in planned}
     counts.pop(tables.workbench_state.name)
     return counts
 

@@ -49,17 +49,20 @@ def warehouse():
     con.close()
 
 
-def model(salt: str = "roster-1") -> WarehouseReadModel:
+def model(salt: str = "roster-1", group_by: tuple[str, ...] = ()) -> WarehouseReadModel:
     def rows(raw):
         return workbench.event_rows(
             AccountEvent(a, n, name, at.replace(tzinfo=dt.UTC), *rest) for a, n, name, at, *rest in raw)
 
-    return WarehouseReadModel(events_table, QUERY, rows, salt)
+    return WarehouseReadModel(events_table, QUERY, rows, salt, group_by=group_by)
 
 
-def published(store, warehouse, salt: str = "roster-1"):
+BY_ACCOUNT = ("account_id",)
+
+
+def published(store, warehouse, salt: str = "roster-1", group_by: tuple[str, ...] = ()):
     with store.engine.connect() as reader:
-        planned = plan(warehouse, reader, model(salt))
+        planned = plan(warehouse, reader, model(salt, group_by))
     workbench.publish_planned(store, MEMBERS, WORKLOAD, STATE, [planned])
     return planned
 
@@ -171,3 +174,65 @@ def test_a_converter_that_ends_the_fetch_is_an_error_not_rows_lost(store, wareho
 
     with store.engine.connect() as conn, pytest.raises(ValueError, match="events: 7 of 200 rows fetched"):
         plan(warehouse, conn, WarehouseReadModel(events_table, QUERY, rows, "roster-1"))
+
+
+def fingerprints_kept(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(published_rows)).scalar_one()
+
+
+def test_grouped_rows_keep_one_fingerprint_per_group(store, warehouse):
+    first = published(store, warehouse, group_by=BY_ACCOUNT)
+    assert (first.whole, len(first.fresh)) == (True, 200)
+    assert stored_events(store) == warehouse_events(warehouse)
+    assert fingerprints_kept(store) == 7  # the accounts 0010-0016, not their 200 events
+    assert published(store, warehouse, group_by=BY_ACCOUNT).written == 0
+
+
+def test_a_grouped_publish_replaces_the_changed_groups_rows_together(store, warehouse):
+    published(store, warehouse, group_by=BY_ACCOUNT)
+    warehouse.execute(
+        "update events set detail = 'INV-5 paid', kind = 'payment_applied' where sequence_number = 5")
+    warehouse.execute("delete from events where sequence_number = 9")
+    warehouse.execute(
+        "insert into events select account_id, 201, account_name, occurred_at, 'stage_changed', "
+        "invoice_key, null, null, currency, 'director', 'Disputed' from events where sequence_number = 1")
+    again = published(store, warehouse, group_by=BY_ACCOUNT)
+    assert not again.whole
+    assert sorted(again.stale) == ['["0011"]', '["0012"]', '["0015"]']
+    at = [column.name for column in again.table.columns].index("account_id")
+    assert {row[at] for row in again.fresh} == {"0011", "0012", "0015"}
+    fresh = warehouse.execute("select count(*) from events where account_id in ('0011', '0012', '0015')")
+    assert len(again.fresh) == fresh.fetchone()[0]
+    # The groups' rows held before are deleted: as many (one row gone from 0012, one new in 0011).
+    assert (again.stale_rows, again.written) == (len(again.fresh), 2 * len(again.fresh))
+    assert stored_events(store) == warehouse_events(warehouse)
+    assert published(store, warehouse, group_by=BY_ACCOUNT).written == 0
+
+
+def test_a_grouped_store_that_lost_rows_is_replaced_whole(store, warehouse):
+    published(store, warehouse, group_by=BY_ACCOUNT)
+    with store.writer.begin() as conn:  # every account still there, some of their rows not
+        conn.execute(text("delete from account_events where sequence_number < 10"))
+    restored = published(store, warehouse, group_by=BY_ACCOUNT)
+    assert restored.whole and stored_events(store) == warehouse_events(warehouse)
+
+
+def test_fingerprints_kept_by_row_are_replaced_whole_once_grouped(store, warehouse):
+    published(store, warehouse)
+    grouped = published(store, warehouse, group_by=BY_ACCOUNT)
+    assert grouped.whole and stored_events(store) == warehouse_events(warehouse)
+    assert fingerprints_kept(store) == 7
+    assert published(store, warehouse, group_by=BY_ACCOUNT).written == 0
+
+
+def test_two_rows_with_one_key_in_a_changed_group_are_refused(store, warehouse):
+    published(store, warehouse, group_by=BY_ACCOUNT)
+    warehouse.execute("insert into events select * from events where sequence_number = 3")
+    with store.engine.connect() as reader, pytest.raises(ValueError, match=r"duplicate key \[.*, 3\] "):
+        plan(warehouse, reader, model(group_by=BY_ACCOUNT))
+
+
+def test_groups_are_the_keys_leading_columns(store, warehouse):
+    with store.engine.connect() as reader, pytest.raises(ValueError, match="not its key's leading"):
+        plan(warehouse, reader, model(group_by=("sequence_number",)))
