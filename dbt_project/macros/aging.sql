@@ -1,7 +1,12 @@
-{# The run's as-of date, `var('as_of')`: resolved once by the run's edge (never the database's clock,
-   which knows neither the team's time zone nor the day the rest of the run uses). #}
+{# The run's as-of date: resolved once by the run's edge (never the database's clock, which knows
+   neither the team's time zone nor the day the rest of the run uses). The pipeline passes it as
+   the environment variable LEDGERLOOP_AS_OF, read only while nodes run: a `--vars` value that
+   moves every day would make dbt parse the whole project again on each day's first run (its
+   partial parse keys on the vars), and a value read at parse time would be kept in the
+   manifest. By hand, `--vars '{as_of: ...}'` works too. #}
 {% macro as_of_date() -%}
-    {%- if var('as_of') -%} cast('{{ var("as_of") }}' as date)
+    {%- set day = (env_var('LEDGERLOOP_AS_OF', '') if execute else '') or var('as_of') -%}
+    {%- if day -%} cast('{{ day }}' as date)
     {%- elif execute -%} {{ exceptions.raise_compiler_error("var 'as_of' is required: the run's date (ledgerloop passes it)") }}
     {%- else -%} cast(null as date) {%- endif -%}
 {%- endmacro %}

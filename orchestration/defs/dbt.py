@@ -24,6 +24,8 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 TARGET_PATHS = {"local": "target", "postgres": "target_postgres"}
 """Each engine's manifest apart: models enabled per engine differ (the risk model)."""
 FULL_PARSE = ["parse", "--quiet", "--no-partial-parse"]
+AS_OF_VARIABLE = "LEDGERLOOP_AS_OF"
+"""The run's day as dbt's process reads it (macros/aging.sql), not a var: see `as_of_date`."""
 """How the project's manifest is made after a change: in full (see `forget_stale_parse`)."""
 
 
@@ -127,8 +129,9 @@ def forget_stale_parse(folder: Path, manifest: Path) -> None:
 
 @contextmanager
 def engine_environment(variables: dict[str, str]) -> Iterator[None]:
-    """The engine's variables (profiles.yml's `postgres` output reads them) in this process's
-    environment while dbt's process starts, which copies it; restored after."""
+    """Variables for dbt's process (the engine's, which profiles.yml's `postgres` output reads; the
+    run's day) in this process's environment while dbt's process starts, which copies it;
+    restored after."""
     before = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:

@@ -9,7 +9,8 @@ connections commit with `synchronous=NORMAL`: the same files, still crash-safe f
 power cut may lose the last events of a run, never the warehouse), and the UI's live view still
 sees each write (Dagster watches the `.db` file itself, so WAL, which writes beside it, is not an
 option). The journal mode is left as it is: changing it needs a lock that the webserver, the
-daemon and a run worker, all holding the same files, would fight over.
+daemon and a run worker, all holding the same files, would fight over. Dagster also asks whether
+its tables exist for every event stored, each time on a new engine; a table found stays found.
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: dict[str, Engine] = {}
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index has `table_name`: once found, known (Dagster's migrations add
+        tables, and a wipe empties them, never drops them)."""
+        if table_name in self._tables_found:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables_found.add(table_name)
+        return found
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> KeptOpenSqliteEventLogStorage:

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt import (
+    AS_OF_VARIABLE,
     dbt_code_digest,
     engine_environment,
     kept_target_path,
@@ -38,8 +39,9 @@ def ledgerloop_dbt_models(
     The unit tests prove the SQL, not the day's data: they run in `make test`, not in every run.
     """
     facts = ledgerloop.facts
+    # What stays the same from one run to the next (dbt parses again whenever its vars change):
+    # the day is LEDGERLOOP_AS_OF (macros/aging.sql).
     dbt_vars = {
-        "as_of": facts.as_of.isoformat(),
         "warehouse_path": str(ledgerloop.settings.warehouse_path),  # profiles.yml's DuckDB output reads it
         "code_digest": dbt_code_digest(),
         **ledgerloop.policy().dbt_vars(),
@@ -48,7 +50,7 @@ def ledgerloop_dbt_models(
     engine = ledgerloop.settings.warehouse
     with (kept_target_path(facts.home, engine.dbt_target) as target_path,
           writing_alone(engine, context.log.info, f"ledgerloop dbt, run {context.run.run_id[:8]}")):
-        with engine_environment(engine.dbt_environment()):
+        with engine_environment({**engine.dbt_environment(), AS_OF_VARIABLE: facts.as_of.isoformat()}):
             invocation = dbt.cli(
                 ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test",
                  *full_refresh],

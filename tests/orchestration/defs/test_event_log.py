@@ -42,3 +42,15 @@ def test_a_process_opening_the_log_while_another_writes_it_waits_its_turn(tmp_pa
     assert messages == ["created", "from the worker"]
     holder.close()
     worker.dispose()
+
+
+def test_a_table_found_once_is_not_looked_for_again(tmp_path, monkeypatch):
+    storage = KeptOpenSqliteEventLogStorage(str(tmp_path))
+    looked = []
+    real = event_log.SqliteEventLogStorage.has_table
+    monkeypatch.setattr(event_log.SqliteEventLogStorage, "has_table",
+                        lambda self, name: looked.append(name) or real(self, name))
+    assert storage.supports_asset_checks and storage.supports_asset_checks  # a property, asked per event
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert looked == ["asset_check_executions", "no_such_table", "no_such_table"]  # absent: asked again
+    storage.dispose()
