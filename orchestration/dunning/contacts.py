@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -31,11 +33,17 @@ def contacts_path(home: Path) -> Path:
 
 
 def read_contacts_file(path: Path) -> dict[str, dict]:
-    """The file's contacts by account id (a later row for the same account wins); {} without a file."""
+    """The file's contacts by account id (a later row for the same account wins); {} without a file.
+    Each caller gets its own copy of a parse kept per file content: a run reads the file in five
+    steps, and parsing 110k contacts took ~1.5 s each time."""
     if not path.exists():
         return {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+    return {account_id: dict(contact) for account_id, contact in _parsed_contacts(path.read_bytes()).items()}
+
+
+@lru_cache(maxsize=2)
+def _parsed_contacts(data: bytes) -> dict[str, dict]:
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     contacts: dict[str, dict] = {}
     for row in rows:
         values = {field: (row.get(label) or "").strip() for label, field in _labels(row).items()}

@@ -59,3 +59,22 @@ def test_current_contacts_overlay_the_file_on_the_rows_the_warehouse_holds(tmp_p
         contacts = current_contacts(con, tmp_path)
     assert (contacts["A1"]["contact_name"], contacts["A1"]["phone"]) == ("New Name", "+1 555 0100")
     assert contacts["A2"]["email"] == "a2@example.com"
+
+
+def test_the_file_is_parsed_once_per_content_and_each_reader_gets_its_own_rows(tmp_path, monkeypatch):
+    # A run reads the file in five steps: at 110k contacts each parse took ~1.5 s.
+    from orchestration.dunning import contacts
+
+    path = tmp_path / "account_contacts.csv"
+    path.write_text("Account ID,Email\r\nACME,ann@acme.example\r\n", encoding="utf-8-sig")
+    parses = []
+    real = contacts.csv.DictReader
+    monkeypatch.setattr(contacts.csv, "DictReader", lambda *a, **k: parses.append(1) or real(*a, **k))
+    contacts._parsed_contacts.cache_clear()
+    first = contacts.read_contacts_file(path)
+    first["ACME"]["email"] = "changed by a caller"
+    assert contacts.read_contacts_file(path)["ACME"]["email"] == "ann@acme.example"
+    assert len(parses) == 1
+    path.write_text("Account ID,Email\r\nACME,bob@acme.example\r\n", encoding="utf-8-sig")  # same size
+    assert contacts.read_contacts_file(path)["ACME"]["email"] == "bob@acme.example"
+    assert len(parses) == 2
