@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -32,16 +32,28 @@ def contacts_path(home: Path) -> Path:
     return home / "contacts" / "account_contacts.csv"
 
 
-def read_contacts_file(path: Path) -> dict[str, dict]:
+def read_contacts_file(path: Path, *, keep: bool = True) -> dict[str, dict]:
     """The file's contacts by account id (a later row for the same account wins); {} without a file.
-    Each caller gets its own copy of a parse kept per file content: a run reads the file in five
-    steps, and parsing 110k contacts took ~1.5 s each time."""
+    Each caller gets its own copy of the last parse, kept (`keep`) by the file's content: a run
+    reads the file in five steps, and parsing 110k contacts took ~1.5 s each time. The run's first
+    read, before dbt, does not keep it: it would sit in memory through dbt's step, the run's peak."""
     if not path.exists():
         return {}
-    return {account_id: dict(contact) for account_id, contact in _parsed_contacts(path.read_bytes()).items()}
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).digest()
+    parsed = _KEPT.get(digest)
+    if parsed is None:
+        parsed = _parsed_contacts(data)
+        if keep:
+            _KEPT.clear()
+            _KEPT[digest] = parsed
+    return {account_id: dict(contact) for account_id, contact in parsed.items()}
 
 
-@lru_cache(maxsize=2)
+_KEPT: dict[bytes, dict[str, dict]] = {}
+"""The last kept parse of a contacts file, by the sha256 of its bytes."""
+
+
 def _parsed_contacts(data: bytes) -> dict[str, dict]:
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     contacts: dict[str, dict] = {}
@@ -61,11 +73,11 @@ def _parsed_contacts(data: bytes) -> dict[str, dict]:
     return contacts
 
 
-def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime) -> int:
+def load_contacts(con: duckdb.DuckDBPyConnection, path: Path, now: dt.datetime, *, keep: bool = True) -> int:
     """Upsert the CSV's contacts in one statement; returns how many rows were loaded (0 when
-    there is no file). A later row for the same account wins."""
+    there is no file). A later row for the same account wins. `keep`: see `read_contacts_file`."""
     updated_at = now.astimezone(dt.UTC).replace(tzinfo=None)
-    contacts = [{**row, "updated_at": updated_at} for row in read_contacts_file(path).values()]
+    contacts = [{**row, "updated_at": updated_at} for row in read_contacts_file(path, keep=keep).values()]
     if contacts:
         con.register("contact_rows", pd.DataFrame(contacts))
         con.execute(_UPSERT_CONTACTS)

@@ -23,7 +23,7 @@ def account_contacts(ledgerloop: LedgerloopResource) -> dg.MaterializeResult:
     path = contacts_path(settings.home)
     with open_session(settings.warehouse, reads=[CONTACTS], replaces=[CONTACTS]) as con:
         ensure_schema(con)
-        loaded = load_contacts(con, path, ledgerloop.facts.started_at)
+        loaded = load_contacts(con, path, ledgerloop.facts.started_at, keep=False)  # before dbt
         (total,) = con.execute(f"select count(*) from {CONTACTS}").fetchall()[0]
     return dg.MaterializeResult(
         metadata={"file": str(path), "file_found": path.exists(), "rows_loaded": loaded, "contacts": total}

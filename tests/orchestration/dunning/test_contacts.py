@@ -70,11 +70,14 @@ def test_the_file_is_parsed_once_per_content_and_each_reader_gets_its_own_rows(t
     parses = []
     real = contacts.csv.DictReader
     monkeypatch.setattr(contacts.csv, "DictReader", lambda *a, **k: parses.append(1) or real(*a, **k))
-    contacts._parsed_contacts.cache_clear()
+    monkeypatch.setattr(contacts, "_KEPT", {})
+    first = contacts.read_contacts_file(path, keep=False)
+    assert contacts.read_contacts_file(path) == first
+    assert len(parses) == 2  # the first read was not kept; the second was
     first = contacts.read_contacts_file(path)
     first["ACME"]["email"] = "changed by a caller"
     assert contacts.read_contacts_file(path)["ACME"]["email"] == "ann@acme.example"
-    assert len(parses) == 1
+    assert len(parses) == 2
     path.write_text("Account ID,Email\r\nACME,bob@acme.example\r\n", encoding="utf-8-sig")  # same size
     assert contacts.read_contacts_file(path)["ACME"]["email"] == "bob@acme.example"
-    assert len(parses) == 2
+    assert len(parses) == 3
