@@ -40,3 +40,21 @@ def test_sms_phone_with_a_line_break_is_held_and_never_reaches_the_gateway_file(
     )
     assert [(n.account.account_id, n.channel) for n in plan.notices] == [("A", "sms")]
     assert plan.held_counts() == {"bad_phone": 1}
+
+
+def test_a_plain_address_is_accepted_without_the_full_parser_and_is_one_the_parser_accepts(monkeypatch):
+    from email.headerregistry import Address
+
+    from orchestration.dunning.channels import email
+
+    plain = ["ann@acme.example", "ann.archer+ar@acme-corp.co.uk", "AP_Team%2@x", " bo@example.com "]
+    for address in plain:  # what the quick path accepts, the full parser does too
+        Address(addr_spec=address.strip())
+    not_plain = ["bo@example.com\r\nBcc: thief@example.net", "bo@example.com, ceo@example.com",
+                 "not an address", "a..b@example.com", '"Bo Smith"@example.com']
+    parsed = []
+    monkeypatch.setattr(email, "Address",
+                        lambda addr_spec: parsed.append(addr_spec) or Address(addr_spec=addr_spec))
+    assert all(email._one_address(address) for address in plain) and parsed == []
+    assert [email._one_address(address) for address in not_plain] == [False, False, False, False, True]
+    assert len(parsed) == len(not_plain)  # each went to the full parser
