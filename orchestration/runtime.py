@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+AS_OF_VARIABLE = "LEDGERLOOP_AS_OF"
+"""The run's day as dbt's process reads it while nodes run (dbt_project/macros/aging.sql
+`as_of_date`, and `orchestration.risk.daily.model_inputs` for the Python models): not a dbt var,
+which would have dbt parse the whole project again on each day's first run."""
+
 
 def now_utc() -> dt.datetime:
     """The clock. Called at a run's edge only (a test fails if anything else calls a clock)."""

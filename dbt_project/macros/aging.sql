@@ -3,9 +3,9 @@
    the environment variable LEDGERLOOP_AS_OF, read only while nodes run: a `--vars` value that
    moves every day would make dbt parse the whole project again on each day's first run (its
    partial parse keys on the vars), and a value read at parse time would be kept in the
-   manifest. By hand, `--vars '{as_of: ...}'` works too. #}
+   manifest. A given `as_of` var (by hand, or a unit test's override) comes first. #}
 {% macro as_of_date() -%}
-    {%- set day = (env_var('LEDGERLOOP_AS_OF', '') if execute else '') or var('as_of') -%}
+    {%- set day = var('as_of') or (env_var('LEDGERLOOP_AS_OF', '') if execute else '') -%}
     {%- if day -%} cast('{{ day }}' as date)
     {%- elif execute -%} {{ exceptions.raise_compiler_error("var 'as_of' is required: the run's date (ledgerloop passes it)") }}
     {%- else -%} cast(null as date) {%- endif -%}

@@ -24,8 +24,6 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 TARGET_PATHS = {"local": "target", "postgres": "target_postgres"}
 """Each engine's manifest apart: models enabled per engine differ (the risk model)."""
 FULL_PARSE = ["parse", "--quiet", "--no-partial-parse"]
-AS_OF_VARIABLE = "LEDGERLOOP_AS_OF"
-"""The run's day as dbt's process reads it (macros/aging.sql), not a var: see `as_of_date`."""
 """How the project's manifest is made after a change: in full (see `forget_stale_parse`)."""
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 
 import pandas as pd
 
 from orchestration.policy.risk import Risk
 from orchestration.risk.model import RiskModel, feature_columns, fit, training_rows
+from orchestration.runtime import AS_OF_VARIABLE
 
 FIT_COLUMNS = [
     ("as_of", "DATE"),
@@ -61,10 +63,14 @@ def stored_model(rows: list[tuple], as_of: dt.date, key: str) -> RiskModel:
 
 def model_inputs(policy_text: str | None, as_of_text: str | None) -> tuple[Risk, dt.date]:
     """The `risk` policy and the run's day as dbt's Python models get them (config values,
-    JSON and ISO text); ValueError naming the var ledgerloop did not pass."""
+    JSON and ISO text; the day, when no `as_of` var was given, from LEDGERLOOP_AS_OF in dbt's
+    process, which runs them: a config value moving every day would have dbt parse their entry
+    again on each day's first run); ValueError naming the var ledgerloop did not pass."""
     policy = json.loads(policy_text) if policy_text else None
     if policy is None:
         raise ValueError("var 'risk' is required: the `risk` part of ledgerloop.yaml (ledgerloop passes it)")
     if not as_of_text or as_of_text == "None":
+        as_of_text = os.environ.get(AS_OF_VARIABLE)
+    if not as_of_text:
         raise ValueError("var 'as_of' is required: the run's date (ledgerloop passes it)")
     return Risk.model_validate(policy), dt.date.fromisoformat(as_of_text)

@@ -7,7 +7,6 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt import (
-    AS_OF_VARIABLE,
     dbt_code_digest,
     engine_environment,
     kept_target_path,
@@ -15,6 +14,7 @@ from orchestration.defs.dbt import (
 )
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
+from orchestration.runtime import AS_OF_VARIABLE
 from orchestration.storage.sessions import writing_alone
 
 

@@ -159,8 +159,10 @@ def test_a_publish_moves_only_the_accounts_and_invoices_that_changed(warehouse, 
     # The account's invoices are fingerprinted by account, and replaced together; here it is the
     # only account, so both tables, whose every row (group) changed, are replaced whole: its
     # invoices and its row (its statement) inserted.
-    assert first["customer_accounts"] == 1
-    assert publish()["rows_written"] == first["customer_invoices"] + 1
+    with open_store(home) as store:
+        invoices_held = len(customers.invoices(store, "001A"))
+    assert first["customer_accounts"] == 1 and first["customer_invoices"] == invoices_held > 1
+    assert publish()["rows_written"] == invoices_held + 1
     with open_store(home) as store:
         paid_down = {i.invoice_number: i.balance for i in customers.invoices(store, "001A")}
         statement = customers.account(store, "001A").statement

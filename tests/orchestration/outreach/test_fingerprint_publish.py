@@ -236,3 +236,19 @@ def test_two_rows_with_one_key_in_a_changed_group_are_refused(store, warehouse):
 def test_groups_are_the_keys_leading_columns(store, warehouse):
     with store.engine.connect() as reader, pytest.raises(ValueError, match="not its key's leading"):
         plan(warehouse, reader, model(group_by=("sequence_number",)))
+
+
+def test_a_group_gone_from_the_warehouse_leaves_the_store_whole_and_alone(store, warehouse):
+    published(store, warehouse, group_by=BY_ACCOUNT)
+    warehouse.execute("delete from events where account_id = '0013'")
+    gone = published(store, warehouse, group_by=BY_ACCOUNT)
+    assert (gone.whole, gone.stale, gone.fresh) == (False, ['["0013"]'], [])
+    assert gone.written == gone.stale_rows == 29  # its rows deleted, nothing inserted
+    assert stored_events(store) == warehouse_events(warehouse)
+    assert fingerprints_kept(store) == 6
+
+
+def test_two_rows_with_one_key_are_refused_on_a_first_grouped_publish(store, warehouse):
+    warehouse.execute("insert into events select * from events where sequence_number = 3")
+    with store.engine.connect() as reader, pytest.raises(ValueError, match=r"duplicate key \[.*, 3\] "):
+        plan(warehouse, reader, model(group_by=BY_ACCOUNT))

@@ -64,3 +64,10 @@ def test_model_inputs_read_the_policy_and_the_day():
     config, as_of = model_inputs('{"regularization": 0.5}', "2026-11-23")
     assert config.regularization == 0.5 and as_of == AS_OF
     assert np.isclose(config.bands.high, Risk().bands.high)
+
+
+def test_model_inputs_take_the_day_from_dbt_s_environment_when_no_var_was_given(monkeypatch):
+    # The pipeline passes the day as LEDGERLOOP_AS_OF (a var moving daily made dbt parse anew).
+    monkeypatch.setenv("LEDGERLOOP_AS_OF", "2026-11-24")
+    assert model_inputs("{}", "None")[1] == dt.date(2026, 11, 24)
+    assert model_inputs("{}", "2026-11-23")[1] == AS_OF  # a var given by hand comes first
