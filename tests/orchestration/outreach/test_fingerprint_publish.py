@@ -79,6 +79,16 @@ def warehouse_events(warehouse) -> list[tuple]:
         "select account_id, sequence_number, kind, amount, detail from events order by 1, 2").fetchall()]
 
 
+def change_one_add_one_remove_one(warehouse) -> None:
+    """Event 5 changed (account 0015), event 9 gone (0012), event 201 new (0011)."""
+    warehouse.execute(
+        "update events set detail = 'INV-5 paid', kind = 'payment_applied' where sequence_number = 5")
+    warehouse.execute("delete from events where sequence_number = 9")
+    warehouse.execute(
+        "insert into events select account_id, 201, account_name, occurred_at, 'stage_changed', "
+        "invoice_key, null, null, currency, 'director', 'Disputed' from events where sequence_number = 1")
+
+
 def test_the_first_publish_writes_every_row_and_its_fingerprint(store, warehouse):
     first = published(store, warehouse)
     assert (first.whole, len(first.fresh)) == (True, 200)
@@ -91,12 +101,7 @@ def test_the_first_publish_writes_every_row_and_its_fingerprint(store, warehouse
 
 def test_a_later_publish_moves_only_changed_new_and_gone_rows(store, warehouse):
     published(store, warehouse)
-    warehouse.execute(
-        "update events set detail = 'INV-5 paid', kind = 'payment_applied' where sequence_number = 5")
-    warehouse.execute("delete from events where sequence_number = 9")
-    warehouse.execute(
-        "insert into events select account_id, 201, account_name, occurred_at, 'stage_changed', "
-        "invoice_key, null, null, currency, 'director', 'Disputed' from events where sequence_number = 1")
+    change_one_add_one_remove_one(warehouse)
     again = published(store, warehouse)
     assert not again.whole
     at = [column.name for column in again.table.columns].index("sequence_number")
@@ -191,12 +196,7 @@ def test_grouped_rows_keep_one_fingerprint_per_group(store, warehouse):
 
 def test_a_grouped_publish_replaces_the_changed_groups_rows_together(store, warehouse):
     published(store, warehouse, group_by=BY_ACCOUNT)
-    warehouse.execute(
-        "update events set detail = 'INV-5 paid', kind = 'payment_applied' where sequence_number = 5")
-    warehouse.execute("delete from events where sequence_number = 9")
-    warehouse.execute(
-        "insert into events select account_id, 201, account_name, occurred_at, 'stage_changed', "
-        "invoice_key, null, null, currency, 'director', 'Disputed' from events where sequence_number = 1")
+    change_one_add_one_remove_one(warehouse)
     again = published(store, warehouse, group_by=BY_ACCOUNT)
     assert not again.whole
     assert sorted(again.stale) == ['["0011"]', '["0012"]', '["0015"]']
