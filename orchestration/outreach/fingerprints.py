@@ -64,18 +64,22 @@ def plan(con: duckdb.DuckDBPyConnection, store_reader, model: WarehouseReadModel
     """What to write so the table holds the query's rows: runs the query once into a temporary
     table beside each row's key (its group's, if grouped) and fingerprint, compares those with the
     store's, then fetches only the rows (groups) that differ (all of them when most did)."""
-    # The key as `row_key` writes it, made by DuckDB: a million keys are not encoded in Python.
-    identity = " || ', ' || ".join(f"to_json(q.{name})" for name in model.fingerprinted_by)
     held = f"publishing_{model.table.name}"
     con.execute(
-        f"create or replace temp table {held} as select q.*, '[' || {identity} || ']' as _row_key, "
-        f"hash($salt, q) as _fingerprint from ({model.query}) as q",
+        f"create or replace temp table {held} as select q.*, "
+        f"{_json_key(model.fingerprinted_by, 'q.')} as _row_key, hash($salt, q) as _fingerprint "
+        f"from ({model.query}) as q",
         {**model.params, "salt": model.salt},
     )
     try:
         return _planned(con, store_reader, model, held)
     finally:
         con.execute(f"drop table if exists {held}")
+
+
+def _json_key(names: list[str], prefix: str = "") -> str:
+    """SQL for a key as `row_key` writes it, made by DuckDB: a million keys are not encoded in Python."""
+    return "'[' || " + " || ', ' || ".join(f"to_json({prefix}{name})" for name in names) + " || ']'"
 
 
 GROUP_FINGERPRINT = "count(*) || ':' || to_hex(hash(sum(_fingerprint)))"
@@ -126,8 +130,7 @@ def _refuse_duplicates(con: duckdb.DuckDBPyConnection, model: WarehouseReadModel
     before)."""
     if distinct_keys is not None and distinct_keys == _count(con, held):
         return
-    identity = " || ', ' || ".join(f"to_json({name})" for name in model.key)
-    twice = con.execute(f"select '[' || {identity} || ']' as k from {held} {where} group by all "
+    twice = con.execute(f"select {_json_key(model.key)} as k from {held} {where} group by all "
                         "having count(*) > 1 order by k limit 1", params or {}).fetchone()
     if twice is not None:
         raise ValueError(f"{model.table.name}: duplicate key {twice[0]} (two published rows have it)")

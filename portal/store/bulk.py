@@ -196,8 +196,18 @@ class Fingerprinted:
     stale_rows: int | None = None
 
     def current_keys(self) -> list[list]:
-        """Every current row's key values (as `row_key` wrote them)."""
+        """Every current row's (group's) key values (as `row_key` wrote them)."""
         return [json.loads(key) for key in self.fingerprints]
+
+    @property
+    def kept_by(self) -> list[str]:
+        """The columns a fingerprint's key holds: the group's, else the table's whole key."""
+        return list(self.group_by) or [column.name for column in self.table.primary_key.columns]
+
+    @property
+    def stale_row_count(self) -> int:
+        """Rows the stale keys delete (a group's as its stored fingerprint counted them)."""
+        return len(self.stale) if self.stale_rows is None else self.stale_rows
 
     @property
     def rows(self) -> int:
@@ -209,12 +219,12 @@ class Fingerprinted:
     @property
     def written(self) -> int:
         """Rows this plan deletes or inserts (a whole replacement: the rows it inserts)."""
-        return (len(self.stale) if self.stale_rows is None else self.stale_rows) + len(self.fresh)
+        return self.stale_row_count + len(self.fresh)
 
     def apply(self, conn) -> int:
         """Write in the caller's transaction; how many rows were deleted or inserted."""
         table = self.table
-        names = list(self.group_by) or [column.name for column in table.primary_key.columns]
+        names = self.kept_by
         key_at = [[column.name for column in table.columns].index(name) for name in names]
         by_table = published_rows.c.table_name == self.table.name
         if self.whole:
@@ -222,7 +232,7 @@ class Fingerprinted:
             conn.execute(delete(published_rows).where(by_table))
             changed = self.fingerprints
         else:
-            deleted = len(self.stale) if self.stale_rows is None else self.stale_rows
+            deleted = self.stale_row_count
             if self.stale:
                 _delete_keys(conn, table, [json.loads(key) for key in self.stale], names)
                 known = by_table & (published_rows.c.row_key == bindparam("stale_key"))
