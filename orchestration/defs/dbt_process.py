@@ -1,5 +1,6 @@
 """`ledgerloop-dbt`: dbt's own command line, with the garbage collector kept off what lives for
-the whole process.
+the whole process, debug events built only when a log takes them (`dbt_events`) and Jinja's
+compiled templates kept in dbt's target folder between runs (`dbt_templates`).
 
 dbt loads its manifest (thousands of objects that live until it exits), then runs the nodes.
 Collecting that heap again and again while it loads, and in every later full collection, costs
@@ -11,6 +12,8 @@ all) and the rest is frozen out of later collections. Arguments, output and exit
 from __future__ import annotations
 
 import gc
+import os
+from pathlib import Path
 
 STARTS_RUNNING_NODES = "ConcurrencyLine"
 """dbt's event once the manifest is loaded and before the first node runs."""
@@ -27,4 +30,12 @@ def main() -> None:
     gc.disable()
     from dbt.cli.main import cli
 
-    cli.main(obj={"callbacks": [_on_event]})  # standalone: exits with dbt's own code
+    from orchestration.defs import dbt_events, dbt_templates
+
+    dbt_events.install()
+    target = os.environ.get("DBT_TARGET_PATH")  # dagster-dbt's way of naming it
+    templates = dbt_templates.install(Path(target) / dbt_templates.CACHE_FILE if target else None)
+    try:
+        cli.main(obj={"callbacks": [_on_event]})  # standalone: exits with dbt's own code
+    finally:
+        templates.save()
