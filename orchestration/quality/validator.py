@@ -26,8 +26,9 @@ _validator: ProcessPoolExecutor | None = None
 
 LAST_OF_A_RUN = "ledger_consistent"
 """The suite a refresh validates last (the ledger's, right after dbt): then the validator's
-process ends, so its memory is not held while the people's outputs run (where a large book's
-run peaks)."""
+process is told to end, so its memory is not held while the people's outputs run (where a large
+book's run peaks). The run goes on meanwhile: the process takes a second or more to exit (its
+interpreter's teardown with great-expectations loaded), which the run need not wait for."""
 
 
 def _warm() -> None:
@@ -52,10 +53,11 @@ def start_validator() -> Future:
     return _validator.submit(_warm)
 
 
-def stop_validator() -> None:
+def stop_validator(wait: bool = True) -> None:
+    """End the validator's process; with `wait`, return once it has exited."""
     global _validator
     if _validator is not None:
-        _validator.shutdown(wait=True, cancel_futures=True)
+        _validator.shutdown(wait=wait, cancel_futures=True)
         _validator = None
 
 
@@ -69,6 +71,6 @@ def validate_suite(frame: pd.DataFrame, suite: str, policy: Policy) -> Outcome:
             stop_validator()  # its process died: this run validates here from now on
         else:
             if suite == LAST_OF_A_RUN:
-                stop_validator()
+                stop_validator(wait=False)
             return outcome
     return _validated(frame, suite, policy)
