@@ -8,7 +8,7 @@ import io
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,6 +18,7 @@ import duckdb
 from orchestration import heap
 from orchestration.cli.run_progress import RunProgress
 from orchestration.cli.run_summary import describe_failure
+from orchestration.defs import dbt_warm
 from orchestration.defs.instance import prepare_dagster_home
 from orchestration.quality.validator import start_validator, stop_validator
 from orchestration.runtime import RunFacts, now_utc
@@ -109,13 +110,14 @@ def run_pipeline(settings: Settings, as_of: dt.date | None, *, progress: RunProg
     if job == JOB:  # its checks validate what was loaded: great-expectations loads meanwhile
         start_validator()
     try:
-        return _run(settings, as_of, progress, verbose, job, full_refresh)
+        with dbt_warm.started() as warm_dbt:  # dbt imports on the other core while Dagster loads
+            return _run(settings, as_of, progress, verbose, job, full_refresh, warm_dbt)
     finally:
         stop_validator()
 
 
 def _run(settings: Settings, as_of: dt.date | None, progress: RunProgress, verbose: bool, job: str,
-         full_refresh: bool) -> RunOutcome:
+         full_refresh: bool, warm_dbt: dbt_warm.WarmDbt) -> RunOutcome:
     progress.phase("Loading Dagster and the dbt project")
     with heap.loading_for_good():
         prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
@@ -145,6 +147,7 @@ def _run(settings: Settings, as_of: dt.date | None, progress: RunProgress, verbo
     run_id = str(uuid.uuid4())
     instance = dg.DagsterInstance.get()
     instance.add_event_listener(run_id, hear)
+    instance.add_event_listener(run_id, _ending_after(dbt_steps(defs, job), warm_dbt))
     progress.start(step_plan(defs, job))
     started = time.monotonic()
     with _dbt_output(verbose):
@@ -170,6 +173,21 @@ def _run(settings: Settings, as_of: dt.date | None, progress: RunProgress, verbo
     read_warehouse_totals(outcome, settings)
     outcome.command_seconds = progress.elapsed()
     return outcome
+
+
+def _ending_after(dbt_steps: list[str], warm_dbt: dbt_warm.WarmDbt) -> Callable[[object], None]:
+    """A listener to the run's events that ends the warm dbt process once every dbt step has
+    ended: its memory is not held while the people's outputs run."""
+    running = set(dbt_steps)
+
+    def hear(entry) -> None:
+        event = entry.dagster_event
+        if event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            running.discard(entry.step_key)
+            if not running:
+                warm_dbt.end()
+
+    return hear
 
 
 def _collect(outcome: RunOutcome, instance, result, descriptions: dict[str, str], explain) -> None:

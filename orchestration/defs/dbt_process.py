@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from pathlib import Path
+
+WARM_DBT = "LEDGERLOOP_WARM_DBT"
+"""The run's warm dbt process's socket (`dbt_warm`)."""
 
 STARTS_RUNNING_NODES = "ConcurrencyLine"
 """dbt's event once the manifest is loaded and before the first node runs."""
@@ -26,8 +30,9 @@ def _on_event(message) -> None:
         gc.enable()
 
 
-def main() -> None:
-    gc.disable()
+def run_dbt(args: list[str]) -> int:
+    """dbt's command line on `args`, its exit code. The collector is off when this is called
+    (`main`, or the warm process's fork) and comes back once the manifest is loaded."""
     from dbt.cli.main import cli
 
     from orchestration.defs import dbt_events, dbt_templates
@@ -36,6 +41,20 @@ def main() -> None:
     target = os.environ.get("DBT_TARGET_PATH")  # dagster-dbt's way of naming it
     templates = dbt_templates.install(Path(target) / dbt_templates.CACHE_FILE if target else None)
     try:
-        cli.main(obj={"callbacks": [_on_event]})  # standalone: exits with dbt's own code
+        cli.main(args=args, obj={"callbacks": [_on_event]})  # standalone: ends in SystemExit
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else int(done.code is not None)
     finally:
         templates.save()
+    return 0
+
+
+def main() -> None:
+    """In a fork of the run's warm dbt process when it has one (`dbt_warm`), else here."""
+    if address := os.environ.get(WARM_DBT):
+        from orchestration.defs.dbt_warm import run_forked
+
+        if (code := run_forked(address, sys.argv)) is not None:
+            sys.exit(code)
+    gc.disable()
+    sys.exit(run_dbt(sys.argv[1:]))
