@@ -177,12 +177,12 @@ def _run(settings: Settings, as_of: dt.date | None, progress: RunProgress, verbo
 
 def _ending_after(dbt_steps: list[str], warm_dbt: dbt_warm.WarmDbt) -> Callable[[object], None]:
     """A listener to the run's events that ends the warm dbt process once every dbt step has
-    ended: its memory is not held while the people's outputs run."""
+    ended or been skipped: its memory is not held while the people's outputs run."""
     running = set(dbt_steps)
 
     def hear(entry) -> None:
         event = entry.dagster_event
-        if event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+        if event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
             running.discard(entry.step_key)
             if not running:
                 warm_dbt.end()

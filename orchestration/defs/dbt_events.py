@@ -27,10 +27,13 @@ def _defer_build(self: BaseEvent, *args, **kwargs) -> None:
 
 
 def _message(self: BaseEvent):
-    """The event's protobuf message, built on first use."""
+    """The event's protobuf message, built on first use (by whichever thread reads it first:
+    building twice gives the same message)."""
     state = object.__getattribute__(self, "__dict__")
     if "pb_msg" not in state:
-        args, kwargs = state.pop("_unbuilt")
+        if "_unbuilt" not in state:  # a copy or an unpickling under way: nothing to build yet
+            raise AttributeError("pb_msg")
+        args, kwargs = state["_unbuilt"]
         _build_event(self, *args, **kwargs)
     return state["pb_msg"]
 

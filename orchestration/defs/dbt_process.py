@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 WARM_DBT = "LEDGERLOOP_WARM_DBT"
@@ -55,6 +57,10 @@ def main() -> None:
         from orchestration.defs.dbt_warm import run_forked
 
         if (code := run_forked(address, sys.argv)) is not None:
+            if code < 0:  # ended by a signal: end by the same one
+                with suppress(OSError):  # SIGKILL's handler is the default already
+                    signal.signal(-code, signal.SIG_DFL)
+                os.kill(os.getpid(), -code)
             sys.exit(code)
     gc.disable()
     sys.exit(run_dbt(sys.argv[1:]))

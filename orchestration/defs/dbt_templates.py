@@ -4,14 +4,16 @@ Every dbt process compiles each model's, test's and macro's Jinja source to Pyth
 the sources rarely change between runs: a quarter of dbt's own Python per node once debug events
 are gone (`dbt_events`), about a second of a build of the 5,000-invoice demo. `install()` keeps
 Jinja's compiled code under a digest of the source and of all else that shapes it (the
-environment's class, extensions and syntax; Jinja's and Python's versions) in `jinja_code.marshal`
-in dbt's target folder. A process writes the file back with the templates it used, so it holds one
-project's templates and no more; an unreadable file is compiled over.
+environment's class, extensions, filters, tests and syntax; dbt's, Jinja's and Python's
+versions) in `jinja_code.marshal` in dbt's target folder. A process writes the file back with the
+templates it used, so it holds one project's templates and no more; an unreadable file is
+compiled over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import marshal
 import os
 import sys
@@ -26,7 +28,14 @@ CACHE_FILE = "jinja_code.marshal"
 _compile = dbt_jinja.MacroFuzzEnvironment.compile
 
 
-def _shape(environment: jinja2.Environment) -> bytes:
+def _versions() -> tuple[str, ...]:
+    """Of the code that parses and compiles dbt's templates: dbt's Jinja environments, their
+    extensions and filters (some compile to code that calls them), Jinja and Python."""
+    return (*(importlib.metadata.version(package) for package in ("dbt-common", "dbt-core", "Jinja2")),
+            sys.version)
+
+
+def _shape(environment: jinja2.Environment, versions: tuple[str, ...]) -> bytes:
     """What besides a template's source decides the code Jinja compiles it to."""
     kind = type(environment)
     return repr((
@@ -38,7 +47,8 @@ def _shape(environment: jinja2.Environment) -> bytes:
         environment.line_statement_prefix, environment.line_comment_prefix,
         environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
         environment.keep_trailing_newline, environment.optimized, environment.autoescape,
-        environment.finalize, jinja2.__version__, sys.version,
+        environment.finalize, environment.is_async, sorted(environment.filters),
+        sorted(environment.tests), versions,
     )).encode()
 
 
@@ -47,6 +57,7 @@ class CompiledTemplates:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.versions = _versions()
         self.stored = self._read()
         self.used: dict[bytes, CodeType] = {}
 
@@ -60,7 +71,7 @@ class CompiledTemplates:
     def code(self, environment: jinja2.Environment, source: str, name: str | None,
              filename: str | None, defer_init: bool) -> CodeType:
         key = hashlib.blake2b(
-            b"\0".join([_shape(environment), repr((name, filename, defer_init)).encode(),
+            b"\0".join([_shape(environment, self.versions), repr((name, filename, defer_init)).encode(),
                         source.encode("utf-8", "surrogatepass")]),
             digest_size=16,
         ).digest()

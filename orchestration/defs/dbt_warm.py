@@ -41,8 +41,8 @@ STREAMS = (0, 1, 2)
 
 def run_forked(address: str, argv: list[str]) -> int | None:
     """Run dbt with `argv` in a fork of the warm process at `address`, with this process's
-    environment, folder and streams; its exit code (128 + the signal that ended it), or None when
-    no warm process took the command (run dbt here)."""
+    environment, folder and streams; its exit code (negative: the signal that ended it), or None
+    when no warm process took the command (run dbt here)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
         try:
             channel.connect(address)
@@ -51,18 +51,24 @@ def run_forked(address: str, argv: list[str]) -> int | None:
             channel.sendall(request)
         except OSError:
             return None
-        pid = _receive_int(channel)
+        try:
+            pid = _receive_int(channel)
+        except OSError:
+            pid = None
         if pid is None:
-            return None  # the warm process ended before forking: nothing of dbt ran
+            return None  # the warm process went before forking: nothing of dbt ran
         forward = _forwarding_to(pid)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, forward)
-        code = _receive_int(channel)
+        try:
+            code = _receive_int(channel)
+        except OSError:
+            code = None
     if code is None:
         print(f"ledgerloop-dbt: the warm dbt process ended while dbt ran (PID {pid}); its outcome is "
               "unknown", file=sys.stderr)
         return 1
-    return code if code >= 0 else 128 - code
+    return code
 
 
 def _forwarding_to(pid: int) -> Callable:
@@ -139,8 +145,9 @@ def _launch(address: str) -> subprocess.Popen:
         listener.bind(address)
         listener.listen()
         return subprocess.Popen(
-            [sys.executable, "-m", __name__, str(listener.fileno())],
+            [sys.executable, "-P", "-m", __name__, str(listener.fileno())],
             pass_fds=[listener.fileno()], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C at the terminal is the command's to pass on, not its
         )
 
 
@@ -169,12 +176,12 @@ def serve(listener: socket.socket) -> NoReturn:
     _warm_up()
     while True:
         readable, _, _ = select.select([listener, sys.stdin], [], [])
-        if sys.stdin in readable and not os.read(sys.stdin.fileno(), 1):
-            os._exit(0)
-        if listener in readable:
+        if listener in readable:  # a command that came is served before the end is heard
             channel, _ = listener.accept()
             with channel:
                 _serve_one(listener, channel)
+        elif not os.read(sys.stdin.fileno(), 1):
+            os._exit(0)
 
 
 def _serve_one(listener: socket.socket, channel: socket.socket) -> None:
@@ -197,30 +204,37 @@ def _serve_one(listener: socket.socket, channel: socket.socket) -> None:
 
 
 def _receive_request(channel: socket.socket) -> tuple[dict, list[int]]:
+    """The command's request and its streams; a broken one has its streams closed (else the
+    command's reader would wait on a stream this process holds open)."""
     header, streams, _, _ = socket.recv_fds(channel, _LENGTH.size, len(STREAMS))
-    if len(streams) != len(STREAMS):
+    try:
+        if len(streams) != len(STREAMS):
+            raise ValueError("a command came without its three streams")
+        header += _receive_exactly(channel, _LENGTH.size - len(header)) or b""
+        body = _receive_exactly(channel, _LENGTH.unpack(header)[0]) if len(header) == _LENGTH.size else None
+        if body is None:
+            raise ValueError("the command's request ended early")
+        return json.loads(body), streams
+    except BaseException:
         for stream in streams:
             os.close(stream)
-        raise ValueError("a command came without its three streams")
-    header += _receive_exactly(channel, _LENGTH.size - len(header)) or b""
-    body = _receive_exactly(channel, _LENGTH.unpack(header)[0]) if len(header) == _LENGTH.size else None
-    if body is None:
-        for stream in streams:
-            os.close(stream)
-        raise ValueError("the command's request ended early")
-    return json.loads(body), streams
+        raise
 
 
 def _wait(pid: int, channel: socket.socket) -> int:
     """The fork's exit code (negative: the signal that ended it). A command that goes away
     (killed) takes its dbt with it."""
-    watch = os.pidfd_open(pid)
     try:
-        readable, _, _ = select.select([watch, channel], [], [])
-        if watch not in readable:  # the command's end of the socket closed first
-            os.kill(pid, signal.SIGTERM)
-    finally:
-        os.close(watch)
+        watch = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # before Linux 5.3: the fork is waited for, not watched
+        watch = None
+    if watch is not None:
+        try:
+            readable, _, _ = select.select([watch, channel], [], [])
+            if watch not in readable:  # the command's end of the socket closed first
+                os.kill(pid, signal.SIGTERM)
+        finally:
+            os.close(watch)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
 
@@ -237,6 +251,9 @@ def _become(request: dict, streams: list[int]) -> NoReturn:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    if os.environ.get("PYTHONUNBUFFERED"):  # dagster-dbt's: lines as they come, as a fresh process
+        for stream in (sys.stdout, sys.stderr):
+            stream.reconfigure(line_buffering=True)
     sys.argv = request["argv"]
     from orchestration.defs.dbt_process import run_dbt
 

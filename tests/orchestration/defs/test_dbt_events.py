@@ -3,8 +3,10 @@ pinned dbt-common, in this process (undone after each test) and through `ledgerl
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -95,3 +97,11 @@ def test_ledgerloop_dbt_writes_debug_events_only_where_asked(tmp_path):
     queries = [e["data"]["sql"] for e in everything if e["info"]["name"] == "SQLQuery"]
     assert any("42 as answer" in sql for sql in queries)
 
+
+
+def test_an_event_copies_and_pickles_built_or_not(installed):
+    for built in (False, True):
+        query = SQLQuery(conn_name="master", sql="select 1", node_info={})
+        if built:
+            query.message()
+        assert copy.copy(query).sql == pickle.loads(pickle.dumps(query)).sql == "select 1"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,30 @@ def test_the_warm_process_ends_when_told_and_leaves_nothing_behind():
         assert warm_dbt.process.wait(timeout=60) == 0
     assert WARM_DBT not in os.environ
     assert not Path(address).parent.exists()
+
+
+def test_a_dbt_killed_outright_ends_its_command_the_same_way(tmp_path, warm):
+    command = _start(_tiny_project(tmp_path / "tiny", ENDLESS))
+    os.kill(_dbt_pid(command), signal.SIGKILL)
+    command.communicate(timeout=60)
+    assert command.returncode == -signal.SIGKILL
+
+
+def test_the_warm_process_is_out_of_reach_of_the_terminal_s_interrupt(warm):
+    assert os.getsid(warm.process.pid) == warm.process.pid  # the command passes interrupts on
+
+
+@pytest.mark.parametrize("goes", ["after accepting", "before accepting"])
+def test_a_warm_process_that_goes_before_forking_leaves_dbt_to_the_command(tmp_path, goes):
+    address = str(tmp_path / "dbt.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen()
+    with ThreadPoolExecutor(1) as pool:
+        outcome = pool.submit(dbt_warm.run_forked, address, ["ledgerloop-dbt", "build"])
+        if goes == "after accepting":
+            listener.accept()[0].close()
+        else:
+            time.sleep(0.5)  # the command waits to be accepted
+        listener.close()
+        assert outcome.result(timeout=30) is None
