@@ -16,6 +16,7 @@ other, and the warehouse takes one writer).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -32,6 +33,7 @@ from typing import NoReturn
 
 from orchestration.defs.dbt_process import WARM_DBT
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 _LENGTH = struct.Struct("!Q")
 _INT = struct.Struct("!i")
 STREAMS = (0, 1, 2)
@@ -189,10 +191,12 @@ def _serve_one(listener: socket.socket, channel: socket.socket) -> None:
         request, streams = _receive_request(channel)
     except (OSError, ValueError):
         return
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         listener.close()
         channel.close()
+        _end_with(parent)
         _become(request, streams)
     for stream in streams:
         os.close(stream)
@@ -237,6 +241,14 @@ def _wait(pid: int, channel: socket.socket) -> int:
             os.close(watch)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
+
+
+def _end_with(parent: int) -> None:
+    """In the fork: be ended when the warm process is (killed while dbt ran), so no dbt goes on
+    unowned; a DuckDB query that dbt cannot cancel would run on forever."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it went before the line above
+        os._exit(1)
 
 
 def _become(request: dict, streams: list[int]) -> NoReturn:

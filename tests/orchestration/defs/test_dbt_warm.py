@@ -135,3 +135,14 @@ def test_a_warm_process_that_goes_before_forking_leaves_dbt_to_the_command(tmp_p
             time.sleep(0.5)  # the command waits to be accepted
         listener.close()
         assert outcome.result(timeout=30) is None
+
+
+def test_a_dbt_whose_warm_process_is_killed_ends_too(tmp_path, warm):
+    command = _start(_tiny_project(tmp_path / "tiny", ENDLESS))
+    dbt = _dbt_pid(command)
+    warm.process.kill()  # as `started()` does to one that does not end in time
+    try:
+        assert _gone(dbt)
+    finally:
+        command.kill()
+        command.wait()
