@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
+from orchestration.defs.dagster_dbt_loaded import DbtCliResource, DbtProject
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 TARGET_PATHS = {"local": "target", "postgres": "target_postgres"}

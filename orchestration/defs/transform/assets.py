@@ -4,8 +4,8 @@
 import json
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.dagster_dbt_loaded import DbtCliResource, dbt_assets
 from orchestration.defs.dbt import (
     dbt_code_digest,
     engine_environment,

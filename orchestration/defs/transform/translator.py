@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from orchestration.defs.dagster_dbt_loaded import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 from orchestration.quality.dbt_test_descriptions import describe_test
 
 
