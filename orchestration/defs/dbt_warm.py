@@ -53,19 +53,13 @@ def run_forked(address: str, argv: list[str]) -> int | None:
             channel.sendall(request)
         except OSError:
             return None
-        try:
-            pid = _receive_int(channel)
-        except OSError:
-            pid = None
+        pid = _receive_int(channel)
         if pid is None:
             return None  # the warm process went before forking: nothing of dbt ran
         forward = _forwarding_to(pid)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, forward)
-        try:
-            code = _receive_int(channel)
-        except OSError:
-            code = None
+        code = _receive_int(channel)
     if code is None:
         print(f"ledgerloop-dbt: the warm dbt process ended while dbt ran (PID {pid}); its outcome is "
               "unknown", file=sys.stderr)
@@ -81,7 +75,11 @@ def _forwarding_to(pid: int) -> Callable:
 
 
 def _receive_int(channel: socket.socket) -> int | None:
-    data = _receive_exactly(channel, _INT.size)
+    """The next number the warm process sends; None when it went first (closed or reset)."""
+    try:
+        data = _receive_exactly(channel, _INT.size)
+    except OSError:
+        return None
     return None if data is None else _INT.unpack(data)[0]
 
 
