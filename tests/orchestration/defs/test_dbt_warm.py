@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -146,3 +147,24 @@ def test_a_dbt_whose_warm_process_is_killed_ends_too(tmp_path, warm):
     finally:
         command.kill()
         command.wait()
+
+
+def test_the_project_s_python_model_imports_are_found():
+    assert {"orchestration.risk.daily", "orchestration.risk.model",
+            "orchestration.risk.score"} <= set(dbt_warm.model_imports())
+
+
+def test_warm_up_imports_what_python_models_import_and_survives_a_broken_one(tmp_path):
+    models = tmp_path / "project" / "models" / "python"
+    models.mkdir(parents=True)
+    (models / "scored.py").write_text(
+        "import colorsys\n\ndef model(dbt, session):\n    from email.mime import text\n"
+        "    from . import sibling\n    import no_such_module_anywhere\n    return None\n")
+    assert dbt_warm.model_imports(tmp_path / "project") == ["colorsys", "email.mime",
+                                                             "no_such_module_anywhere"]
+    code = ("import sys; from pathlib import Path; from orchestration.defs import dbt_warm; "
+            f"dbt_warm._warm_up(Path({str(tmp_path / 'project')!r})); "
+            "print(all(name in sys.modules for name in ('colorsys', 'email.mime', 'dbt.cli.main')))")
+    warmed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert warmed.returncode == 0, warmed.stderr
+    assert warmed.stdout.strip() == "True"
