@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from notifications.pdf import PdfDocument, PdfTable, render_pdf
+
 LETTER_LAYOUT = "letter_layout"
 """The key of a letter's layout in its `message.json` meta data; a letter drafted without it cannot
 be edited."""
@@ -17,10 +19,6 @@ def _paragraphs(text: str) -> list[str]:
 
 def layout_pdf(layout: dict[str, Any]) -> bytes:
     """The letter's PDF: paragraphs of `before`, the invoice table, paragraphs of `after`."""
-    # fpdf takes over a second to import: only printing pays for it, not every command that loads
-    # the policy (which knows the letter channel, `notifications.channels`).
-    from notifications.pdf import PdfDocument, PdfTable, render_pdf
-
     table = PdfTable(**layout["table"])
     return render_pdf(
         PdfDocument(

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from fpdf import FPDF
-from fpdf.enums import Align
+from functools import cache
+from typing import TYPE_CHECKING
 
 from notifications.pdf_text import pdf_text
+
+if TYPE_CHECKING:  # fpdf2 takes ~0.4 s to import: only a run that prints pays for it
+    from fpdf import FPDF
 
 __all__ = ["PdfDocument", "PdfTable", "pdf_text", "render_pdf"]
 
@@ -54,13 +56,21 @@ class PdfDocument:
     blocks: list[str | PdfTable]
 
 
-class _Letter(FPDF):
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font(FONT, size=8)
-        self.set_text_color(100)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align=Align.C)
-        self.set_text_color(0)
+@cache
+def _letter_class() -> type[FPDF]:
+    """fpdf2's document with our footer, made when the first letter is printed."""
+    from fpdf import FPDF
+    from fpdf.enums import Align
+
+    class _Letter(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font(FONT, size=8)
+            self.set_text_color(100)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align=Align.C)
+            self.set_text_color(0)
+
+    return _Letter
 
 
 def _column_widths(pdf: FPDF, table: PdfTable, width: float) -> list[float]:
@@ -233,7 +243,7 @@ def _text_block(
 
 def render_pdf(doc: PdfDocument, *, paper: str = "A4") -> bytes:
     """The letter as PDF bytes; identical input gives identical bytes."""
-    pdf = _Letter(orientation="portrait", unit="mm", format=paper)
+    pdf = _letter_class()(orientation="portrait", unit="mm", format=paper)
     pdf.set_creation_date(FIXED_CREATION_DATE)
     pdf.set_title(doc.title)  # metadata strings are Unicode (UTF-16) in the PDF: no need to transliterate
     if doc.sender_lines:

@@ -103,6 +103,17 @@ def test_collecting_the_tests_needs_no_dbt_manifest():
     assert loaded == "[]"
 
 
+def test_a_run_loads_printing_and_the_salesforce_client_only_when_it_uses_them():
+    """fpdf2 (~0.4 s) and simple-salesforce (~0.2 s) were imported by every run that loaded the
+    definitions; a run prints only when statements or letters are due, and reaches an org only
+    when SALESFORCE_* is set."""
+    script = ("import sys, orchestration.definitions\n"
+              "print(sorted(m for m in ('fpdf', 'simple_salesforce', 'zeep') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"
+
+
 def clock_calls(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from simple_salesforce import Salesforce
-from simple_salesforce.api import DEFAULT_API_VERSION
 from urllib3.util.retry import Retry
 
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError, translate_errors
+
+if TYPE_CHECKING:  # simple-salesforce (with zeep, jwt, httpx) takes ~0.2 s to import: see `connect`
+    from simple_salesforce import Salesforce
 
 SESSION_VARS = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_SESSION_ID")
 LOGIN_VARS = ("SALESFORCE_USERNAME", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN")
@@ -38,7 +39,7 @@ class SalesforceCredentials:
     password: str | None = field(default=None, repr=False)
     security_token: str | None = field(default=None, repr=False)
     domain: str = "login"
-    api_version: str = DEFAULT_API_VERSION
+    api_version: str | None = None  # simple-salesforce's default
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -62,9 +63,8 @@ class SalesforceCredentials:
             )
         options = {
             "domain": _domain(values.get("SALESFORCE_DOMAIN", "login").strip()),
-            "api_version": _api_version(
-                values.get("SALESFORCE_API_VERSION", DEFAULT_API_VERSION).strip()
-            ),
+            "api_version": _api_version(values["SALESFORCE_API_VERSION"].strip())
+            if "SALESFORCE_API_VERSION" in values else None,
         }
         if required == SESSION_VARS:
             return cls(
@@ -165,15 +165,19 @@ def connect(
 ) -> Salesforce:
     """A Salesforce client on `session` (which gains retries and a timeout for https).
 
-    A username login happens here; a session id is only checked by the first call.
+    A username login happens here; a session id is only checked by the first call. The client
+    library is imported here, by the runs that reach an org, not by every run that loads the ingest.
     """
+    from simple_salesforce import Salesforce
+    from simple_salesforce.api import DEFAULT_API_VERSION
+
     session = session or requests.Session()
     session.mount("https://", resilient_adapter(timeout))
     if credentials.session_id:
         return Salesforce(
             instance_url=credentials.instance_url,
             session_id=credentials.session_id,
-            version=credentials.api_version,
+            version=credentials.api_version or DEFAULT_API_VERSION,
             session=session,
         )
     what = f"Salesforce login as {credentials.username!r} at {credentials.domain}.salesforce.com"
@@ -183,6 +187,6 @@ def connect(
             password=credentials.password,
             security_token=credentials.security_token,
             domain=credentials.domain,
-            version=credentials.api_version,
+            version=credentials.api_version or DEFAULT_API_VERSION,
             session=session,
         )

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import requests
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
 EXPIRED_SESSION_HINT = (
     " (the session is expired or invalid: set a fresh SALESFORCE_SESSION_ID, or use "
@@ -29,6 +28,9 @@ def translate_errors(what: str, secrets: Iterable[str] = ()) -> Iterator[None]:
     The cause is not chained: library exceptions carry raw response bodies and requests,
     and the message already holds the Salesforce error code and text.
     """
+    # Here, not at the top: the client library loads only when an org is configured.
+    from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+
     try:
         yield
     except SalesforceAuthenticationFailed as exc:

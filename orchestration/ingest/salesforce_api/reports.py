@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
-
-from simple_salesforce import Salesforce
+from typing import TYPE_CHECKING, Any
 
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError, translate_errors
 from orchestration.ingest.salesforce_api.factmap import detail_rows, named
 from orchestration.ingest.salesforce_api.values import canonical
 from orchestration.policy.report_cells import DEFAULT_REPORT_CELLS, CellPart
+
+if TYPE_CHECKING:  # the client library loads only when an org is configured (connect)
+    from simple_salesforce import Salesforce
 
 Row = dict[str, str | None]
 Cells = dict[str, dict[str, Any]]  # API column -> its {value, label} cell

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from simple_salesforce import Salesforce
+from typing import TYPE_CHECKING, Any
 
 from orchestration.ingest.salesforce_api.errors import SalesforceExtractError, translate_errors
 from orchestration.ingest.salesforce_api.values import canonical
+
+if TYPE_CHECKING:  # the client library loads only when an org is configured (connect)
+    from simple_salesforce import Salesforce
 
 Row = dict[str, str | None]
 
