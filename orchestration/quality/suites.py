@@ -14,6 +14,7 @@ from functools import cache
 import pandas as pd
 
 from orchestration.policy import Policy
+from orchestration.quality.deferred_imports import defer
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,28 @@ class Outcome:
     rows: int
 
 
+def _great_expectations():
+    """The great_expectations package, imported with what it loads for expectations and charts we
+    never use (scipy.stats, altair) left as stand-ins (`deferred_imports`), analytics off."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for unused in ("scipy.stats", "altair"):
+        defer(unused)
+    import great_expectations
+
+    return great_expectations
+
+
+def _expectations():
+    _great_expectations()
+    import great_expectations.expectations as gxe
+
+    return gxe
+
+
 @cache
 def context():
     """great-expectations' ephemeral context (the import is the cost, once per process)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    gx = _great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ephemeral = gx.get_context(mode="ephemeral")
@@ -38,7 +56,7 @@ def context():
 
 def raw_invoices_valid(policy: Policy) -> list:
     """What every loaded Salesforce row must satisfy (a failure means ingest is broken)."""
-    import great_expectations.expectations as gxe
+    gxe = _expectations()
 
     return [
         *[gxe.ExpectColumnValuesToNotBeNull(column=c)
@@ -52,7 +70,7 @@ def raw_invoices_valid(policy: Policy) -> list:
 
 def raw_invoices_conform(policy: Policy) -> list:
     """What loaded rows should look like; a failure is worth a look, not a stop."""
-    import great_expectations.expectations as gxe
+    gxe = _expectations()
 
     return [
         gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=list(policy.stages)),
@@ -66,7 +84,7 @@ def raw_invoices_conform(policy: Policy) -> list:
 
 def tracker_conform(policy: Policy) -> list:
     """Legacy tracker rows: known stages and a date for each update."""
-    import great_expectations.expectations as gxe
+    gxe = _expectations()
 
     return [
         gxe.ExpectColumnValuesToBeInSet(column="stage", value_set=list(policy.stages), mostly=0.95),
@@ -76,7 +94,7 @@ def tracker_conform(policy: Policy) -> list:
 
 def ledger_consistent(policy: Policy) -> list:
     """A sample of the ledger: balances within amounts, aging only and always on open invoices."""
-    import great_expectations.expectations as gxe
+    gxe = _expectations()
     from great_expectations.expectations.row_conditions import Column
 
     labels = [b.label for b in policy.aging.buckets]
@@ -106,8 +124,7 @@ def validate(frame: pd.DataFrame, name: str, expectations: list) -> Outcome:
     """Validate a frame against a list of expectations; name what failed. The frame's data
     source is dropped after, so the context (kept for the process's life) holds no frame: at 1M
     invoices the samples it kept were half a gigabyte through dbt's build."""
-    import great_expectations as gx
-
+    gx = _great_expectations()
     sources = context().data_sources
     source = sources.add_or_update_pandas(name)
     try:
