@@ -1,6 +1,7 @@
 """`ledgerloop-dbt`: dbt's own command line, with the garbage collector kept off what lives for
-the whole process, debug events built only when a log takes them (`dbt_events`) and Jinja's
-compiled templates kept in dbt's target folder between runs (`dbt_templates`).
+the whole process, debug events built only when a log takes them (`dbt_events`), each context's
+macro namespace built a package at a time (`dbt_namespace`) and Jinja's compiled templates kept in
+dbt's target folder between runs (`dbt_templates`).
 
 dbt loads its manifest (thousands of objects that live until it exits), then runs the nodes.
 Collecting that heap again and again while it loads, and in every later full collection, costs
@@ -37,9 +38,10 @@ def run_dbt(args: list[str]) -> int:
     (`main`, or the warm process's fork) and comes back once the manifest is loaded."""
     from dbt.cli.main import cli
 
-    from orchestration.defs import dbt_events, dbt_templates
+    from orchestration.defs import dbt_events, dbt_namespace, dbt_templates
 
     dbt_events.install()
+    dbt_namespace.install()
     target = os.environ.get("DBT_TARGET_PATH")  # dagster-dbt's way of naming it
     templates = dbt_templates.install(Path(target) / dbt_templates.CACHE_FILE if target else None)
     try:
