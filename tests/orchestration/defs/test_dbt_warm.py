@@ -162,9 +162,12 @@ def test_warm_up_imports_what_python_models_import_and_survives_a_broken_one(tmp
         "    from . import sibling\n    import no_such_module_anywhere\n    return None\n")
     assert dbt_warm.model_imports(tmp_path / "project") == ["colorsys", "email.mime",
                                                              "no_such_module_anywhere"]
-    code = ("import sys; from pathlib import Path; from orchestration.defs import dbt_warm; "
-            f"dbt_warm._warm_up(Path({str(tmp_path / 'project')!r})); "
-            "print(all(name in sys.modules for name in ('colorsys', 'email.mime', 'dbt.cli.main')))")
+    code = ("import sys; from pathlib import Path; from orchestration.defs import dbt_warm\n"
+            f"dbt_warm._warm_up(Path({str(tmp_path / 'project')!r}))\n"
+            "from dbt.contracts.project import Project\n"
+            "hits = Project.json_schema.cache_info().hits; Project.json_schema()\n"
+            "print(all(name in sys.modules for name in ('colorsys', 'email.mime', 'dbt.cli.main')),\n"
+            "      Project.json_schema.cache_info().hits - hits)")
     warmed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert warmed.returncode == 0, warmed.stderr
-    assert warmed.stdout.strip() == "True"
+    assert warmed.stdout.strip() == "True 1"  # and the project's schema was built already
