@@ -137,6 +137,7 @@ def generate_demo_command(invoices: int, seed: int, as_of: dt.datetime | None, h
 @home_option
 def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     """Serve the Dagster UI (schedules and sensors running) and the portal until Ctrl-C."""
+    from orchestration.defs import dbt_warm
     from orchestration.defs.dbt import prepare_manifest
     from orchestration.defs.instance import prepare_dagster_home
     from portal.served import record_served_url, served_url
@@ -147,8 +148,15 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
     record_served_url(settings.home, served_url(host, portal_port))
     prepare_dagster_home(settings.dagster_home, settings.dagster_storage_url)
     prepare_manifest()
+    # The daemon's runs (one at a time) fork their dbt from one warm process, as `ledgerloop run`
+    # does (`dbt_warm`): every refresh and answer loop saves dbt's import. It ends with `serve`.
+    with dbt_warm.started():
+        _serve_until_stopped(settings.home, host, port, portal_port)
+
+
+def _serve_until_stopped(home: Path, host: str, port: int, portal_port: int) -> None:
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "LEDGERLOOP_HOME": str(settings.home),
+    env = {**os.environ, "LEDGERLOOP_HOME": str(home),
            "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
     commands = [
         [str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host,

@@ -6,8 +6,9 @@ artifact classes) takes ~1.5 s of one core on every dbt command before dbt reads
 second core while the run loads Dagster and ingests. When dagster-dbt then starts `ledgerloop-dbt`,
 that command hands its arguments, environment, working folder and standard streams over the socket
 named by `LEDGERLOOP_WARM_DBT`, and the warm process forks a copy of itself to run them: dbt's
-output, exit code and the signals sent to the command are the command's own. Without the variable
-(the Dagster daemon's runs, tests) or when nothing answers on the socket, `ledgerloop-dbt` imports
+output, exit code and the signals sent to the command are the command's own. `ledgerloop serve`
+starts one for as long as it serves, so the daemon's runs (one at a time) fork their dbt from it
+too. Without the variable (tests) or when nothing answers on the socket, `ledgerloop-dbt` imports
 and runs dbt itself.
 
 One command runs at a time: the next waits on the socket (a run's dbt commands come one after the
