@@ -172,8 +172,8 @@ def model_imports(project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
 
 def _warm_up(project_dir: Path = DBT_PROJECT_DIR) -> None:
     """Import what every dbt command imports, and what the project's Python models import (the
-    risk models' pandas and numpy took ~1 s of each build's fork), with the collector off; freeze
-    it, so the forks' collections skip it (and leave its memory shared)."""
+    risk models' pandas took ~0.4 s of each build's fork), with the collector off; freeze it, so
+    the forks' collections skip it (and leave its memory shared)."""
     import gc
 
     gc.disable()

@@ -69,9 +69,11 @@ def test_the_namespace_is_dbt_s_own(search_package):
     assert flat["dbt"] is ours.global_project_namespace
 
 
-def test_install_swaps_in_both_and_leaves_other_namespaces_to_dbt():
+def test_install_swaps_in_both(monkeypatch):
     from dbt.context.manifest import ManifestContext
 
+    monkeypatch.setattr(MacroNamespaceBuilder, "build_namespace", MacroNamespaceBuilder.build_namespace)
+    monkeypatch.setattr(ManifestContext, "to_dict", ManifestContext.to_dict)  # both put back after
     dbt_namespace.install()
     assert MacroNamespaceBuilder.build_namespace is dbt_namespace.build_namespace
     assert ManifestContext.to_dict is dbt_namespace.to_dict
