@@ -217,6 +217,10 @@ def test_the_answer_loop_rebuilds_what_lies_between_the_inboxes_and_the_collecto
     assert not {"marts/account_risk", "intermediate/int_account_risk_fits",
                 "intermediate/int_account_risk_features", "marts/alerts"} & selected
     assert defs.resolve_job_def("answer_loop_job").executor_def is dg.in_process_executor
+    # queued, it starts before the refreshes queued earlier (Dagster launches higher priorities first)
+    priority = {name: int(defs.resolve_job_def(name).tags.get("dagster/priority", "0"))
+                for name in ("answer_loop_job", "refresh_ledger_job")}
+    assert priority["answer_loop_job"] > priority["refresh_ledger_job"]
     for sensor in ("new_director_updates_sensor", "new_collector_entries_sensor"):
         assert defs.resolve_sensor_def(sensor).job_name == "answer_loop_job"
 

@@ -19,6 +19,11 @@ DAILY_MODELS = RISK_FEATURES.downstream() & RISK_SCORES.upstream()
 pipeline's asset on PostgreSQL), built by the refreshes, not per answer: the lists read the last
 scores meanwhile, and the day's model is fitted on features a refresh built."""
 
+ANSWER_LOOP_PRIORITY = "10"
+"""The answer loop's place in the run queue (`dagster/priority`; refreshes have 0): a queued answer
+loop starts before refreshes queued earlier, so an answer waits for the run under way at most,
+not also for the refreshes that landing exports queued behind it."""
+
 # A director's answer or a collector's entry on the lists within a minute: only what lies between
 # the inboxes and the collectors' read models is rebuilt (with its tests), nothing people receive
 # by mail or file, while the warehouse keeps one writer (runs queue, one at a time).
@@ -26,6 +31,7 @@ answer_loop_job = dg.define_asset_job(
     "answer_loop_job",
     selection=(ANSWERS.downstream() & COLLECTOR_LISTS.upstream()) - DAILY_MODELS,
     executor_def=dg.in_process_executor,
+    tags={"dagster/priority": ANSWER_LOOP_PRIORITY},
     description=(
         "Take in the portal's new answers and entries and bring the collectors' lists and account "
         "timelines up to date (the ledger, cash application, promises, disputes and plans on the "
