@@ -21,7 +21,7 @@ from dbt.context.macros import MacroNamespace, MacroNamespaceBuilder
 from dbt.context.manifest import ManifestContext
 from dbt.include.global_project import PROJECT_NAME as GLOBAL_PROJECT_NAME
 
-_build_one_by_one = MacroNamespaceBuilder.build_namespace
+_build_one_by_one = MacroNamespaceBuilder.build_namespace  # dbt's own, which the tests compare with
 _to_dict_by_lookup = ManifestContext.to_dict
 
 
@@ -63,6 +63,7 @@ def flattened(namespace: MacroNamespace) -> dict[str, Any]:
 
 
 def to_dict(self: ManifestContext) -> dict[str, Any]:
+    """`ManifestContext.to_dict`, the macros flattened in one pass (`flattened`)."""
     if type(self.namespace) is not MacroNamespace:  # a unit test's namespace: dbt's own way
         return _to_dict_by_lookup(self)
     context = super(ManifestContext, self).to_dict()

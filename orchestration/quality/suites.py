@@ -37,6 +37,7 @@ def _great_expectations():
 
 
 def _expectations():
+    """great_expectations' expectation classes, the package loaded as `_great_expectations` does."""
     _great_expectations()
     import great_expectations.expectations as gxe
 

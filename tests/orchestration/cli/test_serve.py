@@ -21,8 +21,7 @@ def test_serve_s_children_fork_dbt_from_one_warm_process_that_ends_with_it(tmp_p
     class Child:
         """Stands in for `dagster dev` and the portal: runs a dbt command as a run would, then exits."""
 
-        returncode = 0
-        pid = os.getpid()
+        returncode = 0  # and no pid: it has exited, so serve never signals it
 
         def __init__(self, command, cwd, env, start_new_session):
             address = env[WARM_DBT]
