@@ -87,3 +87,47 @@ def test_the_console_script_runs_a_command():
     ledgerloop = Path(sys.executable).parent / "ledgerloop"
     shown = subprocess.run([ledgerloop, "--help"], capture_output=True, text=True, check=True)
     assert "ledgerloop: one living accounts-receivable ledger" in shown.stdout
+
+
+_LOADS_FOR_GOOD = """
+import atexit, sqlite3, sys, threading, time
+from pathlib import Path
+import duckdb
+from orchestration import heap
+out = Path(sys.argv[1])
+def command():
+    with heap.loading_for_good():  # what a run loads: DuckDB's bindings and objects among it
+        loaded = duckdb.connect()
+        loaded.execute("select 1::integer, 'a'::varchar").fetchall()
+        kept = [loaded.sql("select 42 as answer").types, loaded]
+    atexit.register(lambda: (out / "atexit").write_text("ran"))
+    def late():
+        time.sleep(0.3)
+        (out / "thread").write_text("finished")
+    threading.Thread(target=late).start()
+    con = sqlite3.connect(out / "index.sqlite3", isolation_level=None)
+    con.execute("pragma journal_mode=wal")
+    con.execute("create table drafts (label text)")
+    cycle = [con]
+    cycle.append(cycle)
+    sys.stdout.write("summary without a newline")
+    sys.exit(%s)
+heap.run_as_script(command)
+"""
+
+
+@pytest.mark.parametrize(("exit_with", "status", "said"),
+                         [("3", 3, ""), ("'cannot run now'", 1, "cannot run now")])
+def test_a_script_that_loaded_for_good_ends_as_the_interpreter_would_without_tearing_it_down(
+        tmp_path, exit_with, status, said):
+    """Other threads finish, exit handlers run, garbage is finalized (the WAL checkpointed), the
+    output is flushed and the status kept; DuckDB's bindings report no leak on stderr (they did
+    when the frozen heap was torn down at exit)."""
+    ended = subprocess.run([sys.executable, "-c", _LOADS_FOR_GOOD % exit_with, str(tmp_path)],
+                           capture_output=True, text=True, timeout=60)
+    assert ended.returncode == status
+    assert ended.stdout == "summary without a newline"
+    assert ended.stderr.strip() == said
+    assert (tmp_path / "thread").read_text() == "finished"
+    assert (tmp_path / "atexit").read_text() == "ran"
+    assert not (tmp_path / "index.sqlite3-wal").exists()
