@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -13,6 +15,7 @@ from orchestration.policy import Policy, PolicyError
 from orchestration.run_inputs import begin_refresh, forget_refresh
 from orchestration.runtime import RunFacts
 from orchestration.settings import Settings
+from orchestration.storage.kept_open import kept_open
 from orchestration.storage.private_paths import make_private
 
 
@@ -41,6 +44,15 @@ class LedgerloopResource(dg.ConfigurableResource):
             home=Path(self.home) if self.home else defaults.home,
             config_path=Path(self.config_path) if self.config_path else defaults.config_path,
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[LedgerloopResource]:
+        """For the whole run (the jobs' in-process executor makes the resource once): set up (see
+        `setup_for_execution`), and the warehouse file kept open between the steps' sessions
+        (`kept_open`)."""
+        self.setup_for_execution(context)
+        with kept_open(self.settings.warehouse_path):
+            yield self
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before a run writes anything: customer data folders owner-only (or as configured), the

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.storage import kept_open
 from orchestration.storage.engine import DuckDBFile, Engine, PostgresServer
 from orchestration.storage.warehouse import SCHEMAS, STORAGE_SQL, connect, query_sql_file, run_sql_file
 
@@ -150,9 +151,11 @@ def writing_alone(engine: Engine, say: Callable[[str], None], name: str) -> Iter
     PostgreSQL, hold the write lock every writing session takes, waiting (and saying for whom)
     while another run's step holds it, so two runs' writes never interleave, whichever machine
     or command started them. The server drops the lock with the connection, so a killed step
-    never keeps it. On the DuckDB file, its single writer already keeps them apart."""
+    never keeps it. On the DuckDB file, its single writer already keeps them apart: this process
+    lets the file go for as long (`kept_open.released`), so the step's process can open it."""
     if isinstance(engine, DuckDBFile):
-        yield
+        with kept_open.released(engine.path):
+            yield
         return
     import psycopg
 

@@ -1,6 +1,7 @@
 """The DuckDB warehouse: short-lived connections and the SQL files the pipeline runs.
 
-Connections are opened per step and closed before dbt runs (DuckDB allows one writing process).
+Connections are opened per step and closed before dbt runs (DuckDB allows one writing process);
+a run keeps the file open between them (`kept_open`).
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import duckdb
+
+from orchestration.storage import kept_open
 
 STORAGE_SQL = Path(__file__).resolve().parent / "sql"
 """The warehouse's own SQL: the `raw`, `quarantine` and `outreach` tables, and the parsers every
@@ -56,17 +59,31 @@ def query_sql_file(con: duckdb.DuckDBPyConnection, path: Path, params: dict | No
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (creating its raw, quarantine and outreach tables) and always close it."""
+    """Open the warehouse (creating its raw, quarantine and outreach tables) and always close it.
+    While this process keeps the file open (`kept_open`), a connection of its own to it, which
+    writes even when `read_only` asks otherwise (one database per file and process)."""
+    kept = kept_open.session(path, partial(_open, path, read_only=False))
+    con = kept or _open(path, read_only=read_only)
+    try:
+        run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
+        yield con
+    finally:
+        con.close()
+        if kept is not None:
+            kept_open.session_ended(path)
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:
             for schema in SCHEMAS:
                 run_sql_file(con, schema)
-        run_sql_file(con, STORAGE_SQL / "parse_macros.sql")
-        yield con
-    finally:
+    except BaseException:
         con.close()
+        raise
+    return con
 
 
 @contextmanager

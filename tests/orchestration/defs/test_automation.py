@@ -28,8 +28,8 @@ def ledgerloop(tmp_path, monkeypatch) -> LedgerloopResource:
 
 def tick(ledgerloop: LedgerloopResource):
     """One evaluation of the sensor, with the resource bound the way the daemon binds it."""
-    context = dg.build_sensor_context(resources={"ledgerloop": ledgerloop})
-    return new_landing_files_sensor(context)
+    with dg.build_sensor_context(resources={"ledgerloop": ledgerloop}) as context:
+        return new_landing_files_sensor(context)
 
 
 def drop(home: str, relative: str, content: bytes = b"Invoice Number,Amount\nINV-1,10\n",
@@ -192,9 +192,10 @@ def test_daily_schedule_asks_for_one_run_per_local_day_as_of_that_day():
 
 
 def quarter_hour_tick(ledgerloop: LedgerloopResource):
-    return every_15_minutes_refresh_ledger_schedule(dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 11, 24, 4, 45, tzinfo=dt.UTC),
-        resources={"ledgerloop": ledgerloop}))
+    with dg.build_schedule_context(
+            scheduled_execution_time=dt.datetime(2026, 11, 24, 4, 45, tzinfo=dt.UTC),
+            resources={"ledgerloop": ledgerloop}) as context:
+        return every_15_minutes_refresh_ledger_schedule(context)
 
 
 def test_every_15_minutes_tick_puts_the_day_and_moment_in_the_run_config(ledgerloop):

@@ -258,10 +258,10 @@ def test_collector_entries_asset_reports_what_it_loaded(home):
 
 
 def tick(home, cursor: str | None = None):
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         cursor=cursor, resources={"ledgerloop": LedgerloopResource(home=str(home))}
-    )
-    return new_collector_entries_sensor(context), context
+    ) as context:
+        return new_collector_entries_sensor(context), context
 
 
 def test_sensor_skips_when_no_collector_has_recorded_anything(home):

@@ -117,9 +117,9 @@ def test_portal_updates_asset_reports_what_it_loaded(home):
 
 
 def tick(home, cursor: str | None = None):
-    context = dg.build_sensor_context(cursor=cursor, resources={
-        "ledgerloop": LedgerloopResource(home=str(home))})
-    return new_director_updates_sensor(context), context
+    with dg.build_sensor_context(cursor=cursor, resources={
+            "ledgerloop": LedgerloopResource(home=str(home))}) as context:
+        return new_director_updates_sensor(context), context
 
 
 def test_sensor_skips_when_no_director_has_answered(home):

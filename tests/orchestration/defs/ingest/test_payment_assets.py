@@ -50,11 +50,12 @@ def test_materializing_payments_reports_every_entry_and_the_check_passes(ledgerl
 
 
 def test_sensor_starts_a_run_when_a_payment_file_waits(ledgerloop, tmp_path):
-    context = dg.build_sensor_context(resources={"ledgerloop": ledgerloop})
-    assert isinstance(new_landing_files_sensor(context), dg.SkipReason)
+    with dg.build_sensor_context(resources={"ledgerloop": ledgerloop}) as context:
+        assert isinstance(new_landing_files_sensor(context), dg.SkipReason)
     landing = tmp_path / "landing" / "payments"
     landing.mkdir(parents=True)
     shutil.copy(SAMPLES / "moov_sample2.txt", landing / "statement.bai2")
     (landing / "notes.docx").write_text("not a payment file")
-    request = new_landing_files_sensor(dg.build_sensor_context(resources={"ledgerloop": ledgerloop}))
+    with dg.build_sensor_context(resources={"ledgerloop": ledgerloop}) as context:
+        request = new_landing_files_sensor(context)
     assert isinstance(request, dg.RunRequest)
