@@ -49,25 +49,32 @@ def one_new_export(home: Path, n: int = 1) -> None:
     os.utime(target, (stamp, stamp))
 
 
-def answer_once(home: Path, n: int) -> float:
+def answer_targets(home: Path, count: int) -> list[tuple[str, str, str, str]]:
+    """(invoice, account, collector, their email) of `count` open invoices with a collector,
+    read before `serve` starts: a run holds the warehouse file for as long as it runs."""
+    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
+    collectors = {m.name: m.email for m in settings.policy().team.collectors}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            "select invoice_key, account_id, collector from marts.ar_ledger where status = 'open' "
+            "and account_id is not null and collector = any($c) order by invoice_key limit $n",
+            {"c": list(collectors), "n": count}).fetchall()
+    return [(invoice, account, collector, collectors[collector]) for invoice, account, collector in rows]
+
+
+def answer_once(home: Path, n: int, target: tuple[str, str, str, str]) -> float:
     """Seconds from a collector's promise being stored to its line on the account's timeline in
     the portal store, with `ledgerloop serve` running (its sensor starts the answer loop)."""
     from orchestration.outreach.portal_store import open_store
     from portal.store import account_events, collector_entries
     from portal.store.collector_entries import NewEntry
 
-    settings = Settings(home=home, config_path=REPO_ROOT / "ledgerloop.yaml")
-    collectors = {m.name: m.email for m in settings.policy().team.collectors}
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        invoice_key, account_id, collector = con.execute(
-            "select invoice_key, account_id, collector from marts.ar_ledger where status = 'open' "
-            "and account_id is not null and collector = any($c) order by invoice_key limit 1 offset $n",
-            {"c": list(collectors), "n": n}).fetchall()[0]
+    invoice_key, account_id, collector, email = target
     amount = Decimal(100 + n)
     started = time.monotonic()
     with open_store(home) as store:
         collector_entries.record(store, NewEntry(
-            f"bench-{n}", collectors[collector], collector, "promise", account_id, invoice_key, None, None,
+            f"bench-{n}", email, collector, "promise", account_id, invoice_key, None, None,
             "USD", amount, AS_OF + dt.timedelta(days=2), None, None, None, None, None,
             dt.datetime.combine(AS_OF, dt.time(15), dt.UTC)))
         while time.monotonic() - started < ANSWER_TIMEOUT_SECONDS:
@@ -105,6 +112,7 @@ def answers_while_serving(home: Path, count: int) -> tuple[list[float], int]:
     """`ledgerloop serve` (the Dagster daemon's sensors and schedules, the portal) on free ports,
     and `count` answers one after another while exports land, each timed until the collectors'
     read model shows it; with the number of exports that landed meanwhile."""
+    targets = answer_targets(home, count)
     ports = [_free_port(), _free_port()]
     command = [str(Path(sys.executable).parent / "ledgerloop"), "serve", "--home", str(home),
                "--port", str(ports[0]), "--portal-port", str(ports[1])]
@@ -113,7 +121,7 @@ def answers_while_serving(home: Path, count: int) -> tuple[list[float], int]:
     try:
         _wait_for(f"http://127.0.0.1:{ports[0]}/server_info")
         with ExportsLanding(home) as landing:
-            return [answer_once(home, n) for n in range(count)], landing.dropped
+            return [answer_once(home, n, target) for n, target in enumerate(targets)], landing.dropped
     finally:
         os.killpg(serve.pid, signal.SIGINT)
         try:
