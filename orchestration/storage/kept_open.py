@@ -43,6 +43,7 @@ _kept: dict[Path, _Kept] = {}
 def kept_open(path: Path) -> Iterator[None]:
     """Within: sessions on `path` in this process share one open database (opened by the first).
     Nested, the outermost keeps it."""
+    path = _key(path)
     with _lock:
         if path in _kept:
             outermost = False
@@ -63,7 +64,7 @@ def session(
     """A connection of its own to the kept database at `path` (opened with `open_database` when
     it is not open), or None when `path` is not kept. End it with `session_ended`."""
     with _lock:
-        kept = _kept.get(path)
+        kept = _kept.get(_key(path))
         if kept is None:
             return None
         if kept.database is None:
@@ -75,7 +76,7 @@ def session(
 def session_ended(path: Path) -> None:
     """A session from `session` is closed: the file is let go if the database holds too much."""
     with _lock:
-        kept = _kept.get(path)
+        kept = _kept.get(_key(path))
         if kept is None or kept.database is None:
             return
         kept.sessions -= 1
@@ -88,13 +89,18 @@ def released(path: Path) -> Iterator[None]:
     """Within: `path` is not open in this process, so another process (dbt) can open it; the next
     session opens it again. A session still open here would keep the file locked: an error."""
     with _lock:
-        kept = _kept.get(path)
+        kept = _kept.get(_key(path))
         if kept is not None:
             if kept.sessions:
                 raise RuntimeError(f"{path}: {kept.sessions} session(s) of this process still hold the "
                                    "warehouse, which another process must open now")
             _close(kept)
     yield
+
+
+def _key(path: Path) -> Path:
+    """One key per file however a caller names it (relative, through a link)."""
+    return path.resolve()
 
 
 def _memory(database: duckdb.DuckDBPyConnection) -> int:

@@ -91,10 +91,12 @@ def test_the_console_script_runs_a_command():
 
 _LOADS_FOR_GOOD = """
 import atexit, sqlite3, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import duckdb
 from orchestration import heap
 out = Path(sys.argv[1])
+ALIVE = []
 def command():
     with heap.loading_for_good():  # what a run loads: DuckDB's bindings and objects among it
         loaded = duckdb.connect()
@@ -105,6 +107,9 @@ def command():
         time.sleep(0.3)
         (out / "thread").write_text("finished")
     threading.Thread(target=late).start()
+    idle = ThreadPoolExecutor(1)  # never shut down: its worker waits until the exit wakes it
+    idle.submit(lambda: None).result()
+    ALIVE.append(idle)  # held until the process ends, as a module's pool is
     con = sqlite3.connect(out / "index.sqlite3", isolation_level=None)
     con.execute("pragma journal_mode=wal")
     con.execute("create table drafts (label text)")
@@ -120,11 +125,11 @@ heap.run_as_script(command)
                          [("3", 3, ""), ("'cannot run now'", 1, "cannot run now")])
 def test_a_script_that_loaded_for_good_ends_as_the_interpreter_would_without_tearing_it_down(
         tmp_path, exit_with, status, said):
-    """Other threads finish, exit handlers run, garbage is finalized (the WAL checkpointed), the
-    output is flushed and the status kept; DuckDB's bindings report no leak on stderr (they did
-    when the frozen heap was torn down at exit)."""
+    """Other threads finish (an idle thread pool's worker is woken to), exit handlers run, garbage
+    is finalized (the WAL checkpointed), the output is flushed and the status kept; DuckDB's
+    bindings report no leak on stderr (they did when the frozen heap was torn down at exit)."""
     ended = subprocess.run([sys.executable, "-c", _LOADS_FOR_GOOD % exit_with, str(tmp_path)],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=30)
     assert ended.returncode == status
     assert ended.stdout == "summary without a newline"
     assert ended.stderr.strip() == said

@@ -112,3 +112,17 @@ def test_a_run_keeps_the_warehouse_open_from_step_to_step(tmp_path, opened):
     assert result.success
     assert opened == [path]
     assert another_process_can_open(path)
+
+
+def test_a_file_named_another_way_is_the_same_kept_file(tmp_path, monkeypatch, opened):
+    (tmp_path / "home").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "home")
+    monkeypatch.chdir(tmp_path)
+    with kept_open.kept_open(Path("home") / "warehouse.duckdb"):
+        with warehouse.connect(tmp_path / "link" / "warehouse.duckdb"):
+            pass
+        with warehouse.connect(tmp_path / "home" / "warehouse.duckdb"):
+            pass
+        with writing_alone(DuckDBFile(Path("link/warehouse.duckdb")), print, "dbt"):
+            assert another_process_can_open(tmp_path / "home" / "warehouse.duckdb")
+    assert len(opened) == 1
