@@ -198,8 +198,12 @@ def _outputs(outcome: RunOutcome) -> list[str]:
     if summary := out.get("exports/manager_summary"):
         add("Manager summary", str(summary.get("path")))
     if statements := out.get("exports/statements"):
-        add("Customer statements",
-            f"{_n(statements.get('accounts', 0), 'account')} in {statements.get('folder')}")
+        if statements.get("skipped"):  # monthly: the folder holds what an earlier run wrote
+            add("Customer statements", f"this month's are in {statements.get('folder')} (written by an "
+                "earlier run; `ledgerloop statement` writes one on demand)")
+        else:
+            add("Customer statements",
+                f"{_n(statements.get('accounts', 0), 'account')} in {statements.get('folder')}")
     add("Rows set aside", f"{outcome.quarantined_total:,} in total, each with its reason "
         "(warehouse table quarantine.rejected_rows)")
     add("Warehouse", settings.warehouse.describe())

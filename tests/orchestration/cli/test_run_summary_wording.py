@@ -131,3 +131,20 @@ def test_summary_says_what_the_daily_limit_left_for_later_runs(outcome):
     outcome.outputs["outbox/dunning_drafts"]["held_by_reason"] = {"daily_limit": 23017, "contact_cap": 5}
     assert ("                                  waiting for a later run: 23,017 invoices also due, past "
             "today's limit of new notices (dunning.daily_limit)") in outcome.report().splitlines()
+
+
+def test_statements_written_earlier_this_month_are_not_told_as_none(outcome, tmp_path):
+    folder = tmp_path / "exports" / "statements" / "2026-11-02"
+    outcome.outputs["exports/statements"] = {
+        "skipped": f"this month's statements are in {folder}; force: true writes them again",
+        "folder": str(folder), "accounts": 0, "files": 0}
+    line = next(line for line in outcome.report().splitlines() if "Customer statements" in line)
+    assert f"this month's are in {folder} (written by an earlier run" in line
+    assert "0 accounts" not in line
+
+
+def test_statements_written_by_this_run_are_counted(outcome, tmp_path):
+    folder = tmp_path / "exports" / "statements" / "2026-11-23"
+    outcome.outputs["exports/statements"] = {"accounts": 1234, "files": 2468, "folder": str(folder)}
+    line = next(line for line in outcome.report().splitlines() if "Customer statements" in line)
+    assert line.split(maxsplit=2)[2] == f"1,234 accounts in {folder}"
