@@ -18,15 +18,17 @@ from notifications.outbox import ACCOUNT_HEADER
 URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def email_facts(message: EmailMessage, name: str, *, dunning: bool) -> dict[str, Any]:
-    """The catalog's facts of one email (`dunning`: it sits in the dunning email outbox)."""
+def email_facts(message: EmailMessage, name: str, *, dunning: bool,
+                with_links: bool = True) -> dict[str, Any]:
+    """The catalog's facts of one email (`dunning`: it sits in the dunning email outbox); without
+    `with_links`, `message` may be its headers alone and no link is listed."""
     return {
         "kind": email_kind(message, name, dunning=dunning),
         "recipient": _address(message),
         "subject": str(message["Subject"] or ""),
         "account_ids": listed(message[ACCOUNTS_HEADER]) or listed(message[ACCOUNT_HEADER]),
         "invoice_keys": listed(message[INVOICES_HEADER]),
-        "link_urls": links(message),
+        "link_urls": links(message) if with_links else (),
         "to": str(message["To"] or ""),
     }
 

@@ -47,6 +47,13 @@ class OutboxItem(StoredItem):
         with self.path.open("rb") as handle:
             return BytesParser(policy=policy.SMTP).parse(handle)
 
+    def headers(self) -> EmailMessage:
+        """The email's headers, its body left unparsed: what listing, approving, auditing and
+        scheduling read. A director's email (~40 KB of HTML) parses whole in ~8 ms, its headers
+        in ~1 ms, which is the difference between seconds and a minute on a large outbox."""
+        with self.path.open("rb") as handle:
+            return BytesParser(policy=policy.SMTP).parse(handle, headersonly=True)
+
 
 @dataclass(frozen=True)
 class SmtpSettings:
@@ -152,8 +159,9 @@ class Outbox(FolderStates[OutboxItem]):
         """Move a draft to rejected/ with who, when and why; None when it is no longer a draft."""
 
         def rejected(item: OutboxItem) -> None:
-            detail = f"{_message_id(item)}: {note.get('reason', '')}"
-            _audit(audit, item.message(), note.get("by", ""), "email.rejected", _recipient(item), detail)
+            headers = item.headers()
+            detail = f"{headers['Message-ID']}: {note.get('reason', '')}"
+            _audit(audit, headers, note.get("by", ""), "email.rejected", _recipient(headers), detail)
 
         return self._reject(ident, note, rejected)
 
@@ -166,7 +174,7 @@ class Outbox(FolderStates[OutboxItem]):
                 item
                 for item in self.items("drafts")
                 if (item.day < day or (item.day == day and item.name not in keep))
-                and email_kind(item.message(), item.name, dunning=False) == kind
+                and email_kind(item.headers(), item.name, dunning=False) == kind
             ]
             for item in stale:
                 self._remove(item)
@@ -176,7 +184,8 @@ class Outbox(FolderStates[OutboxItem]):
         """Move the named drafts (`<date>/<name>`) to approved; an unknown name is an error."""
 
         def approved(item: OutboxItem) -> None:
-            _audit(audit, item.message(), actor, "email.approved", _recipient(item), _message_id(item))
+            headers = item.headers()
+            _audit(audit, headers, actor, "email.approved", _recipient(headers), str(headers["Message-ID"]))
 
         return self._approve(idents, "draft", approved)
 
@@ -192,10 +201,10 @@ class Outbox(FolderStates[OutboxItem]):
 
         def refused(item: OutboxItem, message: EmailMessage, exc: Exception) -> None:
             detail = f"{message['Message-ID']}: {exc}"
-            _audit(audit, message, actor, "email.refused", _recipient(item), detail)
+            _audit(audit, message, actor, "email.refused", _recipient(message), detail)
 
         def sent(item: OutboxItem, message: EmailMessage, _reference: object) -> None:
-            _audit(audit, message, actor, "email.sent", _recipient(item), str(message["Message-ID"]))
+            _audit(audit, message, actor, "email.sent", _recipient(message), str(message["Message-ID"]))
 
         return self._send(now, _send_after, delivery, _REFUSALS, refused, sent)
 
@@ -227,13 +236,9 @@ def _audit(audit: Audit, message: EmailMessage, actor: str, action: str, subject
 
 
 def _send_after(item: OutboxItem) -> dt.datetime | None:
-    value = item.message()[SEND_AFTER_HEADER]
+    value = item.headers()[SEND_AFTER_HEADER]
     return dt.datetime.fromisoformat(str(value)) if value else None
 
 
-def _recipient(item: OutboxItem) -> str:
-    return str(item.message()["To"].addresses[0].addr_spec)
-
-
-def _message_id(item: OutboxItem) -> str:
-    return str(item.message()["Message-ID"])
+def _recipient(message: EmailMessage) -> str:
+    return str(message["To"].addresses[0].addr_spec)

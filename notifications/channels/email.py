@@ -72,11 +72,12 @@ class EmailChannel(OutboxChannel):
             "edited_by": _header(message, EDITED_HEADER) or None,
         }
 
-    def catalog_facts(self, item: StoredItem) -> dict[str, Any]:
-        return email_facts(item.message(), item.name, dunning=True)
+    def catalog_facts(self, item: StoredItem, *, with_links: bool = True) -> dict[str, Any]:
+        message = item.message() if with_links else item.headers()  # type: ignore[attr-defined]
+        return email_facts(message, item.name, dunning=True, with_links=with_links)
 
     def about(self, item: StoredItem) -> About | None:
-        message = item.message()
+        message = item.headers()  # type: ignore[attr-defined]
         notice = message[NOTICE_HEADER]
         if not notice:
             return None

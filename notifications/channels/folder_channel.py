@@ -54,7 +54,7 @@ class FolderChannel(OutboxChannel):
             "edited_by": meta.get("edited_by"),
         }
 
-    def catalog_facts(self, item: ChannelItem) -> dict[str, Any]:
+    def catalog_facts(self, item: ChannelItem, *, with_links: bool = True) -> dict[str, Any]:
         message = item.message()
         meta = message.meta
         recipient = " / ".join(meta.get("address_lines") or []) or message.recipient
@@ -64,7 +64,7 @@ class FolderChannel(OutboxChannel):
             "subject": self.listed_subject(message),
             "account_ids": (str(meta["account_id"]),) if meta.get("account_id") else (),
             "invoice_keys": tuple(str(k) for k in meta.get("invoice_keys", [])),
-            "link_urls": text_links(message.body),
+            "link_urls": text_links(message.body) if with_links else (),
             "to": recipient,
         }
 

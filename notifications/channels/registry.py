@@ -119,8 +119,9 @@ class OutboxChannel(DunningChannel, ABC):
         rejection), read from its file."""
 
     @abstractmethod
-    def catalog_facts(self, item: StoredItem) -> dict[str, Any]:
-        """kind, recipient, subject, account_ids, invoice_keys, link_urls and to, for the catalog."""
+    def catalog_facts(self, item: StoredItem, *, with_links: bool = True) -> dict[str, Any]:
+        """kind, recipient, subject, account_ids, invoice_keys, link_urls (none without
+        `with_links`) and to, for the catalog."""
 
     @abstractmethod
     def about(self, item: StoredItem) -> About | None:

@@ -14,6 +14,7 @@ import click
 
 from notifications.outbox import Outbox, OutboxError, SendReport, SmtpSettings
 from orchestration.cli.support import home_option, settings_for
+from orchestration.cli.working import Working
 from orchestration.runtime import now_utc
 
 
@@ -27,6 +28,17 @@ def _outbox(home: str | None) -> Outbox:
 
 actor_option = click.option("--as", "actor", default=getpass.getuser, show_default="your login",
                             help="Who approves or sends, for the audit log.")
+
+
+def _counted(audit, working: Working):
+    """`audit`, advancing `working` by one for each outcome it records (every approval, send
+    and refusal is audited once)."""
+
+    def record(*args, **kwargs) -> None:
+        audit(*args, **kwargs)
+        working.advance()
+
+    return record
 
 
 def _record_events(home: str | None, events: list) -> None:
@@ -59,7 +71,8 @@ def list_command(state: str, as_json: bool, home: str | None) -> None:
     from notifications.draft_catalog import catalog
 
     states = ["drafts", "approved", "sending", "sent", "rejected"] if state == "all" else [state]
-    entries = catalog(_home(home), states)
+    with Working(f"Reading the messages in {_home(home) / 'outbox'}"):
+        entries = catalog(_home(home), states, with_links=as_json)  # links are listed in JSON only
     if as_json:
         for entry in entries:
             click.echo(json.dumps(entry.as_json(), ensure_ascii=False))
@@ -102,35 +115,48 @@ def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: s
     """Approve drafts by name (`<date>/<name>`, `dunning:<date>/<name>`, `sms:...`, `letter:...`,
     as `drafts list` shows them) or --all (every channel)."""
     from orchestration.dunning import delivery
-    from orchestration.outreach.portal_store import open_store
-    from portal.store import audit_log
 
-    outbox = _outbox(home)
     if approve_all == bool(names):
         raise click.UsageError("name the drafts to approve, or pass --all (not both)")
-    if approve_all:
-        idents = [item.ident for item in outbox.items("drafts", day)]
-        channel_names = delivery.pending_names(_home(home), day)
-    else:
-        idents = [n for n in names if delivery.split_ident(n)[0] is None]
-        channel_names = [n for n in names if delivery.split_ident(n)[0] is not None]
+    with Working("Finding the drafts to approve") as working:
+        if approve_all:
+            idents = [item.ident for item in _outbox(home).items("drafts", day)]
+            channel_names = delivery.pending_names(_home(home), day)
+        else:
+            idents = [n for n in names if delivery.split_ident(n)[0] is None]
+            channel_names = [n for n in names if delivery.split_ident(n)[0] is not None]
+        if idents or channel_names:
+            working.doing("Approving drafts", len(idents) + len(channel_names))
+            approved, dunning_approved, events = _approve(home, idents, channel_names, actor, working)
     if not idents and not channel_names:
         click.echo("no drafts to approve")
         return
-    with open_store(_home(home)) as store:
-        try:
-            approved = outbox.approve(idents, actor, audit_log.recorder(store)) if idents else []
-            dunning_approved, events = (
-                delivery.approve(_home(home), channel_names, actor, audit_log.recorder(store), now_utc())
-                if channel_names else ([], [])
-            )
-        except OutboxError as exc:
-            raise click.ClickException(str(exc)) from None
     for item in approved:
         click.echo(f"approved  {item.ident}")
     for name in dunning_approved:
         click.echo(f"approved  {name}")
     _record_events(home, events)
+
+
+def _approve(home: str | None, idents: list[str], channel_names: list[str], actor: str,
+             working: Working) -> tuple[list, list[str], list]:
+    """Approve the director and alert emails `idents` and the dunning messages `channel_names`,
+    each audited; (emails approved, dunning messages approved, their outreach events)."""
+    from orchestration.dunning import delivery
+    from orchestration.outreach.portal_store import open_store
+    from portal.store import audit_log
+
+    with open_store(_home(home)) as store:
+        audit = _counted(audit_log.recorder(store), working)
+        try:
+            approved = _outbox(home).approve(idents, actor, audit) if idents else []
+            dunning_approved, events = (
+                delivery.approve(_home(home), channel_names, actor, audit, now_utc())
+                if channel_names else ([], [])
+            )
+        except OutboxError as exc:
+            raise click.ClickException(str(exc)) from None
+    return approved, dunning_approved, events
 
 
 @drafts.command()
@@ -145,16 +171,18 @@ def send(actor: str, home: str | None) -> None:
 
     outbox = _outbox(home)
     now = now_utc()
-    email_waiting = bool(outbox.items("approved")) or bool(delivery.approved_names(_home(home), smtp=True))
-    others_waiting = bool(delivery.approved_names(_home(home), smtp=False))
+    emails = len(outbox.items("approved")) + len(delivery.approved_names(_home(home), smtp=True))
+    others = len(delivery.approved_names(_home(home), smtp=False))
     try:
-        smtp = SmtpSettings.from_env() if email_waiting or not others_waiting else None
+        smtp = SmtpSettings.from_env() if emails or not others else None
     except OutboxError as exc:
         raise click.ClickException(str(exc)) from None
-    with open_store(_home(home)) as store:
+    with (open_store(_home(home)) as store,
+          Working("Sending approved messages", emails + others if smtp else others) as working):
+        audit = _counted(audit_log.recorder(store), working)
         try:
-            report = outbox.send(smtp, actor, audit_log.recorder(store)) if smtp else SendReport()
-            dunning_report = delivery.send(_home(home), smtp, actor, audit_log.recorder(store), now)
+            report = outbox.send(smtp, actor, audit) if smtp else SendReport()
+            dunning_report = delivery.send(_home(home), smtp, actor, audit, now)
         except (OSError, smtplib.SMTPException) as exc:
             raise click.ClickException(
                 f"SMTP delivery to {smtp.host}:{smtp.port} stopped: {exc}. Messages not tried are "
@@ -167,7 +195,7 @@ def send(actor: str, home: str | None) -> None:
     for item in report.uncertain:
         click.echo(
             f"uncertain {item.ident}: an earlier send was interrupted; not sent again. Look for "
-            f"{item.message()['Message-ID']} in the mail server's log."
+            f"{item.headers()['Message-ID']} in the mail server's log."
         )
     for name in dunning_report.sent:
         click.echo(f"sent      {name}")

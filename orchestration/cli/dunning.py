@@ -13,6 +13,7 @@ from collections import defaultdict
 import click
 
 from orchestration.cli.support import home_option, load_policy, one_line, read_only_warehouse, settings_for
+from orchestration.cli.working import Working
 
 HELD_SHOWN = 20
 """Held invoices listed per reason unless `--all`."""
@@ -38,69 +39,72 @@ def dunning() -> None:
 def preview(day: dt.datetime, show_all: bool, home: str | None) -> None:
     """Print the notices, call tasks and escalations the run of DATE would draft, and what is held
     and why (the dry run: the warehouse is opened read-only and no file is written)."""
-    from orchestration.dunning.drafting import (
-        DUNNING_READS,
-        DUNNING_STATE,
-        plan_day,
-        policy_sha256,
-        with_mail_from,
-    )
-
-    settings = settings_for(home)
-    policy = with_mail_from(load_policy(settings))
-    try:
-        policy.dunning.sender(None)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
     as_of = day.date()
-    busy = "cannot read the warehouse now (a run may hold it)"
-    with read_only_warehouse(settings.warehouse, busy, DUNNING_READS + DUNNING_STATE) as con:
-        plan = plan_day(con, policy, as_of, settings.home)
-    click.echo(
-        f"Dunning preview for {as_of.isoformat()} (policy sha256 {policy_sha256(settings.config_path)[:12]}; "
-        "nothing is written)"
-    )
-    for notice in plan.notices:
-        _echo_notice(notice, policy, as_of)
+    with Working(f"Planning the dunning run of {as_of.isoformat()}") as working:
+        from orchestration.dunning.drafting import (
+            DUNNING_READS,
+            DUNNING_STATE,
+            plan_day,
+            policy_sha256,
+            with_mail_from,
+        )
+
+        settings = settings_for(home)
+        policy = with_mail_from(load_policy(settings))
+        try:
+            policy.dunning.sender(None)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        busy = "cannot read the warehouse now (a run may hold it)"
+        with read_only_warehouse(settings.warehouse, busy, DUNNING_READS + DUNNING_STATE) as con:
+            plan = plan_day(con, policy, as_of, settings.home)
+        # said once it is all written: a status line on the terminal would cut into the lines
+        lines = [f"Dunning preview for {as_of.isoformat()} (policy sha256 "
+                 f"{policy_sha256(settings.config_path)[:12]}; nothing is written)"]
+        working.doing("Writing out the notices", len(plan.notices))
+        for notice in plan.notices:
+            lines.extend(_notice_lines(notice, policy, as_of))
+            working.advance()
     for escalation in plan.escalations:
         managers = (
             ", ".join(m.email for m in policy.team.managers_of(escalation.account.office)) or "no manager"
         )
-        click.echo(
+        lines.append(
             f"\nescalate  {one_line(escalation.account.account_name)} ({escalation.account.account_id}) to "
             f"{managers}: {escalation.reason}; {one_line(escalation.detail)}"
         )
-    _echo_held(plan, show_all)
+    lines.extend(_held_lines(plan, show_all))
     held = ", ".join(f"{reason} {count}" for reason, count in plan.held_counts().items()) or "none"
-    click.echo(
-        f"\n{len(plan.notices)} notice(s), {len(plan.escalations)} escalation(s); held invoices: {held}"
-    )
+    lines.append(f"\n{len(plan.notices)} notice(s), {len(plan.escalations)} escalation(s); "
+                 f"held invoices: {held}")
+    click.echo("\n".join(lines))
 
 
-def _echo_notice(notice, policy, as_of: dt.date) -> None:
+def _notice_lines(notice, policy, as_of: dt.date) -> list[str]:
     from orchestration.dunning.channels import drafter
 
     account = notice.account
     lead = notice.lead
     invoices = ", ".join(i.invoice.invoice_number for i in notice.items)
-    click.echo(
+    lines = [
         f"\n{notice.channel:<9} {one_line(account.account_name)} ({account.account_id}), segment "
         f"{notice.segment}, step {lead.step.name} ({lead.step.tone}), at "
         f"{notice.scheduled_at.isoformat()} UTC\n          invoices: {one_line(invoices)}"
-    )
+    ]
     for item in notice.items:
         if item.skipped:
             skipped = ", ".join(f"{s.name} (day {s.offset_days})" for s in item.skipped)
             age = item.invoice.days_past_due(item.first_seen or as_of)
-            click.echo(
+            lines.append(
                 f"          catch-up: {one_line(item.invoice.invoice_number)} was {age} days past due when "
                 f"first seen ({(item.first_seen or as_of).isoformat()}), never reminded, so it starts at "
                 f"{item.step.name}; skipped {skipped}"
             )
-    click.echo(f"          {drafter(notice.channel).preview(notice, policy.dunning, as_of, one_line)}")
+    lines.append(f"          {drafter(notice.channel).preview(notice, policy.dunning, as_of, one_line)}")
+    return lines
 
 
-def _echo_held(plan, show_all: bool) -> None:
+def _held_lines(plan, show_all: bool) -> list[str]:
     """What waits, by reason, each with its particulars (the stage and who set it, the cash)."""
     names = {}
     numbers = {}
@@ -111,16 +115,17 @@ def _echo_held(plan, show_all: bool) -> None:
     for held in plan.held:
         by_reason[held.reason].append(held)
     if not by_reason:
-        return
-    click.echo(f"\nheld ({len(plan.held)}):")
+        return []
+    lines = [f"\nheld ({len(plan.held)}):"]
     for reason, rows in sorted(by_reason.items()):
         shown = rows if show_all else rows[:HELD_SHOWN]
         for held in shown:
             what = numbers.get(held.invoice_key, held.invoice_key) if held.invoice_key else "(the account)"
             detail = f": {one_line(held.detail)}" if held.detail else ""
-            click.echo(
+            lines.append(
                 f"  {reason:<20} {one_line(names.get(held.account_id, held.account_id))} ({held.account_id}) "
                 f"{one_line(what)}{detail}"
             )
         if len(rows) > len(shown):
-            click.echo(f"  {reason:<20} ... and {len(rows) - len(shown)} more (--all lists every one)")
+            lines.append(f"  {reason:<20} ... and {len(rows) - len(shown)} more (--all lists every one)")
+    return lines

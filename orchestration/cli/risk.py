@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orchestration.cli.support import home_option, load_policy, read_only_warehouse, settings_for
+from orchestration.cli.working import Working
 
 if TYPE_CHECKING:
     from orchestration.storage.engine import Engine
@@ -65,24 +66,28 @@ def risk() -> None:
 def backtest(cutoff: dt.datetime | None, out: Path | None, as_json: bool, home: str | None) -> None:
     """Train before CUTOFF, score after it; compare with the naive baseline (AUC, Brier,
     calibration, lift) and write an HTML report with charts."""
-    from orchestration.risk.backtest import default_cutoff, format_table, run_backtest
-    from orchestration.risk.model import feature_columns
-    from orchestration.risk.report import write_report
+    with Working(f"Reading {FEATURES_TABLE}") as working:
+        from orchestration.risk.backtest import default_cutoff, format_table, run_backtest
+        from orchestration.risk.model import feature_columns
+        from orchestration.risk.report import write_report
 
-    settings = settings_for(home)
-    policy = load_policy(settings)
-    frame = load_features(settings.warehouse)
-    if frame.empty:
-        raise click.ClickException(f"{FEATURES_TABLE} is empty: there is no history to backtest on")
-    day = cutoff.date() if cutoff else default_cutoff(frame)
-    try:
-        feature_columns(frame, policy.risk)
-    except ValueError as exc:  # risk.features names a column the table lacks
-        raise click.ClickException(str(exc)) from None
-    result, _ = run_backtest(frame, day, policy.risk)
-    if not result.model.rows:
-        raise click.ClickException(f"no labelled rows dated on or after {day}: choose an earlier --cutoff")
-    path = write_report(result, out or settings.exports_dir / "risk")
+        settings = settings_for(home)
+        policy = load_policy(settings)
+        frame = load_features(settings.warehouse)
+        if frame.empty:
+            raise click.ClickException(f"{FEATURES_TABLE} is empty: there is no history to backtest on")
+        day = cutoff.date() if cutoff else default_cutoff(frame)
+        try:
+            feature_columns(frame, policy.risk)
+        except ValueError as exc:  # risk.features names a column the table lacks
+            raise click.ClickException(str(exc)) from None
+        working.doing(f"Training on {len(frame):,} rows known before {day}, scoring those after it")
+        result, _ = run_backtest(frame, day, policy.risk)
+        if not result.model.rows:
+            raise click.ClickException(
+                f"no labelled rows dated on or after {day}: choose an earlier --cutoff")
+        working.doing("Writing the report")
+        path = write_report(result, out or settings.exports_dir / "risk")
     if as_json:
         click.echo(json.dumps({**result.as_dict(), "report": str(path)}, default=str))
     else:

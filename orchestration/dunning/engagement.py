@@ -132,7 +132,7 @@ def director_touches(con: duckdb.DuckDBPyConnection, outbox_root: Path) -> list[
     sent: dict[str, set[dt.date]] = defaultdict(set)
     for state in ("approved", "sending", "sent"):
         for item in outbox.items(state):
-            message = item.message()
+            message = item.headers()
             if email_kind(message, item.name, dunning=False) != "director":
                 continue  # an alert email goes to a collector or manager, not about a customer
             to = message["To"]
