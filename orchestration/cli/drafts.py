@@ -114,11 +114,11 @@ def approve(names: tuple[str, ...], approve_all: bool, day: str | None, actor: s
             home: str | None) -> None:
     """Approve drafts by name (`<date>/<name>`, `dunning:<date>/<name>`, `sms:...`, `letter:...`,
     as `drafts list` shows them) or --all (every channel)."""
-    from orchestration.dunning import delivery
-
     if approve_all == bool(names):
         raise click.UsageError("name the drafts to approve, or pass --all (not both)")
     with Working("Finding the drafts to approve") as working:
+        from orchestration.dunning import delivery
+
         if approve_all:
             idents = [item.ident for item in _outbox(home).items("drafts", day)]
             channel_names = delivery.pending_names(_home(home), day)
@@ -165,29 +165,30 @@ def _approve(home: str | None, idents: list[str], channel_names: list[str], acto
 def send(actor: str, home: str | None) -> None:
     """Send every approved message: email through SMTP (LEDGERLOOP_SMTP_*), SMS and letters
     through their gateways; a dunning message waits for its sending window; never sends one twice."""
-    from orchestration.dunning import delivery
-    from orchestration.outreach.portal_store import open_store
-    from portal.store import audit_log
-
     outbox = _outbox(home)
     now = now_utc()
-    emails = len(outbox.items("approved")) + len(delivery.approved_names(_home(home), smtp=True))
-    others = len(delivery.approved_names(_home(home), smtp=False))
-    try:
-        smtp = SmtpSettings.from_env() if emails or not others else None
-    except OutboxError as exc:
-        raise click.ClickException(str(exc)) from None
-    with (open_store(_home(home)) as store,
-          Working("Sending approved messages", emails + others if smtp else others) as working):
-        audit = _counted(audit_log.recorder(store), working)
+    with Working("Finding the approved messages") as working:
+        from orchestration.dunning import delivery
+        from orchestration.outreach.portal_store import open_store
+        from portal.store import audit_log
+
+        emails = len(outbox.items("approved")) + len(delivery.approved_names(_home(home), smtp=True))
+        others = len(delivery.approved_names(_home(home), smtp=False))
         try:
-            report = outbox.send(smtp, actor, audit) if smtp else SendReport()
-            dunning_report = delivery.send(_home(home), smtp, actor, audit, now)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise click.ClickException(
-                f"SMTP delivery to {smtp.host}:{smtp.port} stopped: {exc}. Messages not tried are "
-                "still approved; `ledgerloop drafts list --state sending` shows one that may have gone."
-            ) from None
+            smtp = SmtpSettings.from_env() if emails or not others else None
+        except OutboxError as exc:
+            raise click.ClickException(str(exc)) from None
+        working.doing("Sending approved messages", emails + others if smtp else others)
+        with open_store(_home(home)) as store:
+            audit = _counted(audit_log.recorder(store), working)
+            try:
+                report = outbox.send(smtp, actor, audit) if smtp else SendReport()
+                dunning_report = delivery.send(_home(home), smtp, actor, audit, now)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise click.ClickException(
+                    f"SMTP delivery to {smtp.host}:{smtp.port} stopped: {exc}. Messages not tried are "
+                    "still approved; `ledgerloop drafts list --state sending` shows one that may have gone."
+                ) from None
     for item in report.sent:
         click.echo(f"sent      {item.ident}")
     for item, reason in report.refused:
