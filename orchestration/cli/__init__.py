@@ -154,24 +154,42 @@ def serve(port: int, portal_port: int, host: str, home: str | None) -> None:
         _serve_until_stopped(settings.home, host, port, portal_port)
 
 
+def _answers(url: str) -> bool:
+    """Whether a server answers `url` with 200 (a server on every interface, on loopback)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.replace("//0.0.0.0:", "//127.0.0.1:"), timeout=0.5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def _serve_until_stopped(home: Path, host: str, port: int, portal_port: int) -> None:
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "LEDGERLOOP_HOME": str(home),
-           "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", "")}
+           "PATH": str(bin_dir) + os.pathsep + os.environ.get("PATH", ""),
+           # `dagster dev` warns on every start that `dg dev` supersedes it (the same server)
+           "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"),
+                                                    "ignore:Function `dev_command` is superseded"]))}
     commands = [
         [str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host,
          "-p", str(port)],
         [str(bin_dir / "ledgerloop"), "portal", "--host", host, "--port", str(portal_port)],
     ]
-    click.echo(f"Dagster UI: http://{host}:{port}\nDirector portal: http://{host}:{portal_port}"
-               "  (mint a link with `ledgerloop link EMAIL_OR_NAME`; Ctrl-C stops both)")
+    ui, portal = f"http://{host}:{port}", f"http://{host}:{portal_port}"
+    click.echo(f"Starting the Dagster UI ({ui}) and the director portal ({portal}) ...")
     # Stop on Ctrl-C or SIGTERM even when started from a script (which leaves SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     # Each child in its own process group: `dagster dev` ignores signals sent otherwise.
     processes = [subprocess.Popen(c, cwd=REPO_ROOT, env=env, start_new_session=True) for c in commands]
+    started, waiting = time.monotonic(), [f"{ui}/server_info", f"{portal}/healthz"]
     try:
         while all(p.poll() is None for p in processes):
+            if waiting and not (waiting := [url for url in waiting if not _answers(url)]):
+                click.echo(f"Ready in {time.monotonic() - started:.0f} s: Dagster UI {ui}, director portal "
+                           f"{portal} (mint a link with `ledgerloop link EMAIL_OR_NAME`; Ctrl-C stops both)")
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

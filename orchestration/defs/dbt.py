@@ -1,7 +1,10 @@
 """The dbt project and the dbt CLI resource, each built once.
 
-The manifest is made by `dbt parse` before definitions load (`prepare_manifest`), or by
-dagster-dbt itself under `dagster dev`.
+The manifest is made by `dbt parse` before definitions load (`prepare_manifest`), by the
+command that loads them or, under `dagster dev`, by the code server as it loads them (so edits to
+the project show up); never by dagster-dbt's own `prepare_if_dev`, which parses the whole project
+on every load (~6 s) and, in a process where dbt-core is not loaded (`dagster_dbt_loaded`), first
+logs a traceback of the dbt adapter it cannot open.
 """
 
 from __future__ import annotations
@@ -32,10 +35,8 @@ def ledgerloop_dbt_project(target: str | None = None) -> DbtProject:
     """The project for the warehouse's engine (`target`: profiles.yml's output, default the
     settings' engine)."""
     target = target or Settings().warehouse.dbt_target
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target,
-                         target_path=TARGET_PATHS[target], prepare_project_cli_args=FULL_PARSE)
-    project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
-    return project
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target,
+                      target_path=TARGET_PATHS[target], prepare_project_cli_args=FULL_PARSE)
 
 
 class VenvDbtCliResource(DbtCliResource):

@@ -2,6 +2,7 @@
 
 
 import json
+import os
 
 import dagster as dg
 
@@ -11,11 +12,15 @@ from orchestration.defs.dbt import (
     engine_environment,
     kept_target_path,
     ledgerloop_dbt_project,
+    prepare_manifest,
 )
 from orchestration.defs.resources import LedgerloopResource
 from orchestration.defs.transform.translator import LedgerloopDbtTranslator
 from orchestration.runtime import AS_OF_VARIABLE
 from orchestration.storage.sessions import writing_alone
+
+if os.environ.get("DAGSTER_IS_DEV_CLI"):  # the code server of `dagster dev`: edits show up
+    prepare_manifest()
 
 
 class DbtBuildConfig(dg.Config):

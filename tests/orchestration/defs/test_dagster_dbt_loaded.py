@@ -4,8 +4,10 @@ asset graph, its checks and the jobs' selections are those dagster-dbt makes wit
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 DESCRIBE = """
 import json, re, sys
@@ -39,3 +41,17 @@ def test_the_graph_is_the_same_without_dbt_core_in_the_process():
     assert full.pop("dbt_core_loaded")
     assert len(light["assets"]) > 60 and light["jobs"]["answer_loop_job"]
     assert light == full
+
+
+def test_dagster_dev_s_code_server_parses_only_a_stale_project_and_logs_no_adapter_error():
+    """Under `dagster dev`, dagster-dbt's own preparation parsed the whole project on every load
+    (~6 s of `ledgerloop serve`'s start) and first logged a traceback of the dbt adapter it cannot
+    open where dbt-core is not loaded. The code server parses only when the project changed."""
+    from orchestration.defs.dbt import prepare_manifest
+
+    prepare_manifest()  # fresh, as `ledgerloop serve` leaves it before starting `dagster dev`
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # as serve's
+    done = subprocess.run([sys.executable, "-c", "import orchestration.definitions"], capture_output=True,
+                          text=True, check=True, env={**os.environ, "DAGSTER_IS_DEV_CLI": "1", "PATH": path})
+    assert "dbt adapter" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "dbt parse" not in done.stderr, done.stderr[-2000:]

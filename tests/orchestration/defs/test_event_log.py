@@ -95,8 +95,8 @@ def commits_by_file(storage: KeptOpenSqliteEventLogStorage) -> dict[str, int]:
 def test_a_batch_of_events_is_one_commit_per_file_and_stored_as_one_by_one(tmp_path):
     """A run's planned events (Dagster sends them as a batch) cost a commit per file, not per
     event; what is stored is what storing them one at a time stores."""
-    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == str(event_log.EVENT_BATCH_SIZE)
     batched = KeptOpenSqliteEventLogStorage(str(tmp_path / "batched"))
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == str(event_log.EVENT_BATCH_SIZE)  # set by the storage
     commits = commits_by_file(batched)
     batched.store_event_batch([planned("run-1", f"asset_{n}") for n in range(40)])
     assert commits == {"run-1": 1, "index": 1}
