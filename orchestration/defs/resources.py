@@ -12,6 +12,7 @@ from pydantic import PrivateAttr
 
 from orchestration.defs.dbt import dbt_resource
 from orchestration.policy import Policy, PolicyError
+from orchestration.quality.validator import start_validator, stop_validator
 from orchestration.run_inputs import begin_refresh, forget_refresh
 from orchestration.runtime import RunFacts
 from orchestration.settings import Settings
@@ -48,11 +49,22 @@ class LedgerloopResource(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[LedgerloopResource]:
         """For the whole run (the jobs' in-process executor makes the resource once): set up (see
-        `setup_for_execution`), and the warehouse file kept open between the steps' sessions
-        (`kept_open`)."""
+        `setup_for_execution`), the warehouse file kept open between the steps' sessions
+        (`kept_open`) and, for a job whose checks validate suites, great-expectations loading in
+        the validator's process on the other core meanwhile (`ledgerloop run` starts it before
+        anything else; the daemon's runs start it here)."""
+        from orchestration.defs.automation.jobs import JOBS_WITH_SUITES  # the jobs' sensors import this
+
         self.setup_for_execution(context)
-        with kept_open(self.settings.warehouse_path):
-            yield self
+        validates = context.dagster_run is not None and context.dagster_run.job_name in JOBS_WITH_SUITES
+        if validates:
+            start_validator()
+        try:
+            with kept_open(self.settings.warehouse_path):
+                yield self
+        finally:
+            if validates:
+                stop_validator(wait=False)  # a run that failed before its last suite
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Before a run writes anything: customer data folders owner-only (or as configured), the

@@ -38,3 +38,8 @@ answer_loop_job = dg.define_asset_job(
         "way); drafts, exports and alerts wait for the next refresh."
     ),
 )
+
+JOBS_WITH_SUITES = frozenset({refresh_ledger_job.name, answer_loop_job.name})
+"""Jobs whose checks validate great-expectations suites (the raw invoices', the ledger's): their
+runs start the validator's process first (`LedgerloopResource.yield_for_execution`), so the
+import is done on the other core by the time a check asks."""
