@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from orchestration.cli.working import CLEAR as _CLEAR
+from orchestration.cli.working import stamp, written
+
 # What each step does (or, for a dbt model that checks run on, what it is), in the words of the
 # people who wait for it. A step missing here shows the first clause of its asset's description.
 STEP_LABELS = {
@@ -42,7 +45,6 @@ STEP_LABELS = {
     "marts__ar_ledger": "The AR ledger",
 }
 HEARTBEAT_SECONDS = 15.0  # on a pipe: a "still ..." line after this long without output
-_CLEAR = "\r\x1b[K"
 
 
 @dataclass(frozen=True)
@@ -219,8 +221,7 @@ class RunProgress:
 
     # output --------------------------------------------------------------------------------
     def _stamp(self) -> str:
-        seconds = int(self._clock() - self._started)
-        return f"[{seconds // 60}:{seconds % 60:02d}]"
+        return stamp(self._clock() - self._started)
 
     def _doing(self) -> str:
         """What is happening now, with the count of a long step's models and tests."""
@@ -268,10 +269,7 @@ class RunProgress:
             return
         if self._live and newline and not text.startswith(_CLEAR):
             text = _CLEAR + text
-        try:
-            self._stream.write(text)
-            self._stream.flush()
-        except (OSError, ValueError):  # the terminal went away; the run goes on
+        if not written(self._stream, text):
             self._stream = None
         if newline:
             self._last_output = self._clock()

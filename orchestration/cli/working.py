@@ -19,7 +19,8 @@ from typing import TextIO
 FIRST_LINE_AFTER = 0.5
 """Seconds of work before the first line: a quick command prints nothing on stderr."""
 HEARTBEAT_SECONDS = 15.0
-_CLEAR = "\r\x1b[K"
+CLEAR = "\r\x1b[K"
+"""Back to the line's start and erase it: a terminal's status line is redrawn in place."""
 
 
 class Working:
@@ -55,7 +56,7 @@ class Working:
             self._ticker.join(timeout=2)
         with self._lock:
             if self._live and self._first_line_due():
-                self._write(_CLEAR, line=False)
+                self._write(CLEAR, line=False)
 
     def doing(self, text: str, total: int | None = None) -> None:
         """The work moved on to `text` (`total`: how many things it counts)."""
@@ -79,7 +80,7 @@ class Working:
                 if not self._shown:
                     self._say()
                 elif self._live:
-                    self._write(_CLEAR + self._status(), line=False)
+                    self._write(CLEAR + self._status(), line=False)
                 elif self._clock() - self._said_at >= self._heartbeat:
                     self._write(f"{self._stamp()} ... still working: {self._status(stamped=False)}\n")
 
@@ -88,7 +89,7 @@ class Working:
 
     def _say(self) -> None:
         self._shown = True
-        self._write(f"{_CLEAR if self._live else ''}{self._stamp()} {self._text} ...\n")
+        self._write(f"{CLEAR if self._live else ''}{self._stamp()} {self._text} ...\n")
         if self._live:
             self._write(self._status(), line=False)
 
@@ -101,16 +102,27 @@ class Working:
         return f"{self._stamp()} {status}"[:width]
 
     def _stamp(self) -> str:
-        seconds = int(self._clock() - self._started)
-        return f"[{seconds // 60}:{seconds % 60:02d}]"
+        return stamp(self._clock() - self._started)
 
     def _write(self, text: str, *, line: bool = True) -> None:
-        if self._stream is None:
-            return
-        try:
-            self._stream.write(text)
-            self._stream.flush()
-        except (OSError, ValueError):  # the terminal went away; the work goes on
+        if self._stream is not None and not written(self._stream, text):
             self._stream = None
         if line:
             self._said_at = self._clock()
+
+
+def stamp(seconds: float) -> str:
+    """`[1:05]`: the time since a command started, as its progress lines begin."""
+    seconds = int(seconds)
+    return f"[{seconds // 60}:{seconds % 60:02d}]"
+
+
+def written(stream: TextIO, text: str) -> bool:
+    """Write and flush `text`; False when the stream went away (a closed terminal): progress is
+    given up then, never the work it reports on."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
