@@ -56,7 +56,7 @@ class LedgerloopResource(dg.ConfigurableResource):
         from orchestration.defs.automation.jobs import JOBS_WITH_SUITES  # the jobs' sensors import this
 
         self.setup_for_execution(context)
-        validates = context.dagster_run is not None and context.dagster_run.job_name in JOBS_WITH_SUITES
+        validates = context.run is not None and context.run.job_name in JOBS_WITH_SUITES
         if validates:
             start_validator()
         try:

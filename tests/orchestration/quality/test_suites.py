@@ -127,7 +127,7 @@ def test_the_daemon_s_runs_of_jobs_with_suites_start_the_validator_first(tmp_pat
 
     resource = LedgerloopResource(home=str(tmp_path))
     for job, starts in (("answer_loop_job", True), ("refresh_ledger_job", True), ("a_job_of_the_ui", False)):
-        context = SimpleNamespace(dagster_run=SimpleNamespace(job_name=job), run=None, instance=None)
+        context = SimpleNamespace(run=SimpleNamespace(job_name=job, run_id=None), instance=None)
         with resource.yield_for_execution(context):
             assert (validator._validator is not None) == starts, job
         assert validator._validator is None  # ended with the run (a run that failed before its last suite)
