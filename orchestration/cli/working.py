@@ -37,6 +37,7 @@ class Working:
         self._started = self._said_at = clock()
         self._text, self._total, self._done, self._since = text, total, 0, self._started
         self._shown = False  # the current phase's line was written
+        self._drawn = ""  # the status line on the terminal now
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="ledgerloop-working", daemon=True)
@@ -80,7 +81,8 @@ class Working:
                 if not self._shown:
                     self._say()
                 elif self._live:
-                    self._write(CLEAR + self._status(), line=False)
+                    if (status := self._status()) != self._drawn:
+                        self._draw(status)
                 elif self._clock() - self._said_at >= self._heartbeat:
                     self._write(f"{self._stamp()} ... still working: {self._status(stamped=False)}\n")
 
@@ -91,7 +93,12 @@ class Working:
         self._shown = True
         self._write(f"{CLEAR if self._live else ''}{self._stamp()} {self._text} ...\n")
         if self._live:
-            self._write(self._status(), line=False)
+            self._draw(self._status())
+
+    def _draw(self, status: str) -> None:
+        """The terminal's status line, redrawn in place (only when it reads differently)."""
+        self._drawn = status
+        self._write(CLEAR + status, line=False)
 
     def _status(self, *, stamped: bool = True) -> str:
         count = f": {self._done:,} of {self._total:,} done" if self._total is not None else ""

@@ -53,9 +53,12 @@ def test_long_work_says_what_it_does_then_keeps_a_pipe_told_with_the_count():
 
 def test_on_a_terminal_the_status_line_is_kept_current_and_cleared_at_the_end():
     stream = Terminal()
-    with Working("Sending approved messages", 4, stream=stream, first_line_after=0) as work:
+    still = lambda: 0.0  # noqa: E731 - time stands still: the line changes only with the count
+    with Working("Sending approved messages", 4, stream=stream, first_line_after=0, clock=still) as work:
         work.advance()
         wait_for(lambda: "Sending approved messages: 1 of 4 done" in stream.getvalue())
+        time.sleep(0.3)  # three ticks: the line is redrawn only when it reads differently
+    assert stream.getvalue().count("Sending approved messages: 1 of 4 done (0 s)") == 1
     assert stream.getvalue().endswith("\r\x1b[K")
 
 
