@@ -178,7 +178,7 @@ def send(actor: str, home: str | None) -> None:
             smtp = SmtpSettings.from_env() if emails or not others else None
         except OutboxError as exc:
             raise click.ClickException(str(exc)) from None
-        working.doing("Sending approved messages", emails + others if smtp else others)
+        working.doing("Sending approved messages", emails + others)  # no SMTP only when no email waits
         with open_store(_home(home)) as store:
             audit = _counted(audit_log.recorder(store), working)
             try:
